@@ -1,0 +1,98 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hubbubhq/hubbub/hub"
+	"github.com/hubbubhq/hubbub/rooms"
+)
+
+// config is everything the binary reads from flags and the environment.
+type config struct {
+	addr     string
+	logLevel string
+	secret   string
+	origins  string
+	hub      hub.Config
+	rooms    rooms.Config
+}
+
+// defaultAddr is where `make run` serves.
+const defaultAddr = ":8080"
+
+// parseConfig reads flags from args; every flag -some-name can also be set
+// with the environment variable HUBBUB_SOME_NAME (a flag on the command line wins).
+func parseConfig(args []string, getenv func(string) string) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("hubbub", flag.ContinueOnError)
+	fs.StringVar(&c.addr, "addr", defaultAddr, "address to serve HTTP and WebSocket on")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&c.secret, "secret", "", "secret that signs participant tokens; instances sharing it accept each other's tokens (default: random at start)")
+	fs.StringVar(&c.origins, "allowed-origins", "", "comma-separated host patterns of other origins whose pages may connect, e.g. '*.example.com' (same origin is always allowed)")
+
+	fs.DurationVar(&c.hub.FlushInterval, "flush-interval", hub.DefaultFlushInterval, "least time between two frames to one client; a quiet client is written at once")
+	fs.IntVar(&c.hub.MaxQueueBytes, "max-queue-bytes", hub.DefaultMaxQueueBytes, "bytes of unsent events per client before it is closed with 4008")
+	fs.DurationVar(&c.hub.HelloTimeout, "hello-timeout", hub.DefaultHelloTimeout, "time a new connection has to send hello (else 4000)")
+	fs.DurationVar(&c.hub.PingInterval, "ping-interval", hub.DefaultPingInterval, "silence after which the server pings a client")
+	fs.DurationVar(&c.hub.PongTimeout, "pong-timeout", hub.DefaultPongTimeout, "time a pinged client has to answer before it is dropped")
+	fs.IntVar(&c.hub.MaxConnsPerIP, "max-conns-per-ip", hub.DefaultMaxConnsPerIP, "connections per client address (4029 past it)")
+	fs.IntVar(&c.hub.MaxConns, "max-conns", hub.DefaultMaxConns, "connections per instance (4029 past it)")
+	fs.DurationVar(&c.hub.ShutdownTimeout, "shutdown-timeout", hub.DefaultShutdownTimeout, "time graceful shutdown waits for clients to close")
+	fs.IntVar(&c.hub.RoomInbox, "room-inbox", hub.DefaultRoomInbox, "events waiting for one room's fan-out before they are dropped and refetched")
+
+	fs.IntVar(&c.rooms.RetainedEvents, "retained-events", rooms.DefaultRetainedEvents, "durable events kept per room for resume; older clients get a snapshot")
+	fs.IntVar(&c.rooms.SnapshotComments, "snapshot-comments", rooms.DefaultSnapshotComments, "newest comments a snapshot carries")
+	fs.Float64Var(&c.rooms.CommentRate, "comment-rate", rooms.DefaultCommentRate, "comments per second per participant")
+	fs.IntVar(&c.rooms.CommentBurst, "comment-burst", rooms.DefaultCommentBurst, "comment burst per participant")
+	fs.Float64Var(&c.rooms.ReactRate, "react-rate", rooms.DefaultReactRate, "reactions per second per participant (excess dropped silently)")
+	fs.IntVar(&c.rooms.ReactBurst, "react-burst", rooms.DefaultReactBurst, "reaction burst per participant")
+	fs.DurationVar(&c.rooms.ReactionFlush, "reaction-flush", rooms.DefaultReactionFlush, "interval of coalesced reactions events per room")
+
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := applyEnv(fs, getenv); err != nil {
+		return c, err
+	}
+	if c.hub.FlushInterval < time.Millisecond {
+		return c, fmt.Errorf("-flush-interval must be at least 1ms")
+	}
+	c.rooms.Secret = []byte(c.secret)
+	for _, o := range strings.Split(c.origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.hub.AllowedOrigins = append(c.hub.AllowedOrigins, o)
+		}
+	}
+	return c, nil
+}
+
+// applyEnv sets every flag not given on the command line from its
+// HUBBUB_* environment variable, when that is set.
+func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] || err != nil {
+			return
+		}
+		name := envName(f.Name)
+		if v := getenv(name); v != "" {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s=%q: %v", name, v, e)
+			}
+		}
+	})
+	return err
+}
+
+// envName is the environment variable of a flag: -flush-interval → HUBBUB_FLUSH_INTERVAL.
+func envName(flagName string) string {
+	return "HUBBUB_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}

@@ -1,0 +1,110 @@
+// Command hubbub serves live audience interaction: the WebSocket hub, the
+// HTTP API and the browser pages, in one binary. Run with -h for the flags;
+// each has an HUBBUB_* environment equivalent.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hubbubhq/hubbub/hub"
+	"github.com/hubbubhq/hubbub/rooms"
+	"github.com/hubbubhq/hubbub/static"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+func main() {
+	cfg, err := parseConfig(os.Args[1:], os.Getenv)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "hubbub:", err)
+		os.Exit(2)
+	}
+	log, err := newLogger(cfg.logLevel)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hubbub:", err)
+		os.Exit(2)
+	}
+	defer log.Sync()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, log); err != nil {
+		log.Error("hubbub stopped", zap.Error(err))
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx ends, then shuts down gracefully: stop accepting,
+// close every client with 1012, finish within the shutdown timeout.
+func run(ctx context.Context, cfg config, log *zap.Logger) error {
+	if len(cfg.rooms.Secret) == 0 {
+		log.Warn("no -secret set: participant tokens will not survive a restart or work on other instances")
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	broker := hub.NewMemoryBroker()
+	store := rooms.NewMemoryStore(broker, cfg.rooms.RetainedEvents)
+	svc := rooms.NewService(store, broker, cfg.rooms, log, reg)
+	h := hub.New(cfg.hub, svc, broker, log, reg)
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           hub.NewRouter(h, reg, static.Pages),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	runCtx, cancelRun := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { svc.Run(runCtx) })
+	wg.Go(func() { h.Run(runCtx) })
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("hubbub serving", zap.String("addr", ln.Addr().String()), zap.String("store", "memory"))
+
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.hub.ShutdownTimeout)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx) // stop accepting; hijacked WebSockets are the hub's
+	if e := h.Shutdown(shutdownCtx); e != nil {
+		log.Warn("shutdown timed out", zap.Error(e))
+	}
+	cancelRun()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("stopped")
+	return err
+}
+
+func newLogger(level string) (*zap.Logger, error) {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		return nil, fmt.Errorf("-log-level: %v", err)
+	}
+	zc := zap.NewProductionConfig()
+	zc.Level = zap.NewAtomicLevelAt(lvl)
+	zc.Sampling = nil
+	return zc.Build()
+}

@@ -1,0 +1,310 @@
+package hub
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/hubbubhq/hubbub/rooms"
+)
+
+// writerState is where a client's writer is.
+type writerState uint8
+
+const (
+	writerIdle      writerState = iota // no goroutine, no timer: nothing pending
+	writerScheduled                    // a timer will start the writer
+	writerWriting                      // a writer goroutine is running
+)
+
+// client is one WebSocket connection's sending side: a send queue bounded
+// in bytes and the flush policy. While idle it owns no goroutine and no
+// armed timer; its writer goroutine starts on demand and exits when the
+// queue is empty.
+//
+// Flush policy: all pending events leave as ONE frame, newline-separated.
+// An event for a client that has not been written to for a flush interval
+// starts the writer at once; otherwise the writer starts when the interval
+// since the last frame has passed. So a quiet client hears at once and a
+// busy one gets at most one frame per interval.
+type client struct {
+	hub  *Hub
+	conn *websocket.Conn
+	ip   string
+	id   uint64
+
+	// Set by the session before the client joins its room; read-only after.
+	actor rooms.Actor
+	staff bool
+
+	roomIndex int // position in its room's members; guarded by that room's mu
+
+	lastActive atomic.Int64 // Unix nanoseconds of the last frame or pong from the peer
+	pinging    atomic.Bool
+
+	mu        sync.Mutex
+	pending   *frameBuf // events not yet written; nil when empty
+	inFlight  int       // bytes of the frame being written
+	state     writerState
+	lastWrite time.Time
+	timer     *time.Timer
+	closed    bool
+	syncing   bool          // catching up: durable events are held, not queued
+	held      []rooms.Event // durable events that arrived while syncing
+	sentSeq   uint64        // highest durable seq queued
+
+	// goroutines counts the writer, the flush timer when armed, the closer
+	// and the pinger; the session waits for it before it returns.
+	goroutines sync.WaitGroup
+}
+
+func newClient(h *Hub, conn *websocket.Conn, ip string) *client {
+	c := &client{hub: h, conn: conn, ip: ip, id: h.nextConn.Add(1)}
+	c.lastActive.Store(time.Now().UnixNano())
+	return c
+}
+
+// deliver queues a room event for this client, in the version its role may
+// see. It never blocks. It reports whether the event was queued.
+func (c *client) deliver(ev *rooms.Event, now time.Time) bool {
+	b := ev.For(c.staff, c.actor.Participant)
+	if b == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	if ev.Seq == 0 {
+		if c.syncing {
+			return false // ephemeral: the catch-up sends current values
+		}
+		return c.enqueueLocked(b, now)
+	}
+	if c.syncing {
+		if len(c.held) >= c.hub.cfg.HeldEvents {
+			c.overflowLocked()
+			return false
+		}
+		c.held = append(c.held, *ev)
+		return true
+	}
+	if ev.Seq <= c.sentSeq {
+		return false // already sent (in the catch-up)
+	}
+	c.sentSeq = ev.Seq
+	return c.enqueueLocked(b, now)
+}
+
+// send queues b (one event) whatever the client's sync state.
+func (c *client) send(b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closed {
+		c.enqueueLocked(b, time.Now())
+	}
+}
+
+// goLive ends the catch-up: the client has been sent everything up to seq;
+// held events after it are queued and later events flow directly.
+func (c *client) goLive(seq uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.syncing = false
+	c.sentSeq = max(c.sentSeq, seq)
+	held := c.held
+	c.held = nil
+	now := time.Now()
+	for i := range held {
+		ev := &held[i]
+		if c.closed || ev.Seq <= c.sentSeq {
+			continue
+		}
+		c.sentSeq = ev.Seq
+		if b := ev.For(c.staff, c.actor.Participant); b != nil {
+			c.enqueueLocked(b, now)
+		}
+	}
+}
+
+// enqueueLocked appends b to the pending frame and makes sure a writer will
+// send it. Past the queue's byte bound the client is closed with 4008.
+func (c *client) enqueueLocked(b []byte, now time.Time) bool {
+	used := c.inFlight + len(b) + 1
+	if c.pending != nil {
+		used += len(c.pending.b)
+	}
+	if used > c.hub.cfg.MaxQueueBytes {
+		c.overflowLocked()
+		return false
+	}
+	if c.pending == nil {
+		c.pending = getFrameBuf()
+	} else {
+		c.pending.b = append(c.pending.b, '\n')
+	}
+	c.pending.b = append(c.pending.b, b...)
+	if c.state != writerIdle {
+		return true
+	}
+	c.goroutines.Add(1)
+	if wait := c.hub.cfg.FlushInterval - now.Sub(c.lastWrite); wait > 0 {
+		c.state = writerScheduled
+		c.armTimerLocked(wait)
+	} else {
+		c.state = writerWriting
+		go c.flush()
+	}
+	return true
+}
+
+func (c *client) armTimerLocked(wait time.Duration) {
+	if c.timer == nil {
+		c.timer = time.AfterFunc(wait, c.flush)
+	} else {
+		c.timer.Reset(wait)
+	}
+}
+
+// flush writes everything pending as one frame. It runs as the writer
+// goroutine (started at once or by the timer), one at a time per client.
+func (c *client) flush() {
+	defer c.goroutines.Done()
+	c.mu.Lock()
+	buf := c.pending
+	c.pending = nil
+	if c.closed || buf == nil {
+		c.state = writerIdle
+		c.mu.Unlock()
+		putFrameBuf(buf)
+		return
+	}
+	c.state = writerWriting
+	c.inFlight = len(buf.b)
+	c.mu.Unlock()
+
+	// context.Background: a context with a deadline or cancel would cost an
+	// AfterFunc per write; the connection is closed explicitly instead.
+	err := c.conn.Write(context.Background(), websocket.MessageText, buf.b)
+	m := c.hub.metrics
+	m.frames.Inc()
+	m.bytes.Add(float64(len(buf.b)))
+	putFrameBuf(buf)
+
+	c.mu.Lock()
+	c.inFlight = 0
+	c.lastWrite = time.Now()
+	switch {
+	case err != nil || c.closed:
+		c.state = writerIdle
+	case c.pending != nil:
+		// More arrived while writing: the next frame waits out the interval.
+		c.state = writerScheduled
+		c.goroutines.Add(1)
+		c.armTimerLocked(c.hub.cfg.FlushInterval)
+	default:
+		c.state = writerIdle
+	}
+	c.mu.Unlock()
+	if err != nil {
+		c.conn.CloseNow()
+	}
+}
+
+// overflowLocked closes a client whose queue overflowed: 4008, reconnect
+// with since. The rest of the room is not slowed: nothing waits for it.
+func (c *client) overflowLocked() {
+	c.hub.metrics.slowConsumers.Inc()
+	c.closeLocked(4008, "too slow: reconnect with since")
+}
+
+// closeWith closes the connection with code; it does not block.
+func (c *client) closeWith(code websocket.StatusCode, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closeLocked(code, reason)
+}
+
+func (c *client) closeLocked(code websocket.StatusCode, reason string) {
+	if !c.markClosedLocked() {
+		return
+	}
+	c.goroutines.Add(1)
+	go func() {
+		defer c.goroutines.Done()
+		c.conn.Close(code, reason)
+	}()
+}
+
+// markClosedLocked stops all sending; it reports false when already closed.
+func (c *client) markClosedLocked() bool {
+	if c.closed {
+		return false
+	}
+	c.closed = true
+	putFrameBuf(c.pending)
+	c.pending = nil
+	c.held = nil
+	if c.state == writerScheduled && c.timer.Stop() {
+		c.state = writerIdle
+		c.goroutines.Done()
+	}
+	return true
+}
+
+// finish is the session's last step: it closes the connection at once if
+// nobody is closing it with a code, and waits for the client's goroutines.
+func (c *client) finish() {
+	c.mu.Lock()
+	first := c.markClosedLocked()
+	c.mu.Unlock()
+	if first {
+		c.conn.CloseNow()
+	}
+	c.goroutines.Wait()
+}
+
+// ping checks a silent peer; a peer that does not answer in time is dropped.
+func (c *client) ping(timeout time.Duration) {
+	defer c.goroutines.Done()
+	defer c.pinging.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := c.conn.Ping(ctx); err != nil {
+		c.conn.CloseNow()
+		return
+	}
+	c.lastActive.Store(time.Now().UnixNano())
+}
+
+// startPing starts a ping unless one is running or the client is closed.
+func (c *client) startPing(timeout time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || !c.pinging.CompareAndSwap(false, true) {
+		return
+	}
+	c.goroutines.Add(1)
+	go c.ping(timeout)
+}
+
+// frameBuf is a pooled frame under construction.
+type frameBuf struct{ b []byte }
+
+// maxPooledFrame keeps rare huge frames (a long replay) out of the pool.
+const maxPooledFrame = 64 << 10
+
+var framePool = sync.Pool{New: func() any { return &frameBuf{b: make([]byte, 0, 2048)} }}
+
+func getFrameBuf() *frameBuf { return framePool.Get().(*frameBuf) }
+
+func putFrameBuf(f *frameBuf) {
+	if f == nil || cap(f.b) > maxPooledFrame {
+		return
+	}
+	f.b = f.b[:0]
+	framePool.Put(f)
+}

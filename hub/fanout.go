@@ -1,0 +1,226 @@
+package hub
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/hubbubhq/hubbub/rooms"
+	"go.uber.org/zap"
+)
+
+// room is one room's local fan-out: the clients of this instance in the
+// room, and a worker goroutine that takes the room's events from the broker
+// in order and queues each to every member. It exists while the room has
+// local members.
+//
+// Ordering: the worker delivers durable events strictly by seq. An event
+// that skips ahead means the broker lost something: the worker fetches the
+// missing events from the store first. Events at or below the delivered seq
+// are duplicates and dropped.
+type room struct {
+	hub  *Hub
+	code string
+	done chan struct{} // closed when the room is removed from the hub
+
+	mu      sync.RWMutex
+	members []*client
+
+	inboxMu sync.Mutex
+	inbox   []rooms.Event
+	spare   []rooms.Event
+	lost    bool // the inbox overflowed since the worker last looked
+	wake    chan struct{}
+
+	unsubscribe func() // set by the hub under its mutex
+
+	// Owned by the worker goroutine.
+	seq      uint64
+	seqKnown bool // false while the store could not tell the starting seq
+
+	presenceSent int // owned by the hub's presence ticker
+}
+
+func newRoom(h *Hub, code string) *room {
+	return &room{hub: h, code: code, done: make(chan struct{}), wake: make(chan struct{}, 1), presenceSent: -1}
+}
+
+// receive is the broker handler: it queues ev for the worker without blocking.
+func (r *room) receive(ev rooms.Event) {
+	r.inboxMu.Lock()
+	if len(r.inbox) >= r.hub.cfg.RoomInbox {
+		r.lost = true
+		r.hub.metrics.inboxDrops.Inc()
+	} else {
+		r.inbox = append(r.inbox, ev)
+	}
+	r.inboxMu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run is the room's worker; it returns when the room is removed.
+func (r *room) run(ctx context.Context) {
+	seq, err := r.hub.svc.Seq(ctx, r.code)
+	if err != nil {
+		r.hub.log.Warn("room seq unknown; trusting the first event", zap.String("room", r.code), zap.Error(err))
+	}
+	r.seq, r.seqKnown = seq, err == nil
+	for {
+		select {
+		case <-r.done:
+			return
+		case <-r.wake:
+		}
+		r.inboxMu.Lock()
+		batch := r.inbox
+		r.inbox = r.spare[:0]
+		lost := r.lost
+		r.lost = false
+		r.inboxMu.Unlock()
+
+		for i := range batch {
+			r.process(ctx, &batch[i])
+		}
+		if lost {
+			r.fill(ctx, 0)
+		}
+		clear(batch)
+		r.inboxMu.Lock()
+		r.spare = batch
+		r.inboxMu.Unlock()
+	}
+}
+
+func (r *room) process(ctx context.Context, ev *rooms.Event) {
+	if ev.Internal() {
+		r.handleInternal(ev)
+		return
+	}
+	if ev.Seq != 0 {
+		if r.seqKnown && ev.Seq <= r.seq {
+			return
+		}
+		if r.seqKnown && ev.Seq > r.seq+1 {
+			r.fill(ctx, ev.Seq-1)
+		}
+		r.seq, r.seqKnown = ev.Seq, true
+	}
+	r.fanout(ev)
+}
+
+// fill fetches from the store the durable events after the delivered seq,
+// up to upTo (0: all there are), and delivers them. If the store no longer
+// holds them, every member is closed with 1012 to resume with since.
+func (r *room) fill(ctx context.Context, upTo uint64) {
+	events, ok, err := r.hub.svc.Since(ctx, r.code, r.seq)
+	if err != nil || !ok {
+		r.hub.log.Warn("room lost events it cannot refetch; members will resume",
+			zap.String("room", r.code), zap.Uint64("seq", r.seq), zap.Error(err))
+		r.closeAll(websocket.StatusServiceRestart, "missed events: reconnect with since")
+		if upTo > 0 {
+			r.seq = upTo
+		}
+		return
+	}
+	for i := range events {
+		ev := &events[i]
+		if ev.Seq <= r.seq || (upTo > 0 && ev.Seq > upTo) {
+			continue
+		}
+		r.hub.metrics.gapsFilled.Inc()
+		r.seq = ev.Seq
+		r.fanout(ev)
+	}
+}
+
+// fanout queues ev to every member: the same bytes for everyone of an
+// audience, no encoding and no allocation per member.
+func (r *room) fanout(ev *rooms.Event) {
+	now := time.Now()
+	n := 0
+	r.mu.RLock()
+	for _, c := range r.members {
+		if c.deliver(ev, now) {
+			n++
+		}
+	}
+	r.mu.RUnlock()
+	m := r.hub.metrics
+	m.broadcasts.Inc()
+	m.delivered.Add(float64(n))
+	if ev.At > 0 {
+		m.broadcastLatency.Observe(time.Since(time.Unix(0, ev.At)).Seconds())
+	}
+}
+
+func (r *room) handleInternal(ev *rooms.Event) {
+	if ev.Type != rooms.EventBan {
+		return
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, c := range r.members {
+		if c.actor.Participant == ev.Participant {
+			c.closeWith(4003, "banned")
+		}
+	}
+}
+
+func (r *room) closeAll(code websocket.StatusCode, reason string) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, c := range r.members {
+		c.closeWith(code, reason)
+	}
+}
+
+// add and remove change membership; the hub calls them under its mutex.
+func (r *room) add(c *client) {
+	r.mu.Lock()
+	c.roomIndex = len(r.members)
+	r.members = append(r.members, c)
+	r.mu.Unlock()
+}
+
+// remove takes c out and reports how many members remain.
+func (r *room) remove(c *client) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	last := len(r.members) - 1
+	moved := r.members[last]
+	r.members[c.roomIndex] = moved
+	moved.roomIndex = c.roomIndex
+	r.members[last] = nil
+	r.members = r.members[:last]
+	return len(r.members)
+}
+
+func (r *room) size() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.members)
+}
+
+// presenceEvent encodes the ephemeral `presence` event.
+func presenceEvent(count int) []byte {
+	b := make([]byte, 0, 40)
+	b = append(b, `{"type":"presence","count":`...)
+	b = strconv.AppendInt(b, int64(count), 10)
+	return append(b, '}')
+}
+
+// sendPresence queues a presence event through the worker when the count
+// changed since the last one. Called once per presenceInterval.
+func (r *room) sendPresence() {
+	n := r.size()
+	if n == r.presenceSent {
+		return
+	}
+	r.presenceSent = n
+	r.receive(rooms.Event{Type: rooms.EventPresence, Data: presenceEvent(n)})
+}

@@ -1,0 +1,82 @@
+package hub
+
+import "time"
+
+// Defaults for Config. Every one is a flag of cmd/hubbub with an HUBBUB_*
+// environment equivalent.
+const (
+	// DefaultFlushInterval is the least time between two frames to one
+	// client. A quiet client's first event leaves at once.
+	DefaultFlushInterval = 25 * time.Millisecond
+	// DefaultMaxQueueBytes bounds one client's unsent events (plus the frame
+	// in flight); past it the client is closed with 4008.
+	DefaultMaxQueueBytes = 1 << 20
+	// DefaultHelloTimeout is how long a new connection may take to send hello.
+	DefaultHelloTimeout = 10 * time.Second
+	// DefaultPingInterval is how long a connection may stay silent before
+	// the server pings it; DefaultPongTimeout is how long the pong may take.
+	DefaultPingInterval = 30 * time.Second
+	DefaultPongTimeout  = 15 * time.Second
+	// DefaultMaxConnsPerIP is high on purpose: a hall's Wi-Fi puts thousands
+	// of phones behind one address.
+	DefaultMaxConnsPerIP = 5000
+	// DefaultMaxConns caps connections per instance.
+	DefaultMaxConns = 100000
+	// DefaultShutdownTimeout bounds graceful shutdown.
+	DefaultShutdownTimeout = 10 * time.Second
+	// DefaultRoomInbox bounds the events waiting for one room's fan-out;
+	// past it events are dropped and the gap is filled from the Store.
+	DefaultRoomInbox = 8192
+	// DefaultHeldEvents bounds the events held for a client while its
+	// snapshot or replay is being read; past it the client gets 4008.
+	DefaultHeldEvents = 4096
+
+	// ReadLimit is the largest client frame, in bytes (protocol: 4 KiB).
+	ReadLimit = 4096
+	// Subprotocol is the WebSocket subprotocol of version 1.
+	Subprotocol = "hubbub.v1"
+	// presenceInterval is the most often presence is sent (protocol: 1/s).
+	presenceInterval = time.Second
+)
+
+// Config holds the hub's limits; a zero field means its Default.
+type Config struct {
+	FlushInterval   time.Duration
+	MaxQueueBytes   int
+	HelloTimeout    time.Duration
+	PingInterval    time.Duration
+	PongTimeout     time.Duration
+	MaxConnsPerIP   int
+	MaxConns        int
+	ShutdownTimeout time.Duration
+	RoomInbox       int
+	HeldEvents      int
+	// AllowedOrigins are host patterns (path.Match syntax, e.g.
+	// "*.example.com") whose pages may open WebSockets. Same-origin pages and
+	// clients that send no Origin are always allowed.
+	AllowedOrigins []string
+}
+
+func (c Config) withDefaults() Config {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defInt := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.FlushInterval, DefaultFlushInterval)
+	def(&c.HelloTimeout, DefaultHelloTimeout)
+	def(&c.PingInterval, DefaultPingInterval)
+	def(&c.PongTimeout, DefaultPongTimeout)
+	def(&c.ShutdownTimeout, DefaultShutdownTimeout)
+	defInt(&c.MaxQueueBytes, DefaultMaxQueueBytes)
+	defInt(&c.MaxConnsPerIP, DefaultMaxConnsPerIP)
+	defInt(&c.MaxConns, DefaultMaxConns)
+	defInt(&c.RoomInbox, DefaultRoomInbox)
+	defInt(&c.HeldEvents, DefaultHeldEvents)
+	return c
+}

@@ -1,0 +1,179 @@
+package hub
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/hubbubhq/hubbub/rooms"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+)
+
+// maxAPIBody bounds HTTP API request bodies, like a WebSocket frame.
+const maxAPIBody = ReadLimit
+
+// NewRouter returns the HTTP handler of an instance: the WebSocket endpoint,
+// the HTTP API, health and metrics, and the pages from the pages file system
+// (index.html, audience.html, host.html, screen.html and assets under /static/).
+func NewRouter(h *Hub, gatherer prometheus.Gatherer, pages fs.FS) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
+		h.log.Error("handler panic", zap.Any("panic", err), zap.String("path", c.Request.URL.Path))
+		c.AbortWithStatus(http.StatusInternalServerError)
+	}))
+	a := api{hub: h, svc: h.svc}
+
+	r.GET("/ws", gin.WrapF(h.ServeWS))
+	r.POST("/api/rooms", a.createRoom)
+	r.GET("/api/rooms/:code", a.room)
+	r.POST("/api/rooms/:code/commands", a.command)
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", a.ready)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})))
+
+	page := func(name string) gin.HandlerFunc {
+		return func(c *gin.Context) { c.FileFromFS(name, http.FS(pages)) }
+	}
+	r.GET("/", page("/"))
+	r.GET("/r/:code", page("audience.html"))
+	r.GET("/host/:code", page("host.html"))
+	r.GET("/screen/:code", page("screen.html"))
+	r.StaticFS("/static", http.FS(pages))
+	r.NoRoute(func(c *gin.Context) { apiError(c, &rooms.Error{Code: rooms.CodeNotFound, Message: "no such page"}) })
+	return r
+}
+
+// api holds the HTTP API handlers.
+type api struct {
+	hub *Hub
+	svc *rooms.Service
+}
+
+func (a api) createRoom(c *gin.Context) {
+	var req struct {
+		Title      string `json:"title"`
+		Moderation bool   `json:"moderation"`
+	}
+	if err := readJSON(c, &req, true); err != nil {
+		apiError(c, err)
+		return
+	}
+	created, err := a.svc.CreateRoom(c.Request.Context(), req.Title, req.Moderation)
+	if err != nil {
+		apiError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, created)
+}
+
+func (a api) room(c *gin.Context) {
+	r, err := a.svc.Room(c.Request.Context(), c.Param("code"))
+	if err != nil {
+		apiError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, struct {
+		rooms.Room
+		Presence int `json:"presence"`
+	}{r, a.hub.Presence(r.Code)})
+}
+
+// command applies one protocol command sent over HTTP, for bots and
+// integrations: `Authorization: Bearer <key or token>`, the command as the
+// JSON body; the answer is the ack or error event with a matching status.
+func (a api) command(c *gin.Context) {
+	ctx := c.Request.Context()
+	credential, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	actor, err := a.svc.Authenticate(ctx, c.Param("code"), strings.TrimSpace(credential))
+	if err != nil {
+		apiError(c, err)
+		return
+	}
+	body, err := readBody(c)
+	if err != nil {
+		apiError(c, err)
+		return
+	}
+	cmd, err := rooms.DecodeCommand(body)
+	if err == nil {
+		var ack rooms.Ack
+		if ack, err = a.svc.Handle(ctx, actor, cmd); err == nil {
+			a.hub.metrics.commands.WithLabelValues(commandLabel(cmd.Type), "ok").Inc()
+			var id int64
+			if cmd.ID != nil {
+				id = *cmd.ID
+			}
+			c.Data(http.StatusOK, "application/json", encodeAck(id, ack))
+			return
+		}
+	}
+	if e := rooms.AsError(err); e != nil {
+		a.hub.metrics.commands.WithLabelValues(commandLabel(cmd.Type), e.Code).Inc()
+		c.Data(e.HTTPStatus(), "application/json", encodeError(cmd.ID, e))
+		return
+	}
+	apiError(c, err)
+}
+
+func (a api) ready(c *gin.Context) {
+	a.hub.mu.Lock()
+	closing := a.hub.closing
+	a.hub.mu.Unlock()
+	if closing {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unready", "reason": "shutting down"})
+		return
+	}
+	if err := a.svc.Ready(c.Request.Context()); err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unready", "reason": "store unreachable: " + err.Error()})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// readBody reads a request body of at most maxAPIBody bytes.
+func readBody(c *gin.Context) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxAPIBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, &rooms.Error{Code: rooms.CodeTooLarge, Message: "the request body is larger than 4 KiB"}
+	}
+	if err != nil {
+		return nil, &rooms.Error{Code: rooms.CodeBadRequest, Message: "could not read the request body"}
+	}
+	return body, nil
+}
+
+// readJSON decodes a bounded JSON body into v; an empty body is allowed
+// when emptyOK.
+func readJSON(c *gin.Context, v any, emptyOK bool) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if len(strings.TrimSpace(string(body))) == 0 && emptyOK {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return &rooms.Error{Code: rooms.CodeBadRequest, Message: "the body must be a JSON object: " + err.Error()}
+	}
+	return nil
+}
+
+// apiError writes a refusal as {"type":"error","code":..,"message":..} with
+// its status, and anything else as a 500 (logged).
+func apiError(c *gin.Context, err error) {
+	e := rooms.AsError(err)
+	if e == nil {
+		e = &rooms.Error{Code: rooms.CodeUnavailable, Message: "internal error; try again"}
+		c.Data(http.StatusServiceUnavailable, "application/json", encodeError(nil, e))
+		return
+	}
+	c.Data(e.HTTPStatus(), "application/json", encodeError(nil, e))
+}

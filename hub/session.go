@@ -1,0 +1,232 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/hubbubhq/hubbub/rooms"
+	"go.uber.org/zap"
+)
+
+// Close codes of the protocol.
+const (
+	closeBadHello   websocket.StatusCode = 4000
+	closeBadToken   websocket.StatusCode = 4001
+	closeBanned     websocket.StatusCode = 4003
+	closeNoRoom     websocket.StatusCode = 4004
+	closeTooSlow    websocket.StatusCode = 4008
+	closeTooMany    websocket.StatusCode = 4029
+	closeRestarting                      = websocket.StatusServiceRestart // 1012
+)
+
+// ServeWS upgrades GET /ws and runs the connection's session: hello,
+// catch-up, then the read loop. The calling goroutine is the connection's
+// only long-lived goroutine.
+func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request) {
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols:   []string{Subprotocol},
+		OriginPatterns: h.cfg.AllowedOrigins,
+	})
+	if err != nil {
+		return // Accept wrote the HTTP error (bad origin, not a WebSocket request)
+	}
+	conn.SetReadLimit(ReadLimit)
+	c := newClient(h, conn, remoteIP(r))
+	if code, reason, ok := h.admit(c); !ok {
+		conn.Close(code, reason)
+		return
+	}
+	defer h.release(c)
+	defer c.finish()
+	h.runSession(c)
+}
+
+// runSession handles one admitted connection until it ends.
+func (h *Hub) runSession(c *client) {
+	log := h.log.With(zap.Uint64("conn", c.id))
+	helloTimer := time.AfterFunc(h.cfg.HelloTimeout, func() { c.closeWith(closeBadHello, "no hello in time") })
+	data, err := c.read()
+	if !helloTimer.Stop() || err != nil {
+		return
+	}
+	hello, err := rooms.DecodeHello(data)
+	if err != nil {
+		c.closeWith(closeBadHello, rooms.AsError(err).Message)
+		return
+	}
+	actor, token, err := h.svc.Join(h.ctx, hello)
+	if err != nil {
+		code, reason := joinCloseCode(err)
+		if code == websocket.StatusInternalError {
+			log.Error("join failed", zap.Error(err))
+		}
+		c.closeWith(code, reason)
+		return
+	}
+	c.actor, c.staff, c.syncing = actor, actor.Role.Staff(), true
+	log = log.With(zap.String("room", actor.Room), zap.String("participant", actor.Participant))
+	rm := h.join(c)
+	defer h.leave(c, rm)
+
+	if err := h.catchUp(c, hello.Since, token, rm); err != nil {
+		log.Warn("catch-up failed", zap.Error(err))
+		c.closeWith(websocket.StatusTryAgainLater, "could not load the room; try again")
+		return
+	}
+	log.Debug("joined", zap.String("role", string(actor.Role)), zap.Uint64("since", hello.Since))
+	for {
+		data, err := c.read()
+		if err != nil {
+			return
+		}
+		h.handleFrame(c, data)
+	}
+}
+
+// catchUp sends welcome and then either the durable events after since
+// (resume) or a snapshot, and switches the client to live delivery. Events
+// published meanwhile were held by the client and follow without gap or
+// duplicate.
+func (h *Hub) catchUp(c *client, since uint64, token string, rm *room) error {
+	code := c.actor.Room
+	var replay [][]byte
+	resumed := false
+	seq := since
+	if since > 0 {
+		events, ok, err := h.svc.Since(h.ctx, code, since)
+		if err != nil {
+			return err
+		}
+		size := 0
+		for i := range events {
+			if b := events[i].For(c.staff, c.actor.Participant); b != nil {
+				replay = append(replay, b)
+				size += len(b) + 1
+			}
+			seq = events[i].Seq
+		}
+		// A replay that would fill half the queue is slower than a snapshot.
+		resumed = ok && size < h.cfg.MaxQueueBytes/2
+	}
+	var snapshot []byte
+	if !resumed {
+		var err error
+		snapshot, seq, err = h.svc.Snapshot(h.ctx, c.actor, rm.size())
+		if err != nil {
+			return err
+		}
+	}
+	welcome, _ := json.Marshal(welcomeEvent{
+		Type: rooms.EventWelcome, Room: code, Role: c.actor.Role, Participant: c.actor.Participant,
+		Token: token, Seq: seq, Resumed: resumed,
+	})
+	c.send(welcome)
+	if resumed {
+		for _, b := range replay {
+			c.send(b)
+		}
+	} else {
+		c.send(snapshot)
+	}
+	c.goLive(seq)
+	if resumed {
+		// Counters are not replayed: send their current values.
+		if b, err := h.svc.CurrentReactions(h.ctx, code); err == nil {
+			c.send(b)
+		}
+		c.send(presenceEvent(rm.size()))
+	}
+	return nil
+}
+
+type welcomeEvent struct {
+	Type        string     `json:"type"`
+	Room        string     `json:"room"`
+	Role        rooms.Role `json:"role"`
+	Participant string     `json:"participant"`
+	Token       string     `json:"token"`
+	Seq         uint64     `json:"seq"`
+	Resumed     bool       `json:"resumed"`
+}
+
+// handleFrame decodes and applies one command, answering with ack (when
+// the command has an id) or error. A bad command never closes the connection.
+func (h *Hub) handleFrame(c *client, data []byte) {
+	cmd, err := rooms.DecodeCommand(data)
+	if err == nil {
+		var ack rooms.Ack
+		ack, err = h.svc.Handle(h.ctx, c.actor, cmd)
+		if err == nil {
+			h.metrics.commands.WithLabelValues(commandLabel(cmd.Type), "ok").Inc()
+			if cmd.ID != nil {
+				c.send(encodeAck(*cmd.ID, ack))
+			}
+			return
+		}
+	}
+	e := rooms.AsError(err)
+	if e == nil {
+		h.log.Error("command failed", zap.String("room", c.actor.Room), zap.String("type", cmd.Type), zap.Error(err))
+		e = &rooms.Error{Code: rooms.CodeUnavailable, Message: "the server could not apply the command; try again"}
+	}
+	h.metrics.commands.WithLabelValues(commandLabel(cmd.Type), e.Code).Inc()
+	c.send(encodeError(cmd.ID, e))
+}
+
+// read returns the next text message from the peer.
+func (c *client) read() ([]byte, error) {
+	typ, data, err := c.conn.Read(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	c.lastActive.Store(time.Now().UnixNano())
+	if typ != websocket.MessageText {
+		return []byte("binary"), nil // decodes to bad_request: commands are JSON text
+	}
+	return data, nil
+}
+
+// joinCloseCode maps a refused hello to its close code.
+func joinCloseCode(err error) (websocket.StatusCode, string) {
+	switch {
+	case errors.Is(err, rooms.ErrBadHello):
+		return closeBadHello, "bad room code"
+	case errors.Is(err, rooms.ErrRoomNotFound):
+		return closeNoRoom, "no such room"
+	case errors.Is(err, rooms.ErrBadToken):
+		return closeBadToken, "bad token"
+	case errors.Is(err, rooms.ErrBanned):
+		return closeBanned, "banned"
+	}
+	return websocket.StatusInternalError, "server error"
+}
+
+// knownCommands bounds the "type" label of the commands metric.
+var knownCommands = map[string]bool{
+	rooms.TypeHello: true, rooms.TypeAsk: true, rooms.TypeUpvote: true, rooms.TypeUnvote: true,
+	rooms.TypeQuestionDelete: true, rooms.TypeQuestionSet: true, rooms.TypeComment: true,
+	rooms.TypeCommentDelete: true, rooms.TypeReact: true, rooms.TypePollCreate: true,
+	rooms.TypePollSet: true, rooms.TypePollDelete: true, rooms.TypeVote: true,
+	rooms.TypeRoomSet: true, rooms.TypeBan: true,
+}
+
+func commandLabel(typ string) string {
+	if knownCommands[typ] {
+		return typ
+	}
+	return "unknown"
+}
+
+// remoteIP is the peer address of r without its port.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,34 @@
+package hub
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/hubbubhq/hubbub/rooms"
+)
+
+// encodeAck returns {"type":"ack","id":id,...ack's fields}.
+func encodeAck(id int64, ack rooms.Ack) []byte {
+	body, _ := json.Marshal(ack) // plain struct: cannot fail
+	b := make([]byte, 0, len(body)+32)
+	b = append(b, `{"type":"ack","id":`...)
+	b = strconv.AppendInt(b, id, 10)
+	if len(body) > 2 {
+		b = append(b, ',')
+		b = append(b, body[1:]...)
+	} else {
+		b = append(b, '}')
+	}
+	return b
+}
+
+// encodeError returns the `error` event; id is echoed when the command had one.
+func encodeError(id *int64, e *rooms.Error) []byte {
+	b, _ := json.Marshal(struct {
+		Type    string `json:"type"`
+		ID      *int64 `json:"id,omitempty"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}{rooms.EventError, id, e.Code, e.Message})
+	return b
+}

@@ -1,0 +1,31 @@
+package rooms
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics are the Service's Prometheus series. No room codes as labels.
+type metrics struct {
+	rateLimited      *prometheus.CounterVec
+	reactionsDropped prometheus.Counter
+	reactionsFlushed prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hubbub_rate_limited_total",
+			Help: "Commands refused or dropped by a per-participant rate limit, by command type.",
+		}, []string{"command"}),
+		reactionsDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hubbub_reactions_dropped_total",
+			Help: "Reactions dropped silently because their sender exceeded the reaction rate limit.",
+		}),
+		reactionsFlushed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hubbub_reactions_counted_total",
+			Help: "Reactions counted into room totals.",
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.rateLimited, m.reactionsDropped, m.reactionsFlushed)
+	}
+	return m
+}

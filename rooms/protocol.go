@@ -1,0 +1,203 @@
+package rooms
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Command types (client → server).
+const (
+	TypeHello          = "hello"
+	TypeAsk            = "ask"
+	TypeUpvote         = "upvote"
+	TypeUnvote         = "unvote"
+	TypeQuestionDelete = "question_delete"
+	TypeQuestionSet    = "question_set"
+	TypeComment        = "comment"
+	TypeCommentDelete  = "comment_delete"
+	TypeReact          = "react"
+	TypePollCreate     = "poll_create"
+	TypePollSet        = "poll_set"
+	TypePollDelete     = "poll_delete"
+	TypeVote           = "vote"
+	TypeRoomSet        = "room_set"
+	TypeBan            = "ban"
+)
+
+// Event types (server → client) that are not also command types.
+const (
+	EventWelcome        = "welcome"
+	EventSnapshot       = "snapshot"
+	EventAck            = "ack"
+	EventError          = "error"
+	EventCommentDeleted = "comment_deleted"
+	EventRoom           = "room"
+	EventReactions      = "reactions"
+	EventPresence       = "presence"
+	// EventBan is internal: it travels on a room's channel so that every
+	// instance closes the banned participant's connections with 4003. It is
+	// never sent to clients.
+	EventBan = "ban"
+)
+
+// Role is what a participant may do in a room.
+type Role string
+
+// Roles.
+const (
+	RoleAudience  Role = "audience"
+	RoleModerator Role = "moderator"
+	RoleHost      Role = "host"
+)
+
+// Staff reports whether the role moderates (sees pending questions and
+// unrevealed results).
+func (r Role) Staff() bool { return r == RoleModerator || r == RoleHost }
+
+// Actor is who sends a command: a participant of one room with a role.
+type Actor struct {
+	Room        string
+	Participant string
+	Role        Role
+	Name        string // display name; empty: anonymous
+}
+
+// Hello is the first client frame of a connection.
+type Hello struct {
+	Type  string `json:"type"`
+	Room  string `json:"room"`
+	Token string `json:"token,omitempty"`
+	Name  string `json:"name,omitempty"`
+	Since uint64 `json:"since,omitempty"`
+}
+
+// Command is any client command. Fields a command type does not use are
+// ignored. Pointer fields distinguish "absent" from a zero value.
+type Command struct {
+	Type string `json:"type"`
+	// ID is the client's correlation number, echoed in ack or error.
+	ID *int64 `json:"id,omitempty"`
+	// CID makes a creating command idempotent per participant.
+	CID string `json:"cid,omitempty"`
+
+	Text        string `json:"text,omitempty"`
+	Anonymous   bool   `json:"anonymous,omitempty"`
+	Question    string `json:"question,omitempty"`
+	Comment     string `json:"comment,omitempty"`
+	Kind        string `json:"kind,omitempty"`
+	Participant string `json:"participant,omitempty"`
+	// Name is the author name for commands sent through the HTTP API, which
+	// has no hello; on a WebSocket the hello's name is used.
+	Name string `json:"name,omitempty"`
+
+	Status *string `json:"status,omitempty"`
+	Pinned *bool   `json:"pinned,omitempty"`
+	Answer *string `json:"answer,omitempty"`
+
+	Title      *string `json:"title,omitempty"`
+	Moderation *bool   `json:"moderation,omitempty"`
+	Comments   *bool   `json:"comments,omitempty"`
+	Reactions  *bool   `json:"reactions,omitempty"`
+	QA         *bool   `json:"qa,omitempty"`
+	Closed     *bool   `json:"closed,omitempty"`
+
+	Poll    string   `json:"poll,omitempty"`
+	Options []string `json:"options,omitempty"`
+	Max     int      `json:"max,omitempty"`
+	Correct []int    `json:"correct,omitempty"`
+	Seconds int      `json:"seconds,omitempty"`
+	State   string   `json:"state,omitempty"`
+	Reveal  *bool    `json:"reveal,omitempty"`
+	Choices []int    `json:"choices,omitempty"`
+	Rating  int      `json:"rating,omitempty"`
+}
+
+// DecodeCommand parses one client frame. It returns a *Error with code
+// bad_request for anything that is not a JSON object with a string "type".
+// It never panics, whatever the input.
+func DecodeCommand(data []byte) (Command, error) {
+	var cmd Command
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '{' {
+		return cmd, errorf(CodeBadRequest, "a command is one JSON object")
+	}
+	if err := json.Unmarshal(data, &cmd); err != nil {
+		// Recover the id, when there is one, so the error can echo it.
+		var idOnly struct {
+			ID *int64 `json:"id"`
+		}
+		if json.Unmarshal(data, &idOnly) == nil {
+			cmd.ID = idOnly.ID
+		}
+		return cmd, errorf(CodeBadRequest, "invalid command: %s", jsonProblem(err))
+	}
+	if cmd.Type == "" {
+		return cmd, errorf(CodeBadRequest, "missing \"type\"")
+	}
+	return cmd, nil
+}
+
+// DecodeHello parses the first frame of a connection.
+func DecodeHello(data []byte) (Hello, error) {
+	var h Hello
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '{' {
+		return h, errorf(CodeBadRequest, "the first message must be a hello object")
+	}
+	if err := json.Unmarshal(data, &h); err != nil {
+		return h, errorf(CodeBadRequest, "invalid hello: %s", jsonProblem(err))
+	}
+	if h.Type != TypeHello {
+		return h, errorf(CodeBadRequest, "the first message must be of type \"hello\"")
+	}
+	return h, nil
+}
+
+// jsonProblem turns a decoding error into a short message without Go type names.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return "field \"" + te.Field + "\" has the wrong type"
+	}
+	return "not valid JSON"
+}
+
+// cleanText trims s, turns line breaks and tabs into spaces, drops other
+// control and format characters and invalid UTF-8, and reports the result
+// with its length in characters.
+func cleanText(s string) (string, int) {
+	var b strings.Builder
+	b.Grow(len(s))
+	n := 0
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			continue
+		case r == '\n' || r == '\r' || r == '\t':
+			r = ' '
+		case unicode.IsControl(r) || (unicode.Is(unicode.Cf, r) && r != '\u200d'):
+			continue
+		}
+		b.WriteRune(r)
+		n++
+	}
+	out := strings.TrimSpace(b.String())
+	if len(out) != b.Len() {
+		n = utf8.RuneCountInString(out)
+	}
+	return out, n
+}
+
+// cleanName returns a display name: cleaned, cut to MaxNameRunes characters.
+func cleanName(s string) string {
+	s, n := cleanText(s)
+	if n > MaxNameRunes {
+		s = string([]rune(s)[:MaxNameRunes])
+		s = strings.TrimSpace(s)
+	}
+	return s
+}

@@ -1,0 +1,56 @@
+package rooms
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// limiters holds the per-participant rate limiters of every room, so that a
+// participant's limits hold across all its connections on this instance.
+// Limiters unused for limiterIdle are dropped by sweep.
+type limiters struct {
+	cfg Config
+
+	mu  sync.Mutex
+	all map[string]*participantLimits // room "|" participant
+}
+
+type participantLimits struct {
+	comment  *rate.Limiter
+	react    *rate.Limiter
+	lastUsed time.Time
+}
+
+func newLimiters(cfg Config) *limiters {
+	return &limiters{cfg: cfg, all: make(map[string]*participantLimits)}
+}
+
+// get returns the limiters of participant in room, creating them at first use.
+func (l *limiters) get(room, participant string, now time.Time) *participantLimits {
+	key := room + "|" + participant
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p := l.all[key]
+	if p == nil {
+		p = &participantLimits{
+			comment: rate.NewLimiter(rate.Limit(l.cfg.CommentRate), l.cfg.CommentBurst),
+			react:   rate.NewLimiter(rate.Limit(l.cfg.ReactRate), l.cfg.ReactBurst),
+		}
+		l.all[key] = p
+	}
+	p.lastUsed = now
+	return p
+}
+
+// sweep drops limiters unused since before cutoff.
+func (l *limiters) sweep(cutoff time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for k, p := range l.all {
+		if p.lastUsed.Before(cutoff) {
+			delete(l.all, k)
+		}
+	}
+}

@@ -1,0 +1,57 @@
+package rooms
+
+// Room is a room's public settings, as sent in `room` events and snapshots.
+type Room struct {
+	Code       string `json:"code"`
+	Title      string `json:"title"`
+	Moderation bool   `json:"moderation"` // new questions start pending
+	Comments   bool   `json:"comments"`   // comments are on
+	Reactions  bool   `json:"reactions"`  // reactions are on
+	QA         bool   `json:"qa"`         // questions are on
+	Closed     bool   `json:"closed"`     // nobody may post, vote or react
+	CreatedAt  int64  `json:"created_at"` // Unix milliseconds
+}
+
+// RoomRecord is a room as the Store keeps it: settings and hashed keys.
+type RoomRecord struct {
+	Room
+	HostKeyHash      [32]byte
+	ModeratorKeyHash [32]byte
+}
+
+// RoomPatch is a change of settings; nil fields stay as they are.
+type RoomPatch struct {
+	Title      *string
+	Moderation *bool
+	Comments   *bool
+	Reactions  *bool
+	QA         *bool
+	Closed     *bool
+}
+
+// Apply returns r with the patch's fields set.
+func (p RoomPatch) Apply(r Room) Room {
+	if p.Title != nil {
+		r.Title = *p.Title
+	}
+	setBool(&r.Moderation, p.Moderation)
+	setBool(&r.Comments, p.Comments)
+	setBool(&r.Reactions, p.Reactions)
+	setBool(&r.QA, p.QA)
+	setBool(&r.Closed, p.Closed)
+	return r
+}
+
+func setBool(dst *bool, v *bool) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// NewRoom returns the settings of a new room: every feature on, open.
+func NewRoom(code, title string, moderation bool, createdAt int64) Room {
+	return Room{Code: code, Title: title, Moderation: moderation, Comments: true, Reactions: true, QA: true, CreatedAt: createdAt}
+}
+
+// roomEvent encodes the `room` event carrying r.
+func roomEvent(seq uint64, r Room) []byte { return encodeEvent(EventRoom, seq, r) }

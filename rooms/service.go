@@ -1,0 +1,385 @@
+package rooms
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+)
+
+// Service validates commands against a room's rules and the actor's role and
+// applies them to the Store. It is safe for concurrent use; Run must be
+// running for reactions to go out.
+type Service struct {
+	store   Store
+	pub     Publisher
+	cfg     Config
+	tokens  *Tokens
+	log     *zap.Logger
+	metrics *metrics
+	limits  *limiters
+
+	reactMu sync.Mutex
+	pending map[string]*Reactions // room → reactions not yet flushed
+
+	snapMu    sync.Mutex
+	snapshots map[string]cachedSnapshot // room → shared part of its snapshot
+}
+
+// NewService returns a Service over store. pub carries the ephemeral events
+// (reactions, internal bans) the service makes; durable events are
+// published by the store. reg may be nil.
+func NewService(store Store, pub Publisher, cfg Config, log *zap.Logger, reg prometheus.Registerer) *Service {
+	cfg = cfg.withDefaults()
+	return &Service{
+		store:     store,
+		pub:       pub,
+		cfg:       cfg,
+		tokens:    NewTokens(cfg.Secret),
+		log:       log,
+		metrics:   newMetrics(reg),
+		limits:    newLimiters(cfg),
+		pending:   make(map[string]*Reactions),
+		snapshots: make(map[string]cachedSnapshot),
+	}
+}
+
+// Run flushes summed reactions every ReactionFlush and sweeps idle rate
+// limiters, until ctx ends. It flushes once more before returning.
+func (s *Service) Run(ctx context.Context) {
+	flush := time.NewTicker(s.cfg.ReactionFlush)
+	defer flush.Stop()
+	sweep := time.NewTicker(time.Minute)
+	defer sweep.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.flushReactions(context.WithoutCancel(ctx))
+			return
+		case <-flush.C:
+			s.flushReactions(ctx)
+		case now := <-sweep.C:
+			s.limits.sweep(now.Add(-limiterIdle))
+		}
+	}
+}
+
+// Ready reports whether the store can serve requests.
+func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// Created is what POST /api/rooms returns: the code and the keys, shown once.
+type Created struct {
+	Code         string `json:"code"`
+	HostKey      string `json:"host_key"`
+	ModeratorKey string `json:"moderator_key"`
+	URLs         struct {
+		Audience string `json:"audience"`
+		Host     string `json:"host"`
+		Screen   string `json:"screen"`
+	} `json:"urls"`
+}
+
+// CreateRoom makes a room with a fresh code and keys.
+func (s *Service) CreateRoom(ctx context.Context, title string, moderation bool) (Created, error) {
+	title, n := cleanText(title)
+	if n > MaxTitleRunes {
+		return Created{}, errorf(CodeTooLarge, "the title is longer than %d characters", MaxTitleRunes)
+	}
+	if title == "" {
+		title = "Untitled room"
+	}
+	hostKey, modKey := NewKeys()
+	for attempt := 0; ; attempt++ {
+		code := NewRoomCode()
+		rec := RoomRecord{
+			Room:             NewRoom(code, title, moderation, time.Now().UnixMilli()),
+			HostKeyHash:      HashKey(hostKey),
+			ModeratorKeyHash: HashKey(modKey),
+		}
+		err := s.store.CreateRoom(ctx, rec)
+		if errors.Is(err, ErrRoomExists) && attempt < 10 {
+			continue
+		}
+		if err != nil {
+			return Created{}, err
+		}
+		c := Created{Code: code, HostKey: hostKey, ModeratorKey: modKey}
+		c.URLs.Audience, c.URLs.Host, c.URLs.Screen = "/r/"+code, "/host/"+code, "/screen/"+code
+		s.log.Info("room created", zap.String("room", code))
+		return c, nil
+	}
+}
+
+// Room returns a room's settings.
+func (s *Service) Room(ctx context.Context, code string) (Room, error) {
+	code, ok := NormalizeCode(code)
+	if !ok {
+		return Room{}, ErrRoomNotFound
+	}
+	rec, err := s.store.Room(ctx, code)
+	return rec.Room, err
+}
+
+// Refusals of Join, which the hub turns into close codes.
+var (
+	ErrBadHello = &Error{Code: CodeBadRequest, Message: "the hello is not valid"}
+	ErrBadToken = &Error{Code: CodeUnauthorized, Message: "the token is not valid for this room"}
+)
+
+// Join admits a connection: it resolves the room and the token into an
+// Actor and returns the token the client should keep. An empty token makes
+// a new anonymous participant. Refusals: ErrBadHello (malformed room code),
+// ErrRoomNotFound, ErrBadToken, ErrBanned.
+func (s *Service) Join(ctx context.Context, h Hello) (Actor, string, error) {
+	code, ok := NormalizeCode(h.Room)
+	if !ok {
+		return Actor{}, "", ErrBadHello
+	}
+	actor, token, err := s.authenticate(ctx, code, h.Token, true)
+	if err != nil {
+		return Actor{}, "", err
+	}
+	actor.Name = cleanName(h.Name)
+	return actor, token, nil
+}
+
+// Authenticate resolves the bearer credential of an HTTP command: a host
+// key, a moderator key or a participant token of the room.
+func (s *Service) Authenticate(ctx context.Context, code, credential string) (Actor, error) {
+	code, ok := NormalizeCode(code)
+	if !ok {
+		return Actor{}, ErrRoomNotFound
+	}
+	if credential == "" {
+		return Actor{}, &Error{Code: CodeUnauthorized, Message: "send a host key, moderator key or participant token as a Bearer token"}
+	}
+	actor, _, err := s.authenticate(ctx, code, credential, false)
+	return actor, err
+}
+
+func (s *Service) authenticate(ctx context.Context, code, credential string, allowNew bool) (Actor, string, error) {
+	rec, err := s.store.Room(ctx, code)
+	if err != nil {
+		return Actor{}, "", err
+	}
+	actor := Actor{Room: code, Role: RoleAudience}
+	switch {
+	case credential == "" && allowNew:
+		actor.Participant = NewParticipantID()
+		return actor, s.tokens.Sign(code, actor.Participant), nil
+	case strings.HasPrefix(credential, hostKeyPrefix) && keyMatches(credential, rec.HostKeyHash):
+		actor.Participant, actor.Role = HostParticipant, RoleHost
+		return actor, credential, nil
+	case strings.HasPrefix(credential, moderatorKeyPrefix) && keyMatches(credential, rec.ModeratorKeyHash):
+		actor.Participant, actor.Role = ModeratorParticipant, RoleModerator
+		return actor, credential, nil
+	}
+	participant, ok := s.tokens.Verify(code, credential)
+	if !ok {
+		return Actor{}, "", ErrBadToken
+	}
+	banned, err := s.store.Banned(ctx, code, participant)
+	if err != nil {
+		return Actor{}, "", err
+	}
+	if banned {
+		return Actor{}, "", ErrBanned
+	}
+	actor.Participant = participant
+	return actor, credential, nil
+}
+
+// Ack is the result of a command, sent in the `ack` event.
+type Ack struct {
+	Seq       uint64 `json:"seq,omitempty"`       // the seq of the event the command made
+	Comment   string `json:"comment,omitempty"`   // id of the comment made
+	Duplicate bool   `json:"duplicate,omitempty"` // the cid was seen before; nothing new was made
+}
+
+// Handle applies one command of actor. It returns a *Error for every
+// refusal; other errors are failures of the store.
+func (s *Service) Handle(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
+	if len(cmd.CID) > MaxCIDLength {
+		return Ack{}, errorf(CodeBadRequest, "cid is longer than %d bytes", MaxCIDLength)
+	}
+	switch cmd.Type {
+	case TypeComment:
+		return s.comment(ctx, actor, cmd)
+	case TypeCommentDelete:
+		return s.commentDelete(ctx, actor, cmd)
+	case TypeReact:
+		return Ack{}, s.react(ctx, actor, cmd)
+	case TypeRoomSet:
+		return s.roomSet(ctx, actor, cmd)
+	case TypeBan:
+		return Ack{}, s.ban(ctx, actor, cmd)
+	case TypeHello:
+		return Ack{}, errorf(CodeBadRequest, "hello is only valid as the first message")
+	case TypeAsk, TypeUpvote, TypeUnvote, TypeQuestionDelete, TypeQuestionSet,
+		TypePollCreate, TypePollSet, TypePollDelete, TypeVote:
+		return Ack{}, errorf(CodeBadRequest, "%q is not supported by this server yet", cmd.Type)
+	}
+	return Ack{}, errorf(CodeBadRequest, "unknown command type %q", cmd.Type)
+}
+
+func (s *Service) comment(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
+	text, n := cleanText(cmd.Text)
+	switch {
+	case n == 0:
+		return Ack{}, errorf(CodeBadRequest, "a comment needs text")
+	case n > MaxCommentRunes:
+		return Ack{}, errorf(CodeTooLarge, "a comment is at most %d characters", MaxCommentRunes)
+	}
+	if !s.limits.get(actor.Room, actor.Participant, time.Now()).comment.Allow() {
+		s.metrics.rateLimited.WithLabelValues(TypeComment).Inc()
+		return Ack{}, errorf(CodeRateLimited, "too many comments; wait a moment")
+	}
+	c := Comment{Text: text, Participant: actor.Participant, At: time.Now().UnixMilli()}
+	name := actor.Name
+	if cmd.Name != "" {
+		name = cleanName(cmd.Name)
+	}
+	if name != "" {
+		c.Author = &name
+	}
+	made, ev, err := s.store.AddComment(ctx, actor.Room, c, cmd.CID)
+	if err != nil {
+		return Ack{}, err
+	}
+	return Ack{Seq: ev.Seq, Comment: made.ID, Duplicate: ev.Seq == 0}, nil
+}
+
+func (s *Service) commentDelete(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
+	if cmd.Comment == "" {
+		return Ack{}, errorf(CodeBadRequest, "comment_delete needs \"comment\"")
+	}
+	author := actor.Participant
+	if actor.Role.Staff() {
+		author = ""
+	}
+	ev, err := s.store.DeleteComment(ctx, actor.Room, cmd.Comment, author)
+	return Ack{Seq: ev.Seq}, err
+}
+
+func (s *Service) react(ctx context.Context, actor Actor, cmd Command) error {
+	kind, ok := reactionIndex(cmd.Kind)
+	if !ok {
+		return errorf(CodeBadRequest, "unknown reaction %q; use one of %s", cmd.Kind, strings.Join(ReactionKinds[:], ", "))
+	}
+	rec, err := s.store.Room(ctx, actor.Room)
+	if err != nil {
+		return err
+	}
+	if !rec.Reactions {
+		return &Error{Code: CodeForbidden, Message: "reactions are turned off in this room"}
+	}
+	banned, err := s.store.Banned(ctx, actor.Room, actor.Participant)
+	if err != nil {
+		return err
+	}
+	if err := postAllowed(rec.Room, banned); err != nil {
+		return err
+	}
+	if !s.limits.get(actor.Room, actor.Participant, time.Now()).react.Allow() {
+		s.metrics.rateLimited.WithLabelValues(TypeReact).Inc()
+		s.metrics.reactionsDropped.Inc()
+		return nil // dropped silently: a reaction is not worth an error
+	}
+	s.reactMu.Lock()
+	r := s.pending[actor.Room]
+	if r == nil {
+		r = new(Reactions)
+		s.pending[actor.Room] = r
+	}
+	r[kind]++
+	s.reactMu.Unlock()
+	return nil
+}
+
+// flushReactions adds each room's summed reactions to the store and
+// publishes one `reactions` event per room with the totals and the delta.
+func (s *Service) flushReactions(ctx context.Context) {
+	s.reactMu.Lock()
+	if len(s.pending) == 0 {
+		s.reactMu.Unlock()
+		return
+	}
+	pending := s.pending
+	s.pending = make(map[string]*Reactions, len(pending))
+	s.reactMu.Unlock()
+	for room, delta := range pending {
+		totals, err := s.store.AddReactions(ctx, room, *delta)
+		if err != nil {
+			s.log.Warn("reactions not counted", zap.String("room", room), zap.Error(err))
+			continue
+		}
+		var n int64
+		for _, c := range delta {
+			n += c
+		}
+		s.metrics.reactionsFlushed.Add(float64(n))
+		s.pub.Publish(room, Event{Type: EventReactions, Data: ReactionsEvent(totals, *delta), At: time.Now().UnixNano()})
+	}
+}
+
+func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
+	if actor.Role != RoleHost {
+		return Ack{}, &Error{Code: CodeForbidden, Message: "only the host may change room settings"}
+	}
+	patch := RoomPatch{Moderation: cmd.Moderation, Comments: cmd.Comments, Reactions: cmd.Reactions, QA: cmd.QA, Closed: cmd.Closed}
+	if cmd.Title != nil {
+		title, n := cleanText(*cmd.Title)
+		switch {
+		case n == 0:
+			return Ack{}, errorf(CodeBadRequest, "the title cannot be empty")
+		case n > MaxTitleRunes:
+			return Ack{}, errorf(CodeTooLarge, "the title is longer than %d characters", MaxTitleRunes)
+		}
+		patch.Title = &title
+	}
+	if patch == (RoomPatch{}) {
+		return Ack{}, errorf(CodeBadRequest, "room_set needs at least one of title, moderation, comments, reactions, qa, closed")
+	}
+	_, ev, err := s.store.UpdateRoom(ctx, actor.Room, patch)
+	return Ack{Seq: ev.Seq}, err
+}
+
+func (s *Service) ban(ctx context.Context, actor Actor, cmd Command) error {
+	if !actor.Role.Staff() {
+		return &Error{Code: CodeForbidden, Message: "only moderators and hosts may ban"}
+	}
+	if !strings.HasPrefix(cmd.Participant, "p_") {
+		return errorf(CodeBadRequest, "ban needs the \"participant\" id of an audience member")
+	}
+	if err := s.store.Ban(ctx, actor.Room, cmd.Participant); err != nil {
+		return err
+	}
+	s.log.Info("participant banned", zap.String("room", actor.Room), zap.String("participant", cmd.Participant))
+	s.pub.Publish(actor.Room, Event{Type: EventBan, Participant: cmd.Participant, At: time.Now().UnixNano()})
+	return nil
+}
+
+// Since returns the durable events of a room after seq; ok is false when a
+// snapshot is needed instead.
+func (s *Service) Since(ctx context.Context, code string, seq uint64) ([]Event, bool, error) {
+	return s.store.Since(ctx, code, seq)
+}
+
+// Seq returns a room's current seq.
+func (s *Service) Seq(ctx context.Context, code string) (uint64, error) {
+	return s.store.Seq(ctx, code)
+}
+
+// CurrentReactions returns the `reactions` event with a room's totals (and
+// an empty delta), sent after a resume.
+func (s *Service) CurrentReactions(ctx context.Context, code string) ([]byte, error) {
+	totals, err := s.store.AddReactions(ctx, code, Reactions{})
+	if err != nil {
+		return nil, err
+	}
+	return ReactionsEvent(totals, Reactions{}), nil
+}

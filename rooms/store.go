@@ -1,0 +1,67 @@
+package rooms
+
+import "context"
+
+// Publisher delivers an event to every instance that serves the room. It
+// must not block: implementations hand the event to bounded, per-room
+// ordered queues. Publish order per room is delivery order.
+type Publisher interface {
+	Publish(room string, ev Event)
+}
+
+// State is a consistent picture of a room at one seq, for snapshots.
+type State struct {
+	Seq       uint64
+	Room      Room
+	Comments  []Comment // the newest ones, oldest first
+	Reactions Reactions
+}
+
+// Store keeps rooms. Each method that changes durable state does it
+// atomically with assigning the room's next seq, appending the event to the
+// room's bounded event log, and publishing it (so that publish order is seq
+// order): one mutex section in memory, one Lua script in Redis.
+//
+// Methods return *Error refusals (ErrRoomNotFound, ErrBanned, ...) for bad
+// requests and other errors for failures of the store itself. Every method is
+// safe for concurrent use.
+type Store interface {
+	// CreateRoom adds a room; ErrRoomExists when the code is taken.
+	CreateRoom(ctx context.Context, rec RoomRecord) error
+	// Room returns the room's settings and key hashes.
+	Room(ctx context.Context, code string) (RoomRecord, error)
+	// UpdateRoom applies patch and emits a `room` event.
+	UpdateRoom(ctx context.Context, code string, patch RoomPatch) (Room, Event, error)
+
+	// AddComment stores c under the next comment id and emits a `comment`
+	// event. It refuses with ErrBanned when c.Participant is banned, ErrRoomClosed
+	// when the room is closed, and a forbidden error when comments are off.
+	// When cid is not empty and the participant already made a comment with
+	// it, it returns that comment and a zero Event instead.
+	AddComment(ctx context.Context, code string, c Comment, cid string) (Comment, Event, error)
+	// DeleteComment deletes a comment and emits `comment_deleted`. When
+	// author is not empty, only that participant's comment may be deleted
+	// (ErrNotAuthor otherwise).
+	DeleteComment(ctx context.Context, code, id, author string) (Event, error)
+
+	// Ban marks participant as banned in the room.
+	Ban(ctx context.Context, code, participant string) error
+	// Banned reports whether participant is banned in the room.
+	Banned(ctx context.Context, code, participant string) (bool, error)
+
+	// AddReactions adds delta to the room's reaction totals and returns them.
+	AddReactions(ctx context.Context, code string, delta Reactions) (Reactions, error)
+
+	// Since returns the durable events after seq, in order. ok is false when
+	// the log no longer holds all of them (or seq is from the future): the
+	// caller then needs a snapshot.
+	Since(ctx context.Context, code string, seq uint64) (events []Event, ok bool, err error)
+	// State returns the room at its current seq with the newest comments
+	// (at most the given number).
+	State(ctx context.Context, code string, comments int) (State, error)
+	// Seq returns the room's current seq.
+	Seq(ctx context.Context, code string) (uint64, error)
+
+	// Ping reports whether the store can serve requests.
+	Ping(ctx context.Context) error
+}

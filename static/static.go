@@ -1,0 +1,12 @@
+// Package static holds the browser pages served by the binary: the landing
+// page, the audience page, the host console and the projector screen. They
+// speak only the public protocol.
+package static
+
+import "embed"
+
+// Pages are the page files, served at /, /r/CODE, /host/CODE, /screen/CODE
+// and /static/.
+//
+//go:embed index.html audience.html host.html screen.html app.css
+var Pages embed.FS
