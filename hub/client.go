@@ -10,6 +10,16 @@ import (
 	"github.com/hubbubhq/hubbub/rooms"
 )
 
+// conn is the part of *websocket.Conn a client uses; benchmarks put an
+// in-process stand-in behind it to measure fan-out without sockets.
+type conn interface {
+	Read(ctx context.Context) (websocket.MessageType, []byte, error)
+	Write(ctx context.Context, typ websocket.MessageType, p []byte) error
+	Ping(ctx context.Context) error
+	Close(code websocket.StatusCode, reason string) error
+	CloseNow() error
+}
+
 // writerState is where a client's writer is.
 type writerState uint8
 
@@ -31,7 +41,7 @@ const (
 // busy one gets at most one frame per interval.
 type client struct {
 	hub  *Hub
-	conn *websocket.Conn
+	conn conn
 	ip   string
 	id   uint64
 
@@ -60,8 +70,8 @@ type client struct {
 	goroutines sync.WaitGroup
 }
 
-func newClient(h *Hub, conn *websocket.Conn, ip string) *client {
-	c := &client{hub: h, conn: conn, ip: ip, id: h.nextConn.Add(1)}
+func newClient(h *Hub, wc conn, ip string) *client {
+	c := &client{hub: h, conn: wc, ip: ip, id: h.nextConn.Add(1)}
 	c.lastActive.Store(time.Now().UnixNano())
 	return c
 }
