@@ -30,9 +30,7 @@ func (s *Service) Snapshot(ctx context.Context, actor Actor, presence int) ([]by
 	out = append(out, body...)
 	out = append(out, `,"presence":`...)
 	out = strconv.AppendInt(out, int64(presence), 10)
-	out = append(out, `,"you":{"participant":`...)
-	out = strconv.AppendQuote(out, actor.Participant)
-	out = append(out, `,"upvoted":[],"votes":{}}}`...)
+	out = append(out, `,"you":{"upvoted":[],"votes":{}}}`...)
 	return out, seq, nil
 }
 

@@ -48,9 +48,18 @@ func main() {
 	}
 }
 
-// run serves until ctx ends, then shuts down gracefully: stop accepting,
-// close every client with 1012, finish within the shutdown timeout.
+// run listens on cfg.addr and serves until ctx ends.
 func run(ctx context.Context, cfg config, log *zap.Logger) error {
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, ln, log)
+}
+
+// serve serves on ln until ctx ends, then shuts down gracefully: stop
+// accepting, close every client with 1012, finish within the shutdown timeout.
+func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) error {
 	if len(cfg.rooms.Secret) == 0 {
 		log.Warn("no -secret set: participant tokens will not survive a restart or work on other instances")
 	}
@@ -62,10 +71,6 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	svc := rooms.NewService(store, broker, cfg.rooms, log, reg)
 	h := hub.New(cfg.hub, svc, broker, log, reg)
 
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Handler:           hub.NewRouter(h, reg, static.Pages),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -78,6 +83,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("hubbub serving", zap.String("addr", ln.Addr().String()), zap.String("store", "memory"))
 
+	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-serveErr:

@@ -1,0 +1,76 @@
+# hubbub — see README.md. Every target works on a fresh Debian machine with Go.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin
+SMOKE_PORT ?= 18765
+FUZZTIME ?= 10s
+# Test packages get generous time on 2 cores under -race.
+TEST_TIMEOUT ?= 15m
+
+.PHONY: all run build test lint vet fmt-check unit fuzz smoke bench loadtest deps clean
+
+all: build
+
+## run: serve on http://localhost:8080 with the embedded in-memory store
+run:
+	$(GO) run ./cmd/hubbub -addr :8080
+
+## build: compile the server and the load-test harness into bin/
+build:
+	$(GO) build -o $(BIN)/hubbub ./cmd/hubbub
+	$(GO) build -o $(BIN)/hubbub-load ./cmd/hubbub-load
+
+## test: everything CI runs — lint, race tests with leak checks, a short fuzz, a load smoke run
+test: deps lint unit fuzz smoke
+
+## deps: check for (and, as root, install) what the tests need beyond Go
+deps:
+	@command -v $(GO) >/dev/null || { echo "Go is required: install Go 1.26 from go.dev/dl"; exit 1; }
+
+## lint: go vet and a gofmt check
+lint: vet fmt-check
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+## unit: every package's tests with the race detector (goleak runs in each TestMain)
+unit:
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## fuzz: a short run of the command and hello decoder fuzz targets
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeCommand$$' -fuzztime $(FUZZTIME) ./rooms/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeHello$$' -fuzztime $(FUZZTIME) ./rooms/
+
+## smoke: start the server, drive it with the load harness for a few seconds, assert, stop it (SIGTERM)
+smoke: build
+	@set -u; \
+	$(BIN)/hubbub -addr 127.0.0.1:$(SMOKE_PORT) -log-level warn & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null' EXIT; \
+	$(BIN)/hubbub-load -preset smoke -targets http://127.0.0.1:$(SMOKE_PORT) -wait 10s \
+		-assert 'p99<250ms,loss=0,connect_failures=0'; rc=$$?; \
+	kill -TERM $$pid; wait $$pid; src=$$?; trap - EXIT; \
+	if [ $$src -ne 0 ]; then echo "server exited with $$src after SIGTERM"; exit 1; fi; \
+	exit $$rc
+
+## bench: in-process benchmarks (fan-out, memory per idle connection, store)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 20m ./hub/ ./rooms/...
+
+## loadtest: the documented presets against a locally started server (see docs/loadtest.md)
+PRESETS ?= storm audience event idle
+loadtest: build
+	@set -u; mkdir -p out; \
+	for p in $(PRESETS); do \
+		$(BIN)/hubbub -addr 127.0.0.1:$(SMOKE_PORT) -log-level warn & pid=$$!; \
+		$(BIN)/hubbub-load -preset $$p -targets http://127.0.0.1:$(SMOKE_PORT) -wait 10s \
+			-json out/loadtest-$$p.json -html out/loadtest-$$p.html; \
+		kill -TERM $$pid; wait $$pid; \
+	done
+
+clean:
+	rm -rf $(BIN) out

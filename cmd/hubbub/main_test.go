@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"go.uber.org/goleak"
+	"go.uber.org/zap"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestParseConfigFlagsAndEnv(t *testing.T) {
+	env := map[string]string{
+		"HUBBUB_FLUSH_INTERVAL":   "40ms",
+		"HUBBUB_ADDR":             ":9999",
+		"HUBBUB_ALLOWED_ORIGINS":  "a.example.com, *.b.example.com",
+		"HUBBUB_MAX_QUEUE_BYTES":  "65536",
+		"HUBBUB_SECRET":           "s3cret",
+		"HUBBUB_RETAINED_EVENTS":  "77",
+		"HUBBUB_MAX_CONNS_PER_IP": "12",
+	}
+	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:7000", "-comment-rate", "5"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.addr != "127.0.0.1:7000" {
+		t.Errorf("flag must win over env: addr = %q", cfg.addr)
+	}
+	if cfg.hub.FlushInterval != 40*time.Millisecond || cfg.hub.MaxQueueBytes != 65536 || cfg.hub.MaxConnsPerIP != 12 {
+		t.Errorf("env not applied to hub config: %+v", cfg.hub)
+	}
+	if cfg.rooms.RetainedEvents != 77 || cfg.rooms.CommentRate != 5 || string(cfg.rooms.Secret) != "s3cret" {
+		t.Errorf("rooms config: %+v", cfg.rooms)
+	}
+	if got := strings.Join(cfg.hub.AllowedOrigins, "|"); got != "a.example.com|*.b.example.com" {
+		t.Errorf("origins = %q", got)
+	}
+}
+
+func TestParseConfigRejectsBadValues(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"bad duration flag", []string{"-flush-interval", "soon"}, nil},
+		{"bad env", nil, map[string]string{"HUBBUB_MAX_CONNS": "many"}},
+		{"flush interval too small", []string{"-flush-interval", "10us"}, nil},
+		{"stray argument", []string{"extra"}, nil},
+		{"unknown flag", []string{"-nope"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseConfig(tc.args, func(k string) string { return tc.env[k] })
+			if err == nil {
+				t.Fatal("want an error")
+			}
+		})
+	}
+}
+
+func TestEnvName(t *testing.T) {
+	if got := envName("max-conns-per-ip"); got != "HUBBUB_MAX_CONNS_PER_IP" {
+		t.Fatal(got)
+	}
+}
+
+// TestServeShutsDownGracefully runs the whole binary's wiring: a client in a
+// room receives 1012 when the server is told to stop, and serve returns.
+func TestServeShutsDownGracefully(t *testing.T) {
+	cfg, err := parseConfig([]string{"-log-level", "warn"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- serve(ctx, cfg, ln, zap.NewNop()) }()
+	base := "http://" + ln.Addr().String()
+
+	resp, err := http.Post(base+"/api/rooms", "application/json", strings.NewReader(`{"title":"t"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct{ Code string }
+	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create room: %d %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+
+	dialCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(dialCtx, "ws"+strings.TrimPrefix(base, "http")+"/ws", &websocket.DialOptions{Subprotocols: []string{"hubbub.v1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	if err := conn.Write(dialCtx, websocket.MessageText, []byte(`{"type":"hello","room":"`+created.Code+`"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := conn.Read(dialCtx); err != nil || !strings.Contains(string(msg), `"welcome"`) {
+		t.Fatalf("no welcome: %q %v", msg, err)
+	}
+
+	stop()
+	for {
+		if _, _, err = conn.Read(dialCtx); err != nil {
+			break
+		}
+	}
+	if got := websocket.CloseStatus(err); got != websocket.StatusServiceRestart {
+		t.Fatalf("close status = %v (%v), want 1012", got, err)
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not return after shutdown")
+	}
+}
