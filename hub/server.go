@@ -46,7 +46,7 @@ func NewRouter(h *Hub, gatherer prometheus.Gatherer, pages fs.FS) http.Handler {
 	r.GET("/host/:code", page("host.html"))
 	r.GET("/screen/:code", page("screen.html"))
 	r.StaticFS("/static", http.FS(pages))
-	r.NoRoute(func(c *gin.Context) { apiError(c, &rooms.Error{Code: rooms.CodeNotFound, Message: "no such page"}) })
+	r.NoRoute(func(c *gin.Context) { a.fail(c, &rooms.Error{Code: rooms.CodeNotFound, Message: "no such page"}) })
 	return r
 }
 
@@ -62,12 +62,12 @@ func (a api) createRoom(c *gin.Context) {
 		Moderation bool   `json:"moderation"`
 	}
 	if err := readJSON(c, &req, true); err != nil {
-		apiError(c, err)
+		a.fail(c, err)
 		return
 	}
 	created, err := a.svc.CreateRoom(c.Request.Context(), req.Title, req.Moderation)
 	if err != nil {
-		apiError(c, err)
+		a.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, created)
@@ -76,7 +76,7 @@ func (a api) createRoom(c *gin.Context) {
 func (a api) room(c *gin.Context) {
 	r, err := a.svc.Room(c.Request.Context(), c.Param("code"))
 	if err != nil {
-		apiError(c, err)
+		a.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, struct {
@@ -93,12 +93,12 @@ func (a api) command(c *gin.Context) {
 	credential, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 	actor, err := a.svc.Authenticate(ctx, c.Param("code"), strings.TrimSpace(credential))
 	if err != nil {
-		apiError(c, err)
+		a.fail(c, err)
 		return
 	}
 	body, err := readBody(c)
 	if err != nil {
-		apiError(c, err)
+		a.fail(c, err)
 		return
 	}
 	cmd, err := rooms.DecodeCommand(body)
@@ -119,7 +119,7 @@ func (a api) command(c *gin.Context) {
 		c.Data(e.HTTPStatus(), "application/json", encodeError(cmd.ID, e))
 		return
 	}
-	apiError(c, err)
+	a.fail(c, err)
 }
 
 func (a api) ready(c *gin.Context) {
@@ -166,14 +166,13 @@ func readJSON(c *gin.Context, v any, emptyOK bool) error {
 	return nil
 }
 
-// apiError writes a refusal as {"type":"error","code":..,"message":..} with
-// its status, and anything else as a 500 (logged).
-func apiError(c *gin.Context, err error) {
+// fail writes a refusal as {"type":"error","code":..,"message":..} with its
+// status; any other error is logged and answered 503 unavailable.
+func (a api) fail(c *gin.Context, err error) {
 	e := rooms.AsError(err)
 	if e == nil {
-		e = &rooms.Error{Code: rooms.CodeUnavailable, Message: "internal error; try again"}
-		c.Data(http.StatusServiceUnavailable, "application/json", encodeError(nil, e))
-		return
+		a.hub.log.Error("api request failed", zap.String("path", c.Request.URL.Path), zap.Error(err))
+		e = &rooms.Error{Code: rooms.CodeUnavailable, Message: "the server could not complete the request; try again"}
 	}
 	c.Data(e.HTTPStatus(), "application/json", encodeError(nil, e))
 }
