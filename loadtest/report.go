@@ -1,0 +1,206 @@
+package loadtest
+
+import (
+	"sort"
+	"strconv"
+	"time"
+)
+
+// Report is everything a run measured. It is written as JSON (-json), text
+// and HTML; assertions read it. Latencies are in milliseconds.
+type Report struct {
+	Scenario scenarioJSON `json:"scenario"`
+	Started  time.Time    `json:"started"`
+	Elapsed  float64      `json:"elapsed_s"`
+	Rooms    []string     `json:"rooms"`
+
+	Clients  ClientsReport  `json:"clients"`
+	Delivery DeliveryReport `json:"delivery"`
+	Loss     LossReport     `json:"loss"`
+	Commands CommandsReport `json:"commands"`
+	Reaction ReactionReport `json:"reactions"`
+	Harness  HarnessReport  `json:"harness"`
+	Servers  []ServerReport `json:"servers"`
+	Server   ServerTotals   `json:"server_totals"`
+	Timeline []Second       `json:"timeline"`
+
+	Assertions []AssertResult `json:"assertions,omitempty"`
+	Warnings   []string       `json:"warnings,omitempty"`
+}
+
+// ClientsReport covers connecting and staying connected.
+type ClientsReport struct {
+	Target         int              `json:"target"`
+	Connected      int64            `json:"connected"` // welcomed at least once
+	Failures       int64            `json:"connect_failures"`
+	FailureReasons map[string]int64 `json:"failure_reasons,omitempty"`
+	ConnectLatency LatencySummary   `json:"connect_latency"`
+	Reconnects     int64            `json:"reconnects"`
+	ResumeFailures int64            `json:"resume_failures"`
+	CloseCodes     map[string]int64 `json:"close_codes,omitempty"` // seen during the run, not at its end
+	ConnectedAtEnd int64            `json:"connected_at_end"`
+}
+
+// DeliveryReport covers comment deliveries: one per comment per receiving client.
+type DeliveryReport struct {
+	Latency        LatencySummary `json:"latency"`
+	Deliveries     int64          `json:"deliveries"`
+	PerSecond      float64        `json:"per_second"` // mean over the traffic phase
+	PeakPerSecond  int64          `json:"peak_per_second"`
+	Events         int64          `json:"events"` // every event line received, all types
+	Frames         int64          `json:"frames"`
+	Bytes          int64          `json:"bytes"`
+	EventsPerFrame float64        `json:"events_per_frame"`
+	BadEvents      int64          `json:"bad_events"`
+}
+
+// LossReport is the durable-event accounting over all clients: each must see
+// every seq after its first welcome exactly once and in order.
+type LossReport struct {
+	Expected        int64 `json:"expected"`
+	Received        int64 `json:"received"`
+	Lost            int64 `json:"lost"`
+	Duplicates      int64 `json:"duplicates"`
+	OutOfOrder      int64 `json:"out_of_order"`
+	ResyncSkipped   int64 `json:"resync_skipped"` // replaced by a snapshot on resume
+	ClientsWithLoss int64 `json:"clients_with_loss"`
+}
+
+// CommandsReport counts what the publishers sent and what came back.
+type CommandsReport struct {
+	Sent              map[string]int64 `json:"sent"`
+	Acks              int64            `json:"acks"`
+	Errors            map[string]int64 `json:"errors,omitempty"`
+	RateLimited       int64            `json:"rate_limited"`
+	RateLimitedByKind map[string]int64 `json:"rate_limited_by_kind,omitempty"`
+	WriteErrors       int64            `json:"write_errors"`
+	SkippedSends      int64            `json:"skipped_sends"` // publisher was reconnecting
+	PacerBehind       int64            `json:"pacer_behind"`  // dropped because the pacer lagged
+}
+
+// ReactionReport checks reactions, which the server coalesces: what was sent
+// against how much the room's totals grew as seen by clients.
+type ReactionReport struct {
+	Sent        int64 `json:"sent"`
+	RateLimited int64 `json:"rate_limited"`
+	Counted     int64 `json:"counted"`   // sum over rooms of the largest growth any client saw
+	DeltaSum    int64 `json:"delta_sum"` // sum over rooms of the largest sum of deltas any client saw
+	Missing     int64 `json:"missing"`   // sent - rate limited - counted (may be negative with other senders)
+}
+
+// HarnessReport is the harness's own cost, to show it was not the bottleneck.
+type HarnessReport struct {
+	CPUSeconds     float64 `json:"cpu_seconds"`
+	CPUPerDelivery float64 `json:"cpu_us_per_delivery"`
+	CPUPerEvent    float64 `json:"cpu_us_per_event"`
+	MaxRSSBytes    int64   `json:"max_rss_bytes"`
+	MeanCPUCores   float64 `json:"mean_cpu_cores"`
+	FileLimit      uint64  `json:"file_limit"`
+	GOMAXPROCS     int     `json:"gomaxprocs"`
+}
+
+// ServerReport is one target's /metrics before the run, at its peak (all
+// clients still connected, traffic over) and after the clients closed.
+type ServerReport struct {
+	Target       string             `json:"target"`
+	Before       Sample             `json:"before"`
+	Peak         Sample             `json:"peak"`
+	After        Sample             `json:"after"`
+	CPUSeconds   float64            `json:"cpu_seconds"`              // peak - before
+	RSSPerClient float64            `json:"rss_bytes_per_client"`     // (peak - before) / clients on this target
+	Clients      int64              `json:"clients"`                  // clients assigned to this target
+	Counters     map[string]float64 `json:"counter_deltas,omitempty"` // hubbub_*_total, peak - before
+}
+
+// ServerTotals sums the targets: CPU per delivery and per frame when the
+// server exports the counters.
+type ServerTotals struct {
+	CPUSeconds           float64 `json:"cpu_seconds"`
+	CPUPerDelivery       float64 `json:"cpu_us_per_delivery"`                  // per delivery the harness saw
+	CPUPerServerDelivery float64 `json:"cpu_us_per_server_delivery,omitempty"` // per hubbub_events_delivered_total
+	CPUPerFrame          float64 `json:"cpu_us_per_frame,omitempty"`           // per hubbub_frames_written_total
+	RSSPerClient         float64 `json:"rss_bytes_per_client"`
+	HeapInusePerClient   float64 `json:"heap_inuse_bytes_per_client"`
+	MetricsMissing       bool    `json:"metrics_missing,omitempty"`
+}
+
+// Second is one second of the run's timeline.
+type Second struct {
+	T          float64        `json:"t"` // seconds since start
+	Phase      string         `json:"phase"`
+	Connected  int64          `json:"connected"`
+	Deliveries int64          `json:"deliveries"`
+	Events     int64          `json:"events"`
+	Frames     int64          `json:"frames"`
+	Bytes      int64          `json:"bytes"`
+	Sent       int64          `json:"sent"`
+	Latency    LatencySummary `json:"latency"`
+	ServerCPU  float64        `json:"server_cpu_cores"` // all targets
+	ServerRSS  float64        `json:"server_rss_bytes"` // all targets
+}
+
+// lossFor aggregates every client's seq accounting.
+func lossFor(rooms []*room) LossReport {
+	var l LossReport
+	for _, r := range rooms {
+		final := r.finalSeq()
+		for _, c := range r.clients {
+			t := &c.seqs
+			if !t.started {
+				continue
+			}
+			lost := t.lost(final)
+			l.Expected += t.expected(final)
+			l.Received += t.received
+			l.Lost += lost
+			l.Duplicates += t.duplicates
+			l.OutOfOrder += t.outOfOrder
+			l.ResyncSkipped += t.skipped
+			if lost > 0 {
+				l.ClientsWithLoss++
+			}
+		}
+	}
+	return l
+}
+
+// reactionsFor aggregates the reaction check.
+func reactionsFor(rooms []*room, rateLimited int64) ReactionReport {
+	rr := ReactionReport{RateLimited: rateLimited}
+	for _, r := range rooms {
+		rr.Sent += r.reactsSent.Load()
+		var grew, deltas int64
+		for _, c := range r.clients {
+			if g := c.reactLast - c.reactBase; c.reactSeen && g > grew {
+				grew = g
+			}
+			if c.reactDelta > deltas {
+				deltas = c.reactDelta
+			}
+		}
+		rr.Counted += grew
+		rr.DeltaSum += deltas
+	}
+	rr.Missing = rr.Sent - rr.RateLimited - rr.Counted
+	return rr
+}
+
+func codeMap(m map[int]int64) map[string]int64 {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]int64, len(m))
+	for k, v := range m {
+		out[strconv.Itoa(k)] = v
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

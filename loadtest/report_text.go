@@ -1,0 +1,116 @@
+package loadtest
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteText writes the human summary of rep.
+func WriteText(w io.Writer, rep *Report) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	p := func(k, format string, args ...any) { fmt.Fprintf(tw, "  %s\t%s\n", k, fmt.Sprintf(format, args...)) }
+	sc := rep.Scenario
+	name := sc.Preset
+	if name == "" {
+		name = "custom"
+	}
+	fmt.Fprintf(tw, "hubbub load test (%s): %d room(s) x %d clients on %s, %s traffic, %.0f comments/s + %.0f reactions/s per room\n",
+		name, len(rep.Rooms), sc.ClientsPerRoom, strings.Join(sc.Targets, ","), sc.Duration, sc.CommentRate, sc.ReactRate)
+
+	c := rep.Clients
+	fmt.Fprintln(tw, "clients")
+	p("connected", "%d of %d (%d failed), %d at the end", c.Connected, c.Target, c.Failures, c.ConnectedAtEnd)
+	for _, k := range sortedKeys(c.FailureReasons) {
+		p("  failed: "+k, "%d", c.FailureReasons[k])
+	}
+	p("connect latency", "p50 %s  p99 %s  max %s", fmtMS(c.ConnectLatency.P50), fmtMS(c.ConnectLatency.P99), fmtMS(c.ConnectLatency.Max))
+	p("reconnects", "%d (%d failed resumes)", c.Reconnects, c.ResumeFailures)
+	if len(c.CloseCodes) > 0 {
+		var parts []string
+		for _, k := range sortedKeys(c.CloseCodes) {
+			parts = append(parts, fmt.Sprintf("%s×%d", k, c.CloseCodes[k]))
+		}
+		p("close codes", "%s", strings.Join(parts, " "))
+	}
+
+	d := rep.Delivery
+	l := d.Latency
+	fmt.Fprintln(tw, "comment delivery (publish → receipt, same clock)")
+	p("latency", "p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (mean %s, n=%d)",
+		fmtMS(l.P50), fmtMS(l.P90), fmtMS(l.P99), fmtMS(l.P999), fmtMS(l.Max), fmtMS(l.Mean), l.Count)
+	p("deliveries", "%d  (%.0f/s mean, %d/s peak)", d.Deliveries, d.PerSecond, d.PeakPerSecond)
+	p("frames", "%d frames, %d events, %.1f events/frame, %s", d.Frames, d.Events, d.EventsPerFrame, fmtBytes(float64(d.Bytes)))
+	if d.BadEvents > 0 {
+		p("unreadable events", "%d", d.BadEvents)
+	}
+
+	ls := rep.Loss
+	fmt.Fprintln(tw, "durable events (seq accounting per client)")
+	p("expected / received", "%d / %d", ls.Expected, ls.Received)
+	p("lost", "%d (%d clients)", ls.Lost, ls.ClientsWithLoss)
+	p("duplicates / out of order", "%d / %d", ls.Duplicates, ls.OutOfOrder)
+	if ls.ResyncSkipped > 0 {
+		p("replaced by snapshot", "%d", ls.ResyncSkipped)
+	}
+
+	cm := rep.Commands
+	fmt.Fprintln(tw, "commands")
+	var sent []string
+	for _, k := range sortedKeys(cm.Sent) {
+		sent = append(sent, fmt.Sprintf("%s %d", k, cm.Sent[k]))
+	}
+	p("sent", "%s, %d acks", strings.Join(sent, ", "), cm.Acks)
+	p("rate limited", "%d", cm.RateLimited)
+	for _, k := range sortedKeys(cm.Errors) {
+		if k != "rate_limited" {
+			p("error "+k, "%d", cm.Errors[k])
+		}
+	}
+	if cm.WriteErrors+cm.SkippedSends+cm.PacerBehind > 0 {
+		p("not sent", "%d write errors, %d while reconnecting, %d pacer behind", cm.WriteErrors, cm.SkippedSends, cm.PacerBehind)
+	}
+	if rr := rep.Reaction; rr.Sent > 0 {
+		p("reactions", "sent %d, rate limited %d, counted by room totals %d (deltas %d), missing %d",
+			rr.Sent, rr.RateLimited, rr.Counted, rr.DeltaSum, rr.Missing)
+	}
+
+	h := rep.Harness
+	fmt.Fprintln(tw, "harness (this process)")
+	p("cpu", "%.2fs (%.2f cores mean of %d), %.2fµs per delivery, %.2fµs per event", h.CPUSeconds, h.MeanCPUCores, h.GOMAXPROCS, h.CPUPerDelivery, h.CPUPerEvent)
+	p("max rss", "%s", fmtBytes(float64(h.MaxRSSBytes)))
+
+	st := rep.Server
+	fmt.Fprintln(tw, "servers (from /metrics)")
+	if st.MetricsMissing {
+		p("note", "some targets had no /metrics; totals cover the others")
+	}
+	for _, s := range rep.Servers {
+		if s.Peak.Values == nil {
+			p(s.Target, "no metrics (%s)", s.Peak.Err)
+			continue
+		}
+		p(s.Target, "cpu %.2fs, rss %s → %s (peak) → %s (after), %d clients",
+			s.CPUSeconds, fmtBytes(s.Before.Values[mRSS]), fmtBytes(s.Peak.Values[mRSS]), fmtBytes(s.After.Values[mRSS]), s.Clients)
+	}
+	p("cpu per delivery", "%.2fµs (harness-counted deliveries)", st.CPUPerDelivery)
+	if st.CPUPerServerDelivery > 0 {
+		p("cpu per server delivery", "%.2fµs (hubbub_events_delivered_total)", st.CPUPerServerDelivery)
+	}
+	if st.CPUPerFrame > 0 {
+		p("cpu per frame", "%.2fµs (hubbub_frames_written_total)", st.CPUPerFrame)
+	}
+	p("rss per client", "%s (heap in use %s)", fmtBytes(st.RSSPerClient), fmtBytes(st.HeapInusePerClient))
+
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(tw, "warning: %s\n", w)
+	}
+	if len(rep.Assertions) > 0 {
+		fmt.Fprintln(tw, "assertions")
+		for _, a := range rep.Assertions {
+			fmt.Fprintf(tw, "  %s\n", a.Message)
+		}
+	}
+	tw.Flush()
+}

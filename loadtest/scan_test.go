@@ -1,0 +1,118 @@
+package loadtest
+
+import (
+	"bufio"
+	"strings"
+	"testing"
+)
+
+func TestScanEvent(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want event
+	}{
+		{`{"type":"comment","seq":17,"id":"c12","text":"lt 1700000000000000000 3 17","author":"lt-3","participant":"p_x","at":1700000000000}`,
+			event{typ: evComment, seq: 17, hasSeq: true, sentNs: 1700000000000000000}},
+		{`{"seq":5,"text":"lt 42 1 1","type":"comment"}`, event{typ: evComment, seq: 5, hasSeq: true, sentNs: 42}},
+		{`{"type":"comment","seq":6,"text":"hello \"lt 5\"","author":null}`, event{typ: evComment, seq: 6, hasSeq: true}},
+		{`{"type":"ack","id":7,"seq":9,"comment":"c12"}`, event{typ: evAck, id: 7, seq: 9, hasSeq: true}},
+		{`{"type":"error","id":7,"code":"rate_limited","message":"slow {down}"}`, event{typ: evError, id: 7, code: errRateLimited}},
+		{`{"type":"error","code":"nope"}`, event{typ: evError, code: errOtherCode}},
+		{`{"type":"reactions","counts":{"like":1203,"wow":7},"delta":{"like":12}}`, event{typ: evReactions, counts: 1210, delta: 12, hasCnt: true}},
+		{`{"type":"presence","count":57}`, event{typ: evPresence, count: 57}},
+		{`{"type":"welcome","room":"K7QX2M","role":"audience","participant":"p_1","token":"tok","seq":1240,"resumed":true}`,
+			event{typ: evWelcome, seq: 1240, hasSeq: true, resumed: true, token: []byte("tok")}},
+		// Nested "seq" and "type" must not be taken for the top-level ones.
+		{`{"comments":[{"type":"comment","seq":3}],"type":"snapshot","room":{"seq":1},"seq":1240,"reactions":{"like":3}}`,
+			event{typ: evSnapshot, seq: 1240, hasSeq: true, counts: 3, hasCnt: true}},
+		{` { "type" : "question" , "seq" : 4 } `, event{typ: evOther, seq: 4, hasSeq: true}},
+	} {
+		var ev event
+		if !scanEvent([]byte(tc.line), &ev) {
+			t.Errorf("scanEvent(%s) = false", tc.line)
+			continue
+		}
+		if ev.typ != tc.want.typ || ev.seq != tc.want.seq || ev.hasSeq != tc.want.hasSeq || ev.id != tc.want.id ||
+			ev.sentNs != tc.want.sentNs || ev.code != tc.want.code || ev.counts != tc.want.counts || ev.delta != tc.want.delta ||
+			ev.count != tc.want.count || ev.hasCnt != tc.want.hasCnt || ev.resumed != tc.want.resumed || string(ev.token) != string(tc.want.token) {
+			t.Errorf("scanEvent(%s)\n got %+v\nwant %+v", tc.line, ev, tc.want)
+		}
+	}
+	for _, bad := range []string{``, `[]`, `{"type":"comment"`, `{"type":"comm`, `{"a":}`} {
+		var ev event
+		if scanEvent([]byte(bad), &ev) {
+			t.Errorf("scanEvent(%q) = true, want false", bad)
+		}
+	}
+}
+
+func TestEventDurable(t *testing.T) {
+	for line, want := range map[string]bool{
+		`{"type":"comment","seq":1}`:  true,
+		`{"type":"question","seq":2}`: true,
+		`{"type":"ack","seq":2}`:      false,
+		`{"type":"welcome","seq":2}`:  false,
+		`{"type":"snapshot","seq":2}`: false,
+		`{"type":"presence"}`:         false,
+	} {
+		var ev event
+		scanEvent([]byte(line), &ev)
+		if ev.durable() != want {
+			t.Errorf("%s durable = %v", line, !want)
+		}
+	}
+}
+
+var frame = []byte(`{"type":"comment","seq":17,"id":"c12","text":"lt 1700000000000000000 3 17","author":"lt-3","participant":"p_3f9a","at":1700000000000}` + "\n" +
+	`{"type":"reactions","counts":{"like":1203,"wow":7},"delta":{"like":12}}` + "\n" +
+	`{"type":"comment","seq":18,"id":"c13","text":"lt 1700000000000000001 4 1","author":"lt-4","participant":"p_3f9b","at":1700000000000}`)
+
+func TestHandleFrameDoesNotAllocate(t *testing.T) {
+	f := &fleet{st: newStats(1)}
+	c := &client{room: &room{}, shard: f.st.shards[0], lats: make([]int64, 0, 16)}
+	c.seqs.start(0)
+	c.handleFrame(f, frame, 1700000000000000100) // warm up
+	seq := int64(18)
+	allocs := testing.AllocsPerRun(1000, func() {
+		// Renumber so that every run is in order, as in steady state.
+		seq += 2
+		c.seqs.next = seq - 1
+		c.handleFrame(f, frame, 1700000000000000100)
+	})
+	if allocs != 0 {
+		t.Errorf("handleFrame allocates %.1f times per frame, want 0", allocs)
+	}
+}
+
+func BenchmarkScanEvent(b *testing.B) {
+	line := frame[:strings.IndexByte(string(frame), '\n')]
+	var ev event
+	b.ReportAllocs()
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		scanEvent(line, &ev)
+	}
+}
+
+func TestParseProm(t *testing.T) {
+	text := `# HELP process_cpu_seconds_total Total user and system CPU time.
+# TYPE process_cpu_seconds_total counter
+process_cpu_seconds_total 12.5
+process_resident_memory_bytes 1.2e+07
+go_memstats_heap_inuse_bytes 4096
+hubbub_frames_written_total{instance="a"} 10
+hubbub_frames_written_total{instance="b}\" x"} 5 1700000000000
+hubbub_latency_seconds_bucket{le="0.1"} 3
+unrelated_metric 9
+`
+	got := parseProm(bufio.NewScanner(strings.NewReader(text)))
+	want := map[string]float64{mCPU: 12.5, mRSS: 1.2e7, mHeapInuse: 4096, mFrames: 15}
+	if len(got) != len(want) {
+		t.Errorf("parseProm = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+}

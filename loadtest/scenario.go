@@ -1,0 +1,196 @@
+package loadtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Defaults of a Scenario's tuning fields; a zero field means the default.
+const (
+	DefaultTarget            = "http://127.0.0.1:8080"
+	DefaultRamp              = 500.0 // clients connected per second
+	DefaultDuration          = 10 * time.Second
+	DefaultDrain             = 5 * time.Second // most time to wait for in-flight events after traffic stops
+	DefaultConnectTimeout    = 10 * time.Second
+	DefaultCommentsPerClient = 1.0  // per publishing client per second (server default limit: 2/s burst 10)
+	DefaultReactsPerClient   = 10.0 // per publishing client per second (server default limit: 20/s burst 40)
+	DefaultSourceAddrs       = 64   // loopback source addresses clients are spread over
+	DefaultMaxInflightDials  = 256  // handshakes in flight at once, on top of the ramp's pacing
+)
+
+// Scenario is what one load test does. Rates are per room. The zero value of
+// a tuning field (Ramp, Drain, ...) means its Default constant.
+type Scenario struct {
+	Preset         string        `json:"preset,omitempty"`
+	Targets        []string      `json:"targets"`              // base URLs; clients and publishers spread round-robin
+	Rooms          int           `json:"rooms"`                // rooms to create (ignored when RoomCodes is set)
+	RoomCodes      []string      `json:"room_codes,omitempty"` // use these existing rooms instead of creating
+	ClientsPerRoom int           `json:"clients_per_room"`
+	Ramp           float64       `json:"ramp"`     // clients connected per second, all rooms together
+	Duration       time.Duration `json:"duration"` // traffic (or hold, when there is none) after the ramp
+	Drain          time.Duration `json:"drain"`
+	ConnectTimeout time.Duration `json:"connect_timeout"`
+
+	CommentRate float64 `json:"comment_rate"` // comments per second per room
+	ReactRate   float64 `json:"react_rate"`   // reactions per second per room
+
+	CommentsPerClient float64 `json:"comments_per_client"` // publishing pace of one client
+	ReactsPerClient   float64 `json:"reacts_per_client"`
+
+	NoReconnect bool `json:"no_reconnect"` // do not resume after 1001/1012/4008
+	SourceAddrs int  `json:"source_addrs"`
+}
+
+// Presets are named scenarios (`-preset NAME`), documented in docs/loadtest.md.
+var Presets = map[string]Scenario{
+	// smoke: small and quick; CI runs it with -assert.
+	"smoke": {Rooms: 1, ClientsPerRoom: 200, Ramp: 400, Duration: 5 * time.Second, CommentRate: 20},
+	// storm: one busy room, many publishers.
+	"storm": {Rooms: 1, ClientsPerRoom: 2000, Ramp: 1000, Duration: 30 * time.Second, CommentRate: 200},
+	// audience: a big audience, a calm comment stream.
+	"audience": {Rooms: 1, ClientsPerRoom: 5000, Ramp: 1000, Duration: 30 * time.Second, CommentRate: 10},
+	// event: comments plus a heavy reaction stream that the server coalesces.
+	"event": {Rooms: 1, ClientsPerRoom: 6000, Ramp: 1000, Duration: 30 * time.Second, CommentRate: 10, ReactRate: 1000},
+	// idle: connected clients and no traffic; reports server RSS per client.
+	"idle": {Rooms: 1, ClientsPerRoom: 10000, Ramp: 1000, Duration: 10 * time.Second},
+}
+
+// PresetNames lists the presets in a stable order.
+func PresetNames() []string {
+	names := make([]string, 0, len(Presets))
+	for n := range Presets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Preset returns the named preset scenario.
+func Preset(name string) (Scenario, error) {
+	s, ok := Presets[name]
+	if !ok {
+		return Scenario{}, fmt.Errorf("unknown preset %q (have %s)", name, strings.Join(PresetNames(), ", "))
+	}
+	s.Preset = name
+	return s, nil
+}
+
+// LoadFile overlays the fields present in a JSON scenario file onto s.
+// Durations may be Go duration strings ("5s") or numbers of seconds.
+func (s *Scenario) LoadFile(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return s.overlayJSON(data)
+}
+
+func (s *Scenario) overlayJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("scenario file: %w", err)
+	}
+	durations := map[string]*time.Duration{"duration": &s.Duration, "drain": &s.Drain, "connect_timeout": &s.ConnectTimeout}
+	for k, v := range raw {
+		if d, ok := durations[k]; ok {
+			if err := parseJSONDuration(v, d); err != nil {
+				return fmt.Errorf("scenario file: %s: %w", k, err)
+			}
+			delete(raw, k)
+		}
+	}
+	rest, _ := json.Marshal(raw)
+	dec := json.NewDecoder(strings.NewReader(string(rest)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(s); err != nil {
+		return fmt.Errorf("scenario file: %w", err)
+	}
+	return nil
+}
+
+func parseJSONDuration(v json.RawMessage, d *time.Duration) error {
+	var str string
+	if json.Unmarshal(v, &str) == nil {
+		p, err := time.ParseDuration(str)
+		*d = p
+		return err
+	}
+	var secs float64
+	if err := json.Unmarshal(v, &secs); err != nil {
+		return fmt.Errorf("want a duration like \"5s\" or seconds")
+	}
+	*d = time.Duration(secs * float64(time.Second))
+	return nil
+}
+
+// withDefaults returns s with every zero tuning field set to its default.
+func (s Scenario) withDefaults() Scenario {
+	if len(s.Targets) == 0 {
+		s.Targets = []string{DefaultTarget}
+	}
+	if s.Rooms == 0 && len(s.RoomCodes) == 0 {
+		s.Rooms = 1
+	}
+	if len(s.RoomCodes) > 0 {
+		s.Rooms = len(s.RoomCodes)
+	}
+	def := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&s.Ramp, DefaultRamp)
+	def(&s.CommentsPerClient, DefaultCommentsPerClient)
+	def(&s.ReactsPerClient, DefaultReactsPerClient)
+	if s.Duration == 0 {
+		s.Duration = DefaultDuration
+	}
+	if s.Drain == 0 {
+		s.Drain = DefaultDrain
+	}
+	if s.ConnectTimeout == 0 {
+		s.ConnectTimeout = DefaultConnectTimeout
+	}
+	if s.SourceAddrs == 0 {
+		s.SourceAddrs = DefaultSourceAddrs
+	}
+	return s
+}
+
+// Validate reports the first thing wrong with s (after defaults).
+func (s Scenario) Validate() error {
+	s = s.withDefaults()
+	switch {
+	case s.ClientsPerRoom < 1:
+		return fmt.Errorf("clients per room must be at least 1")
+	case s.Ramp < 0, s.CommentRate < 0, s.ReactRate < 0:
+		return fmt.Errorf("rates must not be negative")
+	case s.Duration < 0:
+		return fmt.Errorf("duration must not be negative")
+	}
+	for _, t := range s.Targets {
+		if !strings.HasPrefix(t, "http://") && !strings.HasPrefix(t, "https://") {
+			return fmt.Errorf("target %q: want http://host:port or https://host:port", t)
+		}
+	}
+	return nil
+}
+
+// TotalClients is the number of clients the scenario connects.
+func (s Scenario) TotalClients() int { return s.withDefaults().Rooms * s.ClientsPerRoom }
+
+// scenarioJSON is the report's view of a scenario: durations as strings.
+type scenarioJSON struct {
+	Scenario
+	Duration       string `json:"duration"`
+	Drain          string `json:"drain"`
+	ConnectTimeout string `json:"connect_timeout"`
+}
+
+func (s Scenario) reportView() scenarioJSON {
+	return scenarioJSON{Scenario: s, Duration: s.Duration.String(), Drain: s.Drain.String(), ConnectTimeout: s.ConnectTimeout.String()}
+}
