@@ -90,32 +90,40 @@ type ReactionReport struct {
 
 // HarnessReport is the harness's own cost, to show it was not the bottleneck.
 type HarnessReport struct {
-	CPUSeconds     float64 `json:"cpu_seconds"`
-	CPUPerDelivery float64 `json:"cpu_us_per_delivery"`
-	CPUPerEvent    float64 `json:"cpu_us_per_event"`
-	MaxRSSBytes    int64   `json:"max_rss_bytes"`
-	MeanCPUCores   float64 `json:"mean_cpu_cores"`
-	FileLimit      uint64  `json:"file_limit"`
-	GOMAXPROCS     int     `json:"gomaxprocs"`
+	CPUSeconds        float64 `json:"cpu_seconds"`         // whole run
+	MeanCPUCores      float64 `json:"mean_cpu_cores"`      // whole run
+	TrafficCPUSeconds float64 `json:"traffic_cpu_seconds"` // traffic and drain only
+	TrafficCPUCores   float64 `json:"traffic_cpu_cores"`
+	CPUPerDelivery    float64 `json:"cpu_us_per_delivery"` // traffic CPU per comment delivery
+	CPUPerEvent       float64 `json:"cpu_us_per_event"`    // traffic CPU per event of any type
+	MaxRSSBytes       int64   `json:"max_rss_bytes"`
+	FileLimit         uint64  `json:"file_limit"`
+	GOMAXPROCS        int     `json:"gomaxprocs"`
 }
 
-// ServerReport is one target's /metrics before the run, at its peak (all
-// clients still connected, traffic over) and after the clients closed.
+// ServerReport is one target's /metrics before the run, when traffic
+// started (ramp done), at its peak (all clients still connected, traffic
+// over) and after the clients closed.
 type ServerReport struct {
-	Target       string             `json:"target"`
-	Before       Sample             `json:"before"`
-	Peak         Sample             `json:"peak"`
-	After        Sample             `json:"after"`
-	CPUSeconds   float64            `json:"cpu_seconds"`              // peak - before
-	RSSPerClient float64            `json:"rss_bytes_per_client"`     // (peak - before) / clients on this target
-	Clients      int64              `json:"clients"`                  // clients assigned to this target
-	Counters     map[string]float64 `json:"counter_deltas,omitempty"` // hubbub_*_total, peak - before
+	Target            string             `json:"target"`
+	Before            Sample             `json:"before"`
+	AtTraffic         Sample             `json:"at_traffic"`
+	Peak              Sample             `json:"peak"`
+	After             Sample             `json:"after"`
+	CPUSeconds        float64            `json:"cpu_seconds"`              // peak - before
+	TrafficCPUSeconds float64            `json:"traffic_cpu_seconds"`      // peak - at traffic
+	RSSPerClient      float64            `json:"rss_bytes_per_client"`     // (peak - before) / clients on this target
+	Clients           int64              `json:"clients"`                  // clients assigned to this target
+	Counters          map[string]float64 `json:"counter_deltas,omitempty"` // hubbub_*_total, peak - at traffic
 }
 
-// ServerTotals sums the targets: CPU per delivery and per frame when the
-// server exports the counters.
+// ServerTotals sums the targets. CPU per delivery and per frame are over the
+// traffic window (traffic start to peak); the per-frame and per-server-delivery
+// figures need the server's hubbub_frames_written_total and
+// hubbub_events_delivered_total counters and are absent without them.
 type ServerTotals struct {
 	CPUSeconds           float64 `json:"cpu_seconds"`
+	TrafficCPUSeconds    float64 `json:"traffic_cpu_seconds"`
 	CPUPerDelivery       float64 `json:"cpu_us_per_delivery"`                  // per delivery the harness saw
 	CPUPerServerDelivery float64 `json:"cpu_us_per_server_delivery,omitempty"` // per hubbub_events_delivered_total
 	CPUPerFrame          float64 `json:"cpu_us_per_frame,omitempty"`           // per hubbub_frames_written_total

@@ -78,11 +78,12 @@ func WriteText(w io.Writer, rep *Report) {
 
 	h := rep.Harness
 	fmt.Fprintln(tw, "harness (this process)")
-	p("cpu", "%.2fs (%.2f cores mean of %d), %.2fµs per delivery, %.2fµs per event", h.CPUSeconds, h.MeanCPUCores, h.GOMAXPROCS, h.CPUPerDelivery, h.CPUPerEvent)
+	p("cpu", "%.2fs in all (%.2f cores mean of %d); traffic %.2fs (%.2f cores)", h.CPUSeconds, h.MeanCPUCores, h.GOMAXPROCS, h.TrafficCPUSeconds, h.TrafficCPUCores)
+	p("cpu per delivery", "%.2fµs (%.2fµs per event)", h.CPUPerDelivery, h.CPUPerEvent)
 	p("max rss", "%s", fmtBytes(float64(h.MaxRSSBytes)))
 
 	st := rep.Server
-	fmt.Fprintln(tw, "servers (from /metrics)")
+	fmt.Fprintln(tw, "servers (from /metrics; cost per delivery over traffic + drain)")
 	if st.MetricsMissing {
 		p("note", "some targets had no /metrics; totals cover the others")
 	}
@@ -91,8 +92,8 @@ func WriteText(w io.Writer, rep *Report) {
 			p(s.Target, "no metrics (%s)", s.Peak.Err)
 			continue
 		}
-		p(s.Target, "cpu %.2fs, rss %s → %s (peak) → %s (after), %d clients",
-			s.CPUSeconds, fmtBytes(s.Before.Values[mRSS]), fmtBytes(s.Peak.Values[mRSS]), fmtBytes(s.After.Values[mRSS]), s.Clients)
+		p(s.Target, "cpu %.2fs (traffic %.2fs), rss %s → %s (peak) → %s (after), %d clients",
+			s.CPUSeconds, s.TrafficCPUSeconds, fmtBytes(s.Before.Values[mRSS]), fmtBytes(s.Peak.Values[mRSS]), fmtBytes(s.After.Values[mRSS]), s.Clients)
 	}
 	p("cpu per delivery", "%.2fµs (harness-counted deliveries)", st.CPUPerDelivery)
 	if st.CPUPerServerDelivery > 0 {

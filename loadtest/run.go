@@ -103,7 +103,10 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 	f.waitSettled(settleCtx)
 	cancelSettle()
 
-	// Traffic (or a quiet hold when the scenario has none).
+	// Traffic (or a quiet hold when the scenario has none). Costs per
+	// delivery are taken over traffic and drain only, not the ramp.
+	atTraffic := sp.once(ctx)
+	uTraffic := selfUsage()
 	trafficStart := time.Now()
 	active := activeDrivers(sc)
 	if len(active) > 0 {
@@ -138,6 +141,7 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 	}
 	drained := f.drain(ctx, sc.Drain, minWait)
 	peak := sp.once(post)
+	uPeak := selfUsage()
 	sp.stop()
 	timeline := col.stop()
 	prog.end()
@@ -156,21 +160,25 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 		Warnings: warnings,
 	}
 	fillReport(rep, f, st, trafficTime+drained, connectedAtEnd)
-	fillServers(rep, sc, before, peak, after)
+	fillServers(rep, sc, before, atTraffic, peak, after)
 	rep.Harness = HarnessReport{
-		CPUSeconds:  (u1.cpu - u0.cpu).Seconds(),
-		MaxRSSBytes: u1.maxRSS,
-		FileLimit:   limit,
-		GOMAXPROCS:  runtime.GOMAXPROCS(0),
+		CPUSeconds:        (u1.cpu - u0.cpu).Seconds(),
+		TrafficCPUSeconds: (uPeak.cpu - uTraffic.cpu).Seconds(),
+		MaxRSSBytes:       u1.maxRSS,
+		FileLimit:         limit,
+		GOMAXPROCS:        runtime.GOMAXPROCS(0),
 	}
 	if rep.Elapsed > 0 {
 		rep.Harness.MeanCPUCores = rep.Harness.CPUSeconds / rep.Elapsed
 	}
+	if busy := (trafficTime + drained).Seconds(); busy > 0 {
+		rep.Harness.TrafficCPUCores = rep.Harness.TrafficCPUSeconds / busy
+	}
 	if n := rep.Delivery.Deliveries; n > 0 {
-		rep.Harness.CPUPerDelivery = rep.Harness.CPUSeconds * 1e6 / float64(n)
+		rep.Harness.CPUPerDelivery = rep.Harness.TrafficCPUSeconds * 1e6 / float64(n)
 	}
 	if n := rep.Delivery.Events; n > 0 {
-		rep.Harness.CPUPerEvent = rep.Harness.CPUSeconds * 1e6 / float64(n)
+		rep.Harness.CPUPerEvent = rep.Harness.TrafficCPUSeconds * 1e6 / float64(n)
 	}
 	rep.Assertions = evaluate(asserts, rep)
 
@@ -314,8 +322,10 @@ func fillReport(rep *Report, f *fleet, st *stats, busy time.Duration, connectedA
 	rep.Reaction = reactionsFor(f.rooms, st.rateLimitedReacts.Load())
 }
 
-// fillServers computes each target's and the totals' server figures.
-func fillServers(rep *Report, sc Scenario, before, peak, after []Sample) {
+// fillServers computes each target's and the totals' server figures. Memory
+// per client is the growth from before the ramp to the peak; CPU per
+// delivery and per frame is taken from traffic start to the peak.
+func fillServers(rep *Report, sc Scenario, before, atTraffic, peak, after []Sample) {
 	perTarget := make([]int64, len(sc.Targets))
 	for i := 0; i < sc.ClientsPerRoom; i++ {
 		perTarget[i%len(sc.Targets)] += int64(sc.Rooms)
@@ -324,14 +334,15 @@ func fillServers(rep *Report, sc Scenario, before, peak, after []Sample) {
 	var rssGrowth, heapGrowth, delivered, frames float64
 	var haveDelivered, haveFrames bool
 	for i, t := range sc.Targets {
-		sr := ServerReport{Target: t, Before: before[i], Peak: peak[i], After: after[i], Clients: perTarget[i]}
-		if before[i].Values == nil || peak[i].Values == nil {
+		sr := ServerReport{Target: t, Before: before[i], AtTraffic: atTraffic[i], Peak: peak[i], After: after[i], Clients: perTarget[i]}
+		if before[i].Values == nil || atTraffic[i].Values == nil || peak[i].Values == nil {
 			tot.MetricsMissing = true
 			rep.Servers = append(rep.Servers, sr)
 			continue
 		}
-		b, p := before[i].Values, peak[i].Values
+		b, tr, p := before[i].Values, atTraffic[i].Values, peak[i].Values
 		sr.CPUSeconds = p[mCPU] - b[mCPU]
+		sr.TrafficCPUSeconds = p[mCPU] - tr[mCPU]
 		growth := p[mRSS] - b[mRSS]
 		if sr.Clients > 0 {
 			sr.RSSPerClient = growth / float64(sr.Clients)
@@ -341,18 +352,19 @@ func fillServers(rep *Report, sc Scenario, before, peak, after []Sample) {
 		sr.Counters = map[string]float64{}
 		for k, v := range p {
 			if strings.HasSuffix(k, "_total") && strings.HasPrefix(k, "hubbub_") {
-				sr.Counters[k] = v - b[k]
+				sr.Counters[k] = v - tr[k]
 			}
 		}
 		if v, ok := p[mDelivered]; ok {
-			delivered += v - b[mDelivered]
+			delivered += v - tr[mDelivered]
 			haveDelivered = true
 		}
 		if v, ok := p[mFrames]; ok {
-			frames += v - b[mFrames]
+			frames += v - tr[mFrames]
 			haveFrames = true
 		}
 		tot.CPUSeconds += sr.CPUSeconds
+		tot.TrafficCPUSeconds += sr.TrafficCPUSeconds
 		rep.Servers = append(rep.Servers, sr)
 	}
 	clients := float64(rep.Clients.ConnectedAtEnd)
@@ -361,13 +373,13 @@ func fillServers(rep *Report, sc Scenario, before, peak, after []Sample) {
 		tot.HeapInusePerClient = heapGrowth / clients
 	}
 	if n := rep.Delivery.Deliveries; n > 0 {
-		tot.CPUPerDelivery = tot.CPUSeconds * 1e6 / float64(n)
+		tot.CPUPerDelivery = tot.TrafficCPUSeconds * 1e6 / float64(n)
 	}
 	if haveDelivered && delivered > 0 {
-		tot.CPUPerServerDelivery = tot.CPUSeconds * 1e6 / delivered
+		tot.CPUPerServerDelivery = tot.TrafficCPUSeconds * 1e6 / delivered
 	}
 	if haveFrames && frames > 0 {
-		tot.CPUPerFrame = tot.CPUSeconds * 1e6 / frames
+		tot.CPUPerFrame = tot.TrafficCPUSeconds * 1e6 / frames
 	}
 	rep.Server = tot
 }
