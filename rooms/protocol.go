@@ -166,9 +166,9 @@ func jsonProblem(err error) string {
 	return "not valid JSON"
 }
 
-// cleanText trims s, turns line breaks and tabs into spaces, drops other
-// control and format characters and invalid UTF-8, and reports the result
-// with its length in characters.
+// cleanText trims s, turns line breaks (also U+2028 and U+2029) and tabs
+// into spaces, drops other control and format characters and invalid UTF-8,
+// and reports the result with its length in characters.
 func cleanText(s string) (string, int) {
 	var b strings.Builder
 	b.Grow(len(s))
@@ -177,7 +177,7 @@ func cleanText(s string) (string, int) {
 		switch {
 		case r == utf8.RuneError:
 			continue
-		case r == '\n' || r == '\r' || r == '\t':
+		case r == '\n' || r == '\r' || r == '\t' || r == '\u2028' || r == '\u2029':
 			r = ' '
 		case unicode.IsControl(r) || (unicode.Is(unicode.Cf, r) && r != '\u200d'):
 			continue

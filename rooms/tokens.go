@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// CodeAlphabet is the alphabet of room codes: no 0/O, 1/I/L look-alikes.
+// CodeAlphabet is the alphabet of room codes: no 0/O or 1/I look-alikes.
 const CodeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 // CodeLength is the length of a room code.
@@ -46,13 +46,20 @@ func NormalizeCode(code string) (string, bool) {
 	if len(code) != CodeLength {
 		return "", false
 	}
-	code = strings.ToUpper(code)
+	// ASCII only: strings.ToUpper maps some multi-byte runes to ASCII
+	// letters ("ſ" → "S"), which would accept codes of the wrong length.
+	var b [CodeLength]byte
 	for i := 0; i < len(code); i++ {
-		if strings.IndexByte(CodeAlphabet, code[i]) < 0 {
+		c := code[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if strings.IndexByte(CodeAlphabet, c) < 0 {
 			return "", false
 		}
+		b[i] = c
 	}
-	return code, true
+	return string(b[:]), true
 }
 
 // NewKeys returns a fresh host key and moderator key.
