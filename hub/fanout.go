@@ -39,6 +39,7 @@ type room struct {
 	// Owned by the worker goroutine.
 	seq      uint64
 	seqKnown bool // false while the store could not tell the starting seq
+	started  bool // a durable event from the broker has been processed
 
 	presenceSent int // owned by the hub's presence ticker
 }
@@ -102,6 +103,16 @@ func (r *room) process(ctx context.Context, ev *rooms.Event) {
 		return
 	}
 	if ev.Seq != 0 {
+		if !r.started {
+			// The broker's first event was published after the subscription,
+			// so nobody has been sent it, even when the seq read at start
+			// (later) already counts it: deliver from it on. Members whose
+			// catch-up already covered it drop it by their own seq.
+			r.started = true
+			if r.seqKnown && ev.Seq <= r.seq {
+				r.seq = ev.Seq - 1
+			}
+		}
 		if r.seqKnown && ev.Seq <= r.seq {
 			return
 		}
