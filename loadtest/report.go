@@ -96,6 +96,7 @@ type HarnessReport struct {
 	TrafficCPUCores   float64 `json:"traffic_cpu_cores"`
 	CPUPerDelivery    float64 `json:"cpu_us_per_delivery"` // traffic CPU per comment delivery
 	CPUPerEvent       float64 `json:"cpu_us_per_event"`    // traffic CPU per event of any type
+	OtherCPUCores     float64 `json:"other_cpu_cores"`     // other processes on the machine during traffic (local targets excluded)
 	MaxRSSBytes       int64   `json:"max_rss_bytes"`
 	FileLimit         uint64  `json:"file_limit"`
 	GOMAXPROCS        int     `json:"gomaxprocs"`

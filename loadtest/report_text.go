@@ -16,8 +16,13 @@ func WriteText(w io.Writer, rep *Report) {
 	if name == "" {
 		name = "custom"
 	}
-	fmt.Fprintf(tw, "hubbub load test (%s): %d room(s) x %d clients on %s, %s traffic, %.0f comments/s + %.0f reactions/s per room\n",
-		name, len(rep.Rooms), sc.ClientsPerRoom, strings.Join(sc.Targets, ","), sc.Duration, sc.CommentRate, sc.ReactRate)
+	if sc.CommentRate+sc.ReactRate > 0 {
+		fmt.Fprintf(tw, "hubbub load test (%s): %d room(s) x %d clients on %s, %s traffic, %.0f comments/s + %.0f reactions/s per room\n",
+			name, len(rep.Rooms), sc.ClientsPerRoom, strings.Join(sc.Targets, ","), sc.Duration, sc.CommentRate, sc.ReactRate)
+	} else {
+		fmt.Fprintf(tw, "hubbub load test (%s): %d room(s) x %d clients on %s, %s hold without traffic\n",
+			name, len(rep.Rooms), sc.ClientsPerRoom, strings.Join(sc.Targets, ","), sc.Duration)
+	}
 
 	c := rep.Clients
 	fmt.Fprintln(tw, "clients")
@@ -79,8 +84,11 @@ func WriteText(w io.Writer, rep *Report) {
 	h := rep.Harness
 	fmt.Fprintln(tw, "harness (this process)")
 	p("cpu", "%.2fs in all (%.2f cores mean of %d); traffic %.2fs (%.2f cores)", h.CPUSeconds, h.MeanCPUCores, h.GOMAXPROCS, h.TrafficCPUSeconds, h.TrafficCPUCores)
-	p("cpu per delivery", "%.2fµs (%.2fµs per event)", h.CPUPerDelivery, h.CPUPerEvent)
+	if h.CPUPerDelivery > 0 {
+		p("cpu per delivery", "%.2fµs (%.2fµs per event)", h.CPUPerDelivery, h.CPUPerEvent)
+	}
 	p("max rss", "%s", fmtBytes(float64(h.MaxRSSBytes)))
+	p("other work", "%.2f cores used by other processes during traffic", h.OtherCPUCores)
 
 	st := rep.Server
 	fmt.Fprintln(tw, "servers (from /metrics; cost per delivery over traffic + drain)")
@@ -95,7 +103,9 @@ func WriteText(w io.Writer, rep *Report) {
 		p(s.Target, "cpu %.2fs (traffic %.2fs), rss %s → %s (peak) → %s (after), %d clients",
 			s.CPUSeconds, s.TrafficCPUSeconds, fmtBytes(s.Before.Values[mRSS]), fmtBytes(s.Peak.Values[mRSS]), fmtBytes(s.After.Values[mRSS]), s.Clients)
 	}
-	p("cpu per delivery", "%.2fµs (harness-counted deliveries)", st.CPUPerDelivery)
+	if st.CPUPerDelivery > 0 {
+		p("cpu per delivery", "%.2fµs (harness-counted deliveries)", st.CPUPerDelivery)
+	}
 	if st.CPUPerServerDelivery > 0 {
 		p("cpu per server delivery", "%.2fµs (hubbub_events_delivered_total)", st.CPUPerServerDelivery)
 	}

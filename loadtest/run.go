@@ -107,6 +107,7 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 	// delivery are taken over traffic and drain only, not the ramp.
 	atTraffic := sp.once(ctx)
 	uTraffic := selfUsage()
+	mTraffic, mOK := machineBusy()
 	trafficStart := time.Now()
 	active := activeDrivers(sc)
 	if len(active) > 0 {
@@ -142,6 +143,7 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 	drained := f.drain(ctx, sc.Drain, minWait)
 	peak := sp.once(post)
 	uPeak := selfUsage()
+	mPeak, mOK2 := machineBusy()
 	sp.stop()
 	timeline := col.stop()
 	prog.end()
@@ -179,6 +181,19 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 	}
 	if n := rep.Delivery.Events; n > 0 {
 		rep.Harness.CPUPerEvent = rep.Harness.TrafficCPUSeconds * 1e6 / float64(n)
+	}
+	if busy := (trafficTime + drained).Seconds(); mOK && mOK2 && busy > 0 {
+		// Whatever the machine ran besides this harness (and local servers)
+		// competed with them: say so, since it disturbs latency.
+		other := (mPeak - mTraffic).Seconds() - rep.Harness.TrafficCPUSeconds
+		if localTargets(sc.Targets) {
+			other -= rep.Server.TrafficCPUSeconds
+		}
+		rep.Harness.OtherCPUCores = max(0, other/busy)
+		if rep.Harness.OtherCPUCores > otherWorkWarn && !rep.Server.MetricsMissing {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("other processes used %.2f cores of %d during traffic: they competed with the server and the harness, so latency figures are disturbed",
+				rep.Harness.OtherCPUCores, runtime.NumCPU()))
+		}
 	}
 	rep.Assertions = evaluate(asserts, rep)
 

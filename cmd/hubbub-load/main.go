@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +35,7 @@ func main() {
 type options struct {
 	preset, scenarioFile string
 	json, html, assert   string
+	cpuProfile           string
 	wait                 time.Duration
 	quiet, listMetrics   bool
 }
@@ -68,6 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opt.assert, "assert", "", "thresholds, e.g. 'p99<100ms,loss=0,connect_failures=0' (see -list-metrics); exit 1 when missed")
 	fs.DurationVar(&opt.wait, "wait", 0, "wait up to this long for every target's /readyz before starting")
 	fs.BoolVar(&opt.quiet, "quiet", false, "no live progress on stderr")
+	fs.StringVar(&opt.cpuProfile, "cpuprofile", "", "write the harness's own CPU profile to this file")
 	fs.BoolVar(&opt.listMetrics, "list-metrics", false, "list the metrics -assert accepts and exit")
 	bindScenario(fs, &given)
 	if err := fs.Parse(args); err != nil {
@@ -122,6 +125,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "hubbub-load:", err)
 			return 1
 		}
+	}
+	if opt.cpuProfile != "" {
+		f, err := os.Create(opt.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "hubbub-load:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "hubbub-load:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ro := loadtest.Options{Summary: stdout, JSONPath: opt.json, HTMLPath: opt.html, Assert: opt.assert}
 	if !opt.quiet {
