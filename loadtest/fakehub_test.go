@@ -44,6 +44,26 @@ type fakeHub struct {
 	dropped, duplicated, reorders atomic.Int64
 	rateLimited                   atomic.Int64
 	delivered, frames             atomic.Int64
+	perHost                       sync.Map // Host header → *atomic.Int64 of WebSocket connections
+}
+
+// connsTo counts the WebSocket connections made to host.
+func (h *fakeHub) connsTo(host string) int64 {
+	if v, ok := h.perHost.Load(host); ok {
+		return v.(*atomic.Int64).Load()
+	}
+	return 0
+}
+
+// secondServer serves the same hub on another address, like a second
+// instance sharing one store.
+func (h *fakeHub) secondServer() *httptest.Server {
+	srv := httptest.NewServer(h.srv.Config.Handler)
+	h.t.Cleanup(func() {
+		h.close() // closes the connections first; both servers share them
+		srv.Close()
+	})
+	return srv
 }
 
 type fakeRoom struct {
@@ -132,6 +152,8 @@ func (h *fakeHub) serveWS(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	n, _ := h.perHost.LoadOrStore(r.Host, new(atomic.Int64))
+	n.(*atomic.Int64).Add(1)
 	fc := &fakeConn{c: c, q: make(chan fakeOut, 1<<14)}
 	h.mu.Lock()
 	h.conns[fc] = struct{}{}

@@ -190,3 +190,26 @@ func TestConnectFailures(t *testing.T) {
 		t.Errorf("failures %d %v, want 5 × close 4004", rep.Clients.Failures, rep.Clients.FailureReasons)
 	}
 }
+
+func TestSpreadsOverTargetsAndRooms(t *testing.T) {
+	h := newFakeHub(t, faults{})
+	second := h.secondServer()
+	rep, err := Run(context.Background(), Scenario{
+		Targets: []string{h.srv.URL, second.URL}, Rooms: 3, ClientsPerRoom: 10,
+		Ramp: 2000, Duration: time.Second, CommentRate: 10, CommentsPerClient: 2,
+	}, Options{Assert: "loss=0,connect_failures=0,connected=30"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := func(u string) string { return strings.TrimPrefix(u, "http://") }
+	if a, b := h.connsTo(host(h.srv.URL)), h.connsTo(host(second.URL)); a != 15 || b != 15 {
+		t.Errorf("connections per target %d and %d, want 15 each", a, b)
+	}
+	if len(rep.Rooms) != 3 || len(rep.Servers) != 2 || rep.Servers[0].Clients != 15 {
+		t.Errorf("rooms %v, servers %d, clients on the first %d", rep.Rooms, len(rep.Servers), rep.Servers[0].Clients)
+	}
+	// Each room's 5 publishers alternate between the two targets.
+	if want := rep.Commands.Sent["comment"] * 10; rep.Delivery.Deliveries != want {
+		t.Errorf("deliveries %d, want %d", rep.Delivery.Deliveries, want)
+	}
+}
