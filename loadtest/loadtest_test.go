@@ -97,6 +97,9 @@ func TestDetectsFaults(t *testing.T) {
 			if rep.Loss.Duplicates != 0 || rep.Loss.OutOfOrder != 0 {
 				t.Errorf("false duplicates/reorders: %+v", rep.Loss)
 			}
+			if len(rep.Loss.Worst) == 0 || rep.Loss.Worst[0].Lost == 0 || rep.Loss.Worst[0].Target == "" {
+				t.Errorf("worst clients not listed: %+v", rep.Loss.Worst)
+			}
 		}},
 		{"duplicates", faults{dupEvery: 5}, func(t *testing.T, rep *Report, h *fakeHub) {
 			if rep.Loss.Duplicates == 0 || rep.Loss.Duplicates != h.duplicated.Load() {

@@ -64,7 +64,27 @@ type LossReport struct {
 	OutOfOrder      int64 `json:"out_of_order"`
 	ResyncSkipped   int64 `json:"resync_skipped"` // replaced by a snapshot on resume
 	ClientsWithLoss int64 `json:"clients_with_loss"`
+	// Worst lists up to maxWorst clients with the most lost, duplicate or
+	// out-of-order events, to find a failing target or room.
+	Worst []ClientLoss `json:"worst,omitempty"`
 }
+
+// maxWorst bounds LossReport.Worst.
+const maxWorst = 10
+
+// ClientLoss is one client's seq accounting.
+type ClientLoss struct {
+	Client     string `json:"client"` // its hello name, lt-<index>
+	Room       string `json:"room"`
+	Target     string `json:"target"` // WebSocket URL
+	Expected   int64  `json:"expected"`
+	Received   int64  `json:"received"`
+	Lost       int64  `json:"lost"`
+	Duplicates int64  `json:"duplicates"`
+	OutOfOrder int64  `json:"out_of_order"`
+}
+
+func (c ClientLoss) badness() int64 { return c.Lost + c.Duplicates + c.OutOfOrder }
 
 // CommandsReport counts what the publishers sent and what came back.
 type CommandsReport struct {
@@ -168,7 +188,16 @@ func lossFor(rooms []*room) LossReport {
 			if lost > 0 {
 				l.ClientsWithLoss++
 			}
+			cl := ClientLoss{Client: c.name, Room: r.code, Target: c.url, Expected: t.expected(final),
+				Received: t.received, Lost: lost, Duplicates: t.duplicates, OutOfOrder: t.outOfOrder}
+			if cl.badness() > 0 {
+				l.Worst = append(l.Worst, cl)
+			}
 		}
+	}
+	sort.SliceStable(l.Worst, func(i, j int) bool { return l.Worst[i].badness() > l.Worst[j].badness() })
+	if len(l.Worst) > maxWorst {
+		l.Worst = l.Worst[:maxWorst]
 	}
 	return l
 }

@@ -59,6 +59,10 @@ func WriteText(w io.Writer, rep *Report) {
 	if ls.ResyncSkipped > 0 {
 		p("replaced by snapshot", "%d", ls.ResyncSkipped)
 	}
+	for _, w := range ls.Worst {
+		p("  "+w.Client, "room %s via %s: received %d of %d, lost %d, dup %d, out of order %d",
+			w.Room, w.Target, w.Received, w.Expected, w.Lost, w.Duplicates, w.OutOfOrder)
+	}
 
 	cm := rep.Commands
 	fmt.Fprintln(tw, "commands")
