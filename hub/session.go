@@ -24,9 +24,10 @@ const (
 	closeRestarting                      = websocket.StatusServiceRestart // 1012
 )
 
-// ServeWS upgrades GET /ws and runs the connection's session: hello,
-// catch-up, then the read loop. The calling goroutine is the connection's
-// only long-lived goroutine.
+// ServeWS upgrades GET /ws and starts the connection's session: hello,
+// catch-up, then the read loop, on one goroutine owned by the hub (Shutdown
+// waits for it); that goroutine is the connection's only long-lived one.
+// ServeWS returns once the session has started.
 func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request) {
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		Subprotocols:   []string{Subprotocol},
@@ -41,9 +42,15 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request) {
 		conn.Close(code, reason)
 		return
 	}
-	defer h.release(c)
-	defer c.finish()
-	h.runSession(c)
+	// The session runs on a goroutine of its own, owned by the hub (admit
+	// counted it in h.sessions), and the handler returns: net/http then
+	// frees the request, its context and the handler's deep stack, which
+	// would otherwise stay alive for as long as the connection.
+	go func() {
+		defer h.release(c)
+		defer c.finish()
+		h.runSession(c)
+	}()
 }
 
 // runSession handles one admitted connection until it ends.
