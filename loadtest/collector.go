@@ -19,6 +19,7 @@ type collector struct {
 	phase    string
 	timeline []Second
 	prevSent int64
+	prevT    time.Time
 	prevCPU  []Sample  // last sample used for each target's CPU rate
 	cpuRate  []float64 // each target's latest CPU rate, in cores
 
@@ -67,8 +68,13 @@ func (c *collector) stop() []Second {
 func (c *collector) tick() {
 	iv, lat := c.st.drain()
 	sent := c.st.sent.Load()
+	now := time.Now()
+	if c.prevT.IsZero() {
+		c.prevT = c.start
+	}
 	row := Second{
-		T:          time.Since(c.start).Seconds(),
+		T:          now.Sub(c.start).Seconds(),
+		Interval:   now.Sub(c.prevT).Seconds(),
 		Connected:  c.st.connected.Load(),
 		Deliveries: iv.deliveries,
 		Events:     iv.events,
@@ -78,6 +84,7 @@ func (c *collector) tick() {
 		Latency:    lat,
 	}
 	c.prevSent = sent
+	c.prevT = now
 	for i, s := range c.sp.snapshot() {
 		if s.Values == nil {
 			continue

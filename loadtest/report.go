@@ -155,7 +155,8 @@ type ServerTotals struct {
 
 // Second is one second of the run's timeline.
 type Second struct {
-	T          float64        `json:"t"` // seconds since start
+	T          float64        `json:"t"`          // seconds since start, at the end of the interval
+	Interval   float64        `json:"interval_s"` // length of the interval the counts cover
 	Phase      string         `json:"phase"`
 	Connected  int64          `json:"connected"`
 	Deliveries int64          `json:"deliveries"`

@@ -15,6 +15,9 @@ func WriteHTML(w io.Writer, rep *Report) error {
 	var summary strings.Builder
 	WriteText(&summary, rep)
 	xs := make([]float64, len(rep.Timeline))
+	for i, s := range rep.Timeline {
+		xs[i] = s.T
+	}
 	col := func(get func(Second) float64) []float64 {
 		ys := make([]float64, len(rep.Timeline))
 		for i, s := range rep.Timeline {
@@ -22,30 +25,49 @@ func WriteHTML(w io.Writer, rep *Report) error {
 		}
 		return ys
 	}
-	for i, s := range rep.Timeline {
-		xs[i] = s.T
+	// lat plots a percentile only in seconds that had deliveries.
+	lat := func(get func(LatencySummary) float64) []float64 {
+		return col(func(s Second) float64 {
+			if s.Latency.Count == 0 {
+				return math.NaN()
+			}
+			return get(s.Latency)
+		})
 	}
+	// rate turns a per-interval count into a per-second rate (the last
+	// interval is usually shorter than a second).
+	rate := func(get func(Second) int64) []float64 {
+		return col(func(s Second) float64 {
+			if s.Interval <= 0 {
+				return float64(get(s))
+			}
+			return float64(get(s)) / s.Interval
+		})
+	}
+	marks := phaseMarks(rep.Timeline)
 	charts := []template.HTML{
-		svgChart("Comment delivery latency (ms)", xs, []series{
-			{"p50", "#1b9e77", col(func(s Second) float64 { return s.Latency.P50 })},
-			{"p90", "#7570b3", col(func(s Second) float64 { return s.Latency.P90 })},
-			{"p99", "#d95f02", col(func(s Second) float64 { return s.Latency.P99 })},
-			{"p99.9", "#e7298a", col(func(s Second) float64 { return s.Latency.P999 })},
-			{"max", "#999999", col(func(s Second) float64 { return s.Latency.Max })},
+		svgChart("Comment delivery latency (ms)", xs, marks, []series{
+			{"p50", "#1b9e77", lat(func(l LatencySummary) float64 { return l.P50 })},
+			{"p90", "#7570b3", lat(func(l LatencySummary) float64 { return l.P90 })},
+			{"p99", "#d95f02", lat(func(l LatencySummary) float64 { return l.P99 })},
+			{"p99.9", "#e7298a", lat(func(l LatencySummary) float64 { return l.P999 })},
+			{"max", "#999999", lat(func(l LatencySummary) float64 { return l.Max })},
 		}),
-		svgChart("Deliveries and commands per second", xs, []series{
-			{"deliveries/s", "#1b9e77", col(func(s Second) float64 { return float64(s.Deliveries) })},
-			{"events/s", "#66a61e", col(func(s Second) float64 { return float64(s.Events) })},
-			{"frames/s", "#7570b3", col(func(s Second) float64 { return float64(s.Frames) })},
-			{"sent/s", "#d95f02", col(func(s Second) float64 { return float64(s.Sent) })},
+		svgChart("Deliveries, events and frames per second", xs, marks, []series{
+			{"deliveries/s", "#1b9e77", rate(func(s Second) int64 { return s.Deliveries })},
+			{"events/s", "#66a61e", rate(func(s Second) int64 { return s.Events })},
+			{"frames/s", "#7570b3", rate(func(s Second) int64 { return s.Frames })},
 		}),
-		svgChart("Connected clients", xs, []series{
+		svgChart("Commands sent per second", xs, marks, []series{
+			{"sent/s", "#d95f02", rate(func(s Second) int64 { return s.Sent })},
+		}),
+		svgChart("Connected clients", xs, marks, []series{
 			{"connected", "#1b9e77", col(func(s Second) float64 { return float64(s.Connected) })},
 		}),
-		svgChart("Server CPU (cores, all targets)", xs, []series{
+		svgChart("Server CPU (cores, all targets)", xs, marks, []series{
 			{"cpu", "#d95f02", col(func(s Second) float64 { return s.ServerCPU })},
 		}),
-		svgChart("Server RSS (MiB, all targets)", xs, []series{
+		svgChart("Server RSS (MiB, all targets)", xs, marks, []series{
 			{"rss", "#7570b3", col(func(s Second) float64 { return s.ServerRSS / (1 << 20) })},
 		}),
 	}
@@ -87,8 +109,32 @@ type series struct {
 	ys          []float64
 }
 
-// svgChart draws series against xs (seconds) as an inline SVG line chart.
-func svgChart(title string, xs []float64, ss []series) template.HTML {
+// mark is a phase change on the time axis.
+type mark struct {
+	t     float64
+	label string
+}
+
+// phaseMarks returns where each phase of the run begins.
+func phaseMarks(tl []Second) []mark {
+	var out []mark
+	prev := ""
+	for i, s := range tl {
+		if s.Phase != prev {
+			start := 0.0
+			if i > 0 {
+				start = tl[i-1].T
+			}
+			out = append(out, mark{start, s.Phase})
+			prev = s.Phase
+		}
+	}
+	return out
+}
+
+// svgChart draws series against xs (seconds) as an inline SVG line chart,
+// with the run's phases marked. NaN values leave gaps.
+func svgChart(title string, xs []float64, marks []mark, ss []series) template.HTML {
 	const W, H, L, R, T, B = 900.0, 260.0, 60.0, 120.0, 28.0, 30.0
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" role="img">`, W, H)
@@ -99,7 +145,9 @@ func svgChart(title string, xs []float64, ss []series) template.HTML {
 	}
 	for _, s := range ss {
 		for _, y := range s.ys {
-			ymax = math.Max(ymax, y)
+			if !math.IsNaN(y) {
+				ymax = math.Max(ymax, y)
+			}
 		}
 	}
 	if ymax == 0 {
@@ -108,7 +156,7 @@ func svgChart(title string, xs []float64, ss []series) template.HTML {
 	ymax = niceCeil(ymax)
 	px := func(x float64) float64 { return L + x/xmax*(W-L-R) }
 	py := func(y float64) float64 { return H - B - y/ymax*(H-T-B) }
-	// Axes and grid.
+	// Grid, axes and phase marks.
 	for i := 0; i <= 4; i++ {
 		y := ymax * float64(i) / 4
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#ddd"/>`, L, W-R, py(y), py(y))
@@ -118,14 +166,26 @@ func svgChart(title string, xs []float64, ss []series) template.HTML {
 		x := xmax * float64(i) / 5
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%.0fs</text>`, px(x), H-B+16, x)
 	}
+	for _, m := range marks {
+		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#bbb" stroke-dasharray="3,3"/>`, px(m.t), px(m.t), T, H-B)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" style="fill:#888">%s</text>`, px(m.t)+3, H-B-4, template.HTMLEscapeString(m.label))
+	}
 	for k, s := range ss {
 		var pts strings.Builder
-		for i, y := range s.ys {
-			if i < len(xs) {
-				fmt.Fprintf(&pts, "%.1f,%.1f ", px(xs[i]), py(y))
+		flush := func() {
+			if pts.Len() > 0 {
+				fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="1.6" points="%s"/>`, s.color, pts.String())
+				pts.Reset()
 			}
 		}
-		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="1.6" points="%s"/>`, s.color, pts.String())
+		for i, y := range s.ys {
+			if i >= len(xs) || math.IsNaN(y) {
+				flush()
+				continue
+			}
+			fmt.Fprintf(&pts, "%.1f,%.1f ", px(xs[i]), py(y))
+		}
+		flush()
 		ly := T + 14*float64(k)
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="3"/>`, W-R+10, W-R+26, ly, ly, s.color)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s</text>`, W-R+30, ly+4, template.HTMLEscapeString(s.name))
