@@ -98,7 +98,8 @@ const pacerTick = 10 * time.Millisecond
 
 // pace sends d's commands in room r at rate per second from pubs until ctx
 // ends. A pacer that falls more than a second behind drops the backlog rather
-// than bursting past the publishers' rate limits.
+// than bursting past the publishers' rate limits. A write blocked on a server
+// that does not read ends when the fleet stops.
 func (f *fleet) pace(ctx context.Context, d Driver, r *room, rate float64, pubs []*client) {
 	counts := make([]uint64, len(pubs))
 	sent := d.counter(r)
@@ -118,7 +119,7 @@ func (f *fleet) pace(ctx context.Context, d Driver, r *room, rate float64, pubs 
 			f.st.pacerBehind.Add(due - issued)
 			issued = due
 		}
-		for ; issued < due; issued++ {
+		for ; issued < due && ctx.Err() == nil; issued++ {
 			i := int(next % int64(len(pubs)))
 			next++
 			conn := pubs[i].conn.Load()
@@ -128,7 +129,7 @@ func (f *fleet) pace(ctx context.Context, d Driver, r *room, rate float64, pubs 
 			}
 			counts[i]++
 			buf = d.AppendCommand(buf[:0], pubs[i].idx, counts[i], time.Now().UnixNano())
-			if err := conn.Write(context.Background(), websocket.MessageText, buf); err != nil {
+			if err := conn.Write(f.writeCtx, websocket.MessageText, buf); err != nil {
 				if !f.stopping.Load() {
 					f.st.writeErrors.Add(1)
 				}

@@ -19,6 +19,10 @@ import (
 // maxResumeFailures is how many reconnects in a row a client tries before it gives up.
 const maxResumeFailures = 5
 
+// closeGrace is how long stop closes connections with the close handshake
+// before it drops the rest.
+const closeGrace = 3 * time.Second
+
 // fleet owns every client of a run and every goroutine that serves them: one
 // reader per client, the ramp, and the pacers. Its stop closes every
 // connection and waits for all of them.
@@ -29,6 +33,11 @@ type fleet struct {
 	st      *stats
 	rooms   []*room
 	clients []*client
+
+	// writeCtx bounds command writes: it ends at stop, so a pacer blocked
+	// writing to a server that stopped reading cannot hang the run.
+	writeCtx     context.Context
+	cancelWrites context.CancelFunc
 
 	mu       sync.Mutex // orders starting clients against stop
 	stopping atomic.Bool
@@ -41,6 +50,7 @@ type fleet struct {
 // each room, so every room has clients (and publishers) on every target.
 func newFleet(ctx context.Context, sc Scenario, hc *http.Client, st *stats, codes []string) *fleet {
 	f := &fleet{sc: sc, ctx: ctx, http: hc, st: st, stopCh: make(chan struct{}), inflight: make(chan struct{}, DefaultMaxInflightDials)}
+	f.writeCtx, f.cancelWrites = context.WithCancel(context.Background())
 	urls := make([]string, len(sc.Targets))
 	for i, t := range sc.Targets {
 		urls[i] = wsURL(t)
@@ -198,6 +208,13 @@ func (f *fleet) stop() {
 	}
 	close(f.stopCh)
 	f.mu.Unlock()
+	f.cancelWrites()
+	// Close politely (1000 and the close handshake) in parallel; past
+	// closeGrace, drop the rest without the handshake so that a server that
+	// does not answer cannot hold the run (each Close waits up to 5 s).
+	var hurry atomic.Bool
+	t := time.AfterFunc(closeGrace, func() { hurry.Store(true) })
+	defer t.Stop()
 	var wg sync.WaitGroup
 	work := make(chan *websocket.Conn)
 	for i := 0; i < 64; i++ {
@@ -205,7 +222,11 @@ func (f *fleet) stop() {
 		go func() {
 			defer wg.Done()
 			for conn := range work {
-				conn.Close(websocket.StatusNormalClosure, "load test done")
+				if hurry.Load() {
+					conn.CloseNow()
+				} else {
+					conn.Close(websocket.StatusNormalClosure, "load test done")
+				}
 			}
 		}()
 	}

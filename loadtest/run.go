@@ -130,7 +130,6 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 	}
 	<-tctx.Done()
 	cancelTraffic()
-	pacers.Wait()
 	trafficTime := time.Since(trafficStart)
 
 	// Drain: wait for what is in flight, then take the servers' peak figures
@@ -148,8 +147,9 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 	timeline := col.stop()
 	prog.end()
 	connectedAtEnd := st.connected.Load()
-	f.stop() // also wakes a ramp still running (cancelled or slow run)
+	f.stop() // also wakes a ramp still running and unblocks pacers stuck in a write
 	rampWG.Wait()
+	pacers.Wait()
 	after := sp.once(post)
 	u1 := selfUsage()
 
