@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"sync/atomic"
@@ -196,12 +197,7 @@ func (c *client) flush() {
 	c.inFlight = len(buf.b)
 	c.mu.Unlock()
 
-	// context.Background: a context with a deadline or cancel would cost an
-	// AfterFunc per write; the connection is closed explicitly instead.
-	err := c.conn.Write(context.Background(), websocket.MessageText, buf.b)
-	m := c.hub.metrics
-	m.frames.Inc()
-	m.bytes.Add(float64(len(buf.b)))
+	err := c.writeFrames(buf.b)
 	putFrameBuf(buf)
 
 	c.mu.Lock()
@@ -222,6 +218,40 @@ func (c *client) flush() {
 	if err != nil {
 		c.conn.CloseNow()
 	}
+}
+
+// writeFrames writes pending events as frames of at most MaxFrameBytes,
+// cut at event boundaries; an event larger than that goes alone.
+func (c *client) writeFrames(b []byte) error {
+	m := c.hub.metrics
+	for len(b) > 0 {
+		n := frameCut(b, MaxFrameBytes)
+		// context.Background: a context with a deadline or cancel would cost
+		// an AfterFunc per write; the connection is closed explicitly instead.
+		if err := c.conn.Write(context.Background(), websocket.MessageText, b[:n]); err != nil {
+			return err
+		}
+		m.frames.Inc()
+		m.bytes.Add(float64(n))
+		b = b[min(n+1, len(b)):] // skip the newline between frames
+	}
+	return nil
+}
+
+// frameCut returns the length of the first frame of newline-separated
+// events b: all of b when it fits in limit, else up to the last event
+// boundary within limit, else (one event larger than limit) that event.
+func frameCut(b []byte, limit int) int {
+	if len(b) <= limit {
+		return len(b)
+	}
+	if i := bytes.LastIndexByte(b[:limit+1], '\n'); i > 0 {
+		return i
+	}
+	if i := bytes.IndexByte(b, '\n'); i > 0 {
+		return i
+	}
+	return len(b)
 }
 
 // overflowLocked closes a client whose queue overflowed: 4008, reconnect

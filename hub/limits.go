@@ -31,6 +31,10 @@ const (
 	// snapshot or replay is being read; past it the client gets 4008.
 	DefaultHeldEvents = 4096
 
+	// MaxFrameBytes is the largest frame the server writes unless a single
+	// event is larger (a big snapshot); pending events beyond it go in
+	// further frames of the same flush.
+	MaxFrameBytes = 64 << 10
 	// ReadLimit is the largest client frame, in bytes (protocol: 4 KiB).
 	ReadLimit = 4096
 	// Subprotocol is the WebSocket subprotocol of version 1.
