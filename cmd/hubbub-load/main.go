@@ -31,6 +31,9 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// defaultClients is the clients per room without a preset or flag.
+const defaultClients = 100
+
 // options are the flags that are not part of the scenario.
 type options struct {
 	preset, scenarioFile string
@@ -58,9 +61,10 @@ func bindScenario(fs *flag.FlagSet, s *loadtest.Scenario) {
 	fs.IntVar(&s.SourceAddrs, "source-addrs", s.SourceAddrs, "loopback source addresses (127.0.x.y) to spread clients over (0: default 64)")
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
-	var opt options
-	var given loadtest.Scenario
+// newFlags defines every flag on a new FlagSet writing into the returned options.
+func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
+	opt := &options{}
+	var given loadtest.Scenario // only read through fs.Visit
 	fs := flag.NewFlagSet("hubbub-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&opt.preset, "preset", "", "named scenario: "+strings.Join(loadtest.PresetNames(), ", "))
@@ -73,6 +77,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opt.cpuProfile, "cpuprofile", "", "write the harness's own CPU profile to this file")
 	fs.BoolVar(&opt.listMetrics, "list-metrics", false, "list the metrics -assert accepts and exit")
 	bindScenario(fs, &given)
+	return fs, opt
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs, opt := newFlags(stderr)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -87,33 +96,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	// Preset, then file, then the flags that were actually given.
-	var sc loadtest.Scenario
-	if opt.preset != "" {
-		p, err := loadtest.Preset(opt.preset)
-		if err != nil {
-			fmt.Fprintln(stderr, "hubbub-load:", err)
-			return 2
-		}
-		sc = p
-	}
-	if opt.scenarioFile != "" {
-		if err := sc.LoadFile(opt.scenarioFile); err != nil {
-			fmt.Fprintln(stderr, "hubbub-load:", err)
-			return 2
-		}
-	}
-	onto := flag.NewFlagSet("", flag.ContinueOnError)
-	bindScenario(onto, &sc)
-	fs.Visit(func(f *flag.Flag) {
-		if onto.Lookup(f.Name) != nil {
-			_ = onto.Set(f.Name, f.Value.String()) // same flag types: cannot fail
-		}
-	})
-	if sc.ClientsPerRoom == 0 {
-		sc.ClientsPerRoom = 100
-	}
-	if err := sc.Validate(); err != nil {
+	sc, err := buildScenario(fs, *opt)
+	if err != nil {
 		fmt.Fprintln(stderr, "hubbub-load:", err)
 		return 2
 	}
@@ -155,6 +139,39 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// buildScenario layers the preset, then the scenario file, then the
+// scenario flags that were given on the command line (parsed into fs).
+func buildScenario(fs *flag.FlagSet, opt options) (loadtest.Scenario, error) {
+	var sc loadtest.Scenario
+	if opt.preset != "" {
+		p, err := loadtest.Preset(opt.preset)
+		if err != nil {
+			return sc, err
+		}
+		sc = p
+	}
+	if opt.scenarioFile != "" {
+		if err := sc.LoadFile(opt.scenarioFile); err != nil {
+			return sc, err
+		}
+	}
+	onto := flag.NewFlagSet("", flag.ContinueOnError)
+	bindScenario(onto, &sc)
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if onto.Lookup(f.Name) != nil && err == nil {
+			err = onto.Set(f.Name, f.Value.String())
+		}
+	})
+	if err != nil {
+		return sc, err
+	}
+	if sc.ClientsPerRoom == 0 {
+		sc.ClientsPerRoom = defaultClients
+	}
+	return sc, sc.Validate()
 }
 
 // waitReady polls every target's /readyz until all answer 200 or d passes.
