@@ -126,7 +126,7 @@ func (c *client) appendHello(dst []byte, resume bool) []byte {
 // state (a welcome allocates its token).
 func (c *client) handleFrame(f *fleet, frame []byte, now int64) (welcome bool) {
 	c.lats = c.lats[:0]
-	events := 0
+	events, size := 0, len(frame)
 	for len(frame) > 0 {
 		line := frame
 		if i := bytes.IndexByte(frame, '\n'); i >= 0 {
@@ -183,7 +183,7 @@ func (c *client) handleFrame(f *fleet, frame []byte, now int64) (welcome bool) {
 		}
 	}
 	c.lastSeq.Store(c.seqs.last())
-	c.shard.record(c.lats, events, len(c.buf))
+	c.shard.record(c.lats, events, size)
 	return welcome
 }
 
