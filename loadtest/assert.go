@@ -48,6 +48,7 @@ var metrics = map[string]metric{
 	"p999":                     {unitMS, "delivery latency p99.9", func(r *Report) float64 { return r.Delivery.Latency.P999 }},
 	"max":                      {unitMS, "delivery latency max", func(r *Report) float64 { return r.Delivery.Latency.Max }},
 	"mean":                     {unitMS, "delivery latency mean", func(r *Report) float64 { return r.Delivery.Latency.Mean }},
+	"ack_p99":                  {unitMS, "comment ack latency p99", func(r *Report) float64 { return r.Commands.AckLatency.P99 }},
 	"connect_p99":              {unitMS, "connect latency p99", func(r *Report) float64 { return r.Clients.ConnectLatency.P99 }},
 	"connect_max":              {unitMS, "connect latency max", func(r *Report) float64 { return r.Clients.ConnectLatency.Max }},
 	"loss":                     {unitCount, "durable events never delivered", func(r *Report) float64 { return float64(r.Loss.Lost) }},

@@ -15,6 +15,7 @@ const (
 	subprotocol  = "hubbub.v1"
 	maxFrameSize = 64 << 20 // server frames batch many events; snapshots can be large
 	initialBuf   = 1 << 10
+	ackRing      = 16 // commands in flight per publisher whose ack latency is measured
 )
 
 // client is one simulated participant: one WebSocket connection at a time
@@ -29,6 +30,7 @@ type client struct {
 
 	conn    atomic.Pointer[websocket.Conn] // nil while not welcomed
 	lastSeq atomic.Int64                   // mirror of seqs.last() for the drain check
+	sentAt  [ackRing]atomic.Int64          // send time (unix ns) of command id n at n % ackRing
 
 	// Owned by the reader goroutine; read by others only after it has ended.
 	token      string
@@ -165,8 +167,14 @@ func (c *client) handleFrame(f *fleet, frame []byte, now int64) (welcome bool) {
 		case evAck:
 			f.st.acks.Add(1)
 			c.room.noteSeq(ev.seq)
+			if sent := c.sentAt[uint64(ev.id)%ackRing].Swap(0); sent > 0 && ev.id > 0 {
+				f.st.recordAck(now - sent)
+			}
 		case evError:
 			f.st.errorCodes[ev.code].Add(1)
+			if ev.id > 0 {
+				c.sentAt[uint64(ev.id)%ackRing].Store(0)
+			}
 			if ev.code == errRateLimited {
 				if ev.id > 0 { // only comments carry an id
 					f.st.rateLimitedComments.Add(1)

@@ -27,6 +27,9 @@ type Driver interface {
 	// AppendCommand appends publisher pub's n-th command of this kind (n from
 	// 1), created at unix time now (ns), to dst.
 	AppendCommand(dst []byte, pub int, n uint64, now int64) []byte
+	// CarriesID reports whether each command carries "id": n, so that its
+	// ack (and latency) or error can be matched to it.
+	CarriesID() bool
 	// counter is the room's count of commands sent.
 	counter(r *room) *atomic.Int64
 }
@@ -44,6 +47,7 @@ func (commentDriver) Kind() string                  { return "comment" }
 func (commentDriver) Rate(s Scenario) float64       { return s.CommentRate }
 func (commentDriver) ClientRate(s Scenario) float64 { return s.CommentsPerClient }
 func (commentDriver) counter(r *room) *atomic.Int64 { return &r.commentsSent }
+func (commentDriver) CarriesID() bool               { return true }
 func (commentDriver) AppendCommand(dst []byte, pub int, n uint64, now int64) []byte {
 	dst = append(dst, `{"type":"comment","text":"lt `...)
 	dst = strconv.AppendInt(dst, now, 10)
@@ -69,6 +73,7 @@ func (reactDriver) Kind() string                  { return "react" }
 func (reactDriver) Rate(s Scenario) float64       { return s.ReactRate }
 func (reactDriver) ClientRate(s Scenario) float64 { return s.ReactsPerClient }
 func (reactDriver) counter(r *room) *atomic.Int64 { return &r.reactsSent }
+func (reactDriver) CarriesID() bool               { return false }
 func (reactDriver) AppendCommand(dst []byte, pub int, n uint64, now int64) []byte {
 	dst = append(dst, `{"type":"react","kind":"`...)
 	dst = append(dst, reactKinds[n%uint64(len(reactKinds))]...)
@@ -128,7 +133,11 @@ func (f *fleet) pace(ctx context.Context, d Driver, r *room, rate float64, pubs 
 				continue
 			}
 			counts[i]++
-			buf = d.AppendCommand(buf[:0], pubs[i].idx, counts[i], time.Now().UnixNano())
+			now := time.Now().UnixNano()
+			buf = d.AppendCommand(buf[:0], pubs[i].idx, counts[i], now)
+			if d.CarriesID() {
+				pubs[i].sentAt[counts[i]%ackRing].Store(now)
+			}
 			if err := conn.Write(f.writeCtx, websocket.MessageText, buf); err != nil {
 				if !f.stopping.Load() {
 					f.st.writeErrors.Add(1)

@@ -61,8 +61,8 @@ func TestCleanRun(t *testing.T) {
 	if want := sent * 20; rep.Delivery.Deliveries != want || rep.Loss.Expected != want || rep.Loss.Received != want {
 		t.Errorf("deliveries %d expected %d received %d, want %d each", rep.Delivery.Deliveries, rep.Loss.Expected, rep.Loss.Received, want)
 	}
-	if rep.Commands.Acks != sent {
-		t.Errorf("acks %d, want %d", rep.Commands.Acks, sent)
+	if rep.Commands.Acks != sent || rep.Commands.AckLatency.Count != sent {
+		t.Errorf("acks %d (%d timed), want %d", rep.Commands.Acks, rep.Commands.AckLatency.Count, sent)
 	}
 	if rep.Server.CPUPerFrame == 0 || rep.Server.CPUPerServerDelivery == 0 {
 		t.Errorf("server figures missing: %+v", rep.Server)

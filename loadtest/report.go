@@ -90,6 +90,7 @@ func (c ClientLoss) badness() int64 { return c.Lost + c.Duplicates + c.OutOfOrde
 type CommandsReport struct {
 	Sent              map[string]int64 `json:"sent"`
 	Acks              int64            `json:"acks"`
+	AckLatency        LatencySummary   `json:"ack_latency"` // comment write to its ack, at the publisher
 	Errors            map[string]int64 `json:"errors,omitempty"`
 	RateLimited       int64            `json:"rate_limited"`
 	RateLimitedByKind map[string]int64 `json:"rate_limited_by_kind,omitempty"`

@@ -71,6 +71,9 @@ func WriteText(w io.Writer, rep *Report) {
 		sent = append(sent, fmt.Sprintf("%s %d", k, cm.Sent[k]))
 	}
 	p("sent", "%s, %d acks", strings.Join(sent, ", "), cm.Acks)
+	if a := cm.AckLatency; a.Count > 0 {
+		p("ack latency", "p50 %s  p99 %s  max %s (comment write to its ack)", fmtMS(a.P50), fmtMS(a.P99), fmtMS(a.Max))
+	}
 	p("rate limited", "%d", cm.RateLimited)
 	for _, k := range sortedKeys(cm.Errors) {
 		if k != "rate_limited" {

@@ -314,6 +314,7 @@ func fillReport(rep *Report, f *fleet, st *stats, busy time.Duration, connectedA
 	cr := CommandsReport{
 		Sent:         map[string]int64{},
 		Acks:         st.acks.Load(),
+		AckLatency:   summarize(st.ackLat),
 		Errors:       map[string]int64{},
 		WriteErrors:  st.writeErrors.Load(),
 		SkippedSends: st.skippedSends.Load(),

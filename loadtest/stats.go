@@ -68,6 +68,7 @@ type stats struct {
 
 	connectMu  sync.Mutex
 	connectLat *hdrhistogram.Histogram
+	ackLat     *hdrhistogram.Histogram // command write to its ack, at the publisher (under connectMu)
 
 	connected      atomic.Int64 // clients currently welcomed
 	everConnected  atomic.Int64 // clients welcomed at least once
@@ -97,6 +98,7 @@ type stats struct {
 func newStats(nShards int) *stats {
 	st := &stats{
 		connectLat:  newHist(),
+		ackLat:      newHist(),
 		failReasons: map[string]int64{},
 		closeCodes:  map[int]int64{},
 		total:       newHist(),
@@ -111,6 +113,12 @@ func newStats(nShards int) *stats {
 func (st *stats) recordConnect(d time.Duration) {
 	st.connectMu.Lock()
 	recordUS(st.connectLat, int64(d))
+	st.connectMu.Unlock()
+}
+
+func (st *stats) recordAck(ns int64) {
+	st.connectMu.Lock()
+	recordUS(st.ackLat, ns)
 	st.connectMu.Unlock()
 }
 
