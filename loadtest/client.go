@@ -22,11 +22,12 @@ const (
 // (it resumes on a new one after 1001/1012/4008), one reader goroutine, and no
 // writer goroutine: drivers write commands on its connection directly.
 type client struct {
-	idx   int    // global index, also the publisher id in comment texts
-	name  string // hello name, "lt-<idx>"
-	url   string // ws:// URL of the target's /ws
-	room  *room
-	shard *shard
+	idx    int    // global index, also the publisher id in comment texts
+	name   string // hello name, "lt-<idx>"
+	url    string // ws:// URL of the target's /ws
+	target int    // index of the target in the scenario
+	room   *room
+	shard  *shard
 
 	conn    atomic.Pointer[websocket.Conn] // nil while not welcomed
 	lastSeq atomic.Int64                   // mirror of seqs.last() for the drain check
@@ -41,6 +42,7 @@ type client struct {
 	reactDelta int64 // sum of deltas seen
 	buf        []byte
 	lats       []int64
+	cross      []bool // per lats entry, with several targets: publisher on another target
 	ev         event
 }
 
@@ -127,7 +129,8 @@ func (c *client) appendHello(dst []byte, resume bool) []byte {
 // reports whether the frame carried a welcome. It does not allocate in steady
 // state (a welcome allocates its token).
 func (c *client) handleFrame(f *fleet, frame []byte, now int64) (welcome bool) {
-	c.lats = c.lats[:0]
+	c.lats, c.cross = c.lats[:0], c.cross[:0]
+	split := len(f.sc.Targets) > 1
 	events, size := 0, len(frame)
 	for len(frame) > 0 {
 		line := frame
@@ -187,11 +190,15 @@ func (c *client) handleFrame(f *fleet, frame []byte, now int64) (welcome bool) {
 			c.seqs.see(ev.seq)
 			if ev.typ == evComment && ev.sentNs > 0 {
 				c.lats = append(c.lats, now-ev.sentNs)
+				if split {
+					cross := ev.pub >= 0 && ev.pub < int64(len(f.clients)) && f.clients[ev.pub].target != c.target
+					c.cross = append(c.cross, cross)
+				}
 			}
 		}
 	}
 	c.lastSeq.Store(c.seqs.last())
-	c.shard.record(c.lats, events, size)
+	c.shard.record(c.lats, c.cross, events, size)
 	return welcome
 }
 

@@ -60,12 +60,13 @@ func newFleet(ctx context.Context, sc Scenario, hc *http.Client, st *stats, code
 		for j := 0; j < sc.ClientsPerRoom; j++ {
 			idx := len(f.clients)
 			c := &client{
-				idx:   idx,
-				name:  fmt.Sprintf("lt-%d", idx),
-				url:   urls[j%len(urls)],
-				room:  r,
-				shard: st.shards[idx%len(st.shards)],
-				buf:   make([]byte, 0, initialBuf),
+				idx:    idx,
+				name:   fmt.Sprintf("lt-%d", idx),
+				url:    urls[j%len(urls)],
+				target: j % len(urls),
+				room:   r,
+				shard:  st.shards[idx%len(st.shards)],
+				buf:    make([]byte, 0, initialBuf),
 			}
 			r.clients = append(r.clients, c)
 			f.clients = append(f.clients, c)

@@ -211,8 +211,14 @@ func TestSpreadsOverTargetsAndRooms(t *testing.T) {
 	if len(rep.Rooms) != 3 || len(rep.Servers) != 2 || rep.Servers[0].Clients != 15 {
 		t.Errorf("rooms %v, servers %d, clients on the first %d", rep.Rooms, len(rep.Servers), rep.Servers[0].Clients)
 	}
-	// Each room's 5 publishers alternate between the two targets.
+	// Each room's 5 publishers alternate between the two targets, so half of
+	// the deliveries cross instances, give or take one publisher's share.
 	if want := rep.Commands.Sent["comment"] * 10; rep.Delivery.Deliveries != want {
 		t.Errorf("deliveries %d, want %d", rep.Delivery.Deliveries, want)
+	}
+	d := rep.Delivery
+	if d.SameTarget == nil || d.CrossTarget == nil || d.SameTarget.Count+d.CrossTarget.Count != d.Deliveries ||
+		d.CrossTarget.Count < d.Deliveries/3 || d.SameTarget.Count < d.Deliveries/3 {
+		t.Errorf("same/cross split %+v / %+v of %d", d.SameTarget, d.CrossTarget, d.Deliveries)
 	}
 }

@@ -43,15 +43,20 @@ type ClientsReport struct {
 
 // DeliveryReport covers comment deliveries: one per comment per receiving client.
 type DeliveryReport struct {
-	Latency        LatencySummary `json:"latency"`
-	Deliveries     int64          `json:"deliveries"`
-	PerSecond      float64        `json:"per_second"` // mean over the traffic phase
-	PeakPerSecond  int64          `json:"peak_per_second"`
-	Events         int64          `json:"events"` // every event line received, all types
-	Frames         int64          `json:"frames"`
-	Bytes          int64          `json:"bytes"`
-	EventsPerFrame float64        `json:"events_per_frame"`
-	BadEvents      int64          `json:"bad_events"`
+	Latency LatencySummary `json:"latency"`
+	// With several targets: latency when publisher and receiver were on the
+	// same target, and when the comment crossed instances.
+	SameTarget  *LatencySummary `json:"latency_same_target,omitempty"`
+	CrossTarget *LatencySummary `json:"latency_cross_target,omitempty"`
+
+	Deliveries     int64   `json:"deliveries"`
+	PerSecond      float64 `json:"per_second"` // mean over the traffic phase
+	PeakPerSecond  int64   `json:"peak_per_second"`
+	Events         int64   `json:"events"` // every event line received, all types
+	Frames         int64   `json:"frames"`
+	Bytes          int64   `json:"bytes"`
+	EventsPerFrame float64 `json:"events_per_frame"`
+	BadEvents      int64   `json:"bad_events"`
 }
 
 // LossReport is the durable-event accounting over all clients: each must see

@@ -45,6 +45,14 @@ func WriteText(w io.Writer, rep *Report) {
 	fmt.Fprintln(tw, "comment delivery (publish → receipt, same clock)")
 	p("latency", "p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (mean %s, n=%d)",
 		fmtMS(l.P50), fmtMS(l.P90), fmtMS(l.P99), fmtMS(l.P999), fmtMS(l.Max), fmtMS(l.Mean), l.Count)
+	for _, x := range []struct {
+		name string
+		l    *LatencySummary
+	}{{"  same instance", d.SameTarget}, {"  across instances", d.CrossTarget}} {
+		if x.l != nil {
+			p(x.name, "p50 %s  p99 %s  max %s  (n=%d)", fmtMS(x.l.P50), fmtMS(x.l.P99), fmtMS(x.l.Max), x.l.Count)
+		}
+	}
 	p("deliveries", "%d  (%.0f/s mean, %d/s peak)", d.Deliveries, d.PerSecond, d.PeakPerSecond)
 	p("frames", "%d frames, %d events, %.1f events/frame, %s", d.Frames, d.Events, d.EventsPerFrame, fmtBytes(float64(d.Bytes)))
 	if d.BadEvents > 0 {

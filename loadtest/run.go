@@ -78,7 +78,7 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 
 	// Background work after the run proper must finish even if ctx was cancelled.
 	post := context.WithoutCancel(ctx)
-	st := newStats(max(16, 4*runtime.GOMAXPROCS(0)))
+	st := newStats(max(16, 4*runtime.GOMAXPROCS(0)), len(sc.Targets) > 1)
 	sp := newScraper(hc, sc.Targets)
 	before := sp.once(ctx)
 	for i, s := range before {
@@ -290,6 +290,10 @@ func fillReport(rep *Report, f *fleet, st *stats, busy time.Duration, connectedA
 	}
 
 	dr := DeliveryReport{Latency: summarize(st.total), BadEvents: st.badEvents.Load()}
+	if st.totalCross != nil {
+		same, cross := summarize(st.totalSame), summarize(st.totalCross)
+		dr.SameTarget, dr.CrossTarget = &same, &cross
+	}
 	for _, s := range rep.Timeline {
 		dr.Deliveries += s.Deliveries
 		dr.Events += s.Events

@@ -41,7 +41,8 @@ type event struct {
 	seq     int64 // top-level "seq"; 0 when absent
 	hasSeq  bool  // "seq" was present
 	id      int64 // numeric "id" (ack/error correlation); 0 when absent or a string
-	sentNs  int64 // from a harness comment text "lt <unixnano> ..."; 0 otherwise
+	sentNs  int64 // from a harness comment text "lt <unixnano> <publisher> ..."; 0 otherwise
+	pub     int64 // the publisher index of a harness comment; -1 otherwise
 	code    errCode
 	counts  int64 // sum of "counts" (reactions event) or "reactions" (snapshot)
 	delta   int64 // sum of "delta" (reactions event)
@@ -67,7 +68,7 @@ func (e *event) durable() bool {
 // is not a well-formed object as far as the scanner walked; ev is then partial.
 // It never allocates.
 func scanEvent(line []byte, ev *event) bool {
-	*ev = event{}
+	*ev = event{pub: -1}
 	i := skipWS(line, 0)
 	if i >= len(line) || line[i] != '{' {
 		return false
@@ -110,7 +111,7 @@ func scanEvent(line []byte, ev *event) bool {
 		case "id":
 			ev.id, _ = parseInt(val)
 		case "text":
-			ev.sentNs = harnessStamp(unquote(val))
+			ev.sentNs, ev.pub = harnessStamp(unquote(val))
 		case "code":
 			ev.code = codeOf(unquote(val))
 		case "counts", "reactions":
@@ -177,21 +178,33 @@ func codeOf(b []byte) errCode {
 	return errOtherCode
 }
 
-// harnessStamp returns the unix-nanosecond publish time of a comment text
-// written by the harness ("lt <unixnano> <publisher> <n>"), or 0.
-func harnessStamp(text []byte) int64 {
+// harnessStamp returns the unix-nanosecond publish time and the publisher
+// index of a comment text written by the harness ("lt <unixnano> <publisher>
+// <n>"), or 0 and -1.
+func harnessStamp(text []byte) (ns, pub int64) {
 	if len(text) < 4 || text[0] != 'l' || text[1] != 't' || text[2] != ' ' {
-		return 0
+		return 0, -1
 	}
-	var n int64
-	i := 3
-	for ; i < len(text) && text[i] >= '0' && text[i] <= '9'; i++ {
-		n = n*10 + int64(text[i]-'0')
-	}
+	ns, i := leadingInt(text, 3)
 	if i == 3 {
-		return 0
+		return 0, -1
 	}
-	return n
+	if i < len(text) && text[i] == ' ' {
+		if p, j := leadingInt(text, i+1); j > i+1 {
+			return ns, p
+		}
+	}
+	return ns, -1
+}
+
+// leadingInt parses the decimal digits of b from i on and returns the value
+// and the index after them.
+func leadingInt(b []byte, i int) (int64, int) {
+	var n int64
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		n = n*10 + int64(b[i]-'0')
+	}
+	return n, i
 }
 
 // unquote strips the quotes of a JSON string value; escapes stay as they are.

@@ -12,9 +12,10 @@ func TestScanEvent(t *testing.T) {
 		want event
 	}{
 		{`{"type":"comment","seq":17,"id":"c12","text":"lt 1700000000000000000 3 17","author":"lt-3","participant":"p_x","at":1700000000000}`,
-			event{typ: evComment, seq: 17, hasSeq: true, sentNs: 1700000000000000000}},
-		{`{"seq":5,"text":"lt 42 1 1","type":"comment"}`, event{typ: evComment, seq: 5, hasSeq: true, sentNs: 42}},
-		{`{"type":"comment","seq":6,"text":"hello \"lt 5\"","author":null}`, event{typ: evComment, seq: 6, hasSeq: true}},
+			event{typ: evComment, seq: 17, hasSeq: true, sentNs: 1700000000000000000, pub: 3}},
+		{`{"seq":5,"text":"lt 42 1 1","type":"comment"}`, event{typ: evComment, seq: 5, hasSeq: true, sentNs: 42, pub: 1}},
+		{`{"seq":5,"text":"lt 42","type":"comment"}`, event{typ: evComment, seq: 5, hasSeq: true, sentNs: 42, pub: -1}},
+		{`{"type":"comment","seq":6,"text":"hello \"lt 5\"","author":null}`, event{typ: evComment, seq: 6, hasSeq: true, pub: -1}},
 		{`{"type":"ack","id":7,"seq":9,"comment":"c12"}`, event{typ: evAck, id: 7, seq: 9, hasSeq: true}},
 		{`{"type":"error","id":7,"code":"rate_limited","message":"slow {down}"}`, event{typ: evError, id: 7, code: errRateLimited}},
 		{`{"type":"error","code":"nope"}`, event{typ: evError, code: errOtherCode}},
@@ -32,8 +33,11 @@ func TestScanEvent(t *testing.T) {
 			t.Errorf("scanEvent(%s) = false", tc.line)
 			continue
 		}
+		if tc.want.sentNs == 0 {
+			tc.want.pub = -1
+		}
 		if ev.typ != tc.want.typ || ev.seq != tc.want.seq || ev.hasSeq != tc.want.hasSeq || ev.id != tc.want.id ||
-			ev.sentNs != tc.want.sentNs || ev.code != tc.want.code || ev.counts != tc.want.counts || ev.delta != tc.want.delta ||
+			ev.sentNs != tc.want.sentNs || ev.pub != tc.want.pub || ev.code != tc.want.code || ev.counts != tc.want.counts || ev.delta != tc.want.delta ||
 			ev.count != tc.want.count || ev.hasCnt != tc.want.hasCnt || ev.resumed != tc.want.resumed || string(ev.token) != string(tc.want.token) {
 			t.Errorf("scanEvent(%s)\n got %+v\nwant %+v", tc.line, ev, tc.want)
 		}
@@ -68,7 +72,7 @@ var frame = []byte(`{"type":"comment","seq":17,"id":"c12","text":"lt 17000000000
 	`{"type":"comment","seq":18,"id":"c13","text":"lt 1700000000000000001 4 1","author":"lt-4","participant":"p_3f9b","at":1700000000000}`)
 
 func TestHandleFrameDoesNotAllocate(t *testing.T) {
-	f := &fleet{st: newStats(1)}
+	f := &fleet{st: newStats(1, false)}
 	c := &client{room: &room{}, shard: f.st.shards[0], lats: make([]int64, 0, 16)}
 	c.seqs.start(0)
 	c.handleFrame(f, frame, 1700000000000000100) // warm up

@@ -35,6 +35,8 @@ func recordUS(h *hdrhistogram.Histogram, ns int64) {
 type shard struct {
 	mu         sync.Mutex
 	lat        *hdrhistogram.Histogram // comment delivery latency since the last drain
+	same       *hdrhistogram.Histogram // with several targets: publisher and receiver on one target
+	cross      *hdrhistogram.Histogram // with several targets: on different targets
 	deliveries int64                   // comment events delivered (with a harness stamp)
 	events     int64                   // all events received
 	frames     int64
@@ -42,11 +44,19 @@ type shard struct {
 	_          [64]byte // keep shards on separate cache lines
 }
 
-// record adds one frame's figures to the shard. lats are nanoseconds.
-func (s *shard) record(lats []int64, events, bytes int) {
+// record adds one frame's figures to the shard. lats are nanoseconds;
+// cross tells for each whether it crossed targets (nil with one target).
+func (s *shard) record(lats []int64, cross []bool, events, bytes int) {
 	s.mu.Lock()
 	for _, l := range lats {
 		recordUS(s.lat, l)
+	}
+	for i, x := range cross {
+		if x {
+			recordUS(s.cross, lats[i])
+		} else {
+			recordUS(s.same, lats[i])
+		}
 	}
 	s.deliveries += int64(len(lats))
 	s.events += int64(events)
@@ -93,9 +103,14 @@ type stats struct {
 
 	total   *hdrhistogram.Histogram // all comment deliveries, merged by the collector
 	scratch *hdrhistogram.Histogram
+	// With several targets: deliveries whose publisher was on the receiver's
+	// target, and on another one (cross-instance), merged by the collector.
+	totalSame, totalCross *hdrhistogram.Histogram
 }
 
-func newStats(nShards int) *stats {
+// newStats makes the accounting for nShards reader groups; split adds the
+// same-target and cross-target latency histograms.
+func newStats(nShards int, split bool) *stats {
 	st := &stats{
 		connectLat:  newHist(),
 		ackLat:      newHist(),
@@ -104,8 +119,15 @@ func newStats(nShards int) *stats {
 		total:       newHist(),
 		scratch:     newHist(),
 	}
+	if split {
+		st.totalSame, st.totalCross = newHist(), newHist()
+	}
 	for i := 0; i < nShards; i++ {
-		st.shards = append(st.shards, &shard{lat: newHist()})
+		s := &shard{lat: newHist()}
+		if split {
+			s.same, s.cross = newHist(), newHist()
+		}
+		st.shards = append(st.shards, s)
 	}
 	return st
 }
@@ -144,6 +166,12 @@ func (st *stats) drain() (interval, LatencySummary) {
 		s.mu.Lock()
 		st.scratch.Merge(s.lat)
 		s.lat.Reset()
+		if s.cross != nil {
+			st.totalSame.Merge(s.same)
+			st.totalCross.Merge(s.cross)
+			s.same.Reset()
+			s.cross.Reset()
+		}
 		iv.deliveries += s.deliveries
 		iv.events += s.events
 		iv.frames += s.frames
