@@ -55,16 +55,18 @@ type client struct {
 	lastActive atomic.Int64 // Unix nanoseconds of the last frame or pong from the peer
 	pinging    atomic.Bool
 
-	mu        sync.Mutex
-	pending   *frameBuf // events not yet written; nil when empty
-	inFlight  int       // bytes of the frame being written
-	state     writerState
-	lastWrite time.Time
-	timer     *time.Timer
-	closed    bool
-	syncing   bool          // catching up: durable events are held, not queued
-	held      []rooms.Event // durable events that arrived while syncing
-	sentSeq   uint64        // highest durable seq queued
+	mu            sync.Mutex
+	pending       *frameBuf // events not yet written; nil when empty
+	pendingUrgent bool      // pending holds more than coalesced counters
+	inFlight      int       // bytes of the frame being written
+	state         writerState
+	lastWrite     time.Time
+	due           time.Time // when the armed timer fires (writerScheduled)
+	timer         *time.Timer
+	closed        bool
+	syncing       bool          // catching up: durable events are held, not queued
+	held          []rooms.Event // durable events that arrived while syncing
+	sentSeq       uint64        // highest durable seq queued
 
 	// goroutines counts the writer, the flush timer when armed, the closer
 	// and the pinger; the session waits for it before it returns.
@@ -93,7 +95,7 @@ func (c *client) deliver(ev *rooms.Event, now time.Time) bool {
 		if c.syncing {
 			return false // ephemeral: the catch-up sends current values
 		}
-		return c.enqueueLocked(b, now)
+		return c.enqueueLocked(b, now, false)
 	}
 	if c.syncing {
 		if len(c.held) >= c.hub.cfg.HeldEvents {
@@ -107,7 +109,7 @@ func (c *client) deliver(ev *rooms.Event, now time.Time) bool {
 		return false // already sent (in the catch-up)
 	}
 	c.sentSeq = ev.Seq
-	return c.enqueueLocked(b, now)
+	return c.enqueueLocked(b, now, true)
 }
 
 // send queues b (one event) whatever the client's sync state.
@@ -115,7 +117,7 @@ func (c *client) send(b []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.closed {
-		c.enqueueLocked(b, time.Now())
+		c.enqueueLocked(b, time.Now(), true)
 	}
 }
 
@@ -136,14 +138,17 @@ func (c *client) goLive(seq uint64) {
 		}
 		c.sentSeq = ev.Seq
 		if b := ev.For(c.staff, c.actor.Participant); b != nil {
-			c.enqueueLocked(b, now)
+			c.enqueueLocked(b, now, true)
 		}
 	}
 }
 
 // enqueueLocked appends b to the pending frame and makes sure a writer will
-// send it. Past the queue's byte bound the client is closed with 4008.
-func (c *client) enqueueLocked(b []byte, now time.Time) bool {
+// send it: within the flush interval when urgent (durable events, acks),
+// within the counter delay otherwise (coalesced counters ride along with the
+// next urgent frame when one comes sooner). Past the queue's byte bound the
+// client is closed with 4008.
+func (c *client) enqueueLocked(b []byte, now time.Time, urgent bool) bool {
 	used := c.inFlight + len(b) + 1
 	if c.pending != nil {
 		used += len(c.pending.b)
@@ -158,18 +163,44 @@ func (c *client) enqueueLocked(b []byte, now time.Time) bool {
 		c.pending.b = append(c.pending.b, '\n')
 	}
 	c.pending.b = append(c.pending.b, b...)
-	if c.state != writerIdle {
-		return true
-	}
-	c.goroutines.Add(1)
-	if wait := c.hub.cfg.FlushInterval - now.Sub(c.lastWrite); wait > 0 {
-		c.state = writerScheduled
-		c.armTimerLocked(wait)
-	} else {
-		c.state = writerWriting
-		go c.flush()
-	}
+	c.pendingUrgent = c.pendingUrgent || urgent
+	c.kickLocked(now)
 	return true
+}
+
+// kickLocked makes sure the writer runs by the time the pending events are
+// due: an urgent frame a flush interval after the last write, a frame of
+// counters only a counter delay after it. A client quiet for that long is
+// written at once.
+func (c *client) kickLocked(now time.Time) {
+	due := c.lastWrite.Add(c.delayLocked())
+	switch c.state {
+	case writerWriting:
+		return // the writer schedules what is pending when it is done
+	case writerScheduled:
+		if !due.Before(c.due) || !c.timer.Stop() {
+			return // due no sooner, or the timer is firing now
+		}
+		// The stopped timer's count in goroutines passes to what starts below.
+	case writerIdle:
+		c.goroutines.Add(1)
+	}
+	if wait := due.Sub(now); wait > 0 {
+		c.state, c.due = writerScheduled, due
+		c.armTimerLocked(wait)
+		return
+	}
+	c.state = writerWriting
+	go c.flush()
+}
+
+// delayLocked is the least time between the last frame and the next for
+// what is pending.
+func (c *client) delayLocked() time.Duration {
+	if c.pendingUrgent {
+		return c.hub.cfg.FlushInterval
+	}
+	return max(c.hub.cfg.CounterDelay, c.hub.cfg.FlushInterval)
 }
 
 func (c *client) armTimerLocked(wait time.Duration) {
@@ -186,7 +217,7 @@ func (c *client) flush() {
 	defer c.goroutines.Done()
 	c.mu.Lock()
 	buf := c.pending
-	c.pending = nil
+	c.pending, c.pendingUrgent = nil, false
 	if c.closed || buf == nil {
 		c.state = writerIdle
 		c.mu.Unlock()
@@ -207,10 +238,10 @@ func (c *client) flush() {
 	case err != nil || c.closed:
 		c.state = writerIdle
 	case c.pending != nil:
-		// More arrived while writing: the next frame waits out the interval.
-		c.state = writerScheduled
+		// More arrived while writing: the next frame waits out its delay.
+		c.state, c.due = writerScheduled, c.lastWrite.Add(c.delayLocked())
 		c.goroutines.Add(1)
-		c.armTimerLocked(c.hub.cfg.FlushInterval)
+		c.armTimerLocked(c.delayLocked())
 	default:
 		c.state = writerIdle
 	}

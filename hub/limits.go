@@ -8,6 +8,12 @@ const (
 	// DefaultFlushInterval is the least time between two frames to one
 	// client. A quiet client's first event leaves at once.
 	DefaultFlushInterval = 25 * time.Millisecond
+	// DefaultCounterDelay is the least time between a client's last frame
+	// and one that carries only coalesced counters (reactions, presence):
+	// counters wait that long for an urgent frame to ride in, which saves
+	// a frame per counter update in busy rooms. Humans do not see 100 ms on
+	// a like counter.
+	DefaultCounterDelay = 100 * time.Millisecond
 	// DefaultMaxQueueBytes bounds one client's unsent events (plus the frame
 	// in flight); past it the client is closed with 4008.
 	DefaultMaxQueueBytes = 1 << 20
@@ -46,6 +52,7 @@ const (
 // Config holds the hub's limits; a zero field means its Default.
 type Config struct {
 	FlushInterval   time.Duration
+	CounterDelay    time.Duration
 	MaxQueueBytes   int
 	HelloTimeout    time.Duration
 	PingInterval    time.Duration
@@ -73,6 +80,7 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	def(&c.FlushInterval, DefaultFlushInterval)
+	def(&c.CounterDelay, DefaultCounterDelay)
 	def(&c.HelloTimeout, DefaultHelloTimeout)
 	def(&c.PingInterval, DefaultPingInterval)
 	def(&c.PongTimeout, DefaultPongTimeout)

@@ -186,7 +186,9 @@ func TestSlowConsumerClosed(t *testing.T) {
 	if worst > maxLatency {
 		t.Errorf("a comment took %v to reach one of the others, want at most %v", worst, maxLatency)
 	}
-	if n := ts.hub.Presence(room.Code); n != others {
-		t.Errorf("%d connections in the room, want the %d others", n, others)
-	}
+	// The stalled client's session leaves the room once its close handshake
+	// ends on the server side, which may be just after the client saw it.
+	eventually(t, 10*time.Second, "the stalled client gone from the room", func() bool {
+		return ts.hub.Presence(room.Code) == others
+	})
 }

@@ -12,12 +12,13 @@ import (
 
 // config is everything the binary reads from flags and the environment.
 type config struct {
-	addr     string
-	logLevel string
-	secret   string
-	origins  string
-	hub      hub.Config
-	rooms    rooms.Config
+	addr      string
+	pprofAddr string
+	logLevel  string
+	secret    string
+	origins   string
+	hub       hub.Config
+	rooms     rooms.Config
 }
 
 // defaultAddr is where `make run` serves.
@@ -29,11 +30,13 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("hubbub", flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", defaultAddr, "address to serve HTTP and WebSocket on")
+	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "if set, serve Go's /debug/pprof/ profiles on this address (keep it private, e.g. 127.0.0.1:6060)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.secret, "secret", "", "secret that signs participant tokens; instances sharing it accept each other's tokens (default: random at start)")
 	fs.StringVar(&c.origins, "allowed-origins", "", "comma-separated host patterns of other origins whose pages may connect, e.g. '*.example.com' (same origin is always allowed)")
 
 	fs.DurationVar(&c.hub.FlushInterval, "flush-interval", hub.DefaultFlushInterval, "least time between two frames to one client; a quiet client is written at once")
+	fs.DurationVar(&c.hub.CounterDelay, "counter-delay", hub.DefaultCounterDelay, "least time between a client's last frame and one carrying only coalesced counters (reactions, presence), which wait that long to ride along with other events")
 	fs.IntVar(&c.hub.MaxQueueBytes, "max-queue-bytes", hub.DefaultMaxQueueBytes, "bytes of unsent events per client before it is closed with 4008")
 	fs.DurationVar(&c.hub.HelloTimeout, "hello-timeout", hub.DefaultHelloTimeout, "time a new connection has to send hello (else 4000)")
 	fs.DurationVar(&c.hub.PingInterval, "ping-interval", hub.DefaultPingInterval, "silence after which the server pings a client")
