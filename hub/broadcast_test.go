@@ -85,7 +85,7 @@ func TestBroadcastThousandClients(t *testing.T) {
 		t.Fatal(joinErr)
 	}
 	t.Logf("%d clients joined in %v", clients, time.Since(start))
-	if n := ts.hub.Presence(roomA.Code); n != clients {
+	if n := ts.hub.localCount(roomA.Code); n != clients {
 		t.Fatalf("room has %d connections, want %d", n, clients)
 	}
 

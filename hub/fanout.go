@@ -42,6 +42,10 @@ type room struct {
 	started  bool // a durable event from the broker has been processed
 
 	presenceSent int // owned by the hub's presence ticker
+
+	reactMu        sync.Mutex
+	reactionsSent  rooms.Reactions // totals in the last reactions event
+	reactionsKnown bool            // reactionsSent holds the baseline
 }
 
 func newRoom(h *Hub, code string) *room {
@@ -71,6 +75,11 @@ func (r *room) run(ctx context.Context) {
 		r.hub.log.Warn("room seq unknown; trusting the first event", zap.String("room", r.code), zap.Error(err))
 	}
 	r.seq, r.seqKnown = seq, err == nil
+	if totals, err := r.hub.svc.ReactionTotals(ctx, r.code); err == nil {
+		r.setReactionBaseline(totals)
+	} else {
+		r.hub.log.Warn("room reaction totals unknown", zap.String("room", r.code), zap.Error(err))
+	}
 	for {
 		select {
 		case <-r.done:
@@ -99,7 +108,7 @@ func (r *room) run(ctx context.Context) {
 
 func (r *room) process(ctx context.Context, ev *rooms.Event) {
 	if ev.Internal() {
-		r.handleInternal(ev)
+		r.handleInternal(ctx, ev)
 		return
 	}
 	if ev.Seq != 0 {
@@ -169,8 +178,16 @@ func (r *room) fanout(ev *rooms.Event) {
 	}
 }
 
-func (r *room) handleInternal(ev *rooms.Event) {
-	if ev.Type != rooms.EventBan {
+func (r *room) handleInternal(ctx context.Context, ev *rooms.Event) {
+	switch ev.Type {
+	case rooms.EventResync:
+		// The broker (re)subscribed: fetch what was published meanwhile.
+		if r.seqKnown {
+			r.fill(ctx, 0)
+		}
+		return
+	case rooms.EventBan:
+	default:
 		return
 	}
 	r.mu.RLock()
@@ -225,13 +242,12 @@ func presenceEvent(count int) []byte {
 	return append(b, '}')
 }
 
-// sendPresence queues a presence event through the worker when the count
-// changed since the last one. Called once per presenceInterval.
-func (r *room) sendPresence() {
-	n := r.size()
-	if n == r.presenceSent {
+// sendPresence queues a presence event through the worker when the room's
+// total changed since the last one. Called once per presenceInterval.
+func (r *room) sendPresence(total int) {
+	if total == r.presenceSent {
 		return
 	}
-	r.presenceSent = n
-	r.receive(rooms.Event{Type: rooms.EventPresence, Data: presenceEvent(n)})
+	r.presenceSent = total
+	r.receive(rooms.Event{Type: rooms.EventPresence, Data: presenceEvent(total)})
 }

@@ -25,7 +25,10 @@ type Hub struct {
 	ctx    context.Context // for store calls of sessions and rooms; ended by Shutdown
 	cancel context.CancelFunc
 
+	presence Presence
+
 	mu      sync.Mutex
+	emptied map[string]bool // rooms whose last local client left since the last presence report
 	rooms   map[string]*room
 	clients map[*client]struct{}
 	perIP   map[string]int
@@ -40,7 +43,7 @@ type Hub struct {
 // events from broker. reg may be nil.
 func New(cfg Config, svc *rooms.Service, broker Broker, log *zap.Logger, reg prometheus.Registerer) *Hub {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Hub{
+	h := &Hub{
 		cfg:     cfg.withDefaults(),
 		svc:     svc,
 		broker:  broker,
@@ -49,36 +52,35 @@ func New(cfg Config, svc *rooms.Service, broker Broker, log *zap.Logger, reg pro
 		ctx:     ctx,
 		cancel:  cancel,
 		rooms:   make(map[string]*room),
+		emptied: make(map[string]bool),
 		clients: make(map[*client]struct{}),
 		perIP:   make(map[string]int),
 	}
+	h.presence = cfg.Presence
+	if h.presence == nil {
+		h.presence = LocalPresence{hub: h}
+	}
+	return h
 }
 
-// Run sends presence (at most once per second per room) and pings silent
-// peers until ctx ends.
+// Run sends coalesced counters — reactions every reaction flush interval,
+// presence at most once per second per room — and pings silent peers,
+// until ctx ends.
 func (h *Hub) Run(ctx context.Context) {
 	tick := time.NewTicker(presenceInterval)
 	defer tick.Stop()
+	reactions := time.NewTicker(h.svc.ReactionFlush())
+	defer reactions.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-reactions.C:
+			h.flushReactions()
 		case now := <-tick.C:
-			h.sendPresence()
+			h.reportPresence()
 			h.pingSilent(now)
 		}
-	}
-}
-
-func (h *Hub) sendPresence() {
-	h.mu.Lock()
-	list := make([]*room, 0, len(h.rooms))
-	for _, r := range h.rooms {
-		list = append(list, r)
-	}
-	h.mu.Unlock()
-	for _, r := range list {
-		r.sendPresence()
 	}
 }
 
@@ -96,17 +98,6 @@ func (h *Hub) pingSilent(now time.Time) {
 	for _, c := range silent {
 		c.startPing(h.cfg.PongTimeout)
 	}
-}
-
-// Presence returns how many clients this instance has in a room.
-func (h *Hub) Presence(code string) int {
-	h.mu.Lock()
-	r := h.rooms[code]
-	h.mu.Unlock()
-	if r == nil {
-		return 0
-	}
-	return r.size()
 }
 
 // admit registers a new connection, or returns the close code refusing it.
@@ -176,6 +167,7 @@ func (h *Hub) leave(c *client, r *room) {
 	r.unsubscribe()
 	close(r.done)
 	delete(h.rooms, r.code)
+	h.emptied[r.code] = true
 	h.metrics.rooms.Dec()
 }
 

@@ -148,7 +148,7 @@ func measureIdle(b *testing.B, n int) idleMeasure {
 		b.Fatal(err)
 	}
 	b.StopTimer()
-	if got := h.Presence(created.Code); got != n {
+	if got := h.localCount(created.Code); got != n {
 		b.Fatalf("%d connections in the room, want %d", got, n)
 	}
 	// Let the last presence event go out and every writer finish.

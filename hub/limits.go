@@ -62,6 +62,8 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	RoomInbox       int
 	HeldEvents      int
+	// Presence sums connections over instances; nil: this instance only.
+	Presence Presence
 	// AllowedOrigins are host patterns (path.Match syntax, e.g.
 	// "*.example.com") whose pages may open WebSockets. Same-origin pages and
 	// clients that send no Origin are always allowed.

@@ -82,7 +82,7 @@ func (a api) room(c *gin.Context) {
 	c.JSON(http.StatusOK, struct {
 		rooms.Room
 		Presence int `json:"presence"`
-	}{r, a.hub.Presence(r.Code)})
+	}{r, a.hub.Presence(c.Request.Context(), r.Code)})
 }
 
 // command applies one protocol command sent over HTTP, for bots and

@@ -123,7 +123,7 @@ func (h *Hub) catchUp(c *client, since uint64, token string, rm *room) error {
 	var snapshot []byte
 	if !resumed {
 		var err error
-		snapshot, seq, err = h.svc.Snapshot(h.ctx, c.actor, rm.size())
+		snapshot, seq, err = h.svc.Snapshot(h.ctx, c.actor, h.Presence(h.ctx, code))
 		if err != nil {
 			return err
 		}
@@ -146,7 +146,7 @@ func (h *Hub) catchUp(c *client, since uint64, token string, rm *room) error {
 		if b, err := h.svc.CurrentReactions(h.ctx, code); err == nil {
 			c.send(b)
 		}
-		c.send(presenceEvent(rm.size()))
+		c.send(presenceEvent(h.Presence(h.ctx, code)))
 	}
 	return nil
 }

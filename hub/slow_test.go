@@ -115,7 +115,7 @@ func TestSlowConsumerClosed(t *testing.T) {
 	var stalledGot receiver
 	stalled.setHandler(stalledGot.handle)
 	stalled.send(rooms.Hello{Type: "hello", Room: room.Code})
-	eventually(t, waitTimeout, "everyone in the room", func() bool { return ts.hub.Presence(room.Code) == others+1 })
+	eventually(t, waitTimeout, "everyone in the room", func() bool { return ts.hub.localCount(room.Code) == others+1 })
 
 	host := rooms.Actor{Room: room.Code, Participant: rooms.HostParticipant, Role: rooms.RoleHost}
 	text := strings.Repeat("x", 440)
@@ -189,6 +189,6 @@ func TestSlowConsumerClosed(t *testing.T) {
 	// The stalled client's session leaves the room once its close handshake
 	// ends on the server side, which may be just after the client saw it.
 	eventually(t, 10*time.Second, "the stalled client gone from the room", func() bool {
-		return ts.hub.Presence(room.Code) == others
+		return ts.hub.localCount(room.Code) == others
 	})
 }

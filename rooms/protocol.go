@@ -42,6 +42,10 @@ const (
 	// instance closes the banned participant's connections with 4003. It is
 	// never sent to clients.
 	EventBan = "ban"
+	// EventResync is internal: a Broker delivers it after it (re)subscribed
+	// to a room, so the instance fetches from the store whatever was
+	// published while it was not listening.
+	EventResync = "resync"
 )
 
 // Role is what a participant may do in a room.

@@ -24,6 +24,14 @@ func reactionIndex(kind string) (int, bool) {
 // IsZero reports whether every count is zero.
 func (r Reactions) IsZero() bool { return r == Reactions{} }
 
+// Sub returns r - o.
+func (r Reactions) Sub(o Reactions) Reactions {
+	for i := range r {
+		r[i] -= o[i]
+	}
+	return r
+}
+
 // Add returns r + o.
 func (r Reactions) Add(o Reactions) Reactions {
 	for i := range r {

@@ -30,9 +30,9 @@ type Service struct {
 	snapshots map[string]cachedSnapshot // room → shared part of its snapshot
 }
 
-// NewService returns a Service over store. pub carries the ephemeral events
-// (reactions, internal bans) the service makes; durable events are
-// published by the store. reg may be nil.
+// NewService returns a Service over store. pub carries the internal events
+// (bans) the service makes; durable events are published by the store.
+// reg may be nil.
 func NewService(store Store, pub Publisher, cfg Config, log *zap.Logger, reg prometheus.Registerer) *Service {
 	cfg = cfg.withDefaults()
 	return &Service{
@@ -48,25 +48,27 @@ func NewService(store Store, pub Publisher, cfg Config, log *zap.Logger, reg pro
 	}
 }
 
-// Run flushes summed reactions every ReactionFlush and sweeps idle rate
-// limiters, until ctx ends. It flushes once more before returning.
+// Run sweeps idle rate limiters until ctx ends, then adds the reactions
+// not yet flushed to the store.
 func (s *Service) Run(ctx context.Context) {
-	flush := time.NewTicker(s.cfg.ReactionFlush)
-	defer flush.Stop()
 	sweep := time.NewTicker(time.Minute)
 	defer sweep.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			s.flushReactions(context.WithoutCancel(ctx))
+			if _, err := s.FlushReactions(context.WithoutCancel(ctx), nil); err != nil {
+				s.log.Warn("reactions not counted at shutdown", zap.Error(err))
+			}
 			return
-		case <-flush.C:
-			s.flushReactions(ctx)
 		case now := <-sweep.C:
 			s.limits.sweep(now.Add(-limiterIdle))
 		}
 	}
 }
+
+// ReactionFlush is how often the hub should call FlushReactions: the most
+// often a room's clients get a `reactions` event.
+func (s *Service) ReactionFlush() time.Duration { return s.cfg.ReactionFlush }
 
 // Ready reports whether the store can serve requests.
 func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
@@ -300,29 +302,51 @@ func (s *Service) react(ctx context.Context, actor Actor, cmd Command) error {
 	return nil
 }
 
-// flushReactions adds each room's summed reactions to the store and
-// publishes one `reactions` event per room with the totals and the delta.
-func (s *Service) flushReactions(ctx context.Context) {
+// FlushReactions adds the reactions this instance summed since the last
+// flush to the store and returns the room totals of every room it added to
+// or that is in watch (the rooms with local clients): one round trip to the
+// store. Each instance sends its own clients the totals and the change since
+// what it sent them last, so a room's clients get at most one `reactions`
+// event per flush interval however many instances there are.
+func (s *Service) FlushReactions(ctx context.Context, watch []string) (map[string]Reactions, error) {
 	s.reactMu.Lock()
-	if len(s.pending) == 0 {
-		s.reactMu.Unlock()
-		return
-	}
 	pending := s.pending
-	s.pending = make(map[string]*Reactions, len(pending))
+	if len(pending) > 0 {
+		s.pending = make(map[string]*Reactions, len(pending))
+	}
 	s.reactMu.Unlock()
-	for room, delta := range pending {
-		totals, err := s.store.AddReactions(ctx, room, *delta)
-		if err != nil {
-			s.log.Warn("reactions not counted", zap.String("room", room), zap.Error(err))
-			continue
-		}
-		var n int64
-		for _, c := range delta {
+	deltas := make(map[string]Reactions, len(pending))
+	var n int64
+	for room, d := range pending {
+		deltas[room] = *d
+		for _, c := range d {
 			n += c
 		}
-		s.metrics.reactionsFlushed.Add(float64(n))
-		s.pub.Publish(room, Event{Type: EventReactions, Data: ReactionsEvent(totals, *delta), At: time.Now().UnixNano()})
+	}
+	if len(deltas) == 0 && len(watch) == 0 {
+		return nil, nil
+	}
+	totals, err := s.store.FlushReactions(ctx, deltas, watch)
+	if err != nil {
+		s.restorePending(deltas)
+		return nil, err
+	}
+	s.metrics.reactionsFlushed.Add(float64(n))
+	return totals, nil
+}
+
+// restorePending puts deltas the store did not take back, to try again at
+// the next flush.
+func (s *Service) restorePending(deltas map[string]Reactions) {
+	s.reactMu.Lock()
+	defer s.reactMu.Unlock()
+	for room, d := range deltas {
+		r := s.pending[room]
+		if r == nil {
+			r = new(Reactions)
+			s.pending[room] = r
+		}
+		*r = r.Add(d)
 	}
 }
 
@@ -374,10 +398,16 @@ func (s *Service) Seq(ctx context.Context, code string) (uint64, error) {
 	return s.store.Seq(ctx, code)
 }
 
+// ReactionTotals returns a room's reaction totals as the store has them.
+func (s *Service) ReactionTotals(ctx context.Context, code string) (Reactions, error) {
+	totals, err := s.store.FlushReactions(ctx, nil, []string{code})
+	return totals[code], err
+}
+
 // CurrentReactions returns the `reactions` event with a room's totals (and
 // an empty delta), sent after a resume.
 func (s *Service) CurrentReactions(ctx context.Context, code string) ([]byte, error) {
-	totals, err := s.store.AddReactions(ctx, code, Reactions{})
+	totals, err := s.ReactionTotals(ctx, code)
 	if err != nil {
 		return nil, err
 	}

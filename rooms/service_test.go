@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"go.uber.org/zap"
 )
@@ -411,36 +410,30 @@ func TestReactionsFlush(t *testing.T) {
 		t.Fatal(err)
 	}
 	if evs := f.pub.take(EventReactions); len(evs) != 0 {
-		t.Fatalf("reactions went out before the flush: %d events", len(evs))
+		t.Fatalf("reactions were published: %d events; the hub sends them from the flushed totals", len(evs))
 	}
-	f.svc.flushReactions(f.ctx)
-	evs := f.pub.take(EventReactions)
-	if len(evs) != 1 {
-		t.Fatalf("%d reactions events after one flush, want 1 (coalesced)", len(evs))
-	}
-	want := `{"type":"reactions","counts":{"like":3,"love":0,"clap":1,"laugh":0,"wow":0},"delta":{"like":3,"clap":1}}`
-	if evs[0].Seq != 0 || string(evs[0].Data) != want || evs[0].At == 0 {
-		t.Fatalf("reactions event seq %d, %s; want ephemeral %s", evs[0].Seq, evs[0].Data, want)
+	totals, err := f.svc.FlushReactions(f.ctx, nil)
+	if err != nil || totals[f.code] != (Reactions{3, 0, 1, 0, 0}) {
+		t.Fatalf("FlushReactions = %v, %v; want like 3, clap 1", totals, err)
 	}
 
-	// Nothing pending: nothing sent.
-	f.svc.flushReactions(f.ctx)
-	if evs := f.pub.take(EventReactions); len(evs) != 0 {
-		t.Fatalf("an empty flush sent %d events", len(evs))
+	// Nothing pending and nothing watched: no store call, no totals.
+	if totals, err := f.svc.FlushReactions(f.ctx, nil); err != nil || len(totals) != 0 {
+		t.Fatalf("empty flush = %v, %v", totals, err)
+	}
+	// A watched room's totals come back even with nothing pending.
+	if totals, err := f.svc.FlushReactions(f.ctx, []string{f.code}); err != nil || totals[f.code] != (Reactions{3, 0, 1, 0, 0}) {
+		t.Fatalf("watched flush = %v, %v", totals, err)
 	}
 
-	// Totals accumulate; the delta is what came since. Past the burst,
-	// reactions are dropped silently.
+	// Totals accumulate. Past the burst, reactions are dropped silently.
 	for range 5 {
 		if _, err := f.handle(f.audience, Command{Type: TypeReact, Kind: "like"}); err != nil {
 			t.Fatalf("a reaction past the burst must be dropped silently: %v", err)
 		}
 	}
-	f.svc.flushReactions(f.ctx)
-	evs = f.pub.take(EventReactions)
-	want = `{"type":"reactions","counts":{"like":5,"love":0,"clap":1,"laugh":0,"wow":0},"delta":{"like":2}}`
-	if len(evs) != 1 || string(evs[0].Data) != want {
-		t.Fatalf("second flush: %d events %s; want %s", len(evs), evs[0].Data, want)
+	if totals, err := f.svc.FlushReactions(f.ctx, nil); err != nil || totals[f.code] != (Reactions{5, 0, 1, 0, 0}) {
+		t.Fatalf("second flush = %v, %v; want like 5 (2 dropped), clap 1", totals, err)
 	}
 	cur, err := f.svc.CurrentReactions(f.ctx, f.code)
 	if err != nil || string(cur) != `{"type":"reactions","counts":{"like":5,"love":0,"clap":1,"laugh":0,"wow":0},"delta":{}}` {
@@ -455,27 +448,26 @@ func TestReactionsFlush(t *testing.T) {
 	wantRefusal(t, "react with reactions off", err, CodeForbidden)
 }
 
-func TestRunFlushesReactions(t *testing.T) {
-	f := newFixture(t, Config{ReactionFlush: 5 * time.Millisecond})
+func TestReactionsEventDelta(t *testing.T) {
+	got := string(ReactionsEvent(Reactions{5, 0, 1, 0, 0}, Reactions{5, 0, 1, 0, 0}.Sub(Reactions{3, 0, 1, 0, 0})))
+	want := `{"type":"reactions","counts":{"like":5,"love":0,"clap":1,"laugh":0,"wow":0},"delta":{"like":2}}`
+	if got != want {
+		t.Fatalf("got %s\nwant %s", got, want)
+	}
+}
+
+func TestRunFlushesReactionsWhenItEnds(t *testing.T) {
+	f := newFixture(t, Config{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		f.svc.Run(ctx)
 	}()
-	if _, err := f.handle(f.audience, Command{Type: TypeReact, Kind: "love"}); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(f.pub.take(EventReactions)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("Run did not flush reactions")
+	for _, kind := range []string{"love", "wow"} {
+		if _, err := f.handle(f.audience, Command{Type: TypeReact, Kind: kind}); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(time.Millisecond)
-	}
-	// Run flushes once more when it ends.
-	if _, err := f.handle(f.audience, Command{Type: TypeReact, Kind: "wow"}); err != nil {
-		t.Fatal(err)
 	}
 	cancel()
 	<-done

@@ -51,6 +51,10 @@ type Store interface {
 
 	// AddReactions adds delta to the room's reaction totals and returns them.
 	AddReactions(ctx context.Context, code string, delta Reactions) (Reactions, error)
+	// FlushReactions adds each room's delta to its totals and returns the
+	// totals of every room in deltas or watch, in one round trip. Rooms that
+	// do not exist are left out of the result (and their deltas dropped).
+	FlushReactions(ctx context.Context, deltas map[string]Reactions, watch []string) (map[string]Reactions, error)
 
 	// Since returns the durable events after seq, in order. ok is false when
 	// the log no longer holds all of them (or seq is from the future): the

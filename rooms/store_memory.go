@@ -187,6 +187,25 @@ func (s *MemoryStore) AddReactions(_ context.Context, code string, delta Reactio
 	return r.reactions, nil
 }
 
+// FlushReactions implements Store.
+func (s *MemoryStore) FlushReactions(ctx context.Context, deltas map[string]Reactions, watch []string) (map[string]Reactions, error) {
+	totals := make(map[string]Reactions, len(deltas)+len(watch))
+	for code, d := range deltas {
+		if t, err := s.AddReactions(ctx, code, d); err == nil {
+			totals[code] = t
+		}
+	}
+	for _, code := range watch {
+		if _, done := totals[code]; done {
+			continue
+		}
+		if t, err := s.AddReactions(ctx, code, Reactions{}); err == nil {
+			totals[code] = t
+		}
+	}
+	return totals, nil
+}
+
 // Since implements Store.
 func (s *MemoryStore) Since(_ context.Context, code string, seq uint64) ([]Event, bool, error) {
 	r, err := s.room(code)
