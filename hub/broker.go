@@ -1,6 +1,10 @@
 package hub
 
-import "github.com/hubbubhq/hubbub/rooms"
+import (
+	"context"
+
+	"github.com/hubbubhq/hubbub/rooms"
+)
 
 // Broker carries each room's events to every instance that has clients in
 // the room. Publish must not block; per room, handlers see events in publish
@@ -10,7 +14,10 @@ import "github.com/hubbubhq/hubbub/rooms"
 type Broker interface {
 	rooms.Publisher
 	// Subscribe calls handler for every event of room until the returned
-	// function is called. handler must not block. One subscription per room
-	// per instance.
-	Subscribe(room string, handler func(rooms.Event)) (unsubscribe func())
+	// function is called. It returns once the subscription is active, so
+	// everything published after it returns reaches handler. handler must
+	// not block. A second subscription to a room replaces the first, and
+	// the first's unsubscribe then does nothing. After the subscription was
+	// lost and restored, handler receives an rooms.EventResync event.
+	Subscribe(ctx context.Context, room string, handler func(rooms.Event)) (unsubscribe func(), err error)
 }

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"sync"
 
 	"github.com/hubbubhq/hubbub/rooms"
@@ -31,9 +32,8 @@ func (b *MemoryBroker) Publish(room string, ev rooms.Event) {
 	}
 }
 
-// Subscribe implements Broker. A second subscription to the same room
-// replaces the first.
-func (b *MemoryBroker) Subscribe(room string, handler func(rooms.Event)) func() {
+// Subscribe implements Broker; it is active at once and never fails.
+func (b *MemoryBroker) Subscribe(_ context.Context, room string, handler func(rooms.Event)) (func(), error) {
 	sub := &memorySubscription{handler: handler}
 	b.mu.Lock()
 	b.subs[room] = sub
@@ -44,5 +44,5 @@ func (b *MemoryBroker) Subscribe(room string, handler func(rooms.Event)) func() 
 			delete(b.subs, room)
 		}
 		b.mu.Unlock()
-	}
+	}, nil
 }

@@ -34,12 +34,11 @@ type room struct {
 	lost    bool // the inbox overflowed since the worker last looked
 	wake    chan struct{}
 
-	unsubscribe func() // set by the hub under its mutex
+	ready chan struct{} // closed once subscribed and the starting seq is read
 
 	// Owned by the worker goroutine.
 	seq      uint64
 	seqKnown bool // false while the store could not tell the starting seq
-	started  bool // a durable event from the broker has been processed
 
 	presenceSent int // owned by the hub's presence ticker
 
@@ -49,7 +48,7 @@ type room struct {
 }
 
 func newRoom(h *Hub, code string) *room {
-	return &room{hub: h, code: code, done: make(chan struct{}), wake: make(chan struct{}, 1), presenceSent: -1}
+	return &room{hub: h, code: code, done: make(chan struct{}), ready: make(chan struct{}), wake: make(chan struct{}, 1), presenceSent: -1}
 }
 
 // receive is the broker handler: it queues ev for the worker without blocking.
@@ -69,7 +68,18 @@ func (r *room) receive(ev rooms.Event) {
 }
 
 // run is the room's worker; it returns when the room is removed.
+//
+// Start-up order matters: it subscribes first, and reads the room's seq only
+// once the subscription is active; members start their catch-up only after
+// that (they wait for ready). So every event is either at or below the
+// starting seq, and then in every member's catch-up, or above it and
+// delivered by the broker (or refetched when the broker loses it).
 func (r *room) run(ctx context.Context) {
+	unsubscribe, ok := r.subscribe(ctx)
+	if !ok {
+		return
+	}
+	defer unsubscribe()
 	seq, err := r.hub.svc.Seq(ctx, r.code)
 	if err != nil {
 		r.hub.log.Warn("room seq unknown; trusting the first event", zap.String("room", r.code), zap.Error(err))
@@ -80,6 +90,7 @@ func (r *room) run(ctx context.Context) {
 	} else {
 		r.hub.log.Warn("room reaction totals unknown", zap.String("room", r.code), zap.Error(err))
 	}
+	close(r.ready)
 	for {
 		select {
 		case <-r.done:
@@ -106,24 +117,46 @@ func (r *room) run(ctx context.Context) {
 	}
 }
 
+// subscribe subscribes to the room's channel, retrying with backoff until
+// it succeeds or the room is removed.
+func (r *room) subscribe(ctx context.Context) (func(), bool) {
+	backoff := 50 * time.Millisecond
+	for {
+		unsubscribe, err := r.hub.broker.Subscribe(ctx, r.code, r.receive)
+		if err == nil {
+			return unsubscribe, true
+		}
+		r.hub.log.Warn("room subscription failed; retrying", zap.String("room", r.code), zap.Error(err))
+		select {
+		case <-r.done:
+			return nil, false
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// awaitReady waits until the room's worker is subscribed and knows its
+// starting seq; false when that took longer than timeout.
+func (r *room) awaitReady(timeout time.Duration) bool {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-r.ready:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
 func (r *room) process(ctx context.Context, ev *rooms.Event) {
 	if ev.Internal() {
 		r.handleInternal(ctx, ev)
 		return
 	}
 	if ev.Seq != 0 {
-		if !r.started {
-			// The broker's first event was published after the subscription,
-			// so nobody has been sent it, even when the seq read at start
-			// (later) already counts it: deliver from it on. Members whose
-			// catch-up already covered it drop it by their own seq.
-			r.started = true
-			if r.seqKnown && ev.Seq <= r.seq {
-				r.seq = ev.Seq - 1
-			}
-		}
 		if r.seqKnown && ev.Seq <= r.seq {
-			return
+			return // a member's catch-up, or an earlier fill, sent it
 		}
 		if r.seqKnown && ev.Seq > r.seq+1 {
 			r.fill(ctx, ev.Seq-1)

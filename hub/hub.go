@@ -134,8 +134,8 @@ func (h *Hub) release(c *client) {
 	h.sessions.Done()
 }
 
-// join adds c to its room, creating the room's fan-out (and its broker
-// subscription) for the first local member.
+// join adds c to its room, creating the room's fan-out for the first local
+// member; its worker subscribes to the room's channel.
 func (h *Hub) join(c *client) *room {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -143,7 +143,6 @@ func (h *Hub) join(c *client) *room {
 	r := h.rooms[code]
 	if r == nil {
 		r = newRoom(h, code)
-		r.unsubscribe = h.broker.Subscribe(code, r.receive)
 		h.rooms[code] = r
 		h.metrics.rooms.Inc()
 		h.workers.Add(1)
@@ -157,14 +156,13 @@ func (h *Hub) join(c *client) *room {
 }
 
 // leave removes c from r; the last member's leaving ends the room's
-// fan-out and unsubscribes.
+// fan-out (its worker unsubscribes).
 func (h *Hub) leave(c *client, r *room) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if r.remove(c) > 0 {
 		return
 	}
-	r.unsubscribe()
 	close(r.done)
 	delete(h.rooms, r.code)
 	h.emptied[r.code] = true

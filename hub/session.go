@@ -79,6 +79,11 @@ func (h *Hub) runSession(c *client) {
 	log = log.With(zap.String("room", actor.Room), zap.String("participant", actor.Participant))
 	rm := h.join(c)
 	defer h.leave(c, rm)
+	if !rm.awaitReady(h.cfg.HelloTimeout) {
+		log.Warn("room not ready in time")
+		c.closeWith(websocket.StatusTryAgainLater, "could not load the room; try again")
+		return
+	}
 
 	if err := h.catchUp(c, hello.Since, token, rm); err != nil {
 		log.Warn("catch-up failed", zap.Error(err))
