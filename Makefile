@@ -23,9 +23,19 @@ build:
 ## test: everything CI runs — lint, race tests with leak checks, a short fuzz, a load smoke run
 test: deps lint unit fuzz smoke
 
-## deps: check for (and, as root, install) what the tests need beyond Go
+## deps: check for (and, as root with apt-get, install) what the tests need beyond Go
+DEBIAN_PACKAGES := redis-server
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is required: install Go 1.26 from go.dev/dl"; exit 1; }
+	@missing=""; command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "the tests need:$$missing — install with: sudo apt-get install$$missing"; exit 1; \
+		fi; \
+	fi
 
 ## lint: go vet and a gofmt check
 lint: vet fmt-check
