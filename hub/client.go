@@ -3,6 +3,7 @@ package hub
 import (
 	"bytes"
 	"context"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,12 @@ type client struct {
 	conn conn
 	ip   string
 	id   uint64
+
+	// Set when the connection came from a real upgrade (nil in benchmarks):
+	// the writer collecting a flush into one system call, and the socket,
+	// closed by a watchdog if a close handshake hangs.
+	out     *heldWriter
+	netConn net.Conn
 
 	// Set by the session before the client joins its room; read-only after.
 	actor rooms.Actor
@@ -253,7 +260,15 @@ func (c *client) flush() {
 
 // writeFrames writes pending events as frames of at most MaxFrameBytes,
 // cut at event boundaries; an event larger than that goes alone.
-func (c *client) writeFrames(b []byte) error {
+func (c *client) writeFrames(b []byte) (err error) {
+	if c.out != nil {
+		c.out.hold()
+		defer func() {
+			if e := c.out.release(); err == nil {
+				err = e
+			}
+		}()
+	}
 	m := c.hub.metrics
 	for len(b) > 0 {
 		n := frameCut(b, MaxFrameBytes)
@@ -306,6 +321,13 @@ func (c *client) closeLocked(code websocket.StatusCode, reason string) {
 	c.goroutines.Add(1)
 	go func() {
 		defer c.goroutines.Done()
+		if c.netConn != nil {
+			// The close handshake bounds itself (5 s to write, 5 s for the
+			// answer) except when its frame waits behind a socket write to a
+			// peer that stopped reading; then the watchdog drops the socket.
+			watchdog := time.AfterFunc(closeWatchdog, func() { c.netConn.Close() })
+			defer watchdog.Stop()
+		}
 		c.conn.Close(code, reason)
 	}()
 }

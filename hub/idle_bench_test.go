@@ -233,9 +233,20 @@ func TestIdleFleet(t *testing.T) {
 // dialIdle opens one WebSocket by hand: HTTP upgrade, masked hello, and
 // the welcome frame read; what follows (the snapshot) stays unread.
 func dialIdle(addr, room string, i int) (net.Conn, error) {
+	return dialRaw(addr, room, fmt.Sprintf("idle %d", i), net.IPv4(127, 0, 0, byte(2+i%253)))
+}
+
+// dialIdleNamed is dialIdle from 127.0.0.1 with a given display name.
+func dialIdleNamed(addr, room, name string) (net.Conn, error) {
+	return dialRaw(addr, room, name, net.IPv4(127, 0, 0, 1))
+}
+
+// dialRaw upgrades a raw TCP connection by hand, sending the hello in the
+// same write as the request, and reads up to the welcome.
+func dialRaw(addr, room, name string, from net.IP) (net.Conn, error) {
 	d := net.Dialer{
 		Timeout:   10 * time.Second,
-		LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+i%253))},
+		LocalAddr: &net.TCPAddr{IP: from},
 	}
 	c, err := d.Dial("tcp", addr)
 	if err != nil {
@@ -251,7 +262,7 @@ func dialIdle(addr, room string, i int) (net.Conn, error) {
 	req := "GET /ws HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
 		"Sec-WebSocket-Protocol: " + Subprotocol + "\r\n\r\n"
-	hello := fmt.Appendf(nil, `{"type":"hello","room":%q,"name":"idle %d"}`, room, i)
+	hello := fmt.Appendf(nil, `{"type":"hello","room":%q,"name":%q}`, room, name)
 	if _, err := c.Write(append([]byte(req), maskedTextFrame(hello)...)); err != nil {
 		return nil, err
 	}

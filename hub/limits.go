@@ -45,6 +45,8 @@ const (
 	ReadLimit = 4096
 	// Subprotocol is the WebSocket subprotocol of version 1.
 	Subprotocol = "hubbub.v1"
+	// closeWatchdog bounds a close handshake: past it the socket is dropped.
+	closeWatchdog = 11 * time.Second
 	// presenceInterval is the most often presence is sent (protocol: 1/s).
 	presenceInterval = time.Second
 )

@@ -24,12 +24,15 @@ const (
 	closeRestarting                      = websocket.StatusServiceRestart // 1012
 )
 
-// ServeWS upgrades GET /ws and starts the connection's session: hello,
-// catch-up, then the read loop, on one goroutine owned by the hub (Shutdown
-// waits for it); that goroutine is the connection's only long-lived one.
-// ServeWS returns once the session has started.
+// ServeWS upgrades GET /ws and runs the connection's session: hello and
+// catch-up on the calling goroutine, then the read loop on a goroutine
+// owned by the hub (Shutdown waits for it), which is the connection's only
+// long-lived goroutine. Starting it after the catch-up keeps its stack to
+// what the read loop needs, and returning from the handler lets net/http
+// free the request and the handler's deep stack.
 func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request) {
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	hj := &hijacker{ResponseWriter: w}
+	conn, err := websocket.Accept(hj, r, &websocket.AcceptOptions{
 		Subprotocols:   []string{Subprotocol},
 		OriginPatterns: h.cfg.AllowedOrigins,
 	})
@@ -38,33 +41,39 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(ReadLimit)
 	c := newClient(h, conn, remoteIP(r))
+	c.out, c.netConn = hj.out, hj.netConn
 	if code, reason, ok := h.admit(c); !ok {
 		conn.Close(code, reason)
 		return
 	}
-	// The session runs on a goroutine of its own, owned by the hub (admit
-	// counted it in h.sessions), and the handler returns: net/http then
-	// frees the request, its context and the handler's deep stack, which
-	// would otherwise stay alive for as long as the connection.
+	rm := h.startSession(c)
+	if rm == nil {
+		c.finish()
+		h.release(c)
+		return
+	}
 	go func() {
 		defer h.release(c)
 		defer c.finish()
-		h.runSession(c)
+		defer h.leave(c, rm)
+		h.readLoop(c)
 	}()
 }
 
-// runSession handles one admitted connection until it ends.
-func (h *Hub) runSession(c *client) {
+// startSession reads the hello, admits the participant to its room and
+// sends the catch-up. It returns the room, or nil when the connection was
+// refused (and is being closed).
+func (h *Hub) startSession(c *client) *room {
 	log := h.log.With(zap.Uint64("conn", c.id))
 	helloTimer := time.AfterFunc(h.cfg.HelloTimeout, func() { c.closeWith(closeBadHello, "no hello in time") })
 	data, err := c.read()
 	if !helloTimer.Stop() || err != nil {
-		return
+		return nil
 	}
 	hello, err := rooms.DecodeHello(data)
 	if err != nil {
 		c.closeWith(closeBadHello, rooms.AsError(err).Message)
-		return
+		return nil
 	}
 	actor, token, err := h.svc.Join(h.ctx, hello)
 	if err != nil {
@@ -73,24 +82,29 @@ func (h *Hub) runSession(c *client) {
 			log.Error("join failed", zap.Error(err))
 		}
 		c.closeWith(code, reason)
-		return
+		return nil
 	}
 	c.actor, c.staff, c.syncing = actor, actor.Role.Staff(), true
 	log = log.With(zap.String("room", actor.Room), zap.String("participant", actor.Participant))
 	rm := h.join(c)
-	defer h.leave(c, rm)
 	if !rm.awaitReady(h.cfg.HelloTimeout) {
 		log.Warn("room not ready in time")
 		c.closeWith(websocket.StatusTryAgainLater, "could not load the room; try again")
-		return
+		h.leave(c, rm)
+		return nil
 	}
-
 	if err := h.catchUp(c, hello.Since, token, rm); err != nil {
 		log.Warn("catch-up failed", zap.Error(err))
 		c.closeWith(websocket.StatusTryAgainLater, "could not load the room; try again")
-		return
+		h.leave(c, rm)
+		return nil
 	}
 	log.Debug("joined", zap.String("role", string(actor.Role)), zap.Uint64("since", hello.Since))
+	return rm
+}
+
+// readLoop applies the client's commands until the connection ends.
+func (h *Hub) readLoop(c *client) {
 	for {
 		data, err := c.read()
 		if err != nil {
