@@ -15,7 +15,7 @@ import (
 const (
 	// connReadBuffer holds client frames (commands are at most 4 KiB; a
 	// larger read bypasses the buffer).
-	connReadBuffer = 1024
+	connReadBuffer = 512
 	// connWriteBuffer only stages frame headers and control frames: data
 	// frames are collected by heldWriter in a pooled buffer.
 	connWriteBuffer = 64
