@@ -36,11 +36,15 @@ const (
 // armed timer; its writer goroutine starts on demand and exits when the
 // queue is empty.
 //
-// Flush policy: all pending events leave as ONE frame, newline-separated.
-// An event for a client that has not been written to for a flush interval
-// starts the writer at once; otherwise the writer starts when the interval
-// since the last frame has passed. So a quiet client hears at once and a
-// busy one gets at most one frame per interval.
+// Flush policy: all pending events leave together, newline-separated, in
+// frames of at most MaxFrameBytes and one system call. An urgent event
+// (durable events, acks, errors) for a client that has not been written to
+// for a flush interval starts the writer at once; otherwise the writer
+// starts when the interval since the last frame has passed. So a quiet
+// client hears at once and a busy one gets at most one flush per interval.
+// Coalesced counters (reactions, presence) are not urgent: they wait up to
+// the counter delay after the last frame and ride along with any urgent
+// event that comes sooner.
 type client struct {
 	hub  *Hub
 	conn conn
