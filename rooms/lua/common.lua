@@ -1,0 +1,39 @@
+-- Prelude of every script of the Redis store (store_redis.go prepends it).
+--
+-- KEYS: every key of one room, all under the hash tag {room:CODE} so that a
+-- room lives on one Redis Cluster slot:
+--   1 :room       hash   the settings, each field JSON-encoded as Go encodes
+--                        it; hk, mk: the raw key hashes
+--   2 :seq        string the room's current seq (INCR)
+--   3 :log        stream the newest `retained` events, entry id "<seq>-0",
+--                        field e = the event envelope
+--   4 :comments   zset   score n, member the comment's JSON, for comment "c<n>"
+--   5 :cids       hash   participant "|" cid -> comment id
+--   6 :banned     set    participants
+--   7 :reactions  hash   kind -> total
+--   8 :ids        string the last comment number (INCR)
+-- ARGV: 1 at (Unix ns, for envelopes), 2 retained, 3 PUBLISH or SPUBLISH,
+--       4 the room's channel, 5... the script's own arguments.
+local K_ROOM, K_SEQ, K_LOG, K_COMMENTS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local K_CIDS, K_BANNED, K_REACTIONS, K_IDS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+
+-- Statuses, mapped to refusals by redisStatus in store_redis.go.
+local OK, NOT_FOUND, EXISTS, BANNED, CLOSED = 0, 1, 2, 3, 4
+local COMMENTS_OFF, NO_COMMENT, NOT_AUTHOR, DUPLICATE = 5, 6, 7, 8
+
+local function room_exists()
+  return redis.call('EXISTS', K_ROOM) == 1
+end
+
+-- append makes the room's next durable event, in this one script: the next
+-- seq, the entry in the log (trimmed to exactly `retained` entries) and the
+-- publication. build(seq) returns the event's data. Scripts run one at a
+-- time, so seq order is log order is publish order.
+local function append(typ, build)
+  local seq = redis.call('INCR', K_SEQ)
+  local data = build(seq)
+  local env = 'hb1 ' .. seq .. ' ' .. typ .. ' - - ' .. ARGV[1] .. ' ' .. #data .. ' 0\n' .. data
+  redis.call('XADD', K_LOG, 'MAXLEN', ARGV[2], seq .. '-0', 'e', env)
+  redis.call(ARGV[3], ARGV[4], env)
+  return seq
+end
