@@ -358,3 +358,98 @@ func BenchmarkRedisAddComment(b *testing.B) {
 		})
 	}
 }
+
+// TestRedisHung checks that a Redis that accepts but does not answer (paused)
+// gives errors within the client's read timeout or the context's deadline,
+// not a hang.
+func TestRedisHung(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	s := rooms.NewRedisStore(redisClient(t, srv), rooms.RedisStoreOptions{})
+	code := newRedisRoom(t, s)
+	srv.Pause()
+	start := time.Now()
+	_, _, err := s.AddComment(ctx, code, rooms.Comment{Text: "x", Participant: "p_a"}, "")
+	if err == nil || rooms.AsError(err) != nil || time.Since(start) > 3*time.Second {
+		t.Fatalf("AddComment to a hung Redis: %v after %v; want an error within the 2s read timeout", err, time.Since(start))
+	}
+	start = time.Now()
+	dctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if _, err := s.Seq(dctx, code); err == nil || time.Since(start) > time.Second {
+		t.Fatalf("Seq with a 200ms deadline on a hung Redis: %v after %v", err, time.Since(start))
+	}
+	srv.Resume()
+	if _, ev, err := s.AddComment(ctx, code, rooms.Comment{Text: "y", Participant: "p_a"}, ""); err != nil || ev.Seq == 0 {
+		t.Fatalf("AddComment after Resume: %+v, %v", ev, err)
+	}
+}
+
+// TestRedisSameBytesAsMemory checks that the Redis store's events are byte
+// for byte the memory store's, with text that JSON escapes.
+func TestRedisSameBytesAsMemory(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	mem := rooms.NewMemoryStore(nil, 0)
+	red := rooms.NewRedisStore(redisClient(t, srv), rooms.RedisStoreOptions{})
+	code := rooms.NewRoomCode()
+	rec := rooms.RoomRecord{Room: rooms.NewRoom(code, `Q&A <b>"x"</b> \ é ✓`, true, 1700000000000)}
+	tricky := "<script>&amp; \"quoted\" \\ \u2028 \t é ✓ 🎉"
+	author := "Zoë <z>"
+	var memEvents, redEvents []rooms.Event
+	for _, s := range []rooms.Store{mem, red} {
+		if err := s.CreateRoom(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		var evs []rooms.Event
+		_, ev, err := s.AddComment(ctx, code, rooms.Comment{Text: tricky, Author: &author, Participant: "p_a", At: 1700000000123}, "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+		_, ev, err = s.AddComment(ctx, code, rooms.Comment{Text: "anon", Participant: "p_b", At: 1}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+		title := "new <title> & \u2028"
+		_, ev, err = s.UpdateRoom(ctx, code, rooms.RoomPatch{Title: &title, QA: new(false)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+		if ev, err = s.DeleteComment(ctx, code, "c1", "p_a"); err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+		if s == mem {
+			memEvents = evs
+		} else {
+			redEvents = evs
+		}
+	}
+	replay, ok, err := red.Since(ctx, code, 0)
+	if err != nil || !ok || len(replay) != len(memEvents) {
+		t.Fatalf("Since(0) = %d events, %v, %v", len(replay), ok, err)
+	}
+	for i := range memEvents {
+		m, r := memEvents[i], redEvents[i]
+		if m.Seq != r.Seq || m.Type != r.Type || string(m.Data) != string(r.Data) {
+			t.Fatalf("event %d: redis %d %s %s, memory %d %s %s", i, r.Seq, r.Type, r.Data, m.Seq, m.Type, m.Data)
+		}
+		if string(replay[i].Data) != string(m.Data) || replay[i].Type != m.Type {
+			t.Fatalf("replayed event %d: %s, want %s", i, replay[i].Data, m.Data)
+		}
+	}
+	ms, _ := mem.State(ctx, code, 10)
+	rs, err := red.State(ctx, code, 10)
+	if err != nil || fmt.Sprint(ms.Room, ms.Seq, ms.Reactions) != fmt.Sprint(rs.Room, rs.Seq, rs.Reactions) || len(ms.Comments) != len(rs.Comments) {
+		t.Fatalf("State: redis %+v, %v; memory %+v", rs, err, ms)
+	}
+	for i := range ms.Comments {
+		a, b := ms.Comments[i], rs.Comments[i]
+		if a.ID != b.ID || a.Text != b.Text || a.Participant != b.Participant || a.At != b.At || (a.Author == nil) != (b.Author == nil) {
+			t.Fatalf("State comment %d: redis %+v, memory %+v", i, b, a)
+		}
+	}
+}

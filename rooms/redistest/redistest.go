@@ -111,14 +111,16 @@ func (s *Server) URL() string { return "redis://" + s.Addr() + "/0" }
 // Dir is the server's working directory (where the AOF lives).
 func (s *Server) Dir() string { return s.dir }
 
-// Client returns a client of the server with short timeouts, closed at t's
-// cleanup.
+// Client returns a client of the server with short timeouts that honours
+// contexts' deadlines, closed at t's cleanup.
 func (s *Server) Client(t testing.TB) *redis.Client {
 	rdb := redis.NewClient(&redis.Options{
 		Addr:         s.Addr(),
 		DialTimeout:  2 * time.Second,
 		ReadTimeout:  3 * time.Second,
 		WriteTimeout: 3 * time.Second,
+		// Deadlines of contexts bound reads and writes too.
+		ContextTimeoutEnabled: true,
 	})
 	t.Cleanup(func() { _ = rdb.Close() })
 	return rdb
@@ -222,12 +224,29 @@ func (s *Server) Stop() { s.stop(syscall.SIGTERM) }
 // Kill kills the server with SIGKILL and waits for it.
 func (s *Server) Kill() { s.stop(syscall.SIGKILL) }
 
+// Pause freezes the server (SIGSTOP): it keeps its connections but answers
+// nothing, like a hung or partitioned Redis. Resume undoes it; Stop and the
+// cleanup resume a paused server first.
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused server (SIGCONT).
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		_ = s.cmd.Process.Signal(sig)
+	}
+}
+
 func (s *Server) stop(sig syscall.Signal) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cmd == nil {
 		return
 	}
+	_ = s.cmd.Process.Signal(syscall.SIGCONT) // in case it is paused
 	_ = s.cmd.Process.Signal(sig)
 	select {
 	case <-s.done:

@@ -70,3 +70,20 @@ func TestSeparateServers(t *testing.T) {
 		t.Fatal("servers share data")
 	}
 }
+
+func TestPause(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	srv.Pause()
+	ctx2, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if err := rdb.Ping(ctx2).Err(); err == nil {
+		t.Fatal("PING answered by a paused server")
+	}
+	srv.Resume()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Fatalf("PING after Resume: %v", err)
+	}
+	srv.Pause() // the cleanup stops a paused server
+}
