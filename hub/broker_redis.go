@@ -35,7 +35,7 @@ const (
 const (
 	brokerTick        = time.Second            // read timeout: janitor and probe granularity
 	brokerBackoffMin  = 100 * time.Millisecond // first pause before reconnecting
-	brokerBackoffMax  = 2 * time.Second        // longest pause between reconnects
+	brokerBackoffMax  = time.Second            // longest pause between reconnects
 	subscribeBatch    = 1000                   // channels per SUBSCRIBE command
 	publishBatch      = 256                    // PUBLISHes per pipeline
 	malformedLogEvery = time.Second            // at most one malformed-envelope log line per interval

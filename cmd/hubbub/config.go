@@ -3,6 +3,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,12 +19,29 @@ type config struct {
 	logLevel  string
 	secret    string
 	origins   string
-	hub       hub.Config
-	rooms     rooms.Config
+	// redisURL, when set, keeps rooms in Redis and runs many instances.
+	redisURL     string
+	redisTimeout time.Duration
+	instanceID   string
+	hub          hub.Config
+	rooms        rooms.Config
 }
 
 // defaultAddr is where `make run` serves.
 const defaultAddr = ":8080"
+
+// defaultRedisTimeout bounds connecting to Redis and each command's reads
+// and writes: a Redis outage gives errors, not hung requests.
+const defaultRedisTimeout = 3 * time.Second
+
+// defaultInstanceID names this process among the instances sharing a Redis.
+func defaultInstanceID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "hubbub"
+	}
+	return host + "-" + strconv.Itoa(os.Getpid())
+}
 
 // parseConfig reads flags from args; every flag -some-name can also be set
 // with the environment variable HUBBUB_SOME_NAME (a flag on the command line wins).
@@ -32,7 +51,10 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&c.addr, "addr", defaultAddr, "address to serve HTTP and WebSocket on")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "if set, serve Go's /debug/pprof/ profiles on this address (keep it private, e.g. 127.0.0.1:6060)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	fs.StringVar(&c.secret, "secret", "", "secret that signs participant tokens; instances sharing it accept each other's tokens (default: random at start)")
+	fs.StringVar(&c.secret, "secret", "", "secret that signs participant tokens; instances sharing it accept each other's tokens (default: with -redis, one shared by every instance, kept in Redis under hubbub:secret; else random at start)")
+	fs.StringVar(&c.redisURL, "redis", "", "Redis URL (redis://[user:password@]host:port/db, rediss:// for TLS): keep rooms in Redis so that many instances serve them; empty: memory, one instance")
+	fs.DurationVar(&c.redisTimeout, "redis-timeout", defaultRedisTimeout, "time to connect to Redis, and to read or write one command, before the request fails")
+	fs.StringVar(&c.instanceID, "instance-id", defaultInstanceID(), "this instance's name among those sharing a Redis (unique; used for presence)")
 	fs.StringVar(&c.origins, "allowed-origins", "", "comma-separated host patterns of other origins whose pages may connect, e.g. '*.example.com' (same origin is always allowed)")
 
 	fs.DurationVar(&c.hub.FlushInterval, "flush-interval", hub.DefaultFlushInterval, "least time between two frames to one client; a quiet client is written at once")
@@ -46,7 +68,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.DurationVar(&c.hub.ShutdownTimeout, "shutdown-timeout", hub.DefaultShutdownTimeout, "time graceful shutdown waits for clients to close")
 	fs.IntVar(&c.hub.RoomInbox, "room-inbox", hub.DefaultRoomInbox, "events waiting for one room's fan-out before they are dropped and refetched")
 
-	fs.IntVar(&c.rooms.RetainedEvents, "retained-events", rooms.DefaultRetainedEvents, "durable events kept per room for resume; older clients get a snapshot")
+	fs.IntVar(&c.rooms.RetainedEvents, "retained-events", rooms.DefaultRetainedEvents, "durable events kept per room for resume (in memory, or in each room's Redis stream); older clients get a snapshot")
 	fs.IntVar(&c.rooms.SnapshotComments, "snapshot-comments", rooms.DefaultSnapshotComments, "newest comments a snapshot carries")
 	fs.Float64Var(&c.rooms.CommentRate, "comment-rate", rooms.DefaultCommentRate, "comments per second per participant")
 	fs.IntVar(&c.rooms.CommentBurst, "comment-burst", rooms.DefaultCommentBurst, "comment burst per participant")
@@ -62,6 +84,12 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if err := applyEnv(fs, getenv); err != nil {
 		return c, err
+	}
+	if c.redisTimeout <= 0 {
+		return c, fmt.Errorf("-redis-timeout must be positive")
+	}
+	if c.instanceID == "" {
+		return c, fmt.Errorf("-instance-id must not be empty")
 	}
 	if c.hub.FlushInterval < time.Millisecond {
 		return c, fmt.Errorf("-flush-interval must be at least 1ms")

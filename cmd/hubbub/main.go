@@ -68,14 +68,48 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 // serve serves on ln until ctx ends, then shuts down gracefully: stop
 // accepting, close every client with 1012, finish within the shutdown timeout.
 func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) error {
-	if len(cfg.rooms.Secret) == 0 {
-		log.Warn("no -secret set: participant tokens will not survive a restart or work on other instances")
-	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	broker := hub.NewMemoryBroker()
-	store := rooms.NewMemoryStore(broker, cfg.rooms.RetainedEvents)
+	var (
+		store     rooms.Store
+		broker    hub.Broker
+		storeName = "memory"
+		closeAll  = func() {}
+	)
+	if cfg.redisURL == "" {
+		if len(cfg.rooms.Secret) == 0 {
+			log.Warn("no -secret set: participant tokens will not survive a restart or work on other instances")
+		}
+		mb := hub.NewMemoryBroker()
+		store, broker = rooms.NewMemoryStore(mb, cfg.rooms.RetainedEvents), mb
+	} else {
+		rdb, err := newRedisClient(cfg.redisURL, cfg.redisTimeout)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		if len(cfg.rooms.Secret) == 0 {
+			secret, err := sharedSecret(ctx, rdb, log)
+			if err != nil {
+				rdb.Close()
+				ln.Close()
+				return err
+			}
+			cfg.rooms.Secret = secret
+			log.Info("participant tokens signed with the secret shared in Redis", zap.String("key", secretKey))
+		} else {
+			log.Info("participant tokens signed with -secret")
+		}
+		rb := hub.NewRedisBroker(rdb, log, reg, hub.RedisBrokerOptions{})
+		store, broker, storeName = rooms.NewRedisStore(rdb, rooms.RedisStoreOptions{Retained: cfg.rooms.RetainedEvents}), rb, "redis"
+		cfg.hub.Presence = hub.NewRedisPresence(rdb, cfg.instanceID, 0)
+		closeAll = func() {
+			_ = rb.Close()
+			_ = rdb.Close()
+		}
+	}
+	defer closeAll()
 	svc := rooms.NewService(store, broker, cfg.rooms, log, reg)
 	h := hub.New(cfg.hub, svc, broker, log, reg)
 
@@ -89,7 +123,7 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 	wg.Go(func() { h.Run(runCtx) })
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("hubbub serving", zap.String("addr", ln.Addr().String()), zap.String("store", "memory"))
+	log.Info("hubbub serving", zap.String("addr", ln.Addr().String()), zap.String("store", storeName), zap.String("instance", cfg.instanceID))
 
 	var err error
 	select {

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+)
+
+// secretKey holds the token-signing secret the instances sharing a Redis
+// agree on when no -secret is given.
+const secretKey = "hubbub:secret"
+
+// newRedisClient connects to the Redis of url with timeouts that turn an
+// outage into prompt errors. Commands are never retried: a script whose
+// reply was lost could otherwise run twice.
+func newRedisClient(url string, timeout time.Duration) (*redis.Client, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("-redis: %w", err)
+	}
+	opts.DialTimeout = timeout
+	opts.ReadTimeout = timeout
+	opts.WriteTimeout = timeout
+	opts.ContextTimeoutEnabled = true
+	opts.MaxRetries = -1
+	return redis.NewClient(opts), nil
+}
+
+// sharedSecret returns the secret every instance sharing rdb signs tokens
+// with: the first instance to start stores a random one (SET NX), the
+// others read it. It retries while Redis is unreachable, until ctx ends.
+func sharedSecret(ctx context.Context, rdb redis.UniversalClient, log *zap.Logger) ([]byte, error) {
+	backoff := 100 * time.Millisecond
+	for {
+		secret, err := loadSecret(ctx, rdb)
+		if err == nil {
+			return secret, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("reading the shared secret from Redis: %w", err)
+		}
+		log.Warn("Redis unreachable at start; retrying", zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("reading the shared secret from Redis: %w", err)
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+func loadSecret(ctx context.Context, rdb redis.UniversalClient) ([]byte, error) {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	if err := rdb.SetNX(ctx, secretKey, hex.EncodeToString(b), 0).Err(); err != nil {
+		return nil, err
+	}
+	s, err := rdb.Get(ctx, secretKey).Result()
+	if err != nil {
+		return nil, err
+	}
+	if len(s) < 16 {
+		return nil, errors.New(secretKey + " in Redis is shorter than 16 bytes")
+	}
+	return []byte(s), nil
+}
