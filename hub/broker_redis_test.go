@@ -201,17 +201,25 @@ func TestRedisBrokerDeliversInPublishOrderAcrossInstances(t *testing.T) {
 // events published after that arrive.
 func TestRedisBrokerResubscribes(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		aof  bool
-		lose func(t *testing.T, srv *redistest.Server, rdb *redis.Client)
+		name  string
+		aof   bool
+		probe bool // only the PING probe can notice
+		lose  func(t *testing.T, srv *redistest.Server, rdb *redis.Client)
 	}{
-		{"client kill", false, func(t *testing.T, srv *redistest.Server, rdb *redis.Client) {
+		{"client kill", false, false, func(t *testing.T, srv *redistest.Server, rdb *redis.Client) {
 			n, err := rdb.ClientKillByFilter(context.Background(), "TYPE", "pubsub").Result()
 			if err != nil || n != 1 {
 				t.Fatalf("CLIENT KILL TYPE pubsub: %d, %v", n, err)
 			}
 		}},
-		{"redis restart", true, func(t *testing.T, srv *redistest.Server, rdb *redis.Client) {
+		{"redis hung", false, true, func(t *testing.T, srv *redistest.Server, rdb *redis.Client) {
+			// SIGSTOP: connections stay open and silent; only the PING
+			// probe can tell.
+			srv.Pause()
+			time.Sleep(2 * time.Second)
+			srv.Resume()
+		}},
+		{"redis restart", true, false, func(t *testing.T, srv *redistest.Server, rdb *redis.Client) {
 			srv.Stop()
 			time.Sleep(700 * time.Millisecond) // a few failed reconnects
 			srv.Start()
@@ -248,6 +256,9 @@ func TestRedisBrokerResubscribes(t *testing.T) {
 			}
 			if got := value(t, b.metrics.channels); got != 2 {
 				t.Fatalf("channels gauge = %v, want 2", got)
+			}
+			if got := value(t, b.metrics.probeFailures); tc.probe != (got > 0) {
+				t.Fatalf("probe failures = %v", got)
 			}
 		})
 	}
