@@ -306,7 +306,14 @@ func (b *RedisBroker) read() {
 		lastBadLog  time.Time
 	)
 	for b.ctx.Err() == nil {
-		msg, err := ps.ReceiveTimeout(b.ctx, brokerTick)
+		// Wake for the janitor, and exactly when the probe is due.
+		wait := brokerTick
+		if pingSent.IsZero() {
+			wait = min(wait, time.Until(lastRecv.Add(b.opts.ProbeInterval)))
+		} else {
+			wait = min(wait, time.Until(pingSent.Add(b.opts.ProbeTimeout)))
+		}
+		msg, err := ps.ReceiveTimeout(b.ctx, max(wait, 10*time.Millisecond))
 		now := time.Now()
 		if err != nil && !isTimeout(err) {
 			if b.ctx.Err() != nil {

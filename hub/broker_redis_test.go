@@ -216,7 +216,7 @@ func TestRedisBrokerResubscribes(t *testing.T) {
 			// SIGSTOP: connections stay open and silent; only the PING
 			// probe can tell.
 			srv.Pause()
-			time.Sleep(2 * time.Second)
+			time.Sleep(fastBrokerOptions.ProbeInterval + fastBrokerOptions.ProbeTimeout + time.Second)
 			srv.Resume()
 		}},
 		{"redis restart", true, false, func(t *testing.T, srv *redistest.Server, rdb *redis.Client) {
