@@ -26,6 +26,10 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Question, when set, is the id of the existing question a `conflict`
+	// refers to (an exact duplicate of the one asked); the hub sends it as
+	// the error event's "question" field so the client can upvote it.
+	Question string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

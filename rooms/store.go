@@ -15,6 +15,9 @@ type State struct {
 	Room      Room
 	Comments  []Comment // the newest ones, oldest first
 	Reactions Reactions
+	// Questions is filled only by QuestionStore.StateWithQuestions: every
+	// question, with Participant, ordered by question number.
+	Questions []Question
 }
 
 // Store keeps rooms. Each method that changes durable state does it
