@@ -20,12 +20,24 @@ const (
 	// DefaultReactionFlush is how often summed reactions go out as one
 	// `reactions` event per room (10 per second at most).
 	DefaultReactionFlush = 100 * time.Millisecond
+	// DefaultAskRate and DefaultAskBurst limit questions per participant:
+	// 3 per minute, 3 at once.
+	DefaultAskRate  = 3.0 / 60
+	DefaultAskBurst = 3
+	// DefaultVoteFlush is how often the hub reads the changed upvote counts
+	// (Service.FlushVotes) and sends them as one `votes` event per room
+	// (4 per second at most).
+	DefaultVoteFlush = 250 * time.Millisecond
 	// DefaultSnapshotCacheTTL bounds how stale the cached shared part of a
 	// snapshot may be while the room's seq has not changed.
 	DefaultSnapshotCacheTTL = time.Second
 
 	// MaxCommentRunes is the longest comment, in characters.
 	MaxCommentRunes = 500
+	// MaxQuestionRunes is the longest question, in characters.
+	MaxQuestionRunes = 300
+	// MaxAnswerRunes is the longest written answer to a question, in characters.
+	MaxAnswerRunes = 2000
 	// MaxTitleRunes is the longest room title, in characters.
 	MaxTitleRunes = 120
 	// MaxNameRunes is the longest display name, in characters.
@@ -49,6 +61,9 @@ type Config struct {
 	ReactRate        float64
 	ReactBurst       int
 	ReactionFlush    time.Duration
+	AskRate          float64 // questions per second per participant
+	AskBurst         int
+	VoteFlush        time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -72,6 +87,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ReactionFlush <= 0 {
 		c.ReactionFlush = DefaultReactionFlush
+	}
+	if c.AskRate <= 0 {
+		c.AskRate = DefaultAskRate
+	}
+	if c.AskBurst <= 0 {
+		c.AskBurst = DefaultAskBurst
+	}
+	if c.VoteFlush <= 0 {
+		c.VoteFlush = DefaultVoteFlush
 	}
 	return c
 }

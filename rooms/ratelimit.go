@@ -20,6 +20,7 @@ type limiters struct {
 type participantLimits struct {
 	comment  *rate.Limiter
 	react    *rate.Limiter
+	ask      *rate.Limiter
 	lastUsed time.Time
 }
 
@@ -37,6 +38,7 @@ func (l *limiters) get(room, participant string, now time.Time) *participantLimi
 		p = &participantLimits{
 			comment: rate.NewLimiter(rate.Limit(l.cfg.CommentRate), l.cfg.CommentBurst),
 			react:   rate.NewLimiter(rate.Limit(l.cfg.ReactRate), l.cfg.ReactBurst),
+			ask:     rate.NewLimiter(rate.Limit(l.cfg.AskRate), l.cfg.AskBurst),
 		}
 		l.all[key] = p
 	}

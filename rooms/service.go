@@ -200,6 +200,9 @@ type Ack struct {
 	Seq       uint64 `json:"seq,omitempty"`       // the seq of the event the command made
 	Comment   string `json:"comment,omitempty"`   // id of the comment made
 	Duplicate bool   `json:"duplicate,omitempty"` // the cid was seen before; nothing new was made
+	Question  string `json:"question,omitempty"`  // id of the question asked or changed
+	// Votes is the question's upvote count after an upvote or unvote.
+	Votes *int64 `json:"votes,omitempty"`
 }
 
 // Handle applies one command of actor. It returns a *Error for every
@@ -221,8 +224,15 @@ func (s *Service) Handle(ctx context.Context, actor Actor, cmd Command) (Ack, er
 		return Ack{}, s.ban(ctx, actor, cmd)
 	case TypeHello:
 		return Ack{}, errorf(CodeBadRequest, "hello is only valid as the first message")
-	case TypeAsk, TypeUpvote, TypeUnvote, TypeQuestionDelete, TypeQuestionSet,
-		TypePollCreate, TypePollSet, TypePollDelete, TypeVote:
+	case TypeAsk:
+		return s.ask(ctx, actor, cmd)
+	case TypeUpvote, TypeUnvote:
+		return s.upvote(ctx, actor, cmd)
+	case TypeQuestionDelete:
+		return s.questionDelete(ctx, actor, cmd)
+	case TypeQuestionSet:
+		return s.questionSet(ctx, actor, cmd)
+	case TypePollCreate, TypePollSet, TypePollDelete, TypeVote:
 		return Ack{}, errorf(CodeBadRequest, "%q is not supported by this server yet", cmd.Type)
 	}
 	return Ack{}, errorf(CodeBadRequest, "unknown command type %q", cmd.Type)

@@ -327,7 +327,7 @@ func TestHandleRoles(t *testing.T) {
 		{"hello again", f.audience, Command{Type: TypeHello}, CodeBadRequest},
 		{"unknown type", f.audience, Command{Type: "dance"}, CodeBadRequest},
 	}
-	for _, typ := range []string{TypeAsk, TypeUpvote, TypeUnvote, TypeQuestionDelete, TypeQuestionSet, TypePollCreate, TypePollSet, TypePollDelete, TypeVote} {
+	for _, typ := range []string{TypePollCreate, TypePollSet, TypePollDelete, TypeVote} {
 		tests = append(tests, struct {
 			name  string
 			actor Actor

@@ -9,70 +9,157 @@ import (
 
 // cachedSnapshot is the shared part of a room's snapshot at one seq. Many
 // clients join a room at once (a QR code on the projector); they share it.
+// The questions are kept encoded one by one, so that each client's list
+// (which depends on its role and on which questions it asked) is made by
+// concatenation.
 type cachedSnapshot struct {
-	seq  uint64
-	made time.Time
-	body []byte // `"room":{...},...,"reactions":{...}` without braces
+	seq       uint64
+	made      time.Time
+	head      []byte // `"room":{...},"questions":[`
+	questions []cachedQuestion
+	tail      []byte // `],"polls":[],"comments":[...],"reactions":{...}`
+}
+
+// cachedQuestion is one question of a snapshot, encoded for each audience.
+type cachedQuestion struct {
+	participant string // the author
+	audience    []byte // without participant; nil when pending or hidden
+	staff       []byte // with participant: for staff and the author
 }
 
 // Snapshot returns the `snapshot` event for actor: the room's state at its
 // current seq, presence as given by the caller, and actor's own state under
 // "you". It also returns that seq.
+//
+// `questions` lists, ordered by question number, every question actor may
+// see: staff get all of them with `participant`; the audience gets the live
+// and answered ones without it, plus its own questions of any status with
+// it (so a page recognizes its own, and shows its pending ones as "waiting
+// for approval"). Each carries `votes`, `at`, `status` and `pinned`, which is
+// all a page needs to sort by top, recent or answered itself. `you.upvoted`
+// lists the questions actor upvoted.
 func (s *Service) Snapshot(ctx context.Context, actor Actor, presence int) ([]byte, uint64, error) {
-	seq, body, err := s.snapshotBody(ctx, actor.Room)
+	c, err := s.snapshotBody(ctx, actor.Room)
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]byte, 0, len(body)+96)
+	var upvoted []string
+	if qs, ok := s.store.(QuestionStore); ok && len(c.questions) > 0 {
+		if upvoted, err = qs.Upvoted(ctx, actor.Room, actor.Participant); err != nil {
+			return nil, 0, err
+		}
+	}
+	size := len(c.head) + len(c.tail) + 128
+	for _, q := range c.questions {
+		size += len(q.staff) + 1
+	}
+	out := make([]byte, 0, size)
 	out = append(out, `{"type":"snapshot","seq":`...)
-	out = strconv.AppendUint(out, seq, 10)
+	out = strconv.AppendUint(out, c.seq, 10)
 	out = append(out, ',')
-	out = append(out, body...)
+	out = append(out, c.head...)
+	staff, n := actor.Role.Staff(), 0
+	for _, q := range c.questions {
+		b := q.audience
+		if staff || q.participant == actor.Participant {
+			b = q.staff
+		}
+		if b == nil {
+			continue
+		}
+		if n > 0 {
+			out = append(out, ',')
+		}
+		n++
+		out = append(out, b...)
+	}
+	out = append(out, c.tail...)
 	out = append(out, `,"presence":`...)
 	out = strconv.AppendInt(out, int64(presence), 10)
-	out = append(out, `,"you":{"upvoted":[],"votes":{}}}`...)
-	return out, seq, nil
+	out = append(out, `,"you":{"upvoted":[`...)
+	for i, id := range upvoted {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = strconv.AppendQuote(out, id)
+	}
+	out = append(out, `],"votes":{}}}`...)
+	return out, c.seq, nil
 }
 
 // snapshotBody returns the shared part of the room's snapshot, from the
 // cache while the room's seq is unchanged and the entry is younger than
-// DefaultSnapshotCacheTTL (reaction totals are not durable, so they may lag
-// by that much; the next `reactions` event corrects them).
-func (s *Service) snapshotBody(ctx context.Context, code string) (uint64, []byte, error) {
+// DefaultSnapshotCacheTTL (reaction totals and upvote counts are not
+// durable, so they may lag by that much; the next `reactions` event and the
+// `votes` event the hub sends after a snapshot correct them).
+func (s *Service) snapshotBody(ctx context.Context, code string) (cachedSnapshot, error) {
 	seq, err := s.store.Seq(ctx, code)
 	if err != nil {
-		return 0, nil, err
+		return cachedSnapshot{}, err
 	}
 	now := time.Now()
 	s.snapMu.Lock()
 	c, ok := s.snapshots[code]
 	s.snapMu.Unlock()
 	if ok && c.seq == seq && now.Sub(c.made) < DefaultSnapshotCacheTTL {
-		return c.seq, c.body, nil
+		return c, nil
 	}
-	st, err := s.store.State(ctx, code, s.cfg.SnapshotComments)
+	var st State
+	if qs, ok := s.store.(QuestionStore); ok {
+		st, err = qs.StateWithQuestions(ctx, code, s.cfg.SnapshotComments)
+	} else {
+		st, err = s.store.State(ctx, code, s.cfg.SnapshotComments)
+	}
 	if err != nil {
-		return 0, nil, err
+		return cachedSnapshot{}, err
+	}
+	c, err = encodeSnapshot(st)
+	if err != nil {
+		return cachedSnapshot{}, err
+	}
+	c.made = now
+	s.snapMu.Lock()
+	if old, ok := s.snapshots[code]; !ok || old.seq <= st.Seq {
+		s.snapshots[code] = c
+	}
+	s.snapMu.Unlock()
+	return c, nil
+}
+
+// encodeSnapshot encodes the shared part of a snapshot of st.
+func encodeSnapshot(st State) (cachedSnapshot, error) {
+	c := cachedSnapshot{seq: st.Seq, questions: make([]cachedQuestion, 0, len(st.Questions))}
+	room, err := json.Marshal(st.Room)
+	if err != nil {
+		return c, err
+	}
+	c.head = append(append(append(c.head, `"room":`...), room...), `,"questions":[`...)
+	for _, q := range st.Questions {
+		cq := cachedQuestion{participant: q.Participant}
+		if cq.staff, err = json.Marshal(q); err != nil {
+			return c, err
+		}
+		if q.Visible() {
+			pub := q
+			pub.Participant = ""
+			if cq.audience, err = json.Marshal(pub); err != nil {
+				return c, err
+			}
+		}
+		c.questions = append(c.questions, cq)
 	}
 	comments := st.Comments
 	if comments == nil {
 		comments = []Comment{}
 	}
-	body, err := json.Marshal(struct {
-		Room      Room       `json:"room"`
-		Questions []struct{} `json:"questions"`
+	tail, err := json.Marshal(struct {
 		Polls     []struct{} `json:"polls"`
 		Comments  []Comment  `json:"comments"`
 		Reactions Reactions  `json:"reactions"`
-	}{st.Room, []struct{}{}, []struct{}{}, comments, st.Reactions})
+	}{[]struct{}{}, comments, st.Reactions})
 	if err != nil {
-		return 0, nil, err
+		return c, err
 	}
-	body = body[1 : len(body)-1]
-	s.snapMu.Lock()
-	if old, ok := s.snapshots[code]; !ok || old.seq <= st.Seq {
-		s.snapshots[code] = cachedSnapshot{seq: st.Seq, made: now, body: body}
-	}
-	s.snapMu.Unlock()
-	return st.Seq, body, nil
+	c.tail = append(append(c.tail, "],"...), tail[1:len(tail)-1]...)
+	return c, nil
 }

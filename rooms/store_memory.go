@@ -30,6 +30,7 @@ type memoryRoom struct {
 	banned    map[string]bool
 	reactions Reactions
 	nextID    uint64
+	qa        memoryQA // questions: store_memory_qa.go
 }
 
 // NewMemoryStore returns an empty store that keeps the newest retained

@@ -1,0 +1,179 @@
+package rooms
+
+import (
+	"context"
+	"time"
+)
+
+// errNoQuestionStore answers the Q&A commands when the store does not
+// implement QuestionStore.
+var errNoQuestionStore = &Error{Code: CodeBadRequest, Message: "questions are not available with this store yet"}
+
+// questions returns the store's QuestionStore, or errNoQuestionStore.
+func (s *Service) questions() (QuestionStore, error) {
+	qs, ok := s.store.(QuestionStore)
+	if !ok {
+		return nil, errNoQuestionStore
+	}
+	return qs, nil
+}
+
+// ask: 1–MaxQuestionRunes characters after cleanText, anonymous or under the
+// actor's name, limited per participant (Config.AskRate, AskBurst). The
+// store decides pending or live from the room's moderation, refuses
+// duplicates with a conflict carrying the existing id, and honours cid.
+func (s *Service) ask(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
+	qs, err := s.questions()
+	if err != nil {
+		return Ack{}, err
+	}
+	text, n := cleanText(cmd.Text)
+	switch {
+	case n == 0:
+		return Ack{}, errorf(CodeBadRequest, "a question needs text")
+	case n > MaxQuestionRunes:
+		return Ack{}, errorf(CodeTooLarge, "a question is at most %d characters", MaxQuestionRunes)
+	}
+	now := time.Now()
+	res := s.limits.get(actor.Room, actor.Participant, now).ask.ReserveN(now, 1)
+	if !res.OK() || res.DelayFrom(now) > 0 {
+		res.CancelAt(now)
+		s.metrics.rateLimited.WithLabelValues(TypeAsk).Inc()
+		return Ack{}, errorf(CodeRateLimited, "too many questions; wait a minute")
+	}
+	q := Question{Text: text, Participant: actor.Participant, At: now.UnixMilli()}
+	q.Text, q.Status = s.screenQuestion(q.Text)
+	if !cmd.Anonymous {
+		name := actor.Name
+		if cmd.Name != "" {
+			name = cleanName(cmd.Name)
+		}
+		if name != "" {
+			q.Author = &name
+		}
+	}
+	made, ev, err := qs.AddQuestion(ctx, actor.Room, q, cmd.CID)
+	if err != nil || ev.Seq == 0 {
+		// Refused, or a resend of a question already made: it does not
+		// count against the participant's limit.
+		res.CancelAt(now)
+	}
+	if err != nil {
+		return Ack{}, err
+	}
+	return Ack{Seq: ev.Seq, Question: made.ID, Duplicate: ev.Seq == 0}, nil
+}
+
+// screenQuestion is the seam of the word filter (issue 5, next step): it
+// returns the text to store (with masked words) and QuestionPending to force
+// moderation, or "" to let the room's moderation setting decide. It passes
+// every question unchanged for now.
+func (s *Service) screenQuestion(text string) (string, string) {
+	return text, ""
+}
+
+// upvote and unvote: any participant who may see the question; banned
+// participants, closed rooms and Q&A off are refused by the store. The ack
+// carries the count after the command; everyone else gets it in the next
+// coalesced `votes` event.
+func (s *Service) upvote(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
+	qs, err := s.questions()
+	if err != nil {
+		return Ack{}, err
+	}
+	if cmd.Question == "" {
+		return Ack{}, errorf(CodeBadRequest, "%s needs \"question\"", cmd.Type)
+	}
+	votes, _, err := qs.Vote(ctx, actor.Room, cmd.Question, actor.Participant, cmd.Type == TypeUpvote)
+	if err != nil {
+		return Ack{}, err
+	}
+	return Ack{Question: cmd.Question, Votes: &votes}, nil
+}
+
+// questionDelete: the author, a moderator or the host.
+func (s *Service) questionDelete(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
+	qs, err := s.questions()
+	if err != nil {
+		return Ack{}, err
+	}
+	if cmd.Question == "" {
+		return Ack{}, errorf(CodeBadRequest, "question_delete needs \"question\"")
+	}
+	author := actor.Participant
+	if actor.Role.Staff() {
+		author = ""
+	}
+	ev, err := qs.DeleteQuestion(ctx, actor.Room, cmd.Question, author)
+	if err != nil {
+		return Ack{}, err
+	}
+	return Ack{Seq: ev.Seq, Question: cmd.Question}, nil
+}
+
+// questionSet: moderators and the host; any of status, pinned, answer
+// (cleaned, at most MaxAnswerRunes characters; empty clears it). The ack's
+// seq is that of the last event made (pinning may make two); absent when
+// nothing changed.
+func (s *Service) questionSet(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
+	qs, err := s.questions()
+	if err != nil {
+		return Ack{}, err
+	}
+	if !actor.Role.Staff() {
+		return Ack{}, &Error{Code: CodeForbidden, Message: "only moderators and hosts may change questions"}
+	}
+	if cmd.Question == "" {
+		return Ack{}, errorf(CodeBadRequest, "question_set needs \"question\"")
+	}
+	patch := QuestionPatch{Status: cmd.Status, Pinned: cmd.Pinned}
+	if patch.Status != nil && !ValidStatus(*patch.Status) {
+		return Ack{}, errorf(CodeBadRequest, "unknown status %q; use pending, live, answered or hidden", *patch.Status)
+	}
+	if cmd.Answer != nil {
+		answer, n := cleanText(*cmd.Answer)
+		if n > MaxAnswerRunes {
+			return Ack{}, errorf(CodeTooLarge, "an answer is at most %d characters", MaxAnswerRunes)
+		}
+		patch.Answer = &answer
+	}
+	if patch.IsZero() {
+		return Ack{}, errorf(CodeBadRequest, "question_set needs at least one of status, pinned, answer")
+	}
+	events, _, err := qs.SetQuestion(ctx, actor.Room, cmd.Question, patch)
+	if err != nil {
+		return Ack{}, err
+	}
+	ack := Ack{Question: cmd.Question}
+	if len(events) > 0 {
+		ack.Seq = events[len(events)-1].Seq
+	}
+	return ack, nil
+}
+
+// VoteFlush is how often the hub should call FlushVotes: the most often a
+// room's clients get a `votes` event.
+func (s *Service) VoteFlush() time.Duration { return s.cfg.VoteFlush }
+
+// FlushVotes returns, in one round trip to the store, the upvote counts that
+// changed in each room of since after the vote version given for it (0: the
+// counts of every question ever voted on), with each room's version now.
+// Rooms without a change are left out. The hub calls it every VoteFlush for
+// the rooms it serves, keeps each room's Version for the next call, and
+// sends VotesEvent(counts, true) to staff and VotesEvent(counts, false) (nil:
+// nothing to send) to everyone else. Without a QuestionStore it returns nil.
+func (s *Service) FlushVotes(ctx context.Context, since map[string]uint64) (map[string]VoteChanges, error) {
+	qs, ok := s.store.(QuestionStore)
+	if !ok || len(since) == 0 {
+		return nil, nil
+	}
+	return qs.VoteChanges(ctx, since)
+}
+
+// CurrentVotes returns the current counts of a room's voted questions and
+// its vote version: what the hub sends (as VotesEvent) after a resume, and
+// after a snapshot, whose counts may lag by up to DefaultSnapshotCacheTTL.
+func (s *Service) CurrentVotes(ctx context.Context, code string) (VoteChanges, error) {
+	changes, err := s.FlushVotes(ctx, map[string]uint64{code: 0})
+	return changes[code], err
+}
