@@ -101,6 +101,11 @@ const (
 	statusNoComment
 	statusNotAuthor
 	statusDuplicate
+	statusNoQuestion
+	statusQAOff
+	statusDuplicateText
+	statusBadMove
+	statusPinInvisible
 )
 
 var statusErrors = [...]error{
@@ -111,17 +116,25 @@ var statusErrors = [...]error{
 	statusCommentsOff: errCommentsOff,
 	statusNoComment:   ErrCommentNotFound,
 	statusNotAuthor:   ErrNotAuthor,
+	statusNoQuestion:  ErrQuestionNotFound,
+	statusQAOff:       ErrQAOff,
+	// The Q&A code makes the precise refusals of these from the reply.
+	statusDuplicateText: &Error{Code: CodeConflict, Message: "this question was already asked"},
+	statusBadMove:       &Error{Code: CodeConflict, Message: "not a valid status change"},
+	statusPinInvisible:  ErrPinInvisible,
 }
 
 // redisKeys are the room's keys in the order of lua/common.lua.
 func redisKeys(code string) []string {
 	p := "{room:" + code + "}:"
-	return []string{p + "room", p + "seq", p + "log", p + "comments", p + "cids", p + "banned", p + "reactions", p + "ids"}
+	return []string{p + "room", p + "seq", p + "log", p + "comments", p + "cids", p + "banned", p + "reactions", p + "ids",
+		p + "questions", p + "qcids", p + "qtexts", p + "qvotes", p + "voters", p + "upvoted", p + "qchanged", p + "qa"}
 }
 
 // run runs a script (EVALSHA, EVAL when Redis lost its script cache) with
-// the common arguments, and returns its reply after the status; statusOK
-// and statusDuplicate are not errors.
+// the common arguments, and returns its status and its reply after the
+// status; statusOK and statusDuplicate are not errors. With a refusal the
+// reply is returned too (some carry details).
 func (s *RedisStore) run(ctx context.Context, sc *redis.Script, code string, at int64, args ...any) (int64, []any, error) {
 	argv := make([]any, 0, 4+len(args))
 	argv = append(argv, at, s.retained, s.publish, RedisChannel(code))
@@ -139,12 +152,12 @@ func replyStatus(res []any) (int64, []any, error) {
 	}
 	st, ok := res[0].(int64)
 	switch {
-	case !ok || st < 0 || st >= int64(len(statusErrors))+1:
+	case !ok || st < 0 || st >= int64(len(statusErrors)):
 		return 0, nil, fmt.Errorf("rooms: redis: bad script status %v", res[0])
 	case st == statusOK || st == statusDuplicate:
 		return st, res[1:], nil
 	}
-	return st, nil, statusErrors[st]
+	return st, res[1:], statusErrors[st]
 }
 
 var errBadReply = errors.New("rooms: redis: unexpected script reply")
@@ -436,38 +449,9 @@ func (s *RedisStore) FlushReactions(ctx context.Context, deltas map[string]React
 	if len(codes) == 0 {
 		return totals, nil
 	}
-	cmds := make([]*redis.Cmd, len(codes))
-	exec := func(idx []int, loaded bool) error {
-		pipe := s.rdb.Pipeline()
-		for _, i := range idx {
-			argv := append([]any{0, s.retained, s.publish, RedisChannel(codes[i])}, reactionArgs(deltas[codes[i]])...)
-			if loaded {
-				cmds[i] = scriptReactions.EvalSha(ctx, pipe, redisKeys(codes[i]), argv...)
-			} else {
-				cmds[i] = scriptReactions.Eval(ctx, pipe, redisKeys(codes[i]), argv...)
-			}
-		}
-		_, err := pipe.Exec(ctx)
-		return err
-	}
-	all := make([]int, len(codes))
-	for i := range all {
-		all[i] = i
-	}
-	if err := exec(all, true); err != nil {
-		// Only the scripts Redis did not know are run again: the others ran.
-		var again []int
-		for i, cmd := range cmds {
-			if cmd.Err() != nil && redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
-				again = append(again, i)
-			}
-		}
-		if len(again) == 0 {
-			return nil, fmt.Errorf("rooms: redis: %w", err)
-		}
-		if err := exec(again, false); err != nil {
-			return nil, fmt.Errorf("rooms: redis: %w", err)
-		}
+	cmds, err := s.runEach(ctx, scriptReactions, codes, func(code string) []any { return reactionArgs(deltas[code]) })
+	if err != nil {
+		return nil, err
 	}
 	for i, cmd := range cmds {
 		res, err := cmd.Slice()
@@ -489,6 +473,45 @@ func (s *RedisStore) FlushReactions(ctx context.Context, deltas map[string]React
 		}
 	}
 	return totals, nil
+}
+
+// runEach runs the script once per room, pipelined: one round trip (two
+// when Redis lost its script cache, in which case only the scripts it did
+// not know run again). args gives a room's own arguments.
+func (s *RedisStore) runEach(ctx context.Context, sc *redis.Script, codes []string, args func(code string) []any) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(codes))
+	exec := func(idx []int, loaded bool) error {
+		pipe := s.rdb.Pipeline()
+		for _, i := range idx {
+			argv := append([]any{0, s.retained, s.publish, RedisChannel(codes[i])}, args(codes[i])...)
+			if loaded {
+				cmds[i] = sc.EvalSha(ctx, pipe, redisKeys(codes[i]), argv...)
+			} else {
+				cmds[i] = sc.Eval(ctx, pipe, redisKeys(codes[i]), argv...)
+			}
+		}
+		_, err := pipe.Exec(ctx)
+		return err
+	}
+	all := make([]int, len(codes))
+	for i := range all {
+		all[i] = i
+	}
+	if err := exec(all, true); err != nil {
+		var again []int
+		for i, cmd := range cmds {
+			if cmd.Err() != nil && redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+				again = append(again, i)
+			}
+		}
+		if len(again) == 0 {
+			return nil, fmt.Errorf("rooms: redis: %w", err)
+		}
+		if err := exec(again, false); err != nil {
+			return nil, fmt.Errorf("rooms: redis: %w", err)
+		}
+	}
+	return cmds, nil
 }
 
 // Since implements Store.
@@ -518,52 +541,79 @@ func (s *RedisStore) Since(ctx context.Context, code string, seq uint64) ([]Even
 
 // State implements Store: one script, so one consistent picture.
 func (s *RedisStore) State(ctx context.Context, code string, comments int) (State, error) {
-	args := make([]any, 0, 1+len(ReactionKinds))
-	args = append(args, max(comments, 0))
+	st, _, err := s.state(ctx, code, comments, false)
+	return st, err
+}
+
+// state runs the state script; with questions it also returns the
+// :questions and :qvotes hashes as field, value pairs (parsed by
+// StateWithQuestions).
+func (s *RedisStore) state(ctx context.Context, code string, comments int, questions bool) (State, []any, error) {
+	args := make([]any, 0, 2+len(ReactionKinds))
+	args = append(args, max(comments, 0), "0")
+	if questions {
+		args[1] = "1"
+	}
 	for _, k := range ReactionKinds {
 		args = append(args, k)
 	}
 	_, res, err := s.run(ctx, scriptState, code, 0, args...)
 	if err != nil {
-		return State{}, err
+		return State{}, nil, err
+	}
+	want := 4
+	if questions {
+		want = 6
 	}
 	seq, err := replyInt(res, 0)
-	if err != nil || len(res) != 4 {
-		return State{}, errBadReply
+	if err != nil || len(res) != want {
+		return State{}, nil, errBadReply
 	}
-	flat, ok1 := res[1].([]any)
+	h, ok1 := replyHash(res[1])
 	list, ok2 := res[2].([]any)
-	if !ok1 || !ok2 || len(flat)%2 != 0 {
-		return State{}, errBadReply
-	}
-	h := make(map[string]string, len(flat)/2)
-	for i := 0; i < len(flat); i += 2 {
-		k, _ := flat[i].(string)
-		v, _ := flat[i+1].(string)
-		h[k] = v
+	if !ok1 || !ok2 {
+		return State{}, nil, errBadReply
 	}
 	rec, err := parseRoomHash(h)
 	if err != nil {
-		return State{}, err
+		return State{}, nil, err
 	}
 	st := State{Seq: uint64(seq), Room: rec.Room, Comments: make([]Comment, 0, len(list))}
 	for _, v := range list {
 		js, _ := v.(string)
 		var c Comment
 		if err := json.Unmarshal([]byte(js), &c); err != nil {
-			return State{}, fmt.Errorf("rooms: redis: bad stored comment: %w", err)
+			return State{}, nil, fmt.Errorf("rooms: redis: bad stored comment: %w", err)
 		}
 		st.Comments = append(st.Comments, c)
 	}
 	if st.Reactions, err = parseCounts(res[3]); err != nil {
-		return State{}, err
+		return State{}, nil, err
 	}
-	return st, nil
+	return st, res[4:], nil
+}
+
+// replyHash reads an HGETALL reply (field, value pairs).
+func replyHash(v any) (map[string]string, bool) {
+	flat, ok := v.([]any)
+	if !ok || len(flat)%2 != 0 {
+		return nil, false
+	}
+	h := make(map[string]string, len(flat)/2)
+	for i := 0; i < len(flat); i += 2 {
+		k, ok1 := flat[i].(string)
+		v, ok2 := flat[i+1].(string)
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		h[k] = v
+	}
+	return h, true
 }
 
 // Seq implements Store.
 func (s *RedisStore) Seq(ctx context.Context, code string) (uint64, error) {
-	_, res, err := s.run(ctx, scriptState, code, 0, -1)
+	_, res, err := s.run(ctx, scriptState, code, 0, -1, "0")
 	if err != nil {
 		return 0, err
 	}
