@@ -42,9 +42,11 @@ type room struct {
 
 	presenceSent int // owned by the hub's presence ticker
 
-	reactMu        sync.Mutex
+	countersMu     sync.Mutex
 	reactionsSent  rooms.Reactions // totals in the last reactions event
 	reactionsKnown bool            // reactionsSent holds the baseline
+	votesSent      uint64          // vote version of the last votes event
+	votesKnown     bool            // votesSent holds the baseline
 }
 
 func newRoom(h *Hub, code string) *room {
@@ -89,6 +91,11 @@ func (r *room) run(ctx context.Context) {
 		r.setReactionBaseline(totals)
 	} else {
 		r.hub.log.Warn("room reaction totals unknown", zap.String("room", r.code), zap.Error(err))
+	}
+	if votes, err := r.hub.svc.CurrentVotes(ctx, r.code); err == nil {
+		r.setVotesBaseline(votes.Version)
+	} else {
+		r.hub.log.Warn("room vote version unknown", zap.String("room", r.code), zap.Error(err))
 	}
 	close(r.ready)
 	for {

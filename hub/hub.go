@@ -64,19 +64,23 @@ func New(cfg Config, svc *rooms.Service, broker Broker, log *zap.Logger, reg pro
 }
 
 // Run sends coalesced counters — reactions every reaction flush interval,
-// presence at most once per second per room — and pings silent peers,
-// until ctx ends.
+// votes every vote flush interval, presence at most once per second per
+// room — and pings silent peers, until ctx ends.
 func (h *Hub) Run(ctx context.Context) {
 	tick := time.NewTicker(presenceInterval)
 	defer tick.Stop()
 	reactions := time.NewTicker(h.svc.ReactionFlush())
 	defer reactions.Stop()
+	votes := time.NewTicker(h.svc.VoteFlush())
+	defer votes.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-reactions.C:
 			h.flushReactions()
+		case <-votes.C:
+			h.flushVotes()
 		case now := <-tick.C:
 			h.reportPresence()
 			h.pingSilent(now)

@@ -84,6 +84,35 @@ func (h *Hub) flushReactions() {
 	}
 }
 
+// flushVotes reads, in one round trip, the upvote counts that changed in the
+// local rooms since the vote version each last sent, and queues a `votes`
+// event to each such room: all changed counts for staff, those of
+// questions the audience may see for everyone else. Called once per vote
+// flush interval, so a room gets at most that many votes events.
+func (h *Hub) flushVotes() {
+	list := h.roomList()
+	since := make(map[string]uint64, len(list))
+	for _, r := range list {
+		if v, ok := r.votesVersion(); ok {
+			since[r.code] = v
+		}
+	}
+	if len(since) == 0 {
+		return
+	}
+	changes, err := h.svc.FlushVotes(h.ctx, since)
+	if err != nil {
+		h.log.Warn("votes not flushed", zap.Error(err))
+		return
+	}
+	now := time.Now().UnixNano()
+	for _, r := range list {
+		if ch, ok := changes[r.code]; ok {
+			r.sendVotes(ch, now)
+		}
+	}
+}
+
 // Presence returns how many people are connected to a room across all
 // instances (0 when it cannot be told).
 func (h *Hub) Presence(ctx context.Context, code string) int {
@@ -120,20 +149,52 @@ func (h *Hub) roomList() []*room {
 // since the last one this instance sent. The first totals after the room's
 // start only set the baseline (its clients got them in their snapshots).
 func (r *room) sendReactions(totals rooms.Reactions, at int64) {
-	r.reactMu.Lock()
+	r.countersMu.Lock()
 	if !r.reactionsKnown || totals == r.reactionsSent {
-		r.reactMu.Unlock()
+		r.countersMu.Unlock()
 		return
 	}
 	delta := totals.Sub(r.reactionsSent)
 	r.reactionsSent = totals
-	r.reactMu.Unlock()
+	r.countersMu.Unlock()
 	r.receive(rooms.Event{Type: rooms.EventReactions, Data: rooms.ReactionsEvent(totals, delta), At: at})
+}
+
+// votesVersion returns the vote version the room's clients are at; false
+// until the worker has read the starting one.
+func (r *room) votesVersion() (uint64, bool) {
+	r.countersMu.Lock()
+	defer r.countersMu.Unlock()
+	return r.votesSent, r.votesKnown
+}
+
+// sendVotes queues the `votes` event of changes and advances the room's
+// vote version.
+func (r *room) sendVotes(ch rooms.VoteChanges, at int64) {
+	r.countersMu.Lock()
+	if !r.votesKnown || ch.Version <= r.votesSent {
+		r.countersMu.Unlock()
+		return
+	}
+	r.votesSent = ch.Version
+	r.countersMu.Unlock()
+	staff := rooms.VotesEvent(ch.Counts, true)
+	if staff == nil {
+		return
+	}
+	r.receive(rooms.Event{Type: rooms.EventVotes, Data: rooms.VotesEvent(ch.Counts, false), Staff: staff, At: at})
+}
+
+// setVotesBaseline records the vote version the room's clients start from.
+func (r *room) setVotesBaseline(version uint64) {
+	r.countersMu.Lock()
+	r.votesSent, r.votesKnown = version, true
+	r.countersMu.Unlock()
 }
 
 // setReactionBaseline records the totals the room's clients start from.
 func (r *room) setReactionBaseline(totals rooms.Reactions) {
-	r.reactMu.Lock()
+	r.countersMu.Lock()
 	r.reactionsSent, r.reactionsKnown = totals, true
-	r.reactMu.Unlock()
+	r.countersMu.Unlock()
 }

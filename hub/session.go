@@ -160,8 +160,14 @@ func (h *Hub) catchUp(c *client, since uint64, token string, rm *room) error {
 		c.send(snapshot)
 	}
 	c.goLive(seq)
+	// Counters are not replayed, and a cached snapshot's may lag: send
+	// their current values.
+	if votes, err := h.svc.CurrentVotes(h.ctx, code); err == nil {
+		if b := rooms.VotesEvent(votes.Counts, c.staff); b != nil {
+			c.send(b)
+		}
+	}
 	if resumed {
-		// Counters are not replayed: send their current values.
 		if b, err := h.svc.CurrentReactions(h.ctx, code); err == nil {
 			c.send(b)
 		}

@@ -22,13 +22,15 @@ func encodeAck(id int64, ack rooms.Ack) []byte {
 	return b
 }
 
-// encodeError returns the `error` event; id is echoed when the command had one.
+// encodeError returns the `error` event; id is echoed when the command had
+// one, and a duplicate question's conflict names the existing question.
 func encodeError(id *int64, e *rooms.Error) []byte {
 	b, _ := json.Marshal(struct {
-		Type    string `json:"type"`
-		ID      *int64 `json:"id,omitempty"`
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	}{rooms.EventError, id, e.Code, e.Message})
+		Type     string `json:"type"`
+		ID       *int64 `json:"id,omitempty"`
+		Code     string `json:"code"`
+		Message  string `json:"message"`
+		Question string `json:"question,omitempty"`
+	}{rooms.EventError, id, e.Code, e.Message, e.Question})
 	return b
 }

@@ -74,6 +74,9 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.IntVar(&c.rooms.CommentBurst, "comment-burst", rooms.DefaultCommentBurst, "comment burst per participant")
 	fs.Float64Var(&c.rooms.ReactRate, "react-rate", rooms.DefaultReactRate, "reactions per second per participant (excess dropped silently)")
 	fs.IntVar(&c.rooms.ReactBurst, "react-burst", rooms.DefaultReactBurst, "reaction burst per participant")
+	fs.Float64Var(&c.rooms.AskRate, "ask-rate", rooms.DefaultAskRate, "questions per second per participant (default 3 per minute)")
+	fs.IntVar(&c.rooms.AskBurst, "ask-burst", rooms.DefaultAskBurst, "question burst per participant")
+	fs.DurationVar(&c.rooms.VoteFlush, "vote-flush", rooms.DefaultVoteFlush, "interval of coalesced votes events per room (at most 4 per second by default)")
 	fs.DurationVar(&c.rooms.ReactionFlush, "reaction-flush", rooms.DefaultReactionFlush, "interval of coalesced reactions events per room")
 
 	if err := fs.Parse(args); err != nil {
