@@ -2,9 +2,7 @@ package rooms
 
 import "context"
 
-// QuestionStore is the Q&A part of a Store. It is a separate interface so a
-// Store can implement it later; the Service finds it by a type assertion and
-// refuses the Q&A commands when the store lacks it.
+// QuestionStore is the Q&A part of every Store.
 //
 // Every method that changes a question does it atomically with the room's
 // next seq, the event log and the publication, exactly like the Store's own

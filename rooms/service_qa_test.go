@@ -218,27 +218,6 @@ func TestHandleQuestionSetAndDelete(t *testing.T) {
 	}
 }
 
-// onlyStore hides the QuestionStore methods of a store.
-type onlyStore struct{ Store }
-
-func TestQAWithoutQuestionStore(t *testing.T) {
-	f := newFixture(t, Config{})
-	svc := NewService(onlyStore{f.store}, f.pub, Config{}, f.svc.log, nil)
-	for _, typ := range []string{TypeAsk, TypeUpvote, TypeUnvote, TypeQuestionDelete, TypeQuestionSet} {
-		_, err := svc.Handle(f.ctx, f.host, Command{Type: typ, Text: "x", Question: "q1", Status: ptr(QuestionLive)})
-		wantRefusal(t, typ, err, CodeBadRequest)
-		if !strings.Contains(err.Error(), "not available") {
-			t.Fatalf("%s: %v", typ, err)
-		}
-	}
-	if ch, err := svc.FlushVotes(f.ctx, map[string]uint64{f.code: 0}); ch != nil || err != nil {
-		t.Fatalf("FlushVotes without a QuestionStore: %v, %v", ch, err)
-	}
-	if b, _, err := svc.Snapshot(f.ctx, f.audience, 0); err != nil || !bytes.Contains(b, []byte(`"questions":[]`)) {
-		t.Fatalf("snapshot without a QuestionStore: %s, %v", b, err)
-	}
-}
-
 func TestSnapshotQuestions(t *testing.T) {
 	f := newFixture(t, Config{})
 	other := f.join("")

@@ -44,8 +44,8 @@ func (s *Service) Snapshot(ctx context.Context, actor Actor, presence int) ([]by
 		return nil, 0, err
 	}
 	var upvoted []string
-	if qs, ok := s.store.(QuestionStore); ok && len(c.questions) > 0 {
-		if upvoted, err = qs.Upvoted(ctx, actor.Room, actor.Participant); err != nil {
+	if len(c.questions) > 0 {
+		if upvoted, err = s.store.Upvoted(ctx, actor.Room, actor.Participant); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -104,12 +104,7 @@ func (s *Service) snapshotBody(ctx context.Context, code string) (cachedSnapshot
 	if ok && c.seq == seq && now.Sub(c.made) < DefaultSnapshotCacheTTL {
 		return c, nil
 	}
-	var st State
-	if qs, ok := s.store.(QuestionStore); ok {
-		st, err = qs.StateWithQuestions(ctx, code, s.cfg.SnapshotComments)
-	} else {
-		st, err = s.store.State(ctx, code, s.cfg.SnapshotComments)
-	}
+	st, err := s.store.StateWithQuestions(ctx, code, s.cfg.SnapshotComments)
 	if err != nil {
 		return cachedSnapshot{}, err
 	}

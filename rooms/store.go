@@ -29,6 +29,9 @@ type State struct {
 // requests and other errors for failures of the store itself. Every method is
 // safe for concurrent use.
 type Store interface {
+	// QuestionStore holds the Q&A methods (qa_store.go).
+	QuestionStore
+
 	// CreateRoom adds a room; ErrRoomExists when the code is taken.
 	CreateRoom(ctx context.Context, rec RoomRecord) error
 	// Room returns the room's settings and key hashes.

@@ -41,7 +41,7 @@ func (qa *memoryQA) sorted() []*memoryQuestion {
 	return out
 }
 
-var _ QuestionStore = (*MemoryStore)(nil)
+var _ Store = (*MemoryStore)(nil)
 
 // AddQuestion implements QuestionStore.
 func (s *MemoryStore) AddQuestion(_ context.Context, code string, q Question, cid string) (Question, Event, error) {

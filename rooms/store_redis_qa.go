@@ -23,7 +23,7 @@ import (
 // the room's vote version; VoteChanges reads what changed past a version
 // with one script per room, pipelined. Keys: lua/common.lua.
 
-var _ QuestionStore = (*RedisStore)(nil)
+var _ Store = (*RedisStore)(nil)
 
 func loadQAScript(name string) *redis.Script {
 	common, err1 := luaFS.ReadFile("lua/common.lua")

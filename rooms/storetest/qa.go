@@ -13,13 +13,8 @@ import (
 	"github.com/hubbubhq/hubbub/rooms"
 )
 
-// testQA runs the Q&A rules of rooms.QuestionStore. It is the suite's one
-// skip: a Store that does not implement QuestionStore yet (the Redis store
-// while its scripts are written) skips it.
+// testQA runs the Q&A rules of rooms.QuestionStore.
 func testQA(t *testing.T, newStore NewStore) {
-	if _, ok := newStore(t, NewRecorder(), DefaultRetained).(rooms.QuestionStore); !ok {
-		t.Skip("the store does not implement rooms.QuestionStore yet")
-	}
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, f *qaFixture)
@@ -46,7 +41,7 @@ func testQA(t *testing.T, newStore NewStore) {
 				retained = 10
 			}
 			f := newFixture(t, newStore, retained)
-			tt.fn(t, &qaFixture{fixture: f, qs: f.store.(rooms.QuestionStore)})
+			tt.fn(t, &qaFixture{fixture: f, qs: f.store})
 		})
 	}
 }

@@ -62,8 +62,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentAddComment", testConcurrentAddComment},
 		{"ConcurrentSameCID", testConcurrentSameCID},
 		{"Ping", testPing},
-		// Q&A: skipped while the store does not implement rooms.QuestionStore.
-		{"QA_SkipsIfNoQuestionStore", testQA},
+		{"QA", testQA},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore) })
