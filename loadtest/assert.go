@@ -65,11 +65,28 @@ var metrics = map[string]metric{
 	"deliveries":               {unitCount, "comment deliveries", func(r *Report) float64 { return float64(r.Delivery.Deliveries) }},
 	"deliveries_per_s":         {unitCount, "mean deliveries per second", func(r *Report) float64 { return r.Delivery.PerSecond }},
 	"reactions_missing":        {unitCount, "reactions sent but not counted", func(r *Report) float64 { return float64(r.Reaction.Missing) }},
+	"votes_per_s_max":          {unitCount, "most votes events a client got in any 1 s window", func(r *Report) float64 { return float64(qa(r).VotesPerSecondMax) }},
+	"votes_missing":            {unitCount, "upvote counts off at the worst client (Σ questions)", func(r *Report) float64 { return float64(qa(r).Missing) }},
+	"question_p99":             {unitMS, "question delivery latency p99", func(r *Report) float64 { return qaLatency(r).P99 }},
 	"server_cpu_per_delivery":  {unitUS, "server CPU per delivery", func(r *Report) float64 { return r.Server.CPUPerDelivery }},
 	"server_cpu_per_frame":     {unitUS, "server CPU per frame", func(r *Report) float64 { return r.Server.CPUPerFrame }},
 	"harness_cpu_per_delivery": {unitUS, "harness CPU per delivery", func(r *Report) float64 { return r.Harness.CPUPerDelivery }},
 	"rss_per_client":           {unitBytes, "server RSS growth per client", func(r *Report) float64 { return r.Server.RSSPerClient }},
 	"heap_per_client":          {unitBytes, "server heap in use growth per client", func(r *Report) float64 { return r.Server.HeapInusePerClient }},
+}
+
+func qa(r *Report) QAReport {
+	if r.QA == nil {
+		return QAReport{}
+	}
+	return *r.QA
+}
+
+func qaLatency(r *Report) LatencySummary {
+	if r.QA == nil || r.QA.QuestionLatency == nil {
+		return LatencySummary{}
+	}
+	return *r.QA.QuestionLatency
 }
 
 func lossRatio(r *Report) float64 {

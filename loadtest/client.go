@@ -16,6 +16,7 @@ const (
 	maxFrameSize = 64 << 20 // server frames batch many events; snapshots can be large
 	initialBuf   = 1 << 10
 	ackRing      = 16 // commands in flight per publisher whose ack latency is measured
+	votesRing    = 16 // receipt times of the last votes events a client keeps
 )
 
 // client is one simulated participant: one WebSocket connection at a time
@@ -42,8 +43,55 @@ type client struct {
 	reactDelta int64 // sum of deltas seen
 	buf        []byte
 	lats       []int64
-	cross      []bool // per lats entry, with several targets: publisher on another target
+	cross      []bool  // per lats entry, with several targets: publisher on another target
+	qlats      []int64 // question delivery latencies of the current frame
 	ev         event
+
+	// votes events: the last count seen of each upvote question (+1; 0 =
+	// none yet), read by the drain check while the reader runs.
+	votesSeen [MaxUpvoteQuestions]atomic.Int64
+	// Owned by the reader: receipt times of the last votesRing votes events,
+	// how many arrived, the most in any one-second window (sliding, and per
+	// calendar second), and the shortest time between two.
+	votesTimes   [votesRing]int64
+	votesN       int64
+	votesMax     int
+	votesSec     int64 // unix second of votesSecN
+	votesSecN    int
+	votesSecMax  int
+	votesGap     int64
+	votesHaveGap bool
+}
+
+// noteVotes accounts one votes event received at now (unix ns).
+func (c *client) noteVotes(now int64) {
+	if c.votesN > 0 {
+		gap := now - c.votesTimes[(c.votesN-1)%votesRing]
+		if !c.votesHaveGap || gap < c.votesGap {
+			c.votesGap, c.votesHaveGap = gap, true
+		}
+	}
+	c.votesTimes[c.votesN%votesRing] = now
+	c.votesN++
+	n := 0
+	for k := int64(0); k < min(c.votesN, votesRing); k++ {
+		if now-c.votesTimes[(c.votesN-1-k)%votesRing] >= int64(time.Second) {
+			break
+		}
+		n++
+	}
+	c.votesMax = max(c.votesMax, n)
+	if sec := now / int64(time.Second); sec != c.votesSec {
+		c.votesSec, c.votesSecN = sec, 0
+	}
+	c.votesSecN++
+	c.votesSecMax = max(c.votesSecMax, c.votesSecN)
+}
+
+// seenVotes returns the last count of upvote question i this client saw.
+func (c *client) seenVotes(i int) (int64, bool) {
+	v := c.votesSeen[i].Load()
+	return v - 1, v > 0
 }
 
 // session runs one connection to the end: dial, hello, read until it closes.
@@ -129,7 +177,7 @@ func (c *client) appendHello(dst []byte, resume bool) []byte {
 // reports whether the frame carried a welcome. It does not allocate in steady
 // state (a welcome allocates its token).
 func (c *client) handleFrame(f *fleet, frame []byte, now int64) (welcome bool) {
-	c.lats, c.cross = c.lats[:0], c.cross[:0]
+	c.lats, c.cross, c.qlats = c.lats[:0], c.cross[:0], c.qlats[:0]
 	split := len(f.sc.Targets) > 1
 	events, size := 0, len(frame)
 	for len(frame) > 0 {
@@ -170,20 +218,38 @@ func (c *client) handleFrame(f *fleet, frame []byte, now int64) (welcome bool) {
 		case evAck:
 			f.st.acks.Add(1)
 			c.room.noteSeq(ev.seq)
-			if sent := c.sentAt[uint64(ev.id)%ackRing].Swap(0); sent > 0 && ev.id > 0 {
-				f.st.recordAck(now - sent)
+			switch kindOfID(ev.id) {
+			case "comment":
+				if sent := c.sentAt[uint64(ev.id)%ackRing].Swap(0); sent > 0 {
+					f.st.recordAck(now - sent)
+				}
+			case "question":
+				f.st.questionAcks.Add(1)
+			case "upvote":
+				c.upvoteAcked(ev)
 			}
 		case evError:
 			f.st.errorCodes[ev.code].Add(1)
-			if ev.id > 0 {
+			kind := kindOfID(ev.id)
+			switch kind {
+			case "comment":
 				c.sentAt[uint64(ev.id)%ackRing].Store(0)
+			case "upvote":
+				c.room.upvoteErrors.Add(1)
 			}
 			if ev.code == errRateLimited {
-				if ev.id > 0 { // only comments carry an id
-					f.st.rateLimitedComments.Add(1)
-				} else {
-					f.st.rateLimitedReacts.Add(1)
-				}
+				f.st.rateLimitedKind(kind).Add(1)
+			}
+		case evVotes:
+			c.noteVotes(now)
+			if qs := c.room.questions(); len(qs) > 0 && ev.qcounts != nil {
+				eachCount(ev.qcounts, func(key []byte, n int64) {
+					for i, id := range qs {
+						if string(key) == id {
+							c.votesSeen[i].Store(n + 1)
+						}
+					}
+				})
 			}
 		}
 		if ev.durable() {
@@ -195,11 +261,37 @@ func (c *client) handleFrame(f *fleet, frame []byte, now int64) (welcome bool) {
 					c.cross = append(c.cross, cross)
 				}
 			}
+			if ev.typ == evQuestion && ev.sentNs > 0 {
+				c.qlats = append(c.qlats, now-ev.sentNs)
+			}
 		}
 	}
 	c.lastSeq.Store(c.seqs.last())
-	c.shard.record(c.lats, c.cross, events, size)
+	c.shard.record(c.lats, c.cross, c.qlats, events, size)
 	return welcome
+}
+
+// upvoteAcked accounts the ack of an upvote or unvote: which it was follows
+// from the command's n (see upvoteAction), the question from the ack.
+func (c *client) upvoteAcked(ev *event) {
+	qs := c.room.questions()
+	if len(qs) == 0 {
+		return
+	}
+	i, up := upvoteAction(uint64(ev.id-upvoteIDBase), len(qs))
+	for j, id := range qs {
+		if string(ev.question) == id {
+			i = j
+		}
+	}
+	if up {
+		c.room.upAcked[i].Add(1)
+	} else {
+		c.room.downAcked[i].Add(1)
+	}
+	if ev.hasVotes {
+		raise(&c.room.maxAckVotes, ev.votes)
+	}
 }
 
 // readAll reads r to the end into buf, growing it as needed.

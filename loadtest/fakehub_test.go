@@ -24,6 +24,8 @@ type faults struct {
 	delay          time.Duration // deliver every broadcast this late
 	closeAfter     int           // close each participant once with 4008 after N comments
 	rateLimitEvery int           // answer every Nth comment (hub-wide) with rate_limited
+	votesEvery     time.Duration // votes flush interval (default 250 ms, the server's)
+	votesOffBy     int64         // added to every count in votes events
 }
 
 // fakeHub speaks enough of the hubbub protocol for the harness: room creation,
@@ -43,6 +45,7 @@ type fakeHub struct {
 	comments                      atomic.Int64
 	dropped, duplicated, reorders atomic.Int64
 	rateLimited                   atomic.Int64
+	votesSent                     atomic.Int64 // votes events queued to clients
 	delivered, frames             atomic.Int64
 	perHost                       sync.Map // Host header → *atomic.Int64 of WebSocket connections
 }
@@ -74,6 +77,10 @@ type fakeRoom struct {
 	clients map[*fakeConn]struct{}
 	reacts  int64
 	delta   int64
+
+	questions    int                        // questions asked
+	voters       map[string]map[string]bool // question id → participants upvoting it
+	votesChanged map[string]bool
 }
 
 type fakeConn struct {
@@ -95,14 +102,19 @@ func newFakeHub(t *testing.T, f faults) *fakeHub {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/rooms", h.createRoom)
 	mux.HandleFunc("GET /ws", h.serveWS)
+	mux.HandleFunc("POST /api/rooms/{code}/commands", h.command)
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "# HELP process_cpu_seconds_total cpu\nprocess_cpu_seconds_total %g\nprocess_resident_memory_bytes %d\n",
 			1.5+float64(h.frames.Load())*1e-5, 10<<20+h.delivered.Load())
 		fmt.Fprintf(w, "hubbub_frames_written_total{kind=\"a b}\"} %d\nhubbub_events_delivered_total %d\n", h.frames.Load(), h.delivered.Load())
 	})
 	h.srv = httptest.NewServer(mux)
-	h.wg.Add(1)
+	if h.f.votesEvery == 0 {
+		h.f.votesEvery = 250 * time.Millisecond
+	}
+	h.wg.Add(2)
 	go h.flushReactions()
+	go h.flushVotes()
 	t.Cleanup(h.close)
 	return h
 }
@@ -141,7 +153,7 @@ func (h *fakeHub) heldNow() int64 {
 func (h *fakeHub) createRoom(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	code := fmt.Sprintf("R%05d", len(h.rooms)+1)
-	h.rooms[code] = &fakeRoom{code: code, clients: map[*fakeConn]struct{}{}}
+	h.rooms[code] = &fakeRoom{code: code, clients: map[*fakeConn]struct{}{}, voters: map[string]map[string]bool{}, votesChanged: map[string]bool{}}
 	h.mu.Unlock()
 	w.WriteHeader(http.StatusCreated)
 	fmt.Fprintf(w, `{"code":%q,"host_key":"hk","moderator_key":"mk","urls":{}}`, code)
@@ -227,8 +239,8 @@ func (h *fakeHub) serveWS(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		var cmd struct {
-			Type, Text, Kind string
-			ID               int64
+			Type, Text, Kind, Question string
+			ID                         int64
 		}
 		if json.Unmarshal(data, &cmd) != nil {
 			continue
@@ -256,6 +268,106 @@ func (h *fakeHub) serveWS(w http.ResponseWriter, r *http.Request) {
 			room.reacts++
 			room.delta++
 			room.mu.Unlock()
+		case "ask":
+			qid, seq := room.ask(fc.participant, cmd.Text)
+			fc.q <- fakeOut{due: time.Now(), data: fmt.Appendf(nil, `{"type":"ack","id":%d,"seq":%d,"question":%q}`, cmd.ID, seq, qid)}
+		case "upvote", "unvote":
+			room.mu.Lock()
+			set := room.voters[cmd.Question]
+			if set == nil {
+				room.mu.Unlock()
+				fc.q <- fakeOut{due: time.Now(), data: fmt.Appendf(nil, `{"type":"error","id":%d,"code":"not_found","message":"no such question"}`, cmd.ID)}
+				continue
+			}
+			if cmd.Type == "upvote" {
+				set[fc.participant] = true
+			} else {
+				delete(set, fc.participant)
+			}
+			room.votesChanged[cmd.Question] = true
+			n := len(set)
+			room.mu.Unlock()
+			fc.q <- fakeOut{due: time.Now(), data: fmt.Appendf(nil, `{"type":"ack","id":%d,"question":%q,"votes":%d}`, cmd.ID, cmd.Question, n)}
+		}
+	}
+}
+
+// ask adds a live question and sends its durable event to every client.
+func (r *fakeRoom) ask(participant, text string) (qid string, seq int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.questions++
+	qid = fmt.Sprintf("q%d", r.questions)
+	r.voters[qid] = map[string]bool{}
+	r.seq++
+	t, _ := json.Marshal(text)
+	ev := fmt.Appendf(nil, `{"type":"question","seq":%d,"id":%q,"text":%s,"author":null,"votes":0,"status":"live","pinned":false,"answer":"","at":%d}`,
+		r.seq, qid, t, time.Now().UnixMilli())
+	r.log = append(r.log, ev)
+	for c := range r.clients {
+		c.q <- fakeOut{due: time.Now(), data: ev}
+	}
+	return qid, r.seq
+}
+
+// command serves POST /api/rooms/{code}/commands: ask, with the host key.
+func (h *fakeHub) command(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	room := h.rooms[r.PathValue("code")]
+	h.mu.Unlock()
+	var cmd struct{ Type, Text string }
+	switch {
+	case room == nil:
+		http.Error(w, `{"type":"error","code":"not_found"}`, http.StatusNotFound)
+	case r.Header.Get("Authorization") != "Bearer hk":
+		http.Error(w, `{"type":"error","code":"unauthorized"}`, http.StatusUnauthorized)
+	case json.NewDecoder(r.Body).Decode(&cmd) != nil || cmd.Type != "ask":
+		http.Error(w, `{"type":"error","code":"bad_request"}`, http.StatusBadRequest)
+	default:
+		qid, seq := room.ask("host", cmd.Text)
+		fmt.Fprintf(w, `{"type":"ack","seq":%d,"question":%q}`, seq, qid)
+	}
+}
+
+// flushVotes sends each room's changed upvote counts every votesEvery.
+func (h *fakeHub) flushVotes() {
+	defer h.wg.Done()
+	t := time.NewTicker(h.f.votesEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.done:
+			return
+		case <-t.C:
+		}
+		h.mu.Lock()
+		rooms := make([]*fakeRoom, 0, len(h.rooms))
+		for _, r := range h.rooms {
+			rooms = append(rooms, r)
+		}
+		h.mu.Unlock()
+		for _, r := range rooms {
+			r.mu.Lock()
+			if len(r.votesChanged) > 0 {
+				ev := []byte(`{"type":"votes","questions":{`)
+				n := 0
+				for q := range r.votesChanged {
+					if n++; n > 1 {
+						ev = append(ev, ',')
+					}
+					ev = fmt.Appendf(ev, "%q:%d", q, int64(len(r.voters[q]))+h.f.votesOffBy)
+				}
+				ev = append(ev, "}}"...)
+				clear(r.votesChanged)
+				for c := range r.clients {
+					h.votesSent.Add(1)
+					select {
+					case c.q <- fakeOut{due: time.Now(), data: ev}:
+					default:
+					}
+				}
+			}
+			r.mu.Unlock()
 		}
 	}
 }

@@ -19,6 +19,7 @@ type Report struct {
 	Loss     LossReport     `json:"loss"`
 	Commands CommandsReport `json:"commands"`
 	Reaction ReactionReport `json:"reactions"`
+	QA       *QAReport      `json:"qa,omitempty"` // with question or upvote traffic
 	Harness  HarnessReport  `json:"harness"`
 	Servers  []ServerReport `json:"servers"`
 	Server   ServerTotals   `json:"server_totals"`
@@ -112,6 +113,102 @@ type ReactionReport struct {
 	Counted     int64 `json:"counted"`   // sum over rooms of the largest growth any client saw
 	DeltaSum    int64 `json:"delta_sum"` // sum over rooms of the largest sum of deltas any client saw
 	Missing     int64 `json:"missing"`   // sent - rate limited - counted (may be negative with other senders)
+}
+
+// QAReport covers questions and upvotes. Question events carry the ask time
+// like comments, so their delivery is timed the same way. Upvotes cannot be
+// timed one by one (the server sends counts in coalesced votes events, at
+// most 4 per second per room): the check is that every client ends at the
+// count the acks add up to, and how often clients got votes events.
+type QAReport struct {
+	QuestionsSent       int64           `json:"questions_sent"`
+	QuestionsAcked      int64           `json:"questions_acked"`
+	QuestionDeliveries  int64           `json:"question_deliveries"`
+	QuestionLatency     *LatencySummary `json:"question_latency,omitempty"` // ask → question event at every client
+	UpvoteQuestions     []string        `json:"upvote_questions,omitempty"` // ids asked in the first room
+	UpvotesSent         int64           `json:"upvotes_sent"`               // upvote and unvote commands
+	UpvotesAcked        int64           `json:"upvotes_acked"`
+	UnvotesAcked        int64           `json:"unvotes_acked"`
+	UpvoteErrors        int64           `json:"upvote_errors"`
+	Expected            int64           `json:"expected_votes"`    // Σ rooms and questions: upvotes acked − unvotes acked
+	MaxAckVotes         int64           `json:"max_ack_votes"`     // highest count any upvote ack carried
+	FinalMin            int64           `json:"final_votes_min"`   // Σ rooms and questions of the lowest final count any connected client saw
+	FinalMax            int64           `json:"final_votes_max"`   // ... and the highest
+	Missing             int64           `json:"votes_missing"`     // Σ rooms and questions of the largest |expected − final seen| of any connected client
+	ClientsStale        int64           `json:"clients_stale"`     // connected clients that ended on another count than expected
+	VotesEvents         int64           `json:"votes_events"`      // votes events received, all clients
+	VotesPerSecondMax   int64           `json:"votes_per_s_max"`   // most votes events a client received in any one-second window
+	VotesPerCalendarMax int64           `json:"votes_per_s_fixed"` // ... in any one calendar second
+	VotesMinGapMS       float64         `json:"votes_min_gap_ms"`  // shortest time between two votes events at one client
+}
+
+// qaFor aggregates questions and upvotes; nil when there was neither.
+func qaFor(rooms []*room, st *stats) *QAReport {
+	qa := &QAReport{QuestionsAcked: st.questionAcks.Load(), QuestionDeliveries: st.qdelivered}
+	if st.totalQ.TotalCount() > 0 {
+		l := summarize(st.totalQ)
+		qa.QuestionLatency = &l
+	}
+	gap := int64(-1)
+	any := false
+	for _, r := range rooms {
+		qa.QuestionsSent += r.questionsSent.Load()
+		qa.UpvotesSent += r.upvotesSent.Load()
+		qa.UpvoteErrors += r.upvoteErrors.Load()
+		qa.MaxAckVotes = max(qa.MaxAckVotes, r.maxAckVotes.Load())
+		qs := r.questions()
+		if len(qs) > 0 {
+			any = true
+			if qa.UpvoteQuestions == nil {
+				qa.UpvoteQuestions = qs
+			}
+		}
+		stale := map[*client]bool{}
+		for i := range qs {
+			qa.UpvotesAcked += r.upAcked[i].Load()
+			qa.UnvotesAcked += r.downAcked[i].Load()
+			want := r.expectedVotes(i)
+			qa.Expected += want
+			lo, hi, worst := int64(-1), int64(0), int64(0)
+			for _, c := range r.clients {
+				if !c.seqs.started { // never connected
+					continue
+				}
+				seen, _ := c.seenVotes(i)
+				if lo < 0 || seen < lo {
+					lo = seen
+				}
+				hi = max(hi, seen)
+				d := want - seen
+				if d < 0 {
+					d = -d
+				}
+				worst = max(worst, d)
+				if d != 0 {
+					stale[c] = true
+				}
+			}
+			qa.FinalMin += max(lo, 0)
+			qa.FinalMax += hi
+			qa.Missing += worst
+		}
+		qa.ClientsStale += int64(len(stale))
+		for _, c := range r.clients {
+			qa.VotesEvents += c.votesN
+			qa.VotesPerSecondMax = max(qa.VotesPerSecondMax, int64(c.votesMax))
+			qa.VotesPerCalendarMax = max(qa.VotesPerCalendarMax, int64(c.votesSecMax))
+			if c.votesHaveGap && (gap < 0 || c.votesGap < gap) {
+				gap = c.votesGap
+			}
+		}
+	}
+	if gap >= 0 {
+		qa.VotesMinGapMS = float64(gap) / 1e6
+	}
+	if !any && qa.QuestionsSent == 0 && qa.QuestionDeliveries == 0 {
+		return nil
+	}
+	return qa
 }
 
 // HarnessReport is the harness's own cost, to show it was not the bottleneck.

@@ -16,9 +16,19 @@ func WriteText(w io.Writer, rep *Report) {
 	if name == "" {
 		name = "custom"
 	}
-	if sc.CommentRate+sc.ReactRate > 0 {
-		fmt.Fprintf(tw, "hubbub load test (%s): %d room(s) x %d clients on %s, %s traffic, %.0f comments/s + %.0f reactions/s per room\n",
+	if sc.CommentRate+sc.ReactRate+sc.QuestionRate+sc.UpvoteRate > 0 {
+		fmt.Fprintf(tw, "hubbub load test (%s): %d room(s) x %d clients on %s, %s traffic, %.0f comments/s + %.0f reactions/s per room",
 			name, len(rep.Rooms), sc.ClientsPerRoom, strings.Join(sc.Targets, ","), sc.Duration, sc.CommentRate, sc.ReactRate)
+		if sc.QuestionRate > 0 {
+			fmt.Fprintf(tw, " + %g questions/s", sc.QuestionRate)
+		}
+		if sc.UpvoteRate > 0 {
+			fmt.Fprintf(tw, " + %.0f upvotes/s", sc.UpvoteRate)
+			if sc.Scenario.UpvoteFor > 0 {
+				fmt.Fprintf(tw, " for %s", sc.UpvoteFor)
+			}
+		}
+		fmt.Fprintln(tw)
 	} else {
 		fmt.Fprintf(tw, "hubbub load test (%s): %d room(s) x %d clients on %s, %s hold without traffic\n",
 			name, len(rep.Rooms), sc.ClientsPerRoom, strings.Join(sc.Targets, ","), sc.Duration)
@@ -94,6 +104,26 @@ func WriteText(w io.Writer, rep *Report) {
 	if rr := rep.Reaction; rr.Sent > 0 {
 		p("reactions", "sent %d, rate limited %d, counted by room totals %d (deltas %d), missing %d",
 			rr.Sent, rr.RateLimited, rr.Counted, rr.DeltaSum, rr.Missing)
+	}
+
+	if qa := rep.QA; qa != nil {
+		fmt.Fprintln(tw, "q&a")
+		if qa.QuestionsSent > 0 || qa.QuestionDeliveries > 0 {
+			p("questions", "sent %d, acked %d, delivered %d", qa.QuestionsSent, qa.QuestionsAcked, qa.QuestionDeliveries)
+		}
+		if l := qa.QuestionLatency; l != nil {
+			p("question latency", "p50 %s  p99 %s  max %s  (ask → question event, n=%d)", fmtMS(l.P50), fmtMS(l.P99), fmtMS(l.Max), l.Count)
+		}
+		if qa.UpvotesSent > 0 || len(qa.UpvoteQuestions) > 0 {
+			p("upvotes", "on %s: sent %d, acked %d upvotes + %d unvotes, %d errors; highest count in an ack %d",
+				strings.Join(qa.UpvoteQuestions, ","), qa.UpvotesSent, qa.UpvotesAcked, qa.UnvotesAcked, qa.UpvoteErrors, qa.MaxAckVotes)
+			p("final counts", "expected %d (acks), seen %d to %d by clients, missing %d, %d clients stale",
+				qa.Expected, qa.FinalMin, qa.FinalMax, qa.Missing, qa.ClientsStale)
+		}
+		if qa.VotesEvents > 0 {
+			p("votes events", "%d received; per client at most %d in any 1 s window (%d in a calendar second), shortest gap %s",
+				qa.VotesEvents, qa.VotesPerSecondMax, qa.VotesPerCalendarMax, fmtMS(qa.VotesMinGapMS))
+		}
 	}
 
 	h := rep.Harness

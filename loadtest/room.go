@@ -14,22 +14,60 @@ import (
 // room is one room under test and the clients joined to it.
 type room struct {
 	code    string
+	hostKey string // from room creation; "" for -room-codes
+	target  string // base URL the room was created on
 	clients []*client
 
-	ackSeq       atomic.Int64 // highest seq the server acknowledged to a publisher
-	commentsSent atomic.Int64
-	reactsSent   atomic.Int64
+	ackSeq        atomic.Int64 // highest seq the server acknowledged to a publisher
+	commentsSent  atomic.Int64
+	reactsSent    atomic.Int64
+	questionsSent atomic.Int64
+	upvotesSent   atomic.Int64 // upvote and unvote commands written
+
+	// upvoteQs are the ids of the questions the harness asked for the upvote
+	// driver, set once before the pacers start; readers load it.
+	upvoteQs atomic.Pointer[[]string]
+	// Per upvote question: acks of upvotes and of unvotes. Every client
+	// alternates upvote, unvote, upvote, ... on each question, so the
+	// count the room should end at is up - down.
+	upAcked, downAcked [MaxUpvoteQuestions]atomic.Int64
+	upvoteErrors       atomic.Int64 // error answers to upvote/unvote
+	maxAckVotes        atomic.Int64 // highest count any upvote ack carried
 }
 
-// noteSeq raises ackSeq to seq.
-func (r *room) noteSeq(seq int64) {
+// questions returns the upvote questions' ids (nil before they are asked).
+func (r *room) questions() []string {
+	if p := r.upvoteQs.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// expectedVotes is the count question i should end at: upvotes acked
+// minus unvotes acked.
+func (r *room) expectedVotes(i int) int64 { return r.upAcked[i].Load() - r.downAcked[i].Load() }
+
+// upvoteReplies counts the acks and errors answering upvote commands.
+func (r *room) upvoteReplies() int64 {
+	n := r.upvoteErrors.Load()
+	for i := range r.upAcked {
+		n += r.upAcked[i].Load() + r.downAcked[i].Load()
+	}
+	return n
+}
+
+// raise sets a to max(a, v).
+func raise(a *atomic.Int64, v int64) {
 	for {
-		cur := r.ackSeq.Load()
-		if seq <= cur || r.ackSeq.CompareAndSwap(cur, seq) {
+		cur := a.Load()
+		if v <= cur || a.CompareAndSwap(cur, v) {
 			return
 		}
 	}
 }
+
+// noteSeq raises ackSeq to seq.
+func (r *room) noteSeq(seq int64) { raise(&r.ackSeq, seq) }
 
 // finalSeq is the room's last durable seq as far as the harness knows: the
 // highest acknowledged or received by any client.
@@ -43,30 +81,61 @@ func (r *room) finalSeq() int64 {
 	return max
 }
 
-// createRoom creates a room through target's HTTP API and returns its code.
-func createRoom(ctx context.Context, hc *http.Client, target, title string) (string, error) {
+// createdRoom is the answer to POST /api/rooms.
+type createdRoom struct {
+	Code    string `json:"code"`
+	HostKey string `json:"host_key"`
+}
+
+// createRoom creates a room through target's HTTP API and returns its code
+// and host key.
+func createRoom(ctx context.Context, hc *http.Client, target, title string) (createdRoom, error) {
+	var out createdRoom
 	body, _ := json.Marshal(map[string]any{"title": title, "moderation": false})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(target, "/")+"/api/rooms", bytes.NewReader(body))
 	if err != nil {
-		return "", err
+		return out, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := hc.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("create room on %s: %w", target, err)
+		return out, fmt.Errorf("create room on %s: %w", target, err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("create room on %s: %s: %s", target, resp.Status, bytes.TrimSpace(data))
-	}
-	var out struct {
-		Code string `json:"code"`
+		return out, fmt.Errorf("create room on %s: %s: %s", target, resp.Status, bytes.TrimSpace(data))
 	}
 	if err := json.Unmarshal(data, &out); err != nil || out.Code == "" {
-		return "", fmt.Errorf("create room on %s: no code in answer %q", target, data)
+		return out, fmt.Errorf("create room on %s: no code in answer %q", target, data)
 	}
-	return out.Code, nil
+	return out, nil
+}
+
+// askQuestion asks a question in room through target's HTTP API with the
+// host key and returns its id.
+func askQuestion(ctx context.Context, hc *http.Client, target, code, hostKey, text string) (string, error) {
+	body, _ := json.Marshal(map[string]any{"type": "ask", "text": text, "cid": text})
+	url := strings.TrimRight(target, "/") + "/api/rooms/" + code + "/commands"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+hostKey)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("ask in %s: %w", code, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var ack struct {
+		Question string `json:"question"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(data, &ack) != nil || ack.Question == "" {
+		return "", fmt.Errorf("ask in %s: %s: %s", code, resp.Status, bytes.TrimSpace(data))
+	}
+	return ack.Question, nil
 }
 
 // wsURL turns a target base URL into its WebSocket endpoint.

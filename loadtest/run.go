@@ -66,13 +66,15 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 	defer hc.CloseIdleConnections()
 
 	codes := sc.RoomCodes
+	var hostKeys []string
 	if len(codes) == 0 {
 		for i := 0; i < sc.Rooms; i++ {
-			code, err := createRoom(ctx, hc, sc.Targets[i%len(sc.Targets)], fmt.Sprintf("load test room %d", i+1))
+			cr, err := createRoom(ctx, hc, sc.Targets[i%len(sc.Targets)], fmt.Sprintf("load test room %d", i+1))
 			if err != nil {
 				return nil, err
 			}
-			codes = append(codes, code)
+			codes = append(codes, cr.Code)
+			hostKeys = append(hostKeys, cr.HostKey)
 		}
 	}
 
@@ -88,6 +90,12 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 	}
 
 	f := newFleet(ctx, sc, hc, st, codes)
+	for i, r := range f.rooms {
+		r.target = sc.Targets[i%len(sc.Targets)]
+		if i < len(hostKeys) {
+			r.hostKey = hostKeys[i]
+		}
+	}
 	rampTime := time.Duration(float64(total) / sc.Ramp * float64(time.Second))
 	prog := &progress{w: opt.Progress, tty: opt.TTY, clients: total, duration: sc.Duration, ramp: rampTime}
 	col := newCollector(f, sp, prog.show)
@@ -105,6 +113,26 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 
 	// Traffic (or a quiet hold when the scenario has none). Costs per
 	// delivery are taken over traffic and drain only, not the ramp.
+	// The upvote driver votes on questions the host asks now, through the
+	// HTTP API with the room's host key.
+	if sc.UpvoteRate > 0 {
+		for _, r := range f.rooms {
+			var qs []string
+			for j := 0; j < sc.UpvoteQuestions; j++ {
+				id, err := askQuestion(ctx, hc, r.target, r.code, r.hostKey, fmt.Sprintf("load test upvote question %d", j+1))
+				if err != nil {
+					warn("room %s: no upvotes: %v", r.code, err)
+					qs = nil
+					break
+				}
+				qs = append(qs, id)
+			}
+			if qs != nil {
+				r.upvoteQs.Store(&qs)
+			}
+		}
+	}
+
 	atTraffic := sp.once(ctx)
 	uTraffic := selfUsage()
 	mTraffic, mOK := machineBusy()
@@ -136,8 +164,8 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 	// while every client is still connected.
 	col.setPhase("drain")
 	minWait := 200 * time.Millisecond
-	if sc.ReactRate > 0 {
-		minWait = time.Second // reactions are coalesced and flushed a few times per second
+	if sc.ReactRate > 0 || sc.UpvoteRate > 0 {
+		minWait = time.Second // reactions and votes are coalesced and flushed a few times per second
 	}
 	drained := f.drain(ctx, sc.Drain, minWait)
 	peak := sp.once(post)
@@ -261,6 +289,23 @@ func (f *fleet) caughtUp() bool {
 				return false
 			}
 		}
+		// Upvotes: every command answered, and every connected client at
+		// the counts the acks add up to.
+		qs := r.questions()
+		if len(qs) == 0 {
+			continue
+		}
+		if r.upvotesSent.Load() > r.upvoteReplies() {
+			return false
+		}
+		for i := range qs {
+			want := r.expectedVotes(i)
+			for _, c := range r.clients {
+				if seen, _ := c.seenVotes(i); c.conn.Load() != nil && seen != want {
+					return false
+				}
+			}
+		}
 	}
 	return true
 }
@@ -337,9 +382,16 @@ func fillReport(rep *Report, f *fleet, st *stats, busy time.Duration, connectedA
 	cr.RateLimited = st.errorCodes[errRateLimited].Load()
 	if cr.RateLimited > 0 {
 		cr.RateLimitedByKind = map[string]int64{"comment": st.rateLimitedComments.Load(), "react": st.rateLimitedReacts.Load()}
+		if n := st.rateLimitedQuestions.Load(); n > 0 {
+			cr.RateLimitedByKind["question"] = n
+		}
+		if n := st.rateLimitedUpvotes.Load(); n > 0 {
+			cr.RateLimitedByKind["upvote"] = n
+		}
 	}
 	rep.Commands = cr
 	rep.Reaction = reactionsFor(f.rooms, st.rateLimitedReacts.Load())
+	rep.QA = qaFor(f.rooms, st)
 }
 
 // fillServers computes each target's and the totals' server figures. Memory

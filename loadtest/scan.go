@@ -17,6 +17,8 @@ const (
 	evError
 	evReactions
 	evPresence
+	evQuestion // a durable question event (its text may carry a harness stamp)
+	evVotes    // coalesced upvote counts: {"questions":{"q12":41}}
 )
 
 // errCode is a known error code of an `error` event.
@@ -50,6 +52,11 @@ type event struct {
 	hasCnt  bool  // counts or reactions object was present
 	resumed bool
 	token   []byte // welcome "token", raw (the server's tokens contain no escapes)
+
+	question []byte // "question" when a string (ask and upvote acks), unquoted
+	qcounts  []byte // "questions" when an object (votes event), raw
+	votes    int64  // "votes" when a number (upvote ack, question event)
+	hasVotes bool
 }
 
 // durable reports whether the event counts in the room's seq continuity.
@@ -128,6 +135,14 @@ func scanEvent(line []byte, ev *event) bool {
 			ev.resumed = string(val) == "true"
 		case "token":
 			ev.token = unquote(val)
+		case "question":
+			ev.question = unquote(val)
+		case "questions":
+			if len(val) > 0 && val[0] == '{' {
+				ev.qcounts = val
+			}
+		case "votes":
+			ev.votes, ev.hasVotes = parseInt(val)
 		}
 		i = skipWS(line, vend)
 		if i >= len(line) {
@@ -160,6 +175,10 @@ func typeOf(b []byte) evType {
 		return evWelcome
 	case "snapshot":
 		return evSnapshot
+	case "question":
+		return evQuestion
+	case "votes":
+		return evVotes
 	}
 	return evOther
 }
@@ -178,8 +197,42 @@ func codeOf(b []byte) errCode {
 	return errOtherCode
 }
 
+// eachCount calls fn with every key (raw, without quotes) and integer value
+// of a flat JSON object like {"q12":41,"q15":7}. It does not allocate.
+func eachCount(obj []byte, fn func(key []byte, n int64)) {
+	i := 1
+	for i < len(obj) {
+		i = skipWS(obj, i)
+		if i >= len(obj) || obj[i] == '}' {
+			return
+		}
+		if obj[i] == ',' {
+			i++
+			continue
+		}
+		end := skipString(obj, i)
+		if end < 0 {
+			return
+		}
+		key := obj[i+1 : end-1]
+		i = skipWS(obj, end)
+		if i >= len(obj) || obj[i] != ':' {
+			return
+		}
+		i = skipWS(obj, i+1)
+		vend := skipValue(obj, i)
+		if vend < 0 {
+			return
+		}
+		if n, ok := parseInt(obj[i:vend]); ok {
+			fn(key, n)
+		}
+		i = vend
+	}
+}
+
 // harnessStamp returns the unix-nanosecond publish time and the publisher
-// index of a comment text written by the harness ("lt <unixnano> <publisher>
+// index of a comment or question text written by the harness ("lt <unixnano> <publisher>
 // <n>"), or 0 and -1.
 func harnessStamp(text []byte) (ns, pub int64) {
 	if len(text) < 4 || text[0] != 'l' || text[1] != 't' || text[2] != ' ' {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestScanEvent(t *testing.T) {
@@ -26,7 +27,11 @@ func TestScanEvent(t *testing.T) {
 		// Nested "seq" and "type" must not be taken for the top-level ones.
 		{`{"comments":[{"type":"comment","seq":3}],"type":"snapshot","room":{"seq":1},"seq":1240,"reactions":{"like":3}}`,
 			event{typ: evSnapshot, seq: 1240, hasSeq: true, counts: 3, hasCnt: true}},
-		{` { "type" : "question" , "seq" : 4 } `, event{typ: evOther, seq: 4, hasSeq: true}},
+		{` { "type" : "question" , "seq" : 4 } `, event{typ: evQuestion, seq: 4, hasSeq: true}},
+		{` { "type" : "question_deleted" , "seq" : 5 } `, event{typ: evOther, seq: 5, hasSeq: true}},
+		{`{"type":"question","seq":9,"id":"q3","text":"lt 77 5 2","author":null,"votes":4,"status":"live"}`,
+			event{typ: evQuestion, seq: 9, hasSeq: true, sentNs: 77, pub: 5}},
+		{`{"type":"votes","questions":{"q12":41,"q15":7}}`, event{typ: evVotes}},
 	} {
 		var ev event
 		if !scanEvent([]byte(tc.line), &ev) {
@@ -67,13 +72,79 @@ func TestEventDurable(t *testing.T) {
 	}
 }
 
+func TestScanQA(t *testing.T) {
+	var ev event
+	scanEvent([]byte(`{"type":"ack","id":2199023255553,"question":"q12","votes":41}`), &ev)
+	if ev.typ != evAck || ev.id != upvoteIDBase+1 || string(ev.question) != "q12" || !ev.hasVotes || ev.votes != 41 || ev.hasSeq {
+		t.Errorf("upvote ack: %+v", ev)
+	}
+	scanEvent([]byte(`{"type":"ack","id":1099511627777,"seq":12,"question":"q12"}`), &ev)
+	if ev.typ != evAck || kindOfID(ev.id) != "question" || ev.seq != 12 || string(ev.question) != "q12" || ev.hasVotes {
+		t.Errorf("ask ack: %+v", ev)
+	}
+	scanEvent([]byte(`{"type":"votes","questions":{"q12":41, "q15" : 7}}`), &ev)
+	got := map[string]int64{}
+	eachCount(ev.qcounts, func(k []byte, n int64) { got[string(k)] = n })
+	if ev.typ != evVotes || len(got) != 2 || got["q12"] != 41 || got["q15"] != 7 {
+		t.Errorf("votes: %+v %v", ev, got)
+	}
+	// A snapshot's questions array is not a votes object.
+	scanEvent([]byte(`{"type":"snapshot","seq":3,"questions":[{"id":"q1","votes":3}]}`), &ev)
+	if ev.qcounts != nil || ev.hasVotes {
+		t.Errorf("snapshot read as votes: %+v", ev)
+	}
+	for id, want := range map[int64]string{0: "react", 7: "comment", questionIDBase + 3: "question", upvoteIDBase + 1: "upvote"} {
+		if got := kindOfID(id); got != want {
+			t.Errorf("kindOfID(%d) = %s, want %s", id, got, want)
+		}
+	}
+}
+
+func TestUpvoteAction(t *testing.T) {
+	// With 2 questions a client upvotes q0, q1, then unvotes them, then again.
+	want := []struct {
+		q  int
+		up bool
+	}{{0, true}, {1, true}, {0, false}, {1, false}, {0, true}}
+	for n, w := range want {
+		if q, up := upvoteAction(uint64(n+1), 2); q != w.q || up != w.up {
+			t.Errorf("action %d = %d %v, want %d %v", n+1, q, up, w.q, w.up)
+		}
+	}
+}
+
+func TestNoteVotesWindow(t *testing.T) {
+	const s = int64(time.Second)
+	base := 1000 * s // a calendar second boundary
+	c := &client{}
+	for _, at := range []int64{0, s / 4, s / 2, 3 * s / 4, s, 5 * s / 4} { // every 250 ms
+		c.noteVotes(base + at)
+	}
+	if c.votesMax != 4 || c.votesSecMax != 4 || c.votesGap != s/4 || c.votesN != 6 {
+		t.Errorf("every 250 ms: max %d (calendar %d), gap %d, n %d; want 4, 4, 250ms, 6", c.votesMax, c.votesSecMax, c.votesGap, c.votesN)
+	}
+	c.noteVotes(base + 5*s/4 + s/10) // a fifth within one second of the second one
+	if c.votesMax != 5 || c.votesGap != s/10 {
+		t.Errorf("after a burst: max %d gap %d, want 5 and 100ms", c.votesMax, c.votesGap)
+	}
+	c.noteVotes(base + 5*s/4 + s/10) // two in one frame
+	if c.votesMax != 6 || c.votesGap != 0 {
+		t.Errorf("same frame: max %d gap %d, want 6 and 0", c.votesMax, c.votesGap)
+	}
+}
+
 var frame = []byte(`{"type":"comment","seq":17,"id":"c12","text":"lt 1700000000000000000 3 17","author":"lt-3","participant":"p_3f9a","at":1700000000000}` + "\n" +
 	`{"type":"reactions","counts":{"like":1203,"wow":7},"delta":{"like":12}}` + "\n" +
-	`{"type":"comment","seq":18,"id":"c13","text":"lt 1700000000000000001 4 1","author":"lt-4","participant":"p_3f9b","at":1700000000000}`)
+	`{"type":"comment","seq":18,"id":"c13","text":"lt 1700000000000000001 4 1","author":"lt-4","participant":"p_3f9b","at":1700000000000}` + "\n" +
+	`{"type":"votes","questions":{"q1":41,"q2":7}}` + "\n" +
+	`{"type":"ack","id":2199023255553,"question":"q2","votes":7}`)
 
 func TestHandleFrameDoesNotAllocate(t *testing.T) {
 	f := &fleet{st: newStats(1, false)}
-	c := &client{room: &room{}, shard: f.st.shards[0], lats: make([]int64, 0, 16)}
+	r := &room{}
+	qs := []string{"q1", "q2"}
+	r.upvoteQs.Store(&qs)
+	c := &client{room: r, shard: f.st.shards[0], lats: make([]int64, 0, 16)}
 	c.seqs.start(0)
 	c.handleFrame(f, frame, 1700000000000000100) // warm up
 	seq := int64(18)
@@ -85,6 +156,12 @@ func TestHandleFrameDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("handleFrame allocates %.1f times per frame, want 0", allocs)
+	}
+	if a, b := c.seenVotes(0); a != 41 || !b {
+		t.Errorf("votes of q1 seen %d %v", a, b)
+	}
+	if r.upAcked[1].Load() == 0 || r.maxAckVotes.Load() != 7 {
+		t.Errorf("upvote acks not counted: %d, max %d", r.upAcked[1].Load(), r.maxAckVotes.Load())
 	}
 }
 

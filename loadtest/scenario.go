@@ -18,8 +18,13 @@ const (
 	DefaultConnectTimeout    = 10 * time.Second
 	DefaultCommentsPerClient = 1.0  // per publishing client per second (server default limit: 2/s burst 10)
 	DefaultReactsPerClient   = 10.0 // per publishing client per second (server default limit: 20/s burst 40)
-	DefaultSourceAddrs       = 64   // loopback source addresses clients are spread over
-	DefaultMaxInflightDials  = 256  // handshakes in flight at once, on top of the ramp's pacing
+	// DefaultQuestionsPerClient keeps each asking client under the server's
+	// ask limit (3 per minute, burst 3): one question every 25 s.
+	DefaultQuestionsPerClient = 0.04
+	DefaultUpvoteQuestions    = 1   // questions the harness asks for the upvote driver, per room
+	MaxUpvoteQuestions        = 3   // the host asks them, and may ask 3 at once
+	DefaultSourceAddrs        = 64  // loopback source addresses clients are spread over
+	DefaultMaxInflightDials   = 256 // handshakes in flight at once, on top of the ramp's pacing
 )
 
 // Scenario is what one load test does. Rates are per room. The zero value of
@@ -41,6 +46,18 @@ type Scenario struct {
 	CommentsPerClient float64 `json:"comments_per_client"` // publishing pace of one client
 	ReactsPerClient   float64 `json:"reacts_per_client"`
 
+	QuestionRate       float64 `json:"question_rate"`        // questions asked per second per room
+	QuestionsPerClient float64 `json:"questions_per_client"` // asking pace of one client (default 0.04/s)
+	// UpvoteRate is upvote (and, past one per client and question, unvote)
+	// actions per second per room, on the UpvoteQuestions questions the
+	// harness asks with the room's host key when traffic starts.
+	UpvoteRate       float64 `json:"upvote_rate"`
+	UpvotesPerClient float64 `json:"upvotes_per_client"` // 0: the rate spread over every client of the room
+	UpvoteQuestions  int     `json:"upvote_questions"`   // default 1, at most 3
+	// UpvoteFor ends the upvote storm this long after traffic starts (0: the
+	// whole traffic phase); the run sends exactly UpvoteRate × UpvoteFor.
+	UpvoteFor time.Duration `json:"upvote_for"`
+
 	NoReconnect bool `json:"no_reconnect"` // do not resume after 1001/1012/4008
 	SourceAddrs int  `json:"source_addrs"`
 }
@@ -55,6 +72,10 @@ var Presets = map[string]Scenario{
 	"audience": {Rooms: 1, ClientsPerRoom: 5000, Ramp: 1000, Duration: 30 * time.Second, CommentRate: 10},
 	// event: comments plus a heavy reaction stream that the server coalesces.
 	"event": {Rooms: 1, ClientsPerRoom: 6000, Ramp: 1000, Duration: 30 * time.Second, CommentRate: 10, ReactRate: 1000},
+	// upvotes: 2,000 clients each upvote one question within 5 s, under a calm comment stream.
+	"upvotes": {Rooms: 1, ClientsPerRoom: 2000, Ramp: 1000, Duration: 10 * time.Second, CommentRate: 10, UpvoteRate: 400, UpvoteFor: 5 * time.Second},
+	// questions: a steady stream of questions (and comments) from many askers.
+	"questions": {Rooms: 1, ClientsPerRoom: 1000, Ramp: 1000, Duration: 30 * time.Second, CommentRate: 10, QuestionRate: 20},
 	// idle: connected clients and no traffic; reports server RSS per client.
 	"idle": {Rooms: 1, ClientsPerRoom: 10000, Ramp: 1000, Duration: 10 * time.Second},
 }
@@ -94,7 +115,7 @@ func (s *Scenario) overlayJSON(data []byte) error {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("scenario file: %w", err)
 	}
-	durations := map[string]*time.Duration{"duration": &s.Duration, "drain": &s.Drain, "connect_timeout": &s.ConnectTimeout}
+	durations := map[string]*time.Duration{"duration": &s.Duration, "drain": &s.Drain, "connect_timeout": &s.ConnectTimeout, "upvote_for": &s.UpvoteFor}
 	for k, v := range raw {
 		if d, ok := durations[k]; ok {
 			if err := parseJSONDuration(v, d); err != nil {
@@ -146,6 +167,13 @@ func (s Scenario) withDefaults() Scenario {
 	def(&s.Ramp, DefaultRamp)
 	def(&s.CommentsPerClient, DefaultCommentsPerClient)
 	def(&s.ReactsPerClient, DefaultReactsPerClient)
+	def(&s.QuestionsPerClient, DefaultQuestionsPerClient)
+	if s.UpvotesPerClient == 0 && s.ClientsPerRoom > 0 {
+		s.UpvotesPerClient = s.UpvoteRate / float64(s.ClientsPerRoom)
+	}
+	if s.UpvoteQuestions == 0 {
+		s.UpvoteQuestions = DefaultUpvoteQuestions
+	}
 	if s.Duration == 0 {
 		s.Duration = DefaultDuration
 	}
@@ -167,10 +195,14 @@ func (s Scenario) Validate() error {
 	switch {
 	case s.ClientsPerRoom < 1:
 		return fmt.Errorf("clients per room must be at least 1")
-	case s.Ramp < 0, s.CommentRate < 0, s.ReactRate < 0:
+	case s.Ramp < 0, s.CommentRate < 0, s.ReactRate < 0, s.QuestionRate < 0, s.UpvoteRate < 0:
 		return fmt.Errorf("rates must not be negative")
-	case s.Duration < 0:
+	case s.Duration < 0, s.UpvoteFor < 0:
 		return fmt.Errorf("duration must not be negative")
+	case s.UpvoteQuestions < 1 || s.UpvoteQuestions > MaxUpvoteQuestions:
+		return fmt.Errorf("upvote questions must be 1 to %d", MaxUpvoteQuestions)
+	case s.UpvoteRate > 0 && len(s.RoomCodes) > 0:
+		return fmt.Errorf("upvotes need rooms the harness creates (it asks the questions with their host keys), not -room-codes")
 	}
 	for _, t := range s.Targets {
 		if !strings.HasPrefix(t, "http://") && !strings.HasPrefix(t, "https://") {
@@ -189,8 +221,9 @@ type scenarioJSON struct {
 	Duration       string `json:"duration"`
 	Drain          string `json:"drain"`
 	ConnectTimeout string `json:"connect_timeout"`
+	UpvoteFor      string `json:"upvote_for"`
 }
 
 func (s Scenario) reportView() scenarioJSON {
-	return scenarioJSON{Scenario: s, Duration: s.Duration.String(), Drain: s.Drain.String(), ConnectTimeout: s.ConnectTimeout.String()}
+	return scenarioJSON{Scenario: s, Duration: s.Duration.String(), Drain: s.Drain.String(), ConnectTimeout: s.ConnectTimeout.String(), UpvoteFor: s.UpvoteFor.String()}
 }

@@ -37,7 +37,9 @@ type shard struct {
 	lat        *hdrhistogram.Histogram // comment delivery latency since the last drain
 	same       *hdrhistogram.Histogram // with several targets: publisher and receiver on one target
 	cross      *hdrhistogram.Histogram // with several targets: on different targets
+	qlat       *hdrhistogram.Histogram // question delivery latency since the last drain
 	deliveries int64                   // comment events delivered (with a harness stamp)
+	qdeliv     int64                   // question events delivered (with a harness stamp)
 	events     int64                   // all events received
 	frames     int64
 	bytes      int64
@@ -45,9 +47,14 @@ type shard struct {
 }
 
 // record adds one frame's figures to the shard. lats are nanoseconds;
-// cross tells for each whether it crossed targets (nil with one target).
-func (s *shard) record(lats []int64, cross []bool, events, bytes int) {
+// cross tells for each whether it crossed targets (nil with one target);
+// qlats are question delivery latencies.
+func (s *shard) record(lats []int64, cross []bool, qlats []int64, events, bytes int) {
 	s.mu.Lock()
+	for _, l := range qlats {
+		recordUS(s.qlat, l)
+	}
+	s.qdeliv += int64(len(qlats))
 	for _, l := range lats {
 		recordUS(s.lat, l)
 	}
@@ -98,8 +105,12 @@ type stats struct {
 
 	errorCodes [numErrCodes]atomic.Int64 // error events by code
 	// rate_limited errors split by command kind: comments carry an id, reactions do not.
-	rateLimitedComments, rateLimitedReacts atomic.Int64
-	acks                                   atomic.Int64
+	rateLimitedComments, rateLimitedReacts   atomic.Int64
+	rateLimitedQuestions, rateLimitedUpvotes atomic.Int64
+	acks                                     atomic.Int64
+	questionAcks                             atomic.Int64
+	totalQ                                   *hdrhistogram.Histogram // question deliveries, merged by the collector
+	qdelivered                               int64                   // question deliveries (collector)
 
 	total   *hdrhistogram.Histogram // all comment deliveries, merged by the collector
 	scratch *hdrhistogram.Histogram
@@ -118,12 +129,13 @@ func newStats(nShards int, split bool) *stats {
 		closeCodes:  map[int]int64{},
 		total:       newHist(),
 		scratch:     newHist(),
+		totalQ:      newHist(),
 	}
 	if split {
 		st.totalSame, st.totalCross = newHist(), newHist()
 	}
 	for i := 0; i < nShards; i++ {
-		s := &shard{lat: newHist()}
+		s := &shard{lat: newHist(), qlat: newHist()}
 		if split {
 			s.same, s.cross = newHist(), newHist()
 		}
@@ -142,6 +154,19 @@ func (st *stats) recordAck(ns int64) {
 	st.connectMu.Lock()
 	recordUS(st.ackLat, ns)
 	st.connectMu.Unlock()
+}
+
+// rateLimitedKind is the rate_limited counter of a command kind.
+func (st *stats) rateLimitedKind(kind string) *atomic.Int64 {
+	switch kind {
+	case "comment":
+		return &st.rateLimitedComments
+	case "question":
+		return &st.rateLimitedQuestions
+	case "upvote":
+		return &st.rateLimitedUpvotes
+	}
+	return &st.rateLimitedReacts
 }
 
 func (st *stats) recordFailure(reason string) {
@@ -166,6 +191,10 @@ func (st *stats) drain() (interval, LatencySummary) {
 		s.mu.Lock()
 		st.scratch.Merge(s.lat)
 		s.lat.Reset()
+		st.totalQ.Merge(s.qlat)
+		s.qlat.Reset()
+		st.qdelivered += s.qdeliv
+		s.qdeliv = 0
 		if s.cross != nil {
 			st.totalSame.Merge(s.same)
 			st.totalCross.Merge(s.cross)

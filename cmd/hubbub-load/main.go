@@ -57,6 +57,12 @@ func bindScenario(fs *flag.FlagSet, s *loadtest.Scenario) {
 	fs.Float64Var(&s.ReactRate, "react-rate", s.ReactRate, "reactions per second per room")
 	fs.Float64Var(&s.CommentsPerClient, "comments-per-client", s.CommentsPerClient, "comments per second one publishing client sends (0: default 1)")
 	fs.Float64Var(&s.ReactsPerClient, "reacts-per-client", s.ReactsPerClient, "reactions per second one publishing client sends (0: default 10)")
+	fs.Float64Var(&s.QuestionRate, "question-rate", s.QuestionRate, "questions asked per second per room (timed like comments)")
+	fs.Float64Var(&s.QuestionsPerClient, "questions-per-client", s.QuestionsPerClient, "questions per second one asking client sends (0: default 0.04, under the server's 3 per minute)")
+	fs.Float64Var(&s.UpvoteRate, "upvote-rate", s.UpvoteRate, "upvotes (toggling to unvotes past one per client and question) per second per room, on questions the host asks at traffic start")
+	fs.Float64Var(&s.UpvotesPerClient, "upvotes-per-client", s.UpvotesPerClient, "upvote actions per second one client sends (0: the rate spread over every client of the room)")
+	fs.IntVar(&s.UpvoteQuestions, "upvote-questions", s.UpvoteQuestions, "questions the host asks for upvoting, per room (0: default 1, at most 3)")
+	fs.DurationVar(&s.UpvoteFor, "upvote-for", s.UpvoteFor, "end the upvote storm this long after traffic starts (0: all of it); exactly upvote-rate × upvote-for are sent")
 	fs.BoolVar(&s.NoReconnect, "no-reconnect", s.NoReconnect, "do not resume after 1001/1012/4008/4029 closes")
 	fs.IntVar(&s.SourceAddrs, "source-addrs", s.SourceAddrs, "loopback source addresses (127.0.x.y) to spread clients over (0: default 64)")
 }
