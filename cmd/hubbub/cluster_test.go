@@ -780,3 +780,310 @@ func TestClusterSharedSecret(t *testing.T) {
 		}
 	}
 }
+
+// voter is a light audience connection for the Q&A tests: it keeps the
+// latest count of every question from votes events and the replies to its
+// commands.
+type voter struct {
+	conn *websocket.Conn
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	token    string
+	welcomed bool
+	votes    map[string]int
+	replies  map[int64]qaReply
+	done     chan struct{}
+}
+
+type qaReply struct {
+	Type     string `json:"type"`
+	ID       int64  `json:"id"`
+	Code     string `json:"code"`
+	Question string `json:"question"`
+	Votes    *int   `json:"votes"`
+}
+
+// dialVoter joins room on url (with token when given) and waits for the welcome.
+func dialVoter(url, room, name, token string) (*voter, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), clusterWait)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"hubbub.v1"}})
+	if err != nil {
+		return nil, err
+	}
+	conn.SetReadLimit(1 << 24)
+	v := &voter{conn: conn, votes: map[string]int{}, replies: map[int64]qaReply{}, done: make(chan struct{})}
+	v.cond = sync.NewCond(&v.mu)
+	hello, _ := json.Marshal(map[string]any{"type": "hello", "room": room, "name": name, "token": token})
+	if err := conn.Write(ctx, websocket.MessageText, hello); err != nil {
+		conn.CloseNow()
+		return nil, err
+	}
+	go v.read()
+	if !v.waitUntil(clusterWait, func() bool { return v.welcomed }) {
+		v.close()
+		return nil, fmt.Errorf("%s: no welcome", name)
+	}
+	return v, nil
+}
+
+func (v *voter) read() {
+	defer close(v.done)
+	defer v.cond.Broadcast()
+	for {
+		_, msg, err := v.conn.Read(context.Background())
+		if err != nil {
+			return
+		}
+		for line := range bytes.SplitSeq(msg, []byte("\n")) {
+			var ev struct {
+				qaReply
+				Token     string         `json:"token"`
+				Questions map[string]int `json:"questions"`
+			}
+			if len(line) == 0 || json.Unmarshal(line, &ev) != nil {
+				continue
+			}
+			v.mu.Lock()
+			switch ev.Type {
+			case "welcome":
+				v.welcomed, v.token = true, ev.Token
+			case "votes":
+				for q, n := range ev.Questions {
+					v.votes[q] = n
+				}
+			case "ack", "error":
+				v.replies[ev.ID] = ev.qaReply
+			}
+			v.mu.Unlock()
+			v.cond.Broadcast()
+		}
+	}
+}
+
+func (v *voter) send(cmd map[string]any) error {
+	b, _ := json.Marshal(cmd)
+	ctx, cancel := context.WithTimeout(context.Background(), clusterWait)
+	defer cancel()
+	return v.conn.Write(ctx, websocket.MessageText, b)
+}
+
+func (v *voter) waitUntil(timeout time.Duration, cond func() bool) bool {
+	timer := time.AfterFunc(timeout, v.cond.Broadcast)
+	defer timer.Stop()
+	deadline := time.Now().Add(timeout)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for !cond() {
+		select {
+		case <-v.done:
+			return cond()
+		default:
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		v.cond.Wait()
+	}
+	return true
+}
+
+// reply waits for the answer to command id.
+func (v *voter) reply(id int64) (qaReply, bool) {
+	var r qaReply
+	ok := v.waitUntil(clusterWait, func() bool {
+		var ok bool
+		r, ok = v.replies[id]
+		return ok
+	})
+	return r, ok
+}
+
+func (v *voter) count(q string) int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.votes[q]
+}
+
+func (v *voter) close() {
+	v.conn.CloseNow()
+	<-v.done
+}
+
+// ask asks a question with the host key through in's HTTP API.
+func (c *cluster) ask(t *testing.T, room createdRoom, in *instance, text string) string {
+	t.Helper()
+	status, body := c.do(t, http.MethodPost, in.base+"/api/rooms/"+room.Code+"/commands", room.HostKey,
+		fmt.Sprintf(`{"type":"ask","text":%q}`, text))
+	var ack qaReply
+	if status != http.StatusOK || json.Unmarshal(body, &ack) != nil || ack.Question == "" {
+		t.Fatalf("ask: %d %s", status, body)
+	}
+	return ack.Question
+}
+
+// upvoteAll sends cmd on every voter at once and returns the acks' counts.
+func upvoteAll(t *testing.T, voters []*voter, typ, q string, id int64) []int {
+	t.Helper()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, v := range voters {
+		wg.Go(func() {
+			<-start
+			if err := v.send(map[string]any{"type": typ, "question": q, "id": id}); err != nil {
+				t.Errorf("%s: %v", typ, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	counts := make([]int, len(voters))
+	for i, v := range voters {
+		r, ok := v.reply(id)
+		if !ok || r.Type != "ack" || r.Votes == nil || r.Question != q {
+			t.Fatalf("voter %d %s %s: %+v (answered %v)", i, typ, q, r, ok)
+		}
+		counts[i] = *r.Votes
+	}
+	return counts
+}
+
+// waitCounts waits until every voter's votes events say q has want upvotes.
+func waitCounts(t *testing.T, voters []*voter, q string, want int) {
+	t.Helper()
+	for i, v := range voters {
+		if !v.waitUntil(clusterWait, func() bool { return v.votes[q] == want }) {
+			t.Fatalf("voter %d: %s has %d upvotes in its votes events, want %d", i, q, v.count(q), want)
+		}
+	}
+}
+
+// TestClusterConcurrentUpvotes: 1,000 participants spread over three
+// instances upvote one question at once: every ack's count is at most 1,000,
+// one of them says 1,000, and every instance's clients end at exactly 1,000.
+// One participant upvoting twice at once from two instances counts once, and
+// racing unvotes and upvotes leave a count that agrees with the set of
+// upvoters: never negative, never above the participants.
+func TestClusterConcurrentUpvotes(t *testing.T) {
+	c := startCluster(t, 3)
+	room := c.createRoom(t, c.instances[0])
+	targets := c.wsTargets()
+	q := c.ask(t, room, c.instances[1], "the one question everyone upvotes")
+
+	const n = 1000
+	voters := make([]*voter, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for i := range n {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			v, err := dialVoter(targets[i%3], room.Code, fmt.Sprintf("v%d", i), "")
+			if err != nil {
+				t.Errorf("voter %d: %v", i, err)
+				return
+			}
+			voters[i] = v
+		})
+	}
+	wg.Wait()
+	t.Cleanup(func() {
+		for _, v := range voters {
+			if v != nil {
+				v.close()
+			}
+		}
+	})
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	counts := upvoteAll(t, voters, "upvote", q, 1)
+	if slices.Max(counts) != n || slices.Min(counts) < 1 {
+		t.Errorf("ack counts from %d to %d, want at most %d with %d among them", slices.Min(counts), slices.Max(counts), n, n)
+	}
+	waitCounts(t, voters, q, n)
+
+	// One participant, two connections on different instances, upvoting the
+	// same question at once: one upvote. Ten such participants.
+	q2 := c.ask(t, room, c.instances[2], "a question upvoted twice at once")
+	var pairs []*voter
+	for i := range 10 {
+		a := voters[i]
+		b, err := dialVoter(targets[(i+1)%3], room.Code, "", a.token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(b.close)
+		pairs = append(pairs, a, b)
+	}
+	observers := []*voter{voters[100], voters[101], voters[102]}
+	for round := range 5 {
+		id := int64(100 + 10*round)
+		// Both connections of every participant upvote at once.
+		for _, cnt := range upvoteAll(t, pairs, "upvote", q2, id) {
+			if cnt < 1 || cnt > 10 {
+				t.Fatalf("round %d: upvote ack count %d, want 1..10", round, cnt)
+			}
+		}
+		waitCounts(t, append(observers, pairs...), q2, 10)
+		// Both unvote at once: each participant's upvote goes once.
+		for _, cnt := range upvoteAll(t, pairs, "unvote", q2, id+1) {
+			if cnt < 0 || cnt > 9 {
+				t.Fatalf("round %d: unvote ack count %d, want 0..9", round, cnt)
+			}
+		}
+		waitCounts(t, append(observers, pairs...), q2, 0)
+		// One connection upvotes while the other unvotes: whatever order
+		// the store applied, the count is the number of participants whose
+		// upvote came last, within 0..10, and one more upvote from each
+		// brings it to exactly 10.
+		var mixed sync.WaitGroup
+		start := make(chan struct{})
+		for i, v := range pairs {
+			typ := "upvote"
+			if i%2 == 1 {
+				typ = "unvote"
+			}
+			mixed.Go(func() {
+				<-start
+				v.send(map[string]any{"type": typ, "question": q2, "id": id + 2})
+			})
+		}
+		close(start)
+		mixed.Wait()
+		for i, v := range pairs {
+			r, ok := v.reply(id + 2)
+			if !ok || r.Type != "ack" || r.Votes == nil || *r.Votes < 0 || *r.Votes > 10 {
+				t.Fatalf("round %d, connection %d: mixed race answered %+v", round, i, r)
+			}
+		}
+		for i := 0; i < len(pairs); i += 2 {
+			pairs[i].send(map[string]any{"type": "upvote", "question": q2, "id": id + 3})
+		}
+		last := 0
+		for i := 0; i < len(pairs); i += 2 {
+			r, ok := pairs[i].reply(id + 3)
+			if !ok || r.Votes == nil {
+				t.Fatalf("round %d: upvote after the race: %+v", round, r)
+			}
+			last = max(last, *r.Votes)
+		}
+		if last != 10 {
+			t.Fatalf("round %d: after every participant upvoted again the count is %d, want 10", round, last)
+		}
+		waitCounts(t, append(observers, pairs...), q2, 10)
+		for i := 0; i < len(pairs); i += 2 {
+			pairs[i].send(map[string]any{"type": "unvote", "question": q2, "id": id + 4})
+		}
+		for i := 0; i < len(pairs); i += 2 {
+			if r, ok := pairs[i].reply(id + 4); !ok || r.Votes == nil || *r.Votes < 0 {
+				t.Fatalf("round %d: unvote: %+v", round, r)
+			}
+		}
+		waitCounts(t, append(observers, pairs...), q2, 0)
+	}
+	// The first question's count did not move.
+	waitCounts(t, observers, q, n)
+}
