@@ -64,6 +64,9 @@ type Config struct {
 	AskRate          float64 // questions per second per participant
 	AskBurst         int
 	VoteFlush        time.Duration
+	// WordFilter screens questions and comments (see Room.Filter). nil:
+	// DefaultWordFilter; NewWordFilter(nil) filters nothing.
+	WordFilter *WordFilter
 }
 
 func (c Config) withDefaults() Config {
@@ -96,6 +99,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.VoteFlush <= 0 {
 		c.VoteFlush = DefaultVoteFlush
+	}
+	if c.WordFilter == nil {
+		c.WordFilter = DefaultWordFilter()
 	}
 	return c
 }

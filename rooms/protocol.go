@@ -108,6 +108,7 @@ type Command struct {
 	Reactions  *bool   `json:"reactions,omitempty"`
 	QA         *bool   `json:"qa,omitempty"`
 	Closed     *bool   `json:"closed,omitempty"`
+	Filter     *string `json:"filter,omitempty"` // FilterMask or FilterModerate
 
 	Poll    string   `json:"poll,omitempty"`
 	Options []string `json:"options,omitempty"`

@@ -10,6 +10,11 @@ type Room struct {
 	QA         bool   `json:"qa"`         // questions are on
 	Closed     bool   `json:"closed"`     // nobody may post, vote or react
 	CreatedAt  int64  `json:"created_at"` // Unix milliseconds
+	// Filter is what happens to a question containing a word of the word
+	// filter: FilterMask (the default) or FilterModerate. Comments are
+	// masked either way. Last, so that adding it only appended a field to
+	// the events of earlier versions.
+	Filter string `json:"filter"`
 }
 
 // RoomRecord is a room as the Store keeps it: settings and hashed keys.
@@ -27,6 +32,7 @@ type RoomPatch struct {
 	Reactions  *bool
 	QA         *bool
 	Closed     *bool
+	Filter     *string // FilterMask or FilterModerate, checked by the Service
 }
 
 // Apply returns r with the patch's fields set.
@@ -39,6 +45,9 @@ func (p RoomPatch) Apply(r Room) Room {
 	setBool(&r.Reactions, p.Reactions)
 	setBool(&r.QA, p.QA)
 	setBool(&r.Closed, p.Closed)
+	if p.Filter != nil {
+		r.Filter = *p.Filter
+	}
 	return r
 }
 
@@ -48,9 +57,10 @@ func setBool(dst *bool, v *bool) {
 	}
 }
 
-// NewRoom returns the settings of a new room: every feature on, open.
+// NewRoom returns the settings of a new room: every feature on, open,
+// matched words masked.
 func NewRoom(code, title string, moderation bool, createdAt int64) Room {
-	return Room{Code: code, Title: title, Moderation: moderation, Comments: true, Reactions: true, QA: true, CreatedAt: createdAt}
+	return Room{Code: code, Title: title, Moderation: moderation, Comments: true, Reactions: true, QA: true, CreatedAt: createdAt, Filter: FilterMask}
 }
 
 // roomEvent encodes the `room` event carrying r.

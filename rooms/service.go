@@ -250,7 +250,9 @@ func (s *Service) comment(ctx context.Context, actor Actor, cmd Command) (Ack, e
 		s.metrics.rateLimited.WithLabelValues(TypeComment).Inc()
 		return Ack{}, errorf(CodeRateLimited, "too many comments; wait a moment")
 	}
-	c := Comment{Text: text, Participant: actor.Participant, At: time.Now().UnixMilli()}
+	// Comments have no pending state: matched words are masked whatever
+	// the room's filter setting.
+	c := Comment{Text: s.cfg.WordFilter.Mask(text), Participant: actor.Participant, At: time.Now().UnixMilli()}
 	name := actor.Name
 	if cmd.Name != "" {
 		name = cleanName(cmd.Name)
@@ -364,7 +366,10 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	if actor.Role != RoleHost {
 		return Ack{}, &Error{Code: CodeForbidden, Message: "only the host may change room settings"}
 	}
-	patch := RoomPatch{Moderation: cmd.Moderation, Comments: cmd.Comments, Reactions: cmd.Reactions, QA: cmd.QA, Closed: cmd.Closed}
+	patch := RoomPatch{Moderation: cmd.Moderation, Comments: cmd.Comments, Reactions: cmd.Reactions, QA: cmd.QA, Closed: cmd.Closed, Filter: cmd.Filter}
+	if cmd.Filter != nil && !ValidFilter(*cmd.Filter) {
+		return Ack{}, errorf(CodeBadRequest, "unknown filter %q; use mask or moderate", *cmd.Filter)
+	}
 	if cmd.Title != nil {
 		title, n := cleanText(*cmd.Title)
 		switch {
@@ -376,7 +381,7 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 		patch.Title = &title
 	}
 	if patch == (RoomPatch{}) {
-		return Ack{}, errorf(CodeBadRequest, "room_set needs at least one of title, moderation, comments, reactions, qa, closed")
+		return Ack{}, errorf(CodeBadRequest, "room_set needs at least one of title, moderation, comments, reactions, qa, closed, filter")
 	}
 	_, ev, err := s.store.UpdateRoom(ctx, actor.Room, patch)
 	return Ack{Seq: ev.Seq}, err

@@ -42,7 +42,12 @@ func (s *Service) ask(ctx context.Context, actor Actor, cmd Command) (Ack, error
 		return Ack{}, errorf(CodeRateLimited, "too many questions; wait a minute")
 	}
 	q := Question{Text: text, Participant: actor.Participant, At: now.UnixMilli()}
-	q.Text, q.Status = s.screenQuestion(q.Text)
+	screened, status, err := s.screenQuestion(ctx, actor.Room, text)
+	if err != nil {
+		res.CancelAt(now)
+		return Ack{}, err
+	}
+	q.Text, q.Status = screened, status
 	if !cmd.Anonymous {
 		name := actor.Name
 		if cmd.Name != "" {
@@ -64,12 +69,24 @@ func (s *Service) ask(ctx context.Context, actor Actor, cmd Command) (Ack, error
 	return Ack{Seq: ev.Seq, Question: made.ID, Duplicate: ev.Seq == 0}, nil
 }
 
-// screenQuestion is the seam of the word filter (issue 5, next step): it
-// returns the text to store (with masked words) and QuestionPending to force
-// moderation, or "" to let the room's moderation setting decide. It passes
-// every question unchanged for now.
-func (s *Service) screenQuestion(text string) (string, string) {
-	return text, ""
+// screenQuestion applies the word filter (Config.WordFilter) to a question:
+// it returns the text to store and QuestionPending to force moderation, or
+// "" to let the room's moderation decide. Without a match the text passes
+// unchanged and the room is not read. With one, the room's Filter setting
+// decides: FilterModerate sends the question, unmasked, to pending;
+// FilterMask (the default) masks the matched words.
+func (s *Service) screenQuestion(ctx context.Context, room, text string) (string, string, error) {
+	if !s.cfg.WordFilter.Match(text) {
+		return text, "", nil
+	}
+	rec, err := s.store.Room(ctx, room)
+	if err != nil {
+		return "", "", err
+	}
+	if rec.Filter == FilterModerate {
+		return text, QuestionPending, nil
+	}
+	return s.cfg.WordFilter.Mask(text), "", nil
 }
 
 // upvote and unvote: any participant who may see the question; banned

@@ -242,6 +242,9 @@ func parseRoomHash(h map[string]string) (RoomRecord, error) {
 	if err := json.Unmarshal([]byte(b.String()), &rec.Room); err != nil {
 		return rec, fmt.Errorf("rooms: redis: bad room record: %w", err)
 	}
+	if _, ok := h["filter"]; !ok {
+		rec.Filter = FilterMask // a room made before the setting existed
+	}
 	copy(rec.HostKeyHash[:], h["hk"])
 	copy(rec.ModeratorKeyHash[:], h["mk"])
 	return rec, nil
@@ -277,6 +280,9 @@ func (s *RedisStore) UpdateRoom(ctx context.Context, code string, patch RoomPatc
 	add := func(name string, v any) { set = append(set, name, mustJSON(v)) }
 	if patch.Title != nil {
 		add("title", *patch.Title)
+	}
+	if patch.Filter != nil {
+		add("filter", *patch.Filter)
 	}
 	for _, f := range []struct {
 		name string

@@ -418,6 +418,11 @@ func TestRedisSameBytesAsMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 		evs = append(evs, ev)
+		_, ev, err = s.UpdateRoom(ctx, code, rooms.RoomPatch{Filter: new(rooms.FilterModerate)})
+		if err != nil || !strings.HasSuffix(string(ev.Data), `,"filter":"moderate"}`) {
+			t.Fatalf("UpdateRoom filter: %s, %v", ev.Data, err)
+		}
+		evs = append(evs, ev)
 		if ev, err = s.DeleteComment(ctx, code, "c1", "p_a"); err != nil {
 			t.Fatal(err)
 		}
@@ -451,5 +456,30 @@ func TestRedisSameBytesAsMemory(t *testing.T) {
 		if a.ID != b.ID || a.Text != b.Text || a.Participant != b.Participant || a.At != b.At || (a.Author == nil) != (b.Author == nil) {
 			t.Fatalf("State comment %d: redis %+v, memory %+v", i, b, a)
 		}
+	}
+}
+
+// TestRedisRoomWithoutFilter reads a room made before the filter setting
+// existed (no filter field in its hash): it has the default, in Room, State
+// and the room event.
+func TestRedisRoomWithoutFilter(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	rdb := redisClient(t, srv)
+	s := rooms.NewRedisStore(rdb, rooms.RedisStoreOptions{})
+	code := newRedisRoom(t, s)
+	if err := rdb.HDel(ctx, "{room:"+code+"}:room", "filter").Err(); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.Room(ctx, code)
+	if err != nil || rec.Filter != rooms.FilterMask {
+		t.Fatalf("Room: %+v, %v", rec.Room, err)
+	}
+	if st, err := s.State(ctx, code, 0); err != nil || st.Room != rec.Room {
+		t.Fatalf("State room %+v, %v; want %+v", st.Room, err, rec.Room)
+	}
+	r, ev, err := s.UpdateRoom(ctx, code, rooms.RoomPatch{Closed: new(true)})
+	if err != nil || r.Filter != rooms.FilterMask || !strings.HasSuffix(string(ev.Data), `,"closed":true,"created_at":1700000000000,"filter":"mask"}`) {
+		t.Fatalf("UpdateRoom: %+v %s, %v", r, ev.Data, err)
 	}
 }

@@ -23,8 +23,11 @@ type config struct {
 	redisURL     string
 	redisTimeout time.Duration
 	instanceID   string
-	hub          hub.Config
-	rooms        rooms.Config
+	// wordFilter is the -word-filter argument: a word list file, "none",
+	// or empty for the built-in lists.
+	wordFilter string
+	hub        hub.Config
+	rooms      rooms.Config
 }
 
 // defaultAddr is where `make run` serves.
@@ -77,6 +80,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.Float64Var(&c.rooms.AskRate, "ask-rate", rooms.DefaultAskRate, "questions per second per participant (default 3 per minute)")
 	fs.IntVar(&c.rooms.AskBurst, "ask-burst", rooms.DefaultAskBurst, "question burst per participant")
 	fs.DurationVar(&c.rooms.VoteFlush, "vote-flush", rooms.DefaultVoteFlush, "interval of coalesced votes events per room (at most 4 per second by default)")
+	fs.StringVar(&c.wordFilter, "word-filter", "", "word list file (one word per line, # comments) that replaces the built-in English and Chinese lists; matched words are masked, or the question held for moderation (room setting filter); 'none': no filter")
 	fs.DurationVar(&c.rooms.ReactionFlush, "reaction-flush", rooms.DefaultReactionFlush, "interval of coalesced reactions events per room")
 
 	if err := fs.Parse(args); err != nil {
@@ -98,12 +102,38 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("-flush-interval must be at least 1ms")
 	}
 	c.rooms.Secret = []byte(c.secret)
+	wf, err := loadWordFilter(c.wordFilter)
+	if err != nil {
+		return c, err
+	}
+	c.rooms.WordFilter = wf
 	for _, o := range strings.Split(c.origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.hub.AllowedOrigins = append(c.hub.AllowedOrigins, o)
 		}
 	}
 	return c, nil
+}
+
+// loadWordFilter returns the word filter of -word-filter: nil (the
+// built-in lists) for "", an empty filter for "none", else the file's.
+func loadWordFilter(arg string) (*rooms.WordFilter, error) {
+	switch arg {
+	case "":
+		return nil, nil
+	case "none":
+		return rooms.NewWordFilter(nil), nil
+	}
+	f, err := os.Open(arg)
+	if err != nil {
+		return nil, fmt.Errorf("-word-filter: %w", err)
+	}
+	defer f.Close()
+	wf, err := rooms.ParseWordFilter(f)
+	if err != nil {
+		return nil, fmt.Errorf("-word-filter %s: %w", arg, err)
+	}
+	return wf, nil
 }
 
 // applyEnv sets every flag not given on the command line from its

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -123,7 +124,8 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 	wg.Go(func() { h.Run(runCtx) })
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("hubbub serving", zap.String("addr", ln.Addr().String()), zap.String("store", storeName), zap.String("instance", cfg.instanceID))
+	log.Info("hubbub serving", zap.String("addr", ln.Addr().String()), zap.String("store", storeName), zap.String("instance", cfg.instanceID),
+		zap.String("word_filter", cmp.Or(cfg.wordFilter, "built-in")), zap.Int("filtered_words", cmp.Or(cfg.rooms.WordFilter, rooms.DefaultWordFilter()).Len()))
 
 	var err error
 	select {

@@ -159,3 +159,30 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		t.Fatal("serve did not return after shutdown")
 	}
 }
+
+func TestParseConfigWordFilter(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	cfg, err := parseConfig(nil, noEnv)
+	if err != nil || cfg.rooms.WordFilter != nil {
+		t.Fatalf("default: %v, %v; want nil (the built-in lists)", cfg.rooms.WordFilter, err)
+	}
+	cfg, err = parseConfig([]string{"-word-filter", "none"}, noEnv)
+	if err != nil || cfg.rooms.WordFilter == nil || cfg.rooms.WordFilter.Len() != 0 {
+		t.Fatalf("none: %v, %v; want an empty filter", cfg.rooms.WordFilter, err)
+	}
+	file := filepath.Join(t.TempDir(), "words.txt")
+	if err := os.WriteFile(file, []byte("# ours\nheck\n糟糕\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = parseConfig(nil, func(k string) string { return map[string]string{"HUBBUB_WORD_FILTER": file}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf := cfg.rooms.WordFilter
+	if wf.Len() != 2 || wf.Mask("Heck, 真糟糕") != "****, 真**" || wf.Match("shit") {
+		t.Fatalf("filter from %s: %d words, %q", file, wf.Len(), wf.Mask("Heck, 真糟糕"))
+	}
+	if _, err := parseConfig([]string{"-word-filter", filepath.Join(t.TempDir(), "missing.txt")}, noEnv); err == nil {
+		t.Fatal("a missing word list file must be an error")
+	}
+}

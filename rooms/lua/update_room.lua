@@ -13,9 +13,11 @@ for i = 6 + 2 * n, #ARGV do
   names[#names + 1] = ARGV[i]
 end
 local vals = redis.call('HMGET', K_ROOM, unpack(names))
+-- Settings added after a room was made have their Go default (NewRoom).
+local defaults = {filter = '"mask"'}
 local parts = {}
 for i, name in ipairs(names) do
-  parts[i] = '"' .. name .. '":' .. (vals[i] or 'null')
+  parts[i] = '"' .. name .. '":' .. (vals[i] or defaults[name] or 'null')
 end
 local body = table.concat(parts, ',')
 local data
