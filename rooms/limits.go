@@ -25,9 +25,13 @@ const (
 	DefaultAskRate  = 3.0 / 60
 	DefaultAskBurst = 3
 	// DefaultVoteFlush is how often the hub reads the changed upvote counts
-	// (Service.FlushVotes) and sends them as one `votes` event per room
-	// (4 per second at most).
-	DefaultVoteFlush = 250 * time.Millisecond
+	// (Service.FlushVotes) and sends them as one `votes` event per room.
+	// Not 250 ms: a votes event, like every coalesced counter, may wait up
+	// to the counter delay (100 ms) for a frame to ride in, so two events
+	// can reach a client closer than the interval. With n events in a
+	// second needing n-1 intervals minus that jitter, 300 ms keeps every
+	// client at 4 or fewer in any one-second window.
+	DefaultVoteFlush = 300 * time.Millisecond
 	// DefaultSnapshotCacheTTL bounds how stale the cached shared part of a
 	// snapshot may be while the room's seq has not changed.
 	DefaultSnapshotCacheTTL = time.Second

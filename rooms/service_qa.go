@@ -5,28 +5,11 @@ import (
 	"time"
 )
 
-// errNoQuestionStore answers the Q&A commands when the store does not
-// implement QuestionStore.
-var errNoQuestionStore = &Error{Code: CodeBadRequest, Message: "questions are not available with this store yet"}
-
-// questions returns the store's QuestionStore, or errNoQuestionStore.
-func (s *Service) questions() (QuestionStore, error) {
-	qs, ok := s.store.(QuestionStore)
-	if !ok {
-		return nil, errNoQuestionStore
-	}
-	return qs, nil
-}
-
 // ask: 1–MaxQuestionRunes characters after cleanText, anonymous or under the
 // actor's name, limited per participant (Config.AskRate, AskBurst). The
 // store decides pending or live from the room's moderation, refuses
 // duplicates with a conflict carrying the existing id, and honours cid.
 func (s *Service) ask(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
-	qs, err := s.questions()
-	if err != nil {
-		return Ack{}, err
-	}
 	text, n := cleanText(cmd.Text)
 	switch {
 	case n == 0:
@@ -57,7 +40,7 @@ func (s *Service) ask(ctx context.Context, actor Actor, cmd Command) (Ack, error
 			q.Author = &name
 		}
 	}
-	made, ev, err := qs.AddQuestion(ctx, actor.Room, q, cmd.CID)
+	made, ev, err := s.store.AddQuestion(ctx, actor.Room, q, cmd.CID)
 	if err != nil || ev.Seq == 0 {
 		// Refused, or a resend of a question already made: it does not
 		// count against the participant's limit.
@@ -94,14 +77,10 @@ func (s *Service) screenQuestion(ctx context.Context, room, text string) (string
 // carries the count after the command; everyone else gets it in the next
 // coalesced `votes` event.
 func (s *Service) upvote(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
-	qs, err := s.questions()
-	if err != nil {
-		return Ack{}, err
-	}
 	if cmd.Question == "" {
 		return Ack{}, errorf(CodeBadRequest, "%s needs \"question\"", cmd.Type)
 	}
-	votes, _, err := qs.Vote(ctx, actor.Room, cmd.Question, actor.Participant, cmd.Type == TypeUpvote)
+	votes, _, err := s.store.Vote(ctx, actor.Room, cmd.Question, actor.Participant, cmd.Type == TypeUpvote)
 	if err != nil {
 		return Ack{}, err
 	}
@@ -110,10 +89,6 @@ func (s *Service) upvote(ctx context.Context, actor Actor, cmd Command) (Ack, er
 
 // questionDelete: the author, a moderator or the host.
 func (s *Service) questionDelete(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
-	qs, err := s.questions()
-	if err != nil {
-		return Ack{}, err
-	}
 	if cmd.Question == "" {
 		return Ack{}, errorf(CodeBadRequest, "question_delete needs \"question\"")
 	}
@@ -121,7 +96,7 @@ func (s *Service) questionDelete(ctx context.Context, actor Actor, cmd Command) 
 	if actor.Role.Staff() {
 		author = ""
 	}
-	ev, err := qs.DeleteQuestion(ctx, actor.Room, cmd.Question, author)
+	ev, err := s.store.DeleteQuestion(ctx, actor.Room, cmd.Question, author)
 	if err != nil {
 		return Ack{}, err
 	}
@@ -133,10 +108,6 @@ func (s *Service) questionDelete(ctx context.Context, actor Actor, cmd Command) 
 // seq is that of the last event made (pinning may make two); absent when
 // nothing changed.
 func (s *Service) questionSet(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
-	qs, err := s.questions()
-	if err != nil {
-		return Ack{}, err
-	}
 	if !actor.Role.Staff() {
 		return Ack{}, &Error{Code: CodeForbidden, Message: "only moderators and hosts may change questions"}
 	}
@@ -157,7 +128,7 @@ func (s *Service) questionSet(ctx context.Context, actor Actor, cmd Command) (Ac
 	if patch.IsZero() {
 		return Ack{}, errorf(CodeBadRequest, "question_set needs at least one of status, pinned, answer")
 	}
-	events, _, err := qs.SetQuestion(ctx, actor.Room, cmd.Question, patch)
+	events, _, err := s.store.SetQuestion(ctx, actor.Room, cmd.Question, patch)
 	if err != nil {
 		return Ack{}, err
 	}
@@ -178,13 +149,12 @@ func (s *Service) VoteFlush() time.Duration { return s.cfg.VoteFlush }
 // Rooms without a change are left out. The hub calls it every VoteFlush for
 // the rooms it serves, keeps each room's Version for the next call, and
 // sends VotesEvent(counts, true) to staff and VotesEvent(counts, false) (nil:
-// nothing to send) to everyone else. Without a QuestionStore it returns nil.
+// nothing to send) to everyone else.
 func (s *Service) FlushVotes(ctx context.Context, since map[string]uint64) (map[string]VoteChanges, error) {
-	qs, ok := s.store.(QuestionStore)
-	if !ok || len(since) == 0 {
+	if len(since) == 0 {
 		return nil, nil
 	}
-	return qs.VoteChanges(ctx, since)
+	return s.store.VoteChanges(ctx, since)
 }
 
 // CurrentVotes returns the current counts of a room's voted questions and
