@@ -96,10 +96,21 @@ func TestResumeWhileEventsFlow(t *testing.T) {
 	host := rooms.Actor{Room: room.Code, Participant: rooms.HostParticipant, Role: rooms.RoleHost}
 
 	const total = 300
+	post := func(i int) error {
+		_, err := ts.svc.Handle(ts.hub.ctx, host, rooms.Command{Type: "comment", Text: fmt.Sprint("flow ", i)})
+		return err
+	}
+	// The resumes below use since 1..10: those seqs must exist already, or
+	// the server rightly answers a since from the future with a snapshot.
+	for i := range 10 {
+		if err := post(i); err != nil {
+			t.Fatal(err)
+		}
+	}
 	done := make(chan error, 1)
 	go func() {
-		for i := range total {
-			if _, err := ts.svc.Handle(ts.hub.ctx, host, rooms.Command{Type: "comment", Text: fmt.Sprint("flow ", i)}); err != nil {
+		for i := 10; i < total; i++ {
+			if err := post(i); err != nil {
 				done <- err
 				return
 			}
