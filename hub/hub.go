@@ -207,3 +207,14 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	h.workers.Wait()
 	return err
 }
+
+// roomList returns the local rooms.
+func (h *Hub) roomList() []*room {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	list := make([]*room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		list = append(list, r)
+	}
+	return list
+}
