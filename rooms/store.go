@@ -18,6 +18,9 @@ type State struct {
 	// Questions is filled only by QuestionStore.StateWithQuestions: every
 	// question, with Participant, ordered by question number.
 	Questions []Question
+	// Polls is filled only by PollStore.StateWithPolls: every poll, with
+	// Correct and its tally, ordered by poll number.
+	Polls []PollState
 }
 
 // Store keeps rooms. Each method that changes durable state does it

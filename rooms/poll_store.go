@@ -1,0 +1,77 @@
+package rooms
+
+import "context"
+
+// PollStore is the polls part of a Store. It is a separate interface, not
+// (yet) embedded in Store, so that a store without polls keeps compiling:
+// the Service answers the poll commands with "not supported" when its
+// store is not a PollStore.
+//
+// Every method that changes a poll does it atomically with the room's next
+// seq, the event log and the publication, exactly like the Store's own
+// methods (one mutex section in memory, one Lua script in Redis). Every
+// change of a poll is a durable `poll` event built by pollEvent (see there
+// and appendPoll for the bytes, which every store must produce identically):
+// the audience version of a draft is a `poll_deleted` event, the Staff
+// version has the quiz's `correct` and the `results` at that seq. Owner is
+// never set.
+//
+// Ballots are not durable events: CastBallot changes the tally and the
+// room's results version, and the hub reads the changes with
+// ResultsChanges a few times per second to send coalesced `results` events.
+//
+// Methods return *Error refusals for bad requests and other errors for
+// failures of the store itself. Every method is safe for concurrent use.
+type PollStore interface {
+	// CreatePoll stores p under the room's next poll id "p<n>" with an
+	// empty tally and emits its `poll` event. p is kept as given (the
+	// Service validated it; its State is PollDraft or PollOpen). Closed
+	// rooms do not stop staff from making polls. Refusals: ErrRoomNotFound.
+	CreatePoll(ctx context.Context, code string, p Poll) (Poll, Event, error)
+
+	// SetPoll applies a patch (see PollPatch.Apply) and returns the poll's
+	// new state with its `poll` event, which carries the tally at that seq.
+	// A patch that changes nothing makes no event (zero Event, no error).
+	// Refusals: ErrRoomNotFound, ErrPollNotFound, conflict for a state move
+	// that is not a ValidPollTransition.
+	SetPoll(ctx context.Context, code, id string, patch PollPatch) (Event, Poll, error)
+
+	// DeletePoll deletes a poll with its ballots and emits `poll_deleted`
+	// to everyone (no Staff version). Refusals: ErrRoomNotFound,
+	// ErrPollNotFound.
+	DeletePoll(ctx context.Context, code, id string) (Event, error)
+
+	// CastBallot records participant's ballot b (canonical, see Ballot) for
+	// poll id, replacing the one it cast before: the old ballot's counts
+	// are taken off and the new one's added in one atomic step, so Total
+	// counts people. It reports whether the tally changed (false when b
+	// equals the ballot already cast). A change advances the room's results
+	// version. It makes no durable event. Refusals, in this order:
+	// ErrRoomNotFound; ErrBanned; ErrRoomClosed; ErrPollNotFound (also a
+	// deleted poll); ErrPollNotOpen (draft or closed); then CheckBallot's.
+	CastBallot(ctx context.Context, code, id, participant string, b Ballot) (changed bool, err error)
+
+	// ResultsChanges returns, in one round trip, for every room in since
+	// whose results version is past the one given, its version now and the
+	// current tallies of its polls whose tally changed after the version
+	// given (since 0: of every poll that ever got a ballot and is not
+	// deleted). Rooms without a change, and rooms that do not exist, are
+	// left out of the result.
+	ResultsChanges(ctx context.Context, since map[string]uint64) (map[string]ResultsChanges, error)
+
+	// Ballots returns participant's ballots by poll id (polls not deleted),
+	// for the snapshot's you.votes.
+	Ballots(ctx context.Context, code, participant string) (map[string]Ballot, error)
+
+	// StateWithPolls is QuestionStore.StateWithQuestions with State.Polls
+	// filled too: every poll of the room that is not deleted, whatever its
+	// state, with Correct and its tally, ordered by poll number; all at the
+	// one seq of the State.
+	StateWithPolls(ctx context.Context, code string, comments int) (State, error)
+}
+
+// PollState is a poll with its tally, as State.Polls holds it.
+type PollState struct {
+	Poll  Poll
+	Tally Tally
+}
