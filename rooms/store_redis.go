@@ -106,6 +106,10 @@ const (
 	statusDuplicateText
 	statusBadMove
 	statusPinInvisible
+	statusNoPoll
+	statusPollNotOpen
+	statusBallotKind
+	statusBallotChoices
 )
 
 var statusErrors = [...]error{
@@ -122,13 +126,19 @@ var statusErrors = [...]error{
 	statusDuplicateText: &Error{Code: CodeConflict, Message: "this question was already asked"},
 	statusBadMove:       &Error{Code: CodeConflict, Message: "not a valid status change"},
 	statusPinInvisible:  ErrPinInvisible,
+	statusNoPoll:        ErrPollNotFound,
+	statusPollNotOpen:   ErrPollNotOpen,
+	statusBallotKind:    ErrBallotKind,
+	statusBallotChoices: ErrBallotChoices,
 }
 
-// redisKeys are the room's keys in the order of lua/common.lua.
+// redisKeys are the room's keys in the order of lua/common.lua (and
+// lua/poll_common.lua for 17...).
 func redisKeys(code string) []string {
 	p := "{room:" + code + "}:"
 	return []string{p + "room", p + "seq", p + "log", p + "comments", p + "cids", p + "banned", p + "reactions", p + "ids",
-		p + "questions", p + "qcids", p + "qtexts", p + "qvotes", p + "voters", p + "upvoted", p + "qchanged", p + "qa"}
+		p + "questions", p + "qcids", p + "qtexts", p + "qvotes", p + "voters", p + "upvoted", p + "qchanged", p + "qa",
+		p + "polls", p + "ballots", p + "pvoters", p + "pmine", p + "tally", p + "pwords", p + "panswers", p + "pchanged", p + "pmeta"}
 }
 
 // run runs a script (EVALSHA, EVAL when Redis lost its script cache) with
@@ -567,6 +577,12 @@ func (s *RedisStore) state(ctx context.Context, code string, comments int, quest
 	if err != nil {
 		return State{}, nil, err
 	}
+	return parseState(res, questions)
+}
+
+// parseState reads the state script's reply after its status (and with
+// questions returns the two hashes after the state, unparsed).
+func parseState(res []any, questions bool) (State, []any, error) {
 	want := 4
 	if questions {
 		want = 6

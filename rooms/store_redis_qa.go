@@ -263,23 +263,32 @@ func (s *RedisStore) StateWithQuestions(ctx context.Context, code string, commen
 	if err != nil {
 		return State{}, err
 	}
+	if err := fillQuestions(&st, extra); err != nil {
+		return State{}, err
+	}
+	return st, nil
+}
+
+// fillQuestions sets st.Questions from the :questions and :qvotes hashes of
+// the state script's reply.
+func fillQuestions(st *State, extra []any) error {
 	recs, ok1 := replyHash(extra[0])
 	votes, ok2 := replyHash(extra[1])
 	if !ok1 || !ok2 {
-		return State{}, errBadReply
+		return errBadReply
 	}
 	st.Questions = make([]Question, 0, len(recs))
 	for id, rec := range recs {
 		q, err := parseQuestionRecord(id, rec, []any{votes[id]}, 0)
 		if err != nil {
-			return State{}, err
+			return err
 		}
 		st.Questions = append(st.Questions, q)
 	}
 	sort.Slice(st.Questions, func(a, b int) bool {
 		return questionNumber(st.Questions[a].ID) < questionNumber(st.Questions[b].ID)
 	})
-	return st, nil
+	return nil
 }
 
 // parseQuestionRecord reads a question's record (lua/question_common.lua)

@@ -25,6 +25,7 @@
 --                        last change of its count
 --  16 :qa         hash   n: the last question number; ver: the room's vote
 --                        version (HINCRBY); pinned: the pinned question's id
+-- Polls: 17... (lua/poll_common.lua).
 -- ARGV: 1 at (Unix ns, for envelopes), 2 retained, 3 PUBLISH or SPUBLISH,
 --       4 the room's channel, 5... the script's own arguments.
 local K_ROOM, K_SEQ, K_LOG, K_COMMENTS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
