@@ -41,6 +41,10 @@ type PollStore interface {
 	// ErrPollNotFound.
 	DeletePoll(ctx context.Context, code, id string) (Event, error)
 
+	// Poll returns poll id as stored, with Correct. Refusals:
+	// ErrRoomNotFound, ErrPollNotFound.
+	Poll(ctx context.Context, code, id string) (Poll, error)
+
 	// CastBallot records participant's ballot b (canonical, see Ballot) for
 	// poll id, replacing the one it cast before: the old ballot's counts
 	// are taken off and the new one's added in one atomic step, so Total

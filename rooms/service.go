@@ -28,6 +28,10 @@ type Service struct {
 
 	snapMu    sync.Mutex
 	snapshots map[string]cachedSnapshot // room → shared part of its snapshot
+
+	polls     PollStore // store as a PollStore; nil when it is not one
+	pollMu    sync.Mutex
+	pollKinds map[string]Poll // room "|" poll id → the poll's fixed part
 }
 
 // NewService returns a Service over store. pub carries the internal events
@@ -45,6 +49,8 @@ func NewService(store Store, pub Publisher, cfg Config, log *zap.Logger, reg pro
 		limits:    newLimiters(cfg),
 		pending:   make(map[string]*Reactions),
 		snapshots: make(map[string]cachedSnapshot),
+		polls:     pollStore(store),
+		pollKinds: make(map[string]Poll),
 	}
 }
 
@@ -203,6 +209,9 @@ type Ack struct {
 	Question  string `json:"question,omitempty"`  // id of the question asked or changed
 	// Votes is the question's upvote count after an upvote or unvote.
 	Votes *int64 `json:"votes,omitempty"`
+	Poll  string `json:"poll,omitempty"` // id of the poll made, changed or voted in
+	// Changed is false after a vote that repeated the ballot already cast.
+	Changed *bool `json:"changed,omitempty"`
 }
 
 // Handle applies one command of actor. It returns a *Error for every
@@ -233,7 +242,7 @@ func (s *Service) Handle(ctx context.Context, actor Actor, cmd Command) (Ack, er
 	case TypeQuestionSet:
 		return s.questionSet(ctx, actor, cmd)
 	case TypePollCreate, TypePollSet, TypePollDelete, TypeVote:
-		return Ack{}, errorf(CodeBadRequest, "%q is not supported by this server yet", cmd.Type)
+		return s.handlePoll(ctx, actor, cmd)
 	}
 	return Ack{}, errorf(CodeBadRequest, "unknown command type %q", cmd.Type)
 }

@@ -333,7 +333,7 @@ func TestHandleRoles(t *testing.T) {
 			actor Actor
 			cmd   Command
 			code  string
-		}{"not yet supported " + typ, f.host, Command{Type: typ}, CodeBadRequest})
+		}{"incomplete " + typ, f.host, Command{Type: typ}, CodeBadRequest})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

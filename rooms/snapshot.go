@@ -1,8 +1,10 @@
 package rooms
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -17,7 +19,14 @@ type cachedSnapshot struct {
 	made      time.Time
 	head      []byte // `"room":{...},"questions":[`
 	questions []cachedQuestion
-	tail      []byte // `],"polls":[],"comments":[...],"reactions":{...}`
+	polls     []cachedPoll
+	tail      []byte // `],"comments":[...],"reactions":{...}`
+}
+
+// cachedPoll is one poll of a snapshot, encoded for each audience.
+type cachedPoll struct {
+	audience []byte // nil for a draft (see appendPoll)
+	staff    []byte
 }
 
 // cachedQuestion is one question of a snapshot, encoded for each audience.
@@ -38,6 +47,11 @@ type cachedQuestion struct {
 // for approval"). Each carries `votes`, `at`, `status` and `pinned`, which is
 // all a page needs to sort by top, recent or answered itself. `you.upvoted`
 // lists the questions actor upvoted.
+//
+// `polls` lists, ordered by poll number, every poll actor may see, as in
+// the `poll` event (appendPoll): staff get drafts too, quiz answers and
+// results; the audience gets results only when revealed. `you.votes` maps
+// each poll actor voted in to its ballot (appendBallotValue).
 func (s *Service) Snapshot(ctx context.Context, actor Actor, presence int) ([]byte, uint64, error) {
 	c, err := s.snapshotBody(ctx, actor.Room)
 	if err != nil {
@@ -49,9 +63,18 @@ func (s *Service) Snapshot(ctx context.Context, actor Actor, presence int) ([]by
 			return nil, 0, err
 		}
 	}
+	var ballots map[string]Ballot
+	if len(c.polls) > 0 {
+		if ballots, err = s.polls.Ballots(ctx, actor.Room, actor.Participant); err != nil {
+			return nil, 0, err
+		}
+	}
 	size := len(c.head) + len(c.tail) + 128
 	for _, q := range c.questions {
 		size += len(q.staff) + 1
+	}
+	for _, p := range c.polls {
+		size += len(p.staff) + 1
 	}
 	out := make([]byte, 0, size)
 	out = append(out, `{"type":"snapshot","seq":`...)
@@ -73,6 +96,22 @@ func (s *Service) Snapshot(ctx context.Context, actor Actor, presence int) ([]by
 		n++
 		out = append(out, b...)
 	}
+	out = append(out, `],"polls":[`...)
+	n = 0
+	for _, p := range c.polls {
+		b := p.audience
+		if staff {
+			b = p.staff
+		}
+		if b == nil {
+			continue
+		}
+		if n > 0 {
+			out = append(out, ',')
+		}
+		n++
+		out = append(out, b...)
+	}
 	out = append(out, c.tail...)
 	out = append(out, `,"presence":`...)
 	out = strconv.AppendInt(out, int64(presence), 10)
@@ -83,7 +122,21 @@ func (s *Service) Snapshot(ctx context.Context, actor Actor, presence int) ([]by
 		}
 		out = strconv.AppendQuote(out, id)
 	}
-	out = append(out, `],"votes":{}}}`...)
+	out = append(out, `],"votes":{`...)
+	ids := make([]string, 0, len(ballots))
+	for id := range ballots {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int { return cmp.Compare(pollNumber(a), pollNumber(b)) })
+	for i, id := range ids {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = strconv.AppendQuote(out, id)
+		out = append(out, ':')
+		out = appendBallotValue(out, ballots[id])
+	}
+	out = append(out, `}}}`...)
 	return out, c.seq, nil
 }
 
@@ -104,7 +157,12 @@ func (s *Service) snapshotBody(ctx context.Context, code string) (cachedSnapshot
 	if ok && c.seq == seq && now.Sub(c.made) < DefaultSnapshotCacheTTL {
 		return c, nil
 	}
-	st, err := s.store.StateWithQuestions(ctx, code, s.cfg.SnapshotComments)
+	var st State
+	if s.polls != nil {
+		st, err = s.polls.StateWithPolls(ctx, code, s.cfg.SnapshotComments)
+	} else {
+		st, err = s.store.StateWithQuestions(ctx, code, s.cfg.SnapshotComments)
+	}
 	if err != nil {
 		return cachedSnapshot{}, err
 	}
@@ -147,11 +205,16 @@ func encodeSnapshot(st State) (cachedSnapshot, error) {
 	if comments == nil {
 		comments = []Comment{}
 	}
+	for _, ps := range st.Polls {
+		c.polls = append(c.polls, cachedPoll{
+			audience: appendPoll(nil, ps.Poll, ps.Tally, false),
+			staff:    appendPoll(nil, ps.Poll, ps.Tally, true),
+		})
+	}
 	tail, err := json.Marshal(struct {
-		Polls     []struct{} `json:"polls"`
-		Comments  []Comment  `json:"comments"`
-		Reactions Reactions  `json:"reactions"`
-	}{[]struct{}{}, comments, st.Reactions})
+		Comments  []Comment `json:"comments"`
+		Reactions Reactions `json:"reactions"`
+	}{comments, st.Reactions})
 	if err != nil {
 		return c, err
 	}

@@ -30,7 +30,8 @@ type memoryRoom struct {
 	banned    map[string]bool
 	reactions Reactions
 	nextID    uint64
-	qa        memoryQA // questions: store_memory_qa.go
+	qa        memoryQA    // questions: store_memory_qa.go
+	polls     memoryPolls // polls: store_memory_polls.go
 }
 
 // NewMemoryStore returns an empty store that keeps the newest retained

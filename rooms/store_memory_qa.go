@@ -235,6 +235,11 @@ func (s *MemoryStore) StateWithQuestions(ctx context.Context, code string, comme
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return s.stateLocked(r, comments), nil
+}
+
+// stateLocked returns the room's State with its questions; r.mu is held.
+func (s *MemoryStore) stateLocked(r *memoryRoom, comments int) State {
 	from := max(0, len(r.comments)-comments)
 	st := State{
 		Seq:       r.seq,
@@ -246,5 +251,5 @@ func (s *MemoryStore) StateWithQuestions(ctx context.Context, code string, comme
 	for _, mq := range r.qa.sorted() {
 		st.Questions = append(st.Questions, mq.q)
 	}
-	return st, nil
+	return st
 }

@@ -63,6 +63,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentSameCID", testConcurrentSameCID},
 		{"Ping", testPing},
 		{"QA", testQA},
+		{"Polls", testPolls},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore) })
