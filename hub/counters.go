@@ -65,6 +65,76 @@ func (h *Hub) flushVotes() {
 	}
 }
 
+// flushResults reads, in one round trip, the poll tallies that changed in
+// the local rooms since the results version each last sent, and queues a
+// `results` event per changed poll: to staff always, to everyone else only
+// when the poll's results are revealed. Called once per vote flush
+// interval, so a poll's results go out at most that often.
+func (h *Hub) flushResults() {
+	list := h.roomList()
+	since := make(map[string]uint64, len(list))
+	for _, r := range list {
+		if v, ok := r.resultsVersion(); ok {
+			since[r.code] = v
+		}
+	}
+	if len(since) == 0 {
+		return
+	}
+	changes, err := h.svc.FlushResults(h.ctx, since)
+	if err != nil {
+		h.log.Warn("results not flushed", zap.Error(err))
+		return
+	}
+	now := time.Now().UnixNano()
+	for _, r := range list {
+		if ch, ok := changes[r.code]; ok {
+			r.sendResults(ch, now)
+		}
+	}
+}
+
+// resultsEvent is the `results` event of one poll: staff always receive
+// it, everyone else only when the poll's results are revealed.
+func resultsEvent(res rooms.PollResult, at int64) rooms.Event {
+	b := rooms.ResultsEvent(res)
+	ev := rooms.Event{Type: rooms.EventResults, Staff: b, At: at}
+	if res.Revealed {
+		ev.Data = b
+	}
+	return ev
+}
+
+// resultsVersion returns the results version the room's clients are at;
+// false until the worker has read the starting one.
+func (r *room) resultsVersion() (uint64, bool) {
+	r.countersMu.Lock()
+	defer r.countersMu.Unlock()
+	return r.resultsSent, r.resultsKnown
+}
+
+// sendResults queues the `results` events of changes and advances the
+// room's results version.
+func (r *room) sendResults(ch rooms.ResultsChanges, at int64) {
+	r.countersMu.Lock()
+	if !r.resultsKnown || ch.Version <= r.resultsSent {
+		r.countersMu.Unlock()
+		return
+	}
+	r.resultsSent = ch.Version
+	r.countersMu.Unlock()
+	for _, res := range ch.Results {
+		r.receive(resultsEvent(res, at))
+	}
+}
+
+// setResultsBaseline records the results version the room's clients start from.
+func (r *room) setResultsBaseline(version uint64) {
+	r.countersMu.Lock()
+	r.resultsSent, r.resultsKnown = version, true
+	r.countersMu.Unlock()
+}
+
 // sendReactions queues a `reactions` event when the room's totals moved
 // since the last one this instance sent. The first totals after the room's
 // start only set the baseline (its clients got them in their snapshots).

@@ -47,6 +47,8 @@ type room struct {
 	reactionsKnown bool            // reactionsSent holds the baseline
 	votesSent      uint64          // vote version of the last votes event
 	votesKnown     bool            // votesSent holds the baseline
+	resultsSent    uint64          // results version of the last results events
+	resultsKnown   bool            // resultsSent holds the baseline
 }
 
 func newRoom(h *Hub, code string) *room {
@@ -96,6 +98,11 @@ func (r *room) run(ctx context.Context) {
 		r.setVotesBaseline(votes.Version)
 	} else {
 		r.hub.log.Warn("room vote version unknown", zap.String("room", r.code), zap.Error(err))
+	}
+	if results, err := r.hub.svc.CurrentResults(ctx, r.code); err == nil {
+		r.setResultsBaseline(results.Version)
+	} else {
+		r.hub.log.Warn("room results version unknown", zap.String("room", r.code), zap.Error(err))
 	}
 	close(r.ready)
 	for {

@@ -64,8 +64,8 @@ func New(cfg Config, svc *rooms.Service, broker Broker, log *zap.Logger, reg pro
 }
 
 // Run sends coalesced counters — reactions every reaction flush interval,
-// votes every vote flush interval, presence at most once per second per
-// room — and pings silent peers, until ctx ends.
+// votes and poll results every vote flush interval, presence at most once
+// per second per room — and pings silent peers, until ctx ends.
 func (h *Hub) Run(ctx context.Context) {
 	tick := time.NewTicker(presenceInterval)
 	defer tick.Stop()
@@ -81,6 +81,7 @@ func (h *Hub) Run(ctx context.Context) {
 			h.flushReactions()
 		case <-votes.C:
 			h.flushVotes()
+			h.flushResults()
 		case now := <-tick.C:
 			h.reportPresence()
 			h.pingSilent(now)

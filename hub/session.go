@@ -167,6 +167,14 @@ func (h *Hub) catchUp(c *client, since uint64, token string, rm *room) error {
 			c.send(b)
 		}
 	}
+	if results, err := h.svc.CurrentResults(h.ctx, code); err == nil {
+		for _, res := range results.Results {
+			ev := resultsEvent(res, 0)
+			if b := ev.For(c.staff, c.actor.Participant); b != nil {
+				c.send(b)
+			}
+		}
+	}
 	if resumed {
 		if b, err := h.svc.CurrentReactions(h.ctx, code); err == nil {
 			c.send(b)
