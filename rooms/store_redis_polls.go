@@ -331,8 +331,8 @@ func parsePollRecord(id, rec string) (Poll, error) {
 		return bad(err.Error())
 	}
 	p := Poll{ID: id, Kind: h.Kind, Title: h.Title, Options: h.Options, Max: h.Max, State: f[0], Reveal: f[1] == "1", ClosesAt: h.ClosesAt}
-	if len(p.Options) == 0 {
-		p.Options = nil
+	if p.Options == nil {
+		p.Options = []string{} // as the Service makes polls without options
 	}
 	if correct := body[hlen:]; correct != "" {
 		if err := json.Unmarshal([]byte(correct), &p.Correct); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,7 +14,241 @@ import (
 
 	"github.com/hubbubhq/hubbub/rooms"
 	"github.com/hubbubhq/hubbub/rooms/redistest"
+	"github.com/hubbubhq/hubbub/rooms/storetest"
 )
+
+// TestRedisPollsSameBytesAsMemory runs the same polls story on the memory
+// and the Redis store and checks that every event — `poll` of every kind
+// (single, multi, rating, wordcloud, text, quiz) in every version (draft:
+// poll_deleted for the audience; open, revealed, closed, reopened; quiz
+// correct options hidden and shown), `poll_deleted` — is byte for byte the
+// memory store's (Data, Staff, Owner), as returned, as published and as
+// replayed by Since; and that refusals, ballots, results changes (with
+// their versions) and StateWithPolls agree.
+func TestRedisPollsSameBytesAsMemory(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	memPub, redPub := storetest.NewRecorder(), storetest.NewRecorder()
+	mem := rooms.NewMemoryStore(memPub, 0)
+	rdb := redisClient(t, srv)
+	forward(t, rdb, redPub)
+	red := rooms.NewRedisStore(rdb, rooms.RedisStoreOptions{})
+	code := rooms.NewRoomCode()
+	rec := rooms.RoomRecord{Room: rooms.NewRoom(code, "Polls", false, 1700000000000)}
+	tricky := "<script>&amp; \"quoted\" \\ \u2028 é ✓ 🎉 '|' \n?"
+	str := func(s string) *string { return &s }
+	yes, no := true, false
+
+	type result struct {
+		events  []rooms.Event
+		polls   []string
+		log     []string // refusals, ballots, changes, in order
+		ballots []string
+		state   rooms.State
+	}
+	story := func(s rooms.Store) result {
+		ps := s.(rooms.PollStore)
+		var r result
+		add := func(ev rooms.Event) {
+			if ev.Seq != 0 {
+				r.events = append(r.events, ev)
+			}
+		}
+		fail := func(err error) {
+			if e := rooms.AsError(err); e != nil {
+				r.log = append(r.log, fmt.Sprintf("%s %q", e.Code, e.Message))
+			} else if err != nil {
+				r.log = append(r.log, fmt.Sprint(err))
+			}
+		}
+		create := func(p rooms.Poll) {
+			if p.Options == nil {
+				p.Options = []string{} // as the Service makes them
+			}
+			p, ev, err := ps.CreatePoll(ctx, code, p)
+			fail(err)
+			add(ev)
+			r.polls = append(r.polls, fmt.Sprintf("%+v", p))
+		}
+		set := func(id string, patch rooms.PollPatch) {
+			ev, p, err := ps.SetPoll(ctx, code, id, patch)
+			fail(err)
+			add(ev)
+			r.polls = append(r.polls, fmt.Sprintf("%+v", p))
+		}
+		vote := func(id, p string, b rooms.Ballot) {
+			changed, err := ps.CastBallot(ctx, code, id, p, b)
+			fail(err)
+			r.log = append(r.log, fmt.Sprint("ballot ", id, p, changed))
+		}
+		var since uint64
+		changes := func() {
+			ch, err := ps.ResultsChanges(ctx, map[string]uint64{code: since, "ZZZZZZ": 0})
+			fail(err)
+			r.log = append(r.log, fmt.Sprintf("changes since %d: %+v", since, ch))
+			if c, ok := ch[code]; ok {
+				since = c.Version
+			}
+		}
+		if err := s.CreateRoom(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		create(rooms.Poll{Kind: rooms.PollSingle, Title: tricky, Options: []string{"<a>", "b & c", tricky}, Max: 1, State: rooms.PollOpen})             // p1
+		create(rooms.Poll{Kind: rooms.PollMulti, Title: "multi", Options: []string{"x", "y", "z", "w"}, Max: 3, State: rooms.PollDraft})                // p2
+		create(rooms.Poll{Kind: rooms.PollRating, Title: "How was it?", State: rooms.PollOpen})                                                         // p3
+		create(rooms.Poll{Kind: rooms.PollWordcloud, Title: "One word", State: rooms.PollOpen, Reveal: true})                                           // p4
+		create(rooms.Poll{Kind: rooms.PollText, Title: "Feedback", State: rooms.PollOpen})                                                              // p5
+		create(rooms.Poll{Kind: rooms.PollQuiz, Title: "2+2 <?>", Options: []string{"3", "4", "5"}, Max: 1, Correct: []int{1}, State: rooms.PollDraft}) // p6
+		changes()                                                                                                                                       // nothing yet
+		vote("p1", "p_a", rooms.Ballot{Choices: []int{0}})
+		vote("p1", "p_b", rooms.Ballot{Choices: []int{2}})
+		vote("p1", "p_a", rooms.Ballot{Choices: []int{0}})       // the same: no change
+		vote("p1", "p_a", rooms.Ballot{Choices: []int{2}})       // replaced
+		vote("p1", "p_c", rooms.Ballot{Choices: []int{0, 1}})    // more than max
+		vote("p1", "p_c", rooms.Ballot{Choices: []int{3}})       // no such option
+		vote("p1", "p_c", rooms.Ballot{Rating: 3})               // not its kind
+		vote("p1", "p_c", rooms.Ballot{})                        // empty
+		vote("p2", "p_a", rooms.Ballot{Choices: []int{1}})       // draft
+		vote("p9", "p_a", rooms.Ballot{Choices: []int{1}})       // no such poll
+		set("p2", rooms.PollPatch{State: str(rooms.PollClosed)}) // draft → closed: conflict
+		set("p2", rooms.PollPatch{State: str(rooms.PollOpen)})
+		vote("p2", "p_a", rooms.Ballot{Choices: []int{0, 1, 3}})
+		vote("p2", "p_b", rooms.Ballot{Choices: []int{1}})
+		vote("p2", "p_a", rooms.Ballot{Choices: []int{1, 2}})
+		for i, rating := range []int{5, 4, 4, 1, 2, 5, 3} {
+			vote("p3", "p_"+strconv.Itoa(i), rooms.Ballot{Rating: rating})
+		}
+		vote("p3", "p_0", rooms.Ballot{Rating: 2})
+		vote("p3", "p_7", rooms.Ballot{Rating: 5})
+		vote("p3", "p_9", rooms.Ballot{Rating: 6}) // out of range
+		changes()
+		vote("p4", "p_a", rooms.Ballot{Words: []string{"fast", "fun", "ünïcode"}})
+		vote("p4", "p_b", rooms.Ballot{Words: []string{"fun", "早上好"}})
+		vote("p4", "p_c", rooms.Ballot{Words: []string{"zz", "aa", "fun"}})
+		vote("p4", "p_a", rooms.Ballot{Words: []string{"slow"}}) // fast and ünïcode go to 0
+		for i := range 120 {
+			vote("p4", "p_w"+strconv.Itoa(i), rooms.Ballot{Words: []string{"w" + strconv.Itoa(i%110)}})
+		}
+		for i := range 105 {
+			vote("p5", "p_t"+strconv.Itoa(i), rooms.Ballot{Text: "answer " + strconv.Itoa(i) + " " + tricky})
+		}
+		vote("p5", "p_t3", rooms.Ballot{Text: "changed <mind>"}) // now the newest
+		vote("p5", "p_t4", rooms.Ballot{Text: "answer 4 " + tricky})
+		changes()
+		set("p1", rooms.PollPatch{Reveal: &yes})
+		set("p1", rooms.PollPatch{Reveal: &yes}) // nothing changes
+		set("p3", rooms.PollPatch{State: str(rooms.PollClosed), Reveal: &yes})
+		vote("p3", "p_a", rooms.Ballot{Rating: 4}) // closed
+		set("p3", rooms.PollPatch{State: str(rooms.PollOpen)})
+		vote("p3", "p_a", rooms.Ballot{Rating: 4})              // reopened
+		set("p3", rooms.PollPatch{State: str(rooms.PollDraft)}) // never back to draft
+		set("p4", rooms.PollPatch{State: str(rooms.PollClosed)})
+		set("p5", rooms.PollPatch{Reveal: &yes})
+		set("p6", rooms.PollPatch{State: str(rooms.PollOpen)})
+		vote("p6", "p_a", rooms.Ballot{Choices: []int{1}})
+		vote("p6", "p_b", rooms.Ballot{Choices: []int{0}})
+		set("p6", rooms.PollPatch{Reveal: &yes})                              // revealed, open: no correct
+		set("p6", rooms.PollPatch{State: str(rooms.PollClosed)})              // revealed and closed: correct
+		set("p6", rooms.PollPatch{Reveal: &no, State: str(rooms.PollClosed)}) // hidden again
+		set("p9", rooms.PollPatch{Reveal: &yes})                              // not found
+		ev, err := ps.DeletePoll(ctx, code, "p2")
+		fail(err)
+		add(ev)
+		_, err = ps.DeletePoll(ctx, code, "p2")
+		fail(err)
+		vote("p2", "p_a", rooms.Ballot{Choices: []int{1}}) // deleted
+		changes()
+		if err := s.Ban(ctx, code, "p_banned"); err != nil {
+			t.Fatal(err)
+		}
+		vote("p1", "p_banned", rooms.Ballot{Choices: []int{1}})
+		_, ev, err = s.UpdateRoom(ctx, code, rooms.RoomPatch{Closed: &yes})
+		fail(err)
+		add(ev)
+		vote("p1", "p_z", rooms.Ballot{Choices: []int{1}})
+		create(rooms.Poll{Kind: rooms.PollRating, Title: "draft, revealed", State: rooms.PollDraft, Reveal: true})                   // p7
+		set("p7", rooms.PollPatch{Reveal: &no})                                                                                      // still a draft
+		create(rooms.Poll{Kind: rooms.PollSingle, Title: "in a closed room", Options: []string{"a"}, Max: 1, State: rooms.PollOpen}) // p8
+		for _, p := range []string{"p_a", "p_b", "p_t3", "p_nobody"} {
+			bs, err := ps.Ballots(ctx, code, p)
+			fail(err)
+			r.ballots = append(r.ballots, fmt.Sprintf("%s %+v", p, bs))
+		}
+		for _, id := range []string{"p6", "p2"} {
+			p, err := ps.Poll(ctx, code, id)
+			fail(err)
+			r.polls = append(r.polls, fmt.Sprintf("%+v", p))
+		}
+		since = 0
+		changes()
+		changes() // nothing new
+		if r.state, err = ps.StateWithPolls(ctx, code, 10); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	m, rd := story(mem), story(red)
+
+	for i := range max(len(m.log), len(rd.log)) {
+		var a, b string
+		if i < len(m.log) {
+			a = m.log[i]
+		}
+		if i < len(rd.log) {
+			b = rd.log[i]
+		}
+		if a != b {
+			t.Fatalf("step %d:\nredis  %s\nmemory %s", i, b, a)
+		}
+	}
+	for _, pair := range [][2][]string{{m.polls, rd.polls}, {m.ballots, rd.ballots}} {
+		if fmt.Sprint(pair[0]) != fmt.Sprint(pair[1]) {
+			t.Fatalf("redis %v\nmemory %v", pair[1], pair[0])
+		}
+	}
+	if len(m.events) != len(rd.events) || len(m.events) < 15 {
+		t.Fatalf("redis made %d events, memory %d", len(rd.events), len(m.events))
+	}
+	replay, ok, err := red.Since(ctx, code, 0)
+	if err != nil || !ok || len(replay) != len(m.events) {
+		t.Fatalf("Since(0) = %d events, %v, %v", len(replay), ok, err)
+	}
+	published := redPub.Wait(t, code, len(m.events))
+	memPublished := memPub.Events(code)
+	same := func(a, b rooms.Event) bool {
+		return a.Seq == b.Seq && a.Type == b.Type && a.Owner == b.Owner && string(a.Data) == string(b.Data) &&
+			string(a.Staff) == string(b.Staff) && (a.Staff == nil) == (b.Staff == nil)
+	}
+	versions := map[string]bool{}
+	for i, want := range m.events {
+		for what, got := range map[string]rooms.Event{"returned": rd.events[i], "replayed": replay[i], "published": published[i], "memory published": memPublished[i]} {
+			if !same(got, want) {
+				t.Fatalf("event %d %s:\n redis %d %s owner %q\n data  %s\n staff %s\nmemory %d %s owner %q\n data  %s\n staff %s",
+					i, what, got.Seq, got.Type, got.Owner, got.Data, got.Staff, want.Seq, want.Type, want.Owner, want.Data, want.Staff)
+			}
+		}
+		if rd.events[i].At != replay[i].At || rd.events[i].At == 0 {
+			t.Fatalf("event %d: at %d returned, %d replayed", i, rd.events[i].At, replay[i].At)
+		}
+		versions[fmt.Sprintf("%s staff=%v", want.Data[:min(len(want.Data), 24)], want.Staff != nil)] = true
+	}
+	t.Logf("%d events compared, %d distinct openings", len(m.events), len(versions))
+	ms, rs := m.state, rd.state
+	show := func(st rooms.State) string {
+		return fmt.Sprintf("%d %+v %+v %+v", st.Seq, st.Room, deref(st.Questions), st.Polls)
+	}
+	for i := range min(len(ms.Polls), len(rs.Polls)) {
+		if !reflect.DeepEqual(ms.Polls[i], rs.Polls[i]) {
+			t.Errorf("StateWithPolls poll %d:\nredis  %#v\nmemory %#v", i, rs.Polls[i], ms.Polls[i])
+		}
+	}
+	if show(ms) != show(rs) || !reflect.DeepEqual(ms.Polls, rs.Polls) {
+		t.Fatalf("StateWithPolls:\nredis  %s\nmemory %s", show(rs), show(ms))
+	}
+	if len(rs.Polls) != 7 {
+		t.Fatalf("%d polls in the state, want 7", len(rs.Polls))
+	}
+}
 
 // pollStores returns n Redis stores on separate clients of one server (as n
 // instances would have) and a room with every feature on.
