@@ -628,3 +628,30 @@ func TestRedisPollsDown(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRedisCastBallot measures one ballot through the script, from
+// parallel goroutines, each a different participant, half of them
+// replacing their ballot.
+func BenchmarkRedisCastBallot(b *testing.B) {
+	srv := redistest.Start(b)
+	ctx := context.Background()
+	s := rooms.NewRedisStore(redisClient(b, srv), rooms.RedisStoreOptions{})
+	code := newRedisRoom(b, s)
+	p, _, err := s.CreatePoll(ctx, code, rooms.Poll{Kind: rooms.PollMulti, Title: "bench", Options: []string{"a", "b", "c", "d"}, Max: 2, State: rooms.PollOpen})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := next.Add(1)
+			ballot := rooms.Ballot{Choices: []int{int(n % 3), 3}}
+			if _, err := s.CastBallot(ctx, code, p.ID, "p_"+strconv.FormatInt(n/2, 10), ballot); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
