@@ -2,10 +2,7 @@ package rooms
 
 import "context"
 
-// PollStore is the polls part of a Store. It is a separate interface, not
-// (yet) embedded in Store, so that a store without polls keeps compiling:
-// the Service answers the poll commands with "not supported" when its
-// store is not a PollStore.
+// PollStore is the polls part of every Store.
 //
 // Every method that changes a poll does it atomically with the room's next
 // seq, the event log and the publication, exactly like the Store's own

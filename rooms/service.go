@@ -29,7 +29,6 @@ type Service struct {
 	snapMu    sync.Mutex
 	snapshots map[string]cachedSnapshot // room → shared part of its snapshot
 
-	polls     PollStore // store as a PollStore; nil when it is not one
 	pollMu    sync.Mutex
 	pollKinds map[string]Poll // room "|" poll id → the poll's fixed part
 }
@@ -49,7 +48,6 @@ func NewService(store Store, pub Publisher, cfg Config, log *zap.Logger, reg pro
 		limits:    newLimiters(cfg),
 		pending:   make(map[string]*Reactions),
 		snapshots: make(map[string]cachedSnapshot),
-		polls:     pollStore(store),
 		pollKinds: make(map[string]Poll),
 	}
 }

@@ -9,16 +9,8 @@ import (
 const maxPollCache = 10000
 
 // pollStore returns store as a PollStore, or nil when it is not one.
-func pollStore(store Store) PollStore {
-	ps, _ := store.(PollStore)
-	return ps
-}
-
 // handlePoll dispatches poll_create, poll_set, poll_delete and vote.
 func (s *Service) handlePoll(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
-	if s.polls == nil {
-		return Ack{}, errorf(CodeBadRequest, "%q is not supported by this server yet", cmd.Type)
-	}
 	if cmd.Type == TypeVote {
 		return s.vote(ctx, actor, cmd)
 	}
@@ -150,7 +142,7 @@ func (s *Service) pollCreate(ctx context.Context, actor Actor, cmd Command) (Ack
 	if err != nil {
 		return Ack{}, err
 	}
-	made, ev, err := s.polls.CreatePoll(ctx, actor.Room, p)
+	made, ev, err := s.store.CreatePoll(ctx, actor.Room, p)
 	if err != nil {
 		return Ack{}, err
 	}
@@ -173,7 +165,7 @@ func (s *Service) pollSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	if patch.IsZero() {
 		return Ack{}, errorf(CodeBadRequest, "poll_set needs at least one of state, reveal")
 	}
-	ev, _, err := s.polls.SetPoll(ctx, actor.Room, cmd.Poll, patch)
+	ev, _, err := s.store.SetPoll(ctx, actor.Room, cmd.Poll, patch)
 	if err != nil {
 		return Ack{}, err
 	}
@@ -185,7 +177,7 @@ func (s *Service) pollDelete(ctx context.Context, actor Actor, cmd Command) (Ack
 	if cmd.Poll == "" {
 		return Ack{}, errorf(CodeBadRequest, "poll_delete needs \"poll\"")
 	}
-	ev, err := s.polls.DeletePoll(ctx, actor.Room, cmd.Poll)
+	ev, err := s.store.DeletePoll(ctx, actor.Room, cmd.Poll)
 	if err != nil {
 		return Ack{}, err
 	}
@@ -205,7 +197,7 @@ func (s *Service) pollShape(ctx context.Context, room, id string) (Poll, error) 
 	if ok {
 		return p, nil
 	}
-	p, err := s.polls.Poll(ctx, room, id)
+	p, err := s.store.Poll(ctx, room, id)
 	if err != nil {
 		return Poll{}, err
 	}
@@ -302,7 +294,7 @@ func (s *Service) vote(ctx context.Context, actor Actor, cmd Command) (Ack, erro
 	if err != nil {
 		return Ack{}, err
 	}
-	changed, err := s.polls.CastBallot(ctx, actor.Room, cmd.Poll, actor.Participant, b)
+	changed, err := s.store.CastBallot(ctx, actor.Room, cmd.Poll, actor.Participant, b)
 	if err != nil {
 		return Ack{}, err
 	}
@@ -317,10 +309,10 @@ func (s *Service) vote(ctx context.Context, actor Actor, cmd Command) (Ack, erro
 // room's Version for the next call, and sends ResultsEvent(r) for each
 // result to staff, and to everyone else when r.Revealed.
 func (s *Service) FlushResults(ctx context.Context, since map[string]uint64) (map[string]ResultsChanges, error) {
-	if len(since) == 0 || s.polls == nil {
+	if len(since) == 0 {
 		return nil, nil
 	}
-	return s.polls.ResultsChanges(ctx, since)
+	return s.store.ResultsChanges(ctx, since)
 }
 
 // CurrentResults returns the current tallies of a room's voted polls and

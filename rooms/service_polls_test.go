@@ -2,13 +2,10 @@ package rooms
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
-
-	"go.uber.org/zap"
 )
 
 func TestHandlePollCreate(t *testing.T) {
@@ -265,29 +262,5 @@ func TestSnapshotPolls(t *testing.T) {
 	polls, votes, raw = snap(f.host)
 	if len(polls) != 4 || string(polls[0]["id"]) != `"`+draft+`"` || string(polls[1]["correct"]) != "[1]" || string(polls[1]["results"]) != `{"counts":[1,0],"total":1}` || len(votes) != 0 {
 		t.Fatalf("staff polls: %s", raw)
-	}
-}
-
-func TestPollsUnsupported(t *testing.T) {
-	store := struct{ Store }{NewMemoryStore(nil, 0)} // a Store that is not a PollStore
-	svc := NewService(store, nil, Config{Secret: []byte("s")}, zap.NewNop(), nil)
-	created, err := svc.CreateRoom(context.Background(), "t", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	host, _, err := svc.Join(context.Background(), Hello{Type: TypeHello, Room: created.Code, Token: created.HostKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = svc.Handle(context.Background(), host, Command{Type: TypePollCreate, Kind: PollRating, Title: ptr("t")})
-	wantRefusal(t, "poll_create without PollStore", err, CodeBadRequest)
-	if !strings.Contains(err.Error(), "not supported") {
-		t.Fatalf("error %v", err)
-	}
-	if c, err := svc.FlushResults(context.Background(), map[string]uint64{created.Code: 0}); c != nil || err != nil {
-		t.Fatalf("FlushResults: %v, %v", c, err)
-	}
-	if b, _, err := svc.Snapshot(context.Background(), host, 0); err != nil || !bytes.Contains(b, []byte(`"polls":[]`)) {
-		t.Fatalf("snapshot: %v %s", err, b)
 	}
 }

@@ -65,7 +65,7 @@ func (s *Service) Snapshot(ctx context.Context, actor Actor, presence int) ([]by
 	}
 	var ballots map[string]Ballot
 	if len(c.polls) > 0 {
-		if ballots, err = s.polls.Ballots(ctx, actor.Room, actor.Participant); err != nil {
+		if ballots, err = s.store.Ballots(ctx, actor.Room, actor.Participant); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -157,12 +157,7 @@ func (s *Service) snapshotBody(ctx context.Context, code string) (cachedSnapshot
 	if ok && c.seq == seq && now.Sub(c.made) < DefaultSnapshotCacheTTL {
 		return c, nil
 	}
-	var st State
-	if s.polls != nil {
-		st, err = s.polls.StateWithPolls(ctx, code, s.cfg.SnapshotComments)
-	} else {
-		st, err = s.store.StateWithQuestions(ctx, code, s.cfg.SnapshotComments)
-	}
+	st, err := s.store.StateWithPolls(ctx, code, s.cfg.SnapshotComments)
 	if err != nil {
 		return cachedSnapshot{}, err
 	}

@@ -34,6 +34,8 @@ type State struct {
 type Store interface {
 	// QuestionStore holds the Q&A methods (qa_store.go).
 	QuestionStore
+	// PollStore holds the poll methods (poll_store.go).
+	PollStore
 
 	// CreateRoom adds a room; ErrRoomExists when the code is taken.
 	CreateRoom(ctx context.Context, rec RoomRecord) error

@@ -27,7 +27,7 @@ type memoryPoll struct {
 	version uint64           // the results version of the last change of its tally
 }
 
-var _ PollStore = (*MemoryStore)(nil)
+var _ Store = (*MemoryStore)(nil)
 
 // sorted returns the room's polls ordered by poll number.
 func (mp *memoryPolls) sorted() []*memoryPoll {

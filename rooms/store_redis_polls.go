@@ -23,7 +23,7 @@ import (
 // the room's results version; ResultsChanges reads what changed past a
 // version with one script per room, pipelined. Keys: lua/poll_common.lua.
 
-var _ PollStore = (*RedisStore)(nil)
+var _ Store = (*RedisStore)(nil)
 
 func loadPollScript(name string) *redis.Script {
 	common, err1 := luaFS.ReadFile("lua/common.lua")

@@ -47,7 +47,7 @@ func TestRedisPollsSameBytesAsMemory(t *testing.T) {
 		state   rooms.State
 	}
 	story := func(s rooms.Store) result {
-		ps := s.(rooms.PollStore)
+		ps := s
 		var r result
 		add := func(ev rooms.Event) {
 			if ev.Seq != 0 {

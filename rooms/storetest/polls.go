@@ -12,8 +12,7 @@ import (
 	"github.com/hubbubhq/hubbub/rooms"
 )
 
-// testPolls runs the rules of rooms.PollStore; it skips when the store is
-// not one.
+// testPolls runs the rules of rooms.PollStore.
 func testPolls(t *testing.T, newStore NewStore) {
 	tests := []struct {
 		name string
@@ -35,11 +34,7 @@ func testPolls(t *testing.T, newStore NewStore) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, newStore, DefaultRetained)
-			ps, ok := f.store.(rooms.PollStore)
-			if !ok {
-				t.Skip("the store is not a rooms.PollStore")
-			}
-			tt.fn(t, &pollFixture{fixture: f, ps: ps})
+			tt.fn(t, &pollFixture{fixture: f, ps: f.store})
 		})
 	}
 }
