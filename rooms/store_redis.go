@@ -70,13 +70,18 @@ func NewRedisStore(rdb redis.UniversalClient, opts RedisStoreOptions) *RedisStor
 //go:embed lua/*.lua
 var luaFS embed.FS
 
-func loadScript(name string) *redis.Script {
-	common, err1 := luaFS.ReadFile("lua/common.lua")
-	body, err2 := luaFS.ReadFile("lua/" + name + ".lua")
-	if err := errors.Join(err1, err2); err != nil {
-		panic("rooms: " + err.Error())
+// loadScript returns the script made of lua/common.lua followed by the
+// named files of lua/ in order (a feature's shared prelude, then the script).
+func loadScript(names ...string) *redis.Script {
+	var src []byte
+	for _, name := range append([]string{"common"}, names...) {
+		part, err := luaFS.ReadFile("lua/" + name + ".lua")
+		if err != nil {
+			panic("rooms: " + err.Error())
+		}
+		src = append(append(src, part...), '\n')
 	}
-	return redis.NewScript(string(common) + "\n" + string(body))
+	return redis.NewScript(string(src))
 }
 
 var (

@@ -3,14 +3,11 @@ package rooms
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // The polls of the Redis store. Every change of a poll is one Lua script
@@ -25,25 +22,15 @@ import (
 
 var _ Store = (*RedisStore)(nil)
 
-func loadPollScript(name string) *redis.Script {
-	common, err1 := luaFS.ReadFile("lua/common.lua")
-	polls, err2 := luaFS.ReadFile("lua/poll_common.lua")
-	body, err3 := luaFS.ReadFile("lua/" + name + ".lua")
-	if err := errors.Join(err1, err2, err3); err != nil {
-		panic("rooms: " + err.Error())
-	}
-	return redis.NewScript(string(common) + "\n" + string(polls) + "\n" + string(body))
-}
-
 var (
-	scriptPollCreate  = loadPollScript("poll_create")
-	scriptPollSet     = loadPollScript("poll_set")
-	scriptPollDelete  = loadPollScript("poll_delete")
-	scriptPollBallot  = loadPollScript("poll_ballot")
-	scriptPollChanges = loadPollScript("poll_changes")
-	scriptPollBallots = loadPollScript("poll_ballots")
-	scriptPollState   = loadPollScript("poll_state")
-	scriptPollGet     = loadPollScript("poll_get")
+	scriptPollCreate  = loadScript("poll_common", "poll_create")
+	scriptPollSet     = loadScript("poll_common", "poll_set")
+	scriptPollDelete  = loadScript("poll_common", "poll_delete")
+	scriptPollBallot  = loadScript("poll_common", "poll_ballot")
+	scriptPollChanges = loadScript("poll_common", "poll_changes")
+	scriptPollBallots = loadScript("poll_common", "poll_ballots")
+	scriptPollState   = loadScript("poll_common", "poll_state")
+	scriptPollGet     = loadScript("poll_common", "poll_get")
 )
 
 func boolArg(b bool) string {

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // The Q&A of the Redis store. Every change of a question is one Lua script
@@ -25,23 +23,13 @@ import (
 
 var _ Store = (*RedisStore)(nil)
 
-func loadQAScript(name string) *redis.Script {
-	common, err1 := luaFS.ReadFile("lua/common.lua")
-	qa, err2 := luaFS.ReadFile("lua/question_common.lua")
-	body, err3 := luaFS.ReadFile("lua/" + name + ".lua")
-	if err := errors.Join(err1, err2, err3); err != nil {
-		panic("rooms: " + err.Error())
-	}
-	return redis.NewScript(string(common) + "\n" + string(qa) + "\n" + string(body))
-}
-
 var (
-	scriptQuestionAdd     = loadQAScript("question_add")
-	scriptQuestionSet     = loadQAScript("question_set")
-	scriptQuestionDelete  = loadQAScript("question_delete")
-	scriptQuestionVote    = loadQAScript("question_vote")
-	scriptQuestionChanges = loadQAScript("question_changes")
-	scriptQuestionUpvoted = loadQAScript("question_upvoted")
+	scriptQuestionAdd     = loadScript("question_common", "question_add")
+	scriptQuestionSet     = loadScript("question_common", "question_set")
+	scriptQuestionDelete  = loadScript("question_common", "question_delete")
+	scriptQuestionVote    = loadScript("question_common", "question_vote")
+	scriptQuestionChanges = loadScript("question_common", "question_changes")
+	scriptQuestionUpvoted = loadScript("question_common", "question_upvoted")
 )
 
 // AddQuestion implements QuestionStore.
