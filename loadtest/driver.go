@@ -76,18 +76,28 @@ func (commentDriver) CarriesID() bool               { return true }
 func (commentDriver) idBase() int64                 { return 0 }
 func (commentDriver) limit(Scenario) int64          { return 0 }
 func (commentDriver) AppendCommand(dst []byte, _ *room, pub int, n uint64, now int64) []byte {
-	dst = append(dst, `{"type":"comment","text":"lt `...)
+	return appendStamped(dst, "comment", "lt", pub, n, now, int64(n))
+}
+
+// appendStamped appends a command whose text carries its publish time:
+// {"type":typ,"text":"lt <now> <pub> <n>","cid":"<cidPrefix>-<pub>-<n>","id":id}.
+func appendStamped(dst []byte, typ, cidPrefix string, pub int, n uint64, now, id int64) []byte {
+	dst = append(dst, `{"type":"`...)
+	dst = append(dst, typ...)
+	dst = append(dst, `","text":"lt `...)
 	dst = strconv.AppendInt(dst, now, 10)
 	dst = append(dst, ' ')
 	dst = strconv.AppendInt(dst, int64(pub), 10)
 	dst = append(dst, ' ')
 	dst = strconv.AppendUint(dst, n, 10)
-	dst = append(dst, `","cid":"lt-`...)
+	dst = append(dst, `","cid":"`...)
+	dst = append(dst, cidPrefix...)
+	dst = append(dst, '-')
 	dst = strconv.AppendInt(dst, int64(pub), 10)
 	dst = append(dst, '-')
 	dst = strconv.AppendUint(dst, n, 10)
 	dst = append(dst, `","id":`...)
-	dst = strconv.AppendUint(dst, n, 10)
+	dst = strconv.AppendInt(dst, id, 10)
 	return append(dst, '}')
 }
 
@@ -124,19 +134,7 @@ func (questionDriver) CarriesID() bool               { return true }
 func (questionDriver) idBase() int64                 { return questionIDBase }
 func (questionDriver) limit(Scenario) int64          { return 0 }
 func (questionDriver) AppendCommand(dst []byte, _ *room, pub int, n uint64, now int64) []byte {
-	dst = append(dst, `{"type":"ask","text":"lt `...)
-	dst = strconv.AppendInt(dst, now, 10)
-	dst = append(dst, ' ')
-	dst = strconv.AppendInt(dst, int64(pub), 10)
-	dst = append(dst, ' ')
-	dst = strconv.AppendUint(dst, n, 10)
-	dst = append(dst, `","cid":"lq-`...)
-	dst = strconv.AppendInt(dst, int64(pub), 10)
-	dst = append(dst, '-')
-	dst = strconv.AppendUint(dst, n, 10)
-	dst = append(dst, `","id":`...)
-	dst = strconv.AppendInt(dst, questionIDBase+int64(n), 10)
-	return append(dst, '}')
+	return appendStamped(dst, "ask", "lq", pub, n, now, questionIDBase+int64(n))
 }
 
 // upvoteDriver upvotes the questions the harness asked when traffic started.
