@@ -26,6 +26,7 @@ type Hub struct {
 	cancel context.CancelFunc
 
 	presence Presence
+	creates  *createLimiter
 
 	mu      sync.Mutex
 	emptied map[string]bool // rooms whose last local client left since the last presence report
@@ -56,6 +57,7 @@ func New(cfg Config, svc *rooms.Service, broker Broker, log *zap.Logger, reg pro
 		clients: make(map[*client]struct{}),
 		perIP:   make(map[string]int),
 	}
+	h.creates = newCreateLimiter(h.cfg.RoomCreateRate, h.cfg.RoomCreateBurst)
 	h.presence = cfg.Presence
 	if h.presence == nil {
 		h.presence = LocalPresence{hub: h}

@@ -26,6 +26,10 @@ const (
 	// DefaultMaxConnsPerIP is high on purpose: a hall's Wi-Fi puts thousands
 	// of phones behind one address.
 	DefaultMaxConnsPerIP = 5000
+	// DefaultRoomCreateRate and DefaultRoomCreateBurst limit the rooms one
+	// client address creates: rooms per minute, and how many at once.
+	DefaultRoomCreateRate  = 10
+	DefaultRoomCreateBurst = 30
 	// DefaultMaxConns caps connections per instance.
 	DefaultMaxConns = 100000
 	// DefaultShutdownTimeout bounds graceful shutdown.
@@ -53,14 +57,18 @@ const (
 
 // Config holds the hub's limits; a zero field means its Default.
 type Config struct {
-	FlushInterval   time.Duration
-	CounterDelay    time.Duration
-	MaxQueueBytes   int
-	HelloTimeout    time.Duration
-	PingInterval    time.Duration
-	PongTimeout     time.Duration
-	MaxConnsPerIP   int
-	MaxConns        int
+	FlushInterval time.Duration
+	CounterDelay  time.Duration
+	MaxQueueBytes int
+	HelloTimeout  time.Duration
+	PingInterval  time.Duration
+	PongTimeout   time.Duration
+	MaxConnsPerIP int
+	MaxConns      int
+	// RoomCreateRate is rooms per minute per client address (POST
+	// /api/rooms), up to RoomCreateBurst at once; negative: no limit.
+	RoomCreateRate  float64
+	RoomCreateBurst int
 	ShutdownTimeout time.Duration
 	RoomInbox       int
 	HeldEvents      int
@@ -92,6 +100,10 @@ func (c Config) withDefaults() Config {
 	defInt(&c.MaxQueueBytes, DefaultMaxQueueBytes)
 	defInt(&c.MaxConnsPerIP, DefaultMaxConnsPerIP)
 	defInt(&c.MaxConns, DefaultMaxConns)
+	defInt(&c.RoomCreateBurst, DefaultRoomCreateBurst)
+	if c.RoomCreateRate == 0 {
+		c.RoomCreateRate = DefaultRoomCreateRate
+	}
 	defInt(&c.RoomInbox, DefaultRoomInbox)
 	defInt(&c.HeldEvents, DefaultHeldEvents)
 	return c

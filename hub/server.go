@@ -3,9 +3,12 @@ package hub
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -58,6 +61,13 @@ type api struct {
 }
 
 func (a api) createRoom(c *gin.Context) {
+	if ok, wait := a.hub.creates.allow(remoteIP(c.Request)); !ok {
+		secs := int(math.Ceil(wait.Seconds()))
+		c.Header("Retry-After", strconv.Itoa(secs))
+		a.fail(c, &rooms.Error{Code: rooms.CodeRateLimited,
+			Message: fmt.Sprintf("too many rooms created from this address; try again in %d s", secs)})
+		return
+	}
 	var req struct {
 		Title      string `json:"title"`
 		Moderation bool   `json:"moderation"`

@@ -68,6 +68,8 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.DurationVar(&c.hub.PongTimeout, "pong-timeout", hub.DefaultPongTimeout, "time a pinged client has to answer before it is dropped")
 	fs.IntVar(&c.hub.MaxConnsPerIP, "max-conns-per-ip", hub.DefaultMaxConnsPerIP, "connections per client address (4029 past it)")
 	fs.IntVar(&c.hub.MaxConns, "max-conns", hub.DefaultMaxConns, "connections per instance (4029 past it)")
+	fs.Float64Var(&c.hub.RoomCreateRate, "room-create-rate", hub.DefaultRoomCreateRate, "rooms per minute one client address may create (negative: no limit)")
+	fs.IntVar(&c.hub.RoomCreateBurst, "room-create-burst", hub.DefaultRoomCreateBurst, "rooms one client address may create at once")
 	fs.DurationVar(&c.hub.ShutdownTimeout, "shutdown-timeout", hub.DefaultShutdownTimeout, "time graceful shutdown waits for clients to close")
 	fs.IntVar(&c.hub.RoomInbox, "room-inbox", hub.DefaultRoomInbox, "events waiting for one room's fan-out before they are dropped and refetched")
 
