@@ -20,6 +20,13 @@ const (
 	// DefaultReactionFlush is how often summed reactions go out as one
 	// `reactions` event per room (10 per second at most).
 	DefaultReactionFlush = 100 * time.Millisecond
+	// DefaultCommandRate and DefaultCommandBurst limit every command of an
+	// audience participant but react (which has its own limit), on top of
+	// the limits of each kind: a person taps far below it, a script that
+	// floods upvote/unvote or ballots cannot make the store work for it.
+	// Moderators and hosts are not limited.
+	DefaultCommandRate  = 10.0
+	DefaultCommandBurst = 30
 	// DefaultAskRate and DefaultAskBurst limit questions per participant:
 	// 3 per minute, 3 at once.
 	DefaultAskRate  = 3.0 / 60
@@ -67,6 +74,8 @@ type Config struct {
 	ReactionFlush    time.Duration
 	AskRate          float64 // questions per second per participant
 	AskBurst         int
+	CommandRate      float64 // commands but react per second per audience participant
+	CommandBurst     int
 	VoteFlush        time.Duration
 	// WordFilter screens questions and comments (see Room.Filter). nil:
 	// DefaultWordFilter; NewWordFilter(nil) filters nothing.
@@ -100,6 +109,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AskBurst <= 0 {
 		c.AskBurst = DefaultAskBurst
+	}
+	if c.CommandRate <= 0 {
+		c.CommandRate = DefaultCommandRate
+	}
+	if c.CommandBurst <= 0 {
+		c.CommandBurst = DefaultCommandBurst
 	}
 	if c.VoteFlush <= 0 {
 		c.VoteFlush = DefaultVoteFlush

@@ -13,7 +13,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubbub_rate_limited_total",
-			Help: "Commands refused or dropped by a per-participant rate limit, by command type.",
+			Help: "Commands refused or dropped by a per-participant rate limit, by command type (\"command\": the limit on all commands).",
 		}, []string{"command"}),
 		reactionsDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "hubbub_reactions_dropped_total",

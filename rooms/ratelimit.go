@@ -21,6 +21,7 @@ type participantLimits struct {
 	comment  *rate.Limiter
 	react    *rate.Limiter
 	ask      *rate.Limiter
+	command  *rate.Limiter
 	lastUsed time.Time
 }
 
@@ -39,6 +40,7 @@ func (l *limiters) get(room, participant string, now time.Time) *participantLimi
 			comment: rate.NewLimiter(rate.Limit(l.cfg.CommentRate), l.cfg.CommentBurst),
 			react:   rate.NewLimiter(rate.Limit(l.cfg.ReactRate), l.cfg.ReactBurst),
 			ask:     rate.NewLimiter(rate.Limit(l.cfg.AskRate), l.cfg.AskBurst),
+			command: rate.NewLimiter(rate.Limit(l.cfg.CommandRate), l.cfg.CommandBurst),
 		}
 		l.all[key] = p
 	}

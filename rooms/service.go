@@ -218,6 +218,11 @@ func (s *Service) Handle(ctx context.Context, actor Actor, cmd Command) (Ack, er
 	if len(cmd.CID) > MaxCIDLength {
 		return Ack{}, errorf(CodeBadRequest, "cid is longer than %d bytes", MaxCIDLength)
 	}
+	if cmd.Type != TypeReact && !actor.Role.Staff() &&
+		!s.limits.get(actor.Room, actor.Participant, time.Now()).command.Allow() {
+		s.metrics.rateLimited.WithLabelValues("command").Inc()
+		return Ack{}, errorf(CodeRateLimited, "too many commands; wait a moment")
+	}
 	switch cmd.Type {
 	case TypeComment:
 		return s.comment(ctx, actor, cmd)

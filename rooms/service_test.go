@@ -553,3 +553,33 @@ func TestSnapshot(t *testing.T) {
 		t.Fatalf("snapshot of an unknown room: %v", err)
 	}
 }
+
+func TestHandleCommandRateLimit(t *testing.T) {
+	f := newFixture(t, Config{CommandBurst: 5, CommandRate: 0.001, ReactBurst: 100})
+	// Every command counts, refused ones too: a script cannot probe for free.
+	for i := range 5 {
+		_, err := f.handle(f.audience, Command{Type: TypeUpvote, Question: "q404"})
+		wantRefusal(t, fmt.Sprintf("upvote %d of an unknown question", i), err, CodeNotFound)
+	}
+	_, err := f.handle(f.audience, Command{Type: TypeUpvote, Question: "q404"})
+	wantRefusal(t, "a command past the burst", err, CodeRateLimited)
+	_, err = f.handle(f.audience, Command{Type: TypeComment, Text: "hello"})
+	wantRefusal(t, "a comment past the command burst", err, CodeRateLimited)
+	// Reactions have their own limit and do not use this one.
+	other := f.join("")
+	for i := range 20 {
+		if _, err := f.handle(other, Command{Type: TypeReact, Kind: "like"}); err != nil {
+			t.Fatalf("reaction %d: %v", i, err)
+		}
+	}
+	if _, err := f.handle(other, Command{Type: TypeComment, Text: "after reactions"}); err != nil {
+		t.Fatalf("a comment after 20 reactions: %v", err)
+	}
+	// Hosts and moderators are not limited.
+	for i := range 20 {
+		for _, staff := range []Actor{f.host, f.mod} {
+			_, err := f.handle(staff, Command{Type: TypeQuestionSet, Question: "q404", Status: ptr(QuestionLive)})
+			wantRefusal(t, fmt.Sprintf("staff command %d", i), err, CodeNotFound)
+		}
+	}
+}

@@ -54,6 +54,7 @@ func startInstance(t *testing.T, name, redisURL string, extra ...string) *instan
 		"-instance-id", name, "-log-level", "info", "-redis-timeout", "2s",
 		"-comment-rate", "10000", "-comment-burst", "10000",
 		"-react-rate", "10000", "-react-burst", "10000",
+		"-command-rate", "10000", "-command-burst", "10000",
 	}, extra...)
 	in := &instance{t: t, name: name, cmd: exec.Command(hubbubBin, args...), done: make(chan struct{})}
 	stderr, err := in.cmd.StderrPipe()

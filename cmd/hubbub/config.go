@@ -77,6 +77,8 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.IntVar(&c.rooms.SnapshotComments, "snapshot-comments", rooms.DefaultSnapshotComments, "newest comments a snapshot carries")
 	fs.Float64Var(&c.rooms.CommentRate, "comment-rate", rooms.DefaultCommentRate, "comments per second per participant")
 	fs.IntVar(&c.rooms.CommentBurst, "comment-burst", rooms.DefaultCommentBurst, "comment burst per participant")
+	fs.Float64Var(&c.rooms.CommandRate, "command-rate", rooms.DefaultCommandRate, "commands (all but react) per second per audience participant")
+	fs.IntVar(&c.rooms.CommandBurst, "command-burst", rooms.DefaultCommandBurst, "command burst per audience participant")
 	fs.Float64Var(&c.rooms.ReactRate, "react-rate", rooms.DefaultReactRate, "reactions per second per participant (excess dropped silently)")
 	fs.IntVar(&c.rooms.ReactBurst, "react-burst", rooms.DefaultReactBurst, "reaction burst per participant")
 	fs.Float64Var(&c.rooms.AskRate, "ask-rate", rooms.DefaultAskRate, "questions per second per participant (default 3 per minute)")
