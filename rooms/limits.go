@@ -27,6 +27,12 @@ const (
 	// Moderators and hosts are not limited.
 	DefaultCommandRate  = 10.0
 	DefaultCommandBurst = 30
+	// reactCheckTTL is how long a participant's right to react (reactions
+	// on, room open, not banned), once read from the store, is trusted
+	// without reading it again: a busy room's reactions then cost the store
+	// nothing but the flush, and turning reactions off, closing the room or
+	// a ban stops reactions within this time.
+	reactCheckTTL = time.Second
 	// DefaultAskRate and DefaultAskBurst limit questions per participant:
 	// 3 per minute, 3 at once.
 	DefaultAskRate  = 3.0 / 60

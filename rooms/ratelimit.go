@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -18,11 +19,14 @@ type limiters struct {
 }
 
 type participantLimits struct {
-	comment  *rate.Limiter
-	react    *rate.Limiter
-	ask      *rate.Limiter
-	command  *rate.Limiter
-	lastUsed time.Time
+	comment *rate.Limiter
+	react   *rate.Limiter
+	ask     *rate.Limiter
+	command *rate.Limiter
+	// reactAllowedUntil: until then the participant may react without the
+	// store being asked again (see Service.react).
+	reactAllowedUntil time.Time
+	lastUsed          time.Time
 }
 
 func newLimiters(cfg Config) *limiters {
@@ -55,6 +59,33 @@ func (l *limiters) sweep(cutoff time.Time) {
 	for k, p := range l.all {
 		if p.lastUsed.Before(cutoff) {
 			delete(l.all, k)
+		}
+	}
+}
+
+// reactTrusted reports whether p may react at now without asking the store.
+func (l *limiters) reactTrusted(p *participantLimits, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return now.Before(p.reactAllowedUntil)
+}
+
+// trustReact lets p react without asking the store until the given time.
+func (l *limiters) trustReact(p *participantLimits, until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p.reactAllowedUntil = until
+}
+
+// distrustReactions makes every participant of room ask the store again at
+// its next reaction: this instance changed the room's settings or bans.
+func (l *limiters) distrustReactions(room string) {
+	prefix := room + "|"
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for k, p := range l.all {
+		if strings.HasPrefix(k, prefix) {
+			p.reactAllowedUntil = time.Time{}
 		}
 	}
 }

@@ -296,21 +296,15 @@ func (s *Service) react(ctx context.Context, actor Actor, cmd Command) error {
 	if !ok {
 		return errorf(CodeBadRequest, "unknown reaction %q; use one of %s", cmd.Kind, strings.Join(ReactionKinds[:], ", "))
 	}
-	rec, err := s.store.Room(ctx, actor.Room)
-	if err != nil {
-		return err
+	now := time.Now()
+	lim := s.limits.get(actor.Room, actor.Participant, now)
+	if !s.limits.reactTrusted(lim, now) {
+		if err := s.reactAllowed(ctx, actor); err != nil {
+			return err
+		}
+		s.limits.trustReact(lim, now.Add(reactCheckTTL))
 	}
-	if !rec.Reactions {
-		return &Error{Code: CodeForbidden, Message: "reactions are turned off in this room"}
-	}
-	banned, err := s.store.Banned(ctx, actor.Room, actor.Participant)
-	if err != nil {
-		return err
-	}
-	if err := postAllowed(rec.Room, banned); err != nil {
-		return err
-	}
-	if !s.limits.get(actor.Room, actor.Participant, time.Now()).react.Allow() {
+	if !lim.react.Allow() {
 		s.metrics.rateLimited.WithLabelValues(TypeReact).Inc()
 		s.metrics.reactionsDropped.Inc()
 		return nil // dropped silently: a reaction is not worth an error
@@ -324,6 +318,23 @@ func (s *Service) react(ctx context.Context, actor Actor, cmd Command) error {
 	r[kind]++
 	s.reactMu.Unlock()
 	return nil
+}
+
+// reactAllowed reads from the store whether actor may react now: reactions
+// on, the room open, actor not banned.
+func (s *Service) reactAllowed(ctx context.Context, actor Actor) error {
+	rec, err := s.store.Room(ctx, actor.Room)
+	if err != nil {
+		return err
+	}
+	if !rec.Reactions {
+		return &Error{Code: CodeForbidden, Message: "reactions are turned off in this room"}
+	}
+	banned, err := s.store.Banned(ctx, actor.Room, actor.Participant)
+	if err != nil {
+		return err
+	}
+	return postAllowed(rec.Room, banned)
 }
 
 // FlushReactions adds the reactions this instance summed since the last
@@ -396,6 +407,9 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 		return Ack{}, errorf(CodeBadRequest, "room_set needs at least one of title, moderation, comments, reactions, qa, closed, filter")
 	}
 	_, ev, err := s.store.UpdateRoom(ctx, actor.Room, patch)
+	if err == nil {
+		s.limits.distrustReactions(actor.Room)
+	}
 	return Ack{Seq: ev.Seq}, err
 }
 
@@ -409,6 +423,7 @@ func (s *Service) ban(ctx context.Context, actor Actor, cmd Command) error {
 	if err := s.store.Ban(ctx, actor.Room, cmd.Participant); err != nil {
 		return err
 	}
+	s.limits.distrustReactions(actor.Room)
 	s.log.Info("participant banned", zap.String("room", actor.Room), zap.String("participant", cmd.Participant))
 	s.pub.Publish(actor.Room, Event{Type: EventBan, Participant: cmd.Participant, At: time.Now().UnixNano()})
 	return nil
