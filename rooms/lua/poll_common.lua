@@ -62,8 +62,12 @@ local function p_parse(rec)
   local closes_at, speed, seconds = string.match(extra, '^ (%d+) ([01]) (%d+)$')
   local head = string.sub(rec, pos, pos + hlen - 1)
   if not closes_at then
-    -- An older record: its head ended with the closes_at it never set.
+    -- An older record: its head ended with the closes_at it never set,
+    -- and a quiz's had no seconds.
     head = string.gsub(head, ',"closes_at":%d+$', '')
+    if kind == 'quiz' then
+      head = head .. ',"seconds":0'
+    end
   end
   return {
     state = state, reveal = reveal == '1', kind = kind, nopts = tonumber(nopts), max = tonumber(max),

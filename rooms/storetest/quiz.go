@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hubbubhq/hubbub/rooms"
@@ -27,6 +28,7 @@ func testQuiz(t *testing.T, newStore NewStore) {
 		{"DeleteRemovesPoints", testQuizDelete},
 		{"TieRanks", testQuizTies},
 		{"Names", testQuizNames},
+		{"ConcurrentExpire", testQuizConcurrentExpire},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -443,4 +445,42 @@ func testQuizNames(t *testing.T, f *pollFixture) {
 	if b, err := f.ps.Ballots(f.ctx, f.code, "p_a"); err != nil || b[p.ID].At != 0 || b[p.ID].Name != "" || !b[p.ID].Equal(choices(1)) {
 		t.Fatalf("Ballots(p_a) = %+v, %v", b, err)
 	}
+}
+
+// testQuizConcurrentExpire: many timers firing at once (one per instance)
+// close the quiz with one event and score it once.
+func testQuizConcurrentExpire(t *testing.T, f *pollFixture) {
+	const timers = 16
+	p, _ := f.create(timedQuiz)
+	closesAt := f.openAt(p.ID, quizT0).ClosesAt
+	f.castAt(p.ID, "p_a", "Ada", quizT0+10_000, 1)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var made []rooms.Event
+	start := make(chan struct{})
+	for range timers {
+		wg.Go(func() {
+			<-start
+			ev, err := f.ps.ExpirePoll(f.ctx, f.code, p.ID, closesAt)
+			if err != nil {
+				t.Errorf("ExpirePoll: %v", err)
+			}
+			if ev.Seq != 0 {
+				mu.Lock()
+				made = append(made, ev)
+				mu.Unlock()
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if len(made) != 1 || made[0].Seq != 3 {
+		t.Fatalf("%d racing timers made %d events, want one at seq 3", timers, len(made))
+	}
+	f.made = append(f.made, made...)
+	f.wantSeq(3)
+	if got := entries(f.board(p.ID, 10).Room); got != "1 p_a Ada 1250" {
+		t.Fatalf("room board %s, want Ada once with 1250", got)
+	}
+	f.checkPublished()
 }
