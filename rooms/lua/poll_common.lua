@@ -277,6 +277,7 @@ local function p_score(id, p)
     local chunk = {unpack(voters, i, math.min(i + 999, #voters))}
     local ballots = redis.call('HMGET', K_BALLOTS, unpack(chunk))
     local casts = redis.call('HMGET', K_QZCAST, unpack(chunk))
+    local board = {}
     for j, pair in ipairs(chunk) do
       if ballots[j] == want then
         local points = QUIZ_BASE
@@ -286,9 +287,13 @@ local function p_score(id, p)
           points = points + math.floor(QUIZ_BONUS * left / span)
         end
         local participant = string.sub(pair, 1, #pair - #n - 1)
-        redis.call('ZADD', K_QZBOARD, 0, n .. '|' .. string.format('%04d', 9999 - points) .. '|' .. participant)
+        board[#board + 1] = 0
+        board[#board + 1] = n .. '|' .. string.format('%04d', 9999 - points) .. '|' .. participant
         redis.call('ZINCRBY', K_QZTOTAL, -points, participant)
       end
+    end
+    if #board > 0 then
+      redis.call('ZADD', K_QZBOARD, unpack(board))
     end
   end
 end
