@@ -240,7 +240,7 @@ func TestQuizLeaderboardOrderAndTies(t *testing.T) {
 		t.Fatalf("after the second quiz:\n got %+v\nwant question %+v, room %+v", lb, wantQuestion, wantRoom)
 	}
 
-	late, _, _ := ts.join(t, rooms.Hello{Room: room.Code}, dialOpts{})
+	late, lateWelcome, _ := ts.join(t, rooms.Hello{Room: room.Code}, dialOpts{})
 	if got := nextLeaderboard(t, late, q2); !slices.Equal(got.Room, wantRoom) || !slices.Equal(got.Question, wantQuestion) {
 		t.Fatalf("leaderboard after a snapshot %+v", got)
 	}
@@ -249,8 +249,17 @@ func TestQuizLeaderboardOrderAndTies(t *testing.T) {
 	host.mustAck(7, map[string]any{"type": "poll_set", "poll": q2, "reveal": false})
 	host.mustAck(8, map[string]any{"type": "poll_set", "poll": q2, "reveal": true})
 	lb = nextLeaderboard(t, late, q2)
-	if want := byID(entry(1, ada, 1000), entry(1, cy, 1000)); !slices.Equal(lb.Room, want) {
-		t.Fatalf("room after deleting %s: %+v, want %+v", q1, lb.Room, want)
+	wantRoom = byID(entry(1, ada, 1000), entry(1, cy, 1000))
+	if !slices.Equal(lb.Room, wantRoom) {
+		t.Fatalf("room after deleting %s: %+v, want %+v", q1, lb.Room, wantRoom)
+	}
+	// A resuming client gets the current leaderboard after its missed events.
+	resumed, w, _ := ts.join(t, rooms.Hello{Room: room.Code, Token: lateWelcome.Token, Since: lateWelcome.Seq}, dialOpts{})
+	if !w.Resumed {
+		t.Fatalf("welcome %+v, want a resume", w)
+	}
+	if got := nextLeaderboard(t, resumed, q2); !slices.Equal(got.Room, wantRoom) {
+		t.Fatalf("leaderboard after a resume %+v, want room %+v", got, wantRoom)
 	}
 }
 
