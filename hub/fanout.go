@@ -40,6 +40,8 @@ type room struct {
 	seq      uint64
 	seqKnown bool // false while the store could not tell the starting seq
 
+	quiz quizTimers // owned by the worker goroutine
+
 	presenceSent int // owned by the hub's presence ticker
 
 	countersMu     sync.Mutex
@@ -105,10 +107,15 @@ func (r *room) run(ctx context.Context) {
 		r.hub.log.Warn("room results version unknown", zap.String("room", r.code), zap.Error(err))
 	}
 	close(r.ready)
+	defer r.stopQuizTimer()
+	r.startQuizzes(ctx)
 	for {
 		select {
 		case <-r.done:
 			return
+		case <-r.quizTimerC():
+			r.expireQuizzes(ctx)
+			continue
 		case <-r.wake:
 		}
 		r.inboxMu.Lock()
@@ -178,6 +185,9 @@ func (r *room) process(ctx context.Context, ev *rooms.Event) {
 		r.seq, r.seqKnown = ev.Seq, true
 	}
 	r.fanout(ev)
+	if ev.Seq != 0 {
+		r.afterPollEvent(ctx, ev)
+	}
 }
 
 // fill fetches from the store the durable events after the delivered seq,
@@ -202,6 +212,7 @@ func (r *room) fill(ctx context.Context, upTo uint64) {
 		r.hub.metrics.gapsFilled.Inc()
 		r.seq = ev.Seq
 		r.fanout(ev)
+		r.afterPollEvent(ctx, ev)
 	}
 }
 

@@ -161,7 +161,7 @@ func (h *Hub) catchUp(c *client, since uint64, token string, rm *room) error {
 	}
 	c.goLive(seq)
 	// Counters are not replayed, and a cached snapshot's may lag: send
-	// their current values.
+	// their current values, and the latest closed quiz's leaderboard.
 	if votes, err := h.svc.CurrentVotes(h.ctx, code); err == nil {
 		if b := rooms.VotesEvent(votes.Counts, c.staff); b != nil {
 			c.send(b)
@@ -175,6 +175,7 @@ func (h *Hub) catchUp(c *client, since uint64, token string, rm *room) error {
 			}
 		}
 	}
+	h.sendLeaderboard(c)
 	if resumed {
 		if b, err := h.svc.CurrentReactions(h.ctx, code); err == nil {
 			c.send(b)

@@ -86,6 +86,9 @@ type Config struct {
 	// WordFilter screens questions and comments (see Room.Filter). nil:
 	// DefaultWordFilter; NewWordFilter(nil) filters nothing.
 	WordFilter *WordFilter
+	// Clock tells the time of quiz timers and ballots (Service.Now). nil:
+	// time.Now. Tests inject their own.
+	Clock func() time.Time
 }
 
 func (c Config) withDefaults() Config {
@@ -127,6 +130,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WordFilter == nil {
 		c.WordFilter = DefaultWordFilter()
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
 	}
 	return c
 }

@@ -22,20 +22,23 @@ import "context"
 type PollStore interface {
 	// CreatePoll stores p under the room's next poll id "p<n>" with an
 	// empty tally and emits its `poll` event. p is kept as given (the
-	// Service validated it; its State is PollDraft or PollOpen). Closed
-	// rooms do not stop staff from making polls. Refusals: ErrRoomNotFound.
+	// Service validated it; its State is PollDraft or PollOpen, and a timed
+	// quiz made open has its ClosesAt). Closed rooms do not stop staff from
+	// making polls. Refusals: ErrRoomNotFound.
 	CreatePoll(ctx context.Context, code string, p Poll) (Poll, Event, error)
 
-	// SetPoll applies a patch (see PollPatch.Apply) and returns the poll's
-	// new state with its `poll` event, which carries the tally at that seq.
-	// A patch that changes nothing makes no event (zero Event, no error).
+	// SetPoll applies a patch (see PollPatch.Apply: a timed quiz that
+	// opens gets ClosesAt = patch.At + Seconds) and returns the poll's new
+	// state with its `poll` event, which carries the tally at that seq. A
+	// quiz that closes is scored in the same step (see ExpirePoll). A
+	// patch that changes nothing makes no event (zero Event, no error).
 	// Refusals: ErrRoomNotFound, ErrPollNotFound, conflict for a state move
 	// that is not a ValidPollTransition.
 	SetPoll(ctx context.Context, code, id string, patch PollPatch) (Event, Poll, error)
 
 	// DeletePoll deletes a poll with its ballots and emits `poll_deleted`
-	// to everyone (no Staff version). Refusals: ErrRoomNotFound,
-	// ErrPollNotFound.
+	// to everyone (no Staff version); a quiz's points leave the room
+	// totals. Refusals: ErrRoomNotFound, ErrPollNotFound.
 	DeletePoll(ctx context.Context, code, id string) (Event, error)
 
 	// Poll returns poll id as stored, with Correct. Refusals:
@@ -47,10 +50,33 @@ type PollStore interface {
 	// are taken off and the new one's added in one atomic step, so Total
 	// counts people. It reports whether the tally changed (false when b
 	// equals the ballot already cast). A change advances the room's results
-	// version. It makes no durable event. Refusals, in this order:
-	// ErrRoomNotFound; ErrBanned; ErrRoomClosed; ErrPollNotFound (also a
-	// deleted poll); ErrPollNotOpen (draft or closed); then CheckBallot's.
+	// version. It makes no durable event. A quiz ballot keeps b.At (0: the
+	// store's clock; moved by a replacement, not by a repeat), the time its
+	// timer had left then (ClosesAt - At; 0 without timer) for the speed
+	// bonus, and b.Name as the participant's leaderboard name. Refusals, in
+	// this order: ErrRoomNotFound; ErrBanned; ErrRoomClosed;
+	// ErrPollNotFound (also a deleted poll); ErrPollNotOpen (draft or
+	// closed); ErrQuizTimeUp (b.At at or after a timed quiz's ClosesAt);
+	// then CheckBallot's.
 	CastBallot(ctx context.Context, code, id, participant string, b Ballot) (changed bool, err error)
+
+	// ExpirePoll is a quiz timer's close: it closes poll id only when it
+	// is open with ClosesAt equal to closesAt, scoring it and emitting its
+	// `poll` event like SetPoll's close; otherwise it changes nothing and
+	// returns a zero Event (so instances racing to close make one event,
+	// and a stale timer never closes a reopened quiz). Refusals:
+	// ErrRoomNotFound, ErrPollNotFound.
+	ExpirePoll(ctx context.Context, code, id string, closesAt int64) (Event, error)
+
+	// Leaderboard returns quiz id's points as of its latest close and the
+	// room's totals across its quizzes, each the n participants with the
+	// most points (points above 0 only), most first, ties by participant id
+	// in byte order, with ranks (ties shared) and names (the one of the
+	// participant's latest quiz ballot in the room, Pseudonym when
+	// anonymous). id "": the room's closed quiz with the highest number;
+	// Poll is "" when there is none, or when id is not a quiz. Refusals:
+	// ErrRoomNotFound.
+	Leaderboard(ctx context.Context, code, id string, n int) (Leaderboard, error)
 
 	// ResultsChanges returns, in one round trip, for every room in since
 	// whose results version is past the one given, its version now and the

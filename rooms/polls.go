@@ -56,12 +56,22 @@ type Poll struct {
 	Options []string `json:"options"`
 	// Max is the most options a ballot may choose: 1 for single, 1–len(Options)
 	// for multi, len(Correct) for quiz, 0 for the other kinds.
-	Max    int    `json:"max"`
-	State  string `json:"state"`  // PollDraft, PollOpen, PollClosed
-	Reveal bool   `json:"reveal"` // the audience sees the results
-	// ClosesAt is when a quiz stops taking ballots, Unix milliseconds; 0:
-	// no timer. Kept for the quiz timer, which nothing sets yet.
+	Max int `json:"max"`
+	// Seconds is a quiz's timer (MinQuizSeconds–MaxQuizSeconds); 0: no
+	// timer, and always 0 for the other kinds. It never changes.
+	Seconds int    `json:"seconds,omitempty"`
+	State   string `json:"state"`  // PollDraft, PollOpen, PollClosed
+	Reveal  bool   `json:"reveal"` // the audience sees the results
+	// ClosesAt is when a timed quiz stops taking ballots, Unix
+	// milliseconds: set to the opening time plus Seconds each time the quiz
+	// opens (at creation with state open, draft → open, closed → open), in
+	// the same atomic step; kept as it was when the quiz closes. 0: no
+	// timer (never opened, or not a timed quiz).
 	ClosesAt int64 `json:"closes_at"`
+	// SpeedBonus: a correct answer of this timed quiz also earns up to
+	// QuizSpeedBonus points for the time left (see QuizPoints). Always
+	// false for untimed quizzes and the other kinds.
+	SpeedBonus bool `json:"speed_bonus,omitempty"`
 	// Correct are the quiz's correct option indexes, ascending; nil for the
 	// other kinds.
 	Correct []int `json:"correct,omitempty"`
@@ -108,22 +118,37 @@ func ValidPollTransition(from, to string) bool {
 type PollPatch struct {
 	State  *string
 	Reveal *bool
+	// SpeedBonus turns a timed quiz's speed bonus on or off (the Service
+	// refuses it for other polls); it counts at the quiz's next close.
+	SpeedBonus *bool
+	// At is the time of the change, Unix milliseconds: a timed quiz that
+	// opens gets ClosesAt = At + Seconds*1000. 0: the store's clock.
+	At int64
 }
 
 // IsZero reports whether the patch changes nothing.
-func (p PollPatch) IsZero() bool { return p == PollPatch{} }
+func (p PollPatch) IsZero() bool { return p.State == nil && p.Reveal == nil && p.SpeedBonus == nil }
 
 // Apply returns p with the patch's fields set, or a conflict when the state
-// move is not a ValidPollTransition. Reveal may be set in every state.
+// move is not a ValidPollTransition. Reveal may be set in every state. A
+// timed quiz that moves to open gets ClosesAt = pp.At + Seconds*1000 (pp.At
+// must be set then). SpeedBonus is kept false for polls that are not timed
+// quizzes.
 func (pp PollPatch) Apply(p Poll) (Poll, error) {
 	if pp.State != nil {
 		if !ValidPollTransition(p.State, *pp.State) {
 			return p, errorf(CodeConflict, "a %s poll cannot become %s", p.State, *pp.State)
 		}
+		if *pp.State == PollOpen && p.State != PollOpen && p.Seconds > 0 {
+			p.ClosesAt = pp.At + int64(p.Seconds)*1000
+		}
 		p.State = *pp.State
 	}
 	if pp.Reveal != nil {
 		p.Reveal = *pp.Reveal
+	}
+	if pp.SpeedBonus != nil {
+		p.SpeedBonus = *pp.SpeedBonus && p.Kind == PollQuiz && p.Seconds > 0
 	}
 	return p, nil
 }
@@ -141,6 +166,16 @@ type Ballot struct {
 	Words []string `json:"words,omitempty"`
 	// Text: text: 1–MaxBallotRunes characters, cleaned and masked.
 	Text string `json:"text,omitempty"`
+
+	// At and Name describe the casting, not the answer (Equal ignores
+	// them), and only quiz ballots keep them: At is when the ballot was
+	// cast, Unix milliseconds (0: the store's clock), refused at or after
+	// the quiz's ClosesAt; Name is the display name the participant voted
+	// under ("" anonymous), shown in the leaderboard. A repeated ballot
+	// (Equal to the one cast) changes neither; a replacement moves At.
+	// Ballots returns them zero.
+	At   int64  `json:"-"`
+	Name string `json:"-"`
 }
 
 // Equal reports whether b and o are the same ballot.
@@ -153,6 +188,9 @@ var (
 	ErrPollNotFound = &Error{Code: CodeNotFound, Message: "no such poll"}
 	// ErrPollNotOpen refuses a ballot for a draft or closed poll.
 	ErrPollNotOpen = &Error{Code: CodeClosed, Message: "this poll is not open for voting"}
+	// ErrQuizTimeUp refuses a ballot cast at or after a quiz's ClosesAt,
+	// even before the timer's close has been applied.
+	ErrQuizTimeUp = &Error{Code: CodeClosed, Message: "time is up: this quiz no longer takes answers"}
 	// ErrBallotKind refuses a ballot whose field does not fit the poll's kind.
 	ErrBallotKind = &Error{Code: CodeBadRequest, Message: "this ballot does not fit the poll's kind"}
 	// ErrBallotChoices refuses choices out of the poll's options or more than its max.
@@ -320,9 +358,9 @@ func appendJSONString(b []byte, s string) []byte {
 // PollHead returns the part of p's JSON that never changes after creation,
 // as the stores keep it:
 //
-//	"kind":"<kind>","title":<title>,"options":[<option>,...],"max":<max>,"closes_at":<ms>
+//	"kind":"<kind>","title":<title>,"options":[<option>,...],"max":<max>[,"seconds":<s>]
 //
-// (title and options encoded by encoding/json).
+// (title and options encoded by encoding/json; seconds only for a quiz).
 func PollHead(p Poll) []byte {
 	b := make([]byte, 0, 64+len(p.Title)+16*len(p.Options))
 	b = append(b, `"kind":"`...)
@@ -338,8 +376,10 @@ func PollHead(p Poll) []byte {
 	}
 	b = append(b, `],"max":`...)
 	b = strconv.AppendInt(b, int64(p.Max), 10)
-	b = append(b, `,"closes_at":`...)
-	b = strconv.AppendInt(b, p.ClosesAt, 10)
+	if p.Kind == PollQuiz {
+		b = append(b, `,"seconds":`...)
+		b = strconv.AppendInt(b, int64(p.Seconds), 10)
+	}
 	return b
 }
 
@@ -372,11 +412,12 @@ func audienceSeesCorrect(p Poll) bool { return p.Reveal && p.State == PollClosed
 // an element of a snapshot's `polls`), in the version for staff or for the
 // audience; nil for the audience when p is a draft:
 //
-//	{"id":"<id>",<head>,"state":"<state>","reveal":<true|false>[,"correct":<correct>][,"results":<results>]}
+//	{"id":"<id>",<head>,"closes_at":<ms>,"state":"<state>","reveal":<true|false>[,"speed_bonus":<bool>][,"correct":<correct>][,"results":<results>]}
 //
 // with head as PollHead, correct as PollCorrect and results as
-// appendResults. Staff: correct for every quiz, results always. Audience:
-// results when AudienceSeesResults, correct when the quiz is also closed.
+// appendResults; speed_bonus for every quiz. Staff: correct for every
+// quiz, results always. Audience: results when AudienceSeesResults,
+// correct when the quiz is also closed.
 func appendPoll(b []byte, p Poll, t Tally, staff bool) []byte {
 	if !staff && p.State == PollDraft {
 		return nil
@@ -385,10 +426,16 @@ func appendPoll(b []byte, p Poll, t Tally, staff bool) []byte {
 	b = append(b, p.ID...)
 	b = append(b, `",`...)
 	b = append(b, PollHead(p)...)
+	b = append(b, `,"closes_at":`...)
+	b = strconv.AppendInt(b, p.ClosesAt, 10)
 	b = append(b, `,"state":"`...)
 	b = append(b, p.State...)
 	b = append(b, `","reveal":`...)
 	b = strconv.AppendBool(b, p.Reveal)
+	if p.Kind == PollQuiz {
+		b = append(b, `,"speed_bonus":`...)
+		b = strconv.AppendBool(b, p.SpeedBonus)
+	}
 	if p.Kind == PollQuiz && (staff || audienceSeesCorrect(p)) {
 		b = append(b, `,"correct":`...)
 		b = append(b, PollCorrect(p)...)
@@ -406,7 +453,7 @@ func appendPoll(b []byte, p Poll, t Tally, staff bool) []byte {
 // Byte formats (the Redis store's scripts build the same bytes by
 // concatenation, from PollHead and PollCorrect made by Go at creation):
 //
-//	Staff: {"type":"poll","seq":<seq>,"id":"<id>",<head>,"state":"<state>","reveal":<bool>,["correct":<correct>,]"results":<results>}
+//	Staff: {"type":"poll","seq":<seq>,"id":"<id>",<head>,"closes_at":<ms>,"state":"<state>","reveal":<bool>[,"speed_bonus":<bool>][,"correct":<correct>],"results":<results>}
 //	Data, not a draft: the same with "correct" only when revealed and
 //	      closed, "results" only when revealed (see appendPoll)
 //	Data, draft: {"type":"poll_deleted","seq":<seq>,"id":"<id>"}

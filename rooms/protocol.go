@@ -119,6 +119,9 @@ type Command struct {
 	Reveal  *bool    `json:"reveal,omitempty"`
 	Choices []int    `json:"choices,omitempty"`
 	Rating  int      `json:"rating,omitempty"`
+	// SpeedBonus turns a timed quiz's speed bonus on or off (poll_create,
+	// poll_set); absent at poll_create: on for a timed quiz.
+	SpeedBonus *bool `json:"speed_bonus,omitempty"`
 }
 
 // DecodeCommand parses one client frame. It returns a *Error with code

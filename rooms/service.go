@@ -348,6 +348,8 @@ func (s *Service) FlushReactions(ctx context.Context, watch []string) (map[strin
 	pending := s.pending
 	if len(pending) > 0 {
 		s.pending = make(map[string]*Reactions, len(pending))
+	} else {
+		pending = nil // the map stays in use: never read it unlocked
 	}
 	s.reactMu.Unlock()
 	deltas := make(map[string]Reactions, len(pending))

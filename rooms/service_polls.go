@@ -3,6 +3,7 @@ package rooms
 import (
 	"context"
 	"slices"
+	"time"
 )
 
 // maxPollCache bounds Service.pollKinds; it is emptied when full.
@@ -27,7 +28,10 @@ func (s *Service) handlePoll(ctx context.Context, actor Actor, cmd Command) (Ack
 }
 
 // NewPoll validates a poll_create command and returns the poll to store
-// (without id).
+// (without id, and without ClosesAt: the Service sets it when a timed quiz
+// is made open). A quiz's "seconds" (MinQuizSeconds–MaxQuizSeconds) gives
+// it a timer and turns its speed bonus on unless "speed_bonus" is false;
+// other kinds take neither field.
 func NewPoll(cmd Command) (Poll, error) {
 	p := Poll{Kind: cmd.Kind, State: PollDraft, Options: []string{}}
 	if !ValidPollKind(p.Kind) {
@@ -54,8 +58,18 @@ func NewPoll(cmd Command) (Poll, error) {
 	if cmd.Reveal != nil {
 		p.Reveal = *cmd.Reveal
 	}
-	if cmd.Seconds != 0 {
-		return p, errorf(CodeBadRequest, "quiz timers (\"seconds\") are not supported by this server yet")
+	if cmd.Seconds != 0 || cmd.SpeedBonus != nil {
+		if p.Kind != PollQuiz {
+			return p, errorf(CodeBadRequest, "only a quiz has a timer (\"seconds\") and a \"speed_bonus\"")
+		}
+		if cmd.Seconds != 0 && (cmd.Seconds < MinQuizSeconds || cmd.Seconds > MaxQuizSeconds) {
+			return p, errorf(CodeBadRequest, "\"seconds\" must be %d–%d", MinQuizSeconds, MaxQuizSeconds)
+		}
+		if cmd.Seconds == 0 && *cmd.SpeedBonus {
+			return p, errorf(CodeBadRequest, "a speed bonus needs a timer: set \"seconds\"")
+		}
+		p.Seconds = cmd.Seconds
+		p.SpeedBonus = p.Seconds > 0 && (cmd.SpeedBonus == nil || *cmd.SpeedBonus)
 	}
 	if !hasOptions(p.Kind) {
 		switch {
@@ -142,6 +156,9 @@ func (s *Service) pollCreate(ctx context.Context, actor Actor, cmd Command) (Ack
 	if err != nil {
 		return Ack{}, err
 	}
+	if p.State == PollOpen && p.Seconds > 0 {
+		p.ClosesAt = s.Now().UnixMilli() + int64(p.Seconds)*1000
+	}
 	made, ev, err := s.store.CreatePoll(ctx, actor.Room, p)
 	if err != nil {
 		return Ack{}, err
@@ -155,7 +172,7 @@ func (s *Service) pollSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	if cmd.Poll == "" {
 		return Ack{}, errorf(CodeBadRequest, "poll_set needs \"poll\"")
 	}
-	patch := PollPatch{Reveal: cmd.Reveal}
+	patch := PollPatch{Reveal: cmd.Reveal, SpeedBonus: cmd.SpeedBonus, At: s.Now().UnixMilli()}
 	if cmd.State != "" {
 		if !ValidPollState(cmd.State) {
 			return Ack{}, errorf(CodeBadRequest, "unknown poll state %q; use draft, open or closed", cmd.State)
@@ -163,7 +180,16 @@ func (s *Service) pollSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 		patch.State = &cmd.State
 	}
 	if patch.IsZero() {
-		return Ack{}, errorf(CodeBadRequest, "poll_set needs at least one of state, reveal")
+		return Ack{}, errorf(CodeBadRequest, "poll_set needs at least one of state, reveal, speed_bonus")
+	}
+	if cmd.SpeedBonus != nil {
+		p, err := s.pollShape(ctx, actor.Room, cmd.Poll)
+		if err != nil {
+			return Ack{}, err
+		}
+		if p.Kind != PollQuiz || p.Seconds == 0 {
+			return Ack{}, errorf(CodeBadRequest, "only a quiz with a timer (\"seconds\") has a speed bonus")
+		}
 	}
 	ev, _, err := s.store.SetPoll(ctx, actor.Room, cmd.Poll, patch)
 	if err != nil {
@@ -187,7 +213,7 @@ func (s *Service) pollDelete(ctx context.Context, actor Actor, cmd Command) (Ack
 	return Ack{Seq: ev.Seq, Poll: cmd.Poll}, nil
 }
 
-// pollShape returns the fixed part of a poll (kind, options, max), from a
+// pollShape returns the fixed part of a poll (kind, options, max, seconds), from a
 // cache: it never changes after creation and ids are never reused.
 func (s *Service) pollShape(ctx context.Context, room, id string) (Poll, error) {
 	key := room + "|" + id
@@ -201,7 +227,7 @@ func (s *Service) pollShape(ctx context.Context, room, id string) (Poll, error) 
 	if err != nil {
 		return Poll{}, err
 	}
-	p = Poll{ID: p.ID, Kind: p.Kind, Options: p.Options, Max: p.Max}
+	p = Poll{ID: p.ID, Kind: p.Kind, Options: p.Options, Max: p.Max, Seconds: p.Seconds}
 	s.pollMu.Lock()
 	if len(s.pollKinds) >= maxPollCache {
 		clear(s.pollKinds)
@@ -278,8 +304,10 @@ func MakeBallot(p Poll, cmd Command, filter *WordFilter) (Ballot, error) {
 }
 
 // vote: anyone; one ballot per participant per poll, replacing the one cast
-// before while the poll is open. Banned participants, closed rooms, and
-// polls not open are refused by the store. The ack carries the poll and
+// before while the poll is open. Banned participants, closed rooms, polls
+// not open and quiz ballots at or after the timer's end are refused by the
+// store. A quiz ballot carries its time and the actor's display name (the
+// command's "name" through the HTTP API, like comments) for scoring. The ack carries the poll and
 // whether the ballot changed anything; everyone gets the tallies in the
 // next coalesced `results` event.
 func (s *Service) vote(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
@@ -293,6 +321,12 @@ func (s *Service) vote(ctx context.Context, actor Actor, cmd Command) (Ack, erro
 	b, err := MakeBallot(p, cmd, s.cfg.WordFilter)
 	if err != nil {
 		return Ack{}, err
+	}
+	if p.Kind == PollQuiz {
+		b.At, b.Name = s.Now().UnixMilli(), actor.Name
+		if cmd.Name != "" {
+			b.Name = cleanName(cmd.Name)
+		}
 	}
 	changed, err := s.store.CastBallot(ctx, actor.Room, cmd.Poll, actor.Participant, b)
 	if err != nil {
@@ -322,4 +356,51 @@ func (s *Service) FlushResults(ctx context.Context, since map[string]uint64) (ma
 func (s *Service) CurrentResults(ctx context.Context, code string) (ResultsChanges, error) {
 	changes, err := s.FlushResults(ctx, map[string]uint64{code: 0})
 	return changes[code], err
+}
+
+// Now is the Service's clock (Config.Clock): quiz timers and ballot times
+// are read from it, so every instance should run on synchronized clocks.
+func (s *Service) Now() time.Time { return s.cfg.Clock() }
+
+// ExpireQuiz is a quiz timer's end: it closes quiz id of the room when it
+// is still open with that ClosesAt (see PollStore.ExpirePoll), and returns
+// the `poll` event made (zero when it changed nothing, e.g. because
+// another instance closed it first or the host reopened it since).
+func (s *Service) ExpireQuiz(ctx context.Context, code string, t QuizTimer) (Event, error) {
+	return s.store.ExpirePoll(ctx, code, t.Poll, t.ClosesAt)
+}
+
+// QuizTimers returns the room's open timed quizzes, ordered by poll
+// number: what a hub starts its timers from when the room gets its first
+// local client.
+func (s *Service) QuizTimers(ctx context.Context, code string) ([]QuizTimer, error) {
+	st, err := s.store.StateWithPolls(ctx, code, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []QuizTimer
+	for _, ps := range st.Polls {
+		if ps.Poll.Kind == PollQuiz && ps.Poll.State == PollOpen && ps.Poll.ClosesAt > 0 {
+			out = append(out, QuizTimer{Poll: ps.Poll.ID, ClosesAt: ps.Poll.ClosesAt})
+		}
+	}
+	return out, nil
+}
+
+// LeaderboardOf returns the `leaderboard` event of quiz id ("": the room's
+// closed quiz with the highest number) as an Event for the fan-out: staff
+// always receive it, the audience only when the quiz is closed and
+// revealed (points tell who answered right). ok is false when there is no
+// such quiz.
+func (s *Service) LeaderboardOf(ctx context.Context, code, id string) (ev Event, ok bool, err error) {
+	lb, err := s.store.Leaderboard(ctx, code, id, LeaderboardSize)
+	if err != nil || lb.Poll == "" {
+		return Event{}, false, err
+	}
+	b := LeaderboardEvent(lb)
+	ev = Event{Type: EventLeaderboard, Staff: b, At: time.Now().UnixNano()}
+	if lb.Revealed {
+		ev.Data = b
+	}
+	return ev, true, nil
 }

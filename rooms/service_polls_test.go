@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestHandlePollCreate(t *testing.T) {
-	f := newFixture(t, Config{})
+	f := newFixture(t, Config{Clock: func() time.Time { return time.UnixMilli(1_000_000) }})
 	opts := []string{"a", "b", "c"}
 	tests := []struct {
 		name  string
@@ -25,13 +26,21 @@ func TestHandlePollCreate(t *testing.T) {
 		{"rating", f.host, Command{Kind: PollRating, Title: ptr("t"), Reveal: ptr(true)}, "", `"options":[],"max":0,"closes_at":0,"state":"draft","reveal":true,"results":{"counts":[0,0,0,0,0],"total":0,"average":0.00}`},
 		{"wordcloud", f.host, Command{Kind: PollWordcloud, Title: ptr("t")}, "", `"words":{}`},
 		{"text", f.host, Command{Kind: PollText, Title: ptr("t")}, "", `"answers":[]`},
-		{"quiz", f.host, Command{Kind: PollQuiz, Title: ptr("t"), Options: opts, Correct: []int{2, 0}}, "", `"max":2,"closes_at":0,"state":"draft","reveal":false,"correct":[0,2]`},
+		{"quiz", f.host, Command{Kind: PollQuiz, Title: ptr("t"), Options: opts, Correct: []int{2, 0}}, "", `"max":2,"seconds":0,"closes_at":0,"state":"draft","reveal":false,"speed_bonus":false,"correct":[0,2]`},
+		{"timed quiz, open", f.host, Command{Kind: PollQuiz, Title: ptr("t"), Options: opts, Correct: []int{1}, Seconds: 20, State: PollOpen}, "", `"max":1,"seconds":20,"closes_at":1020000,"state":"open","reveal":false,"speed_bonus":true,"correct":[1]`},
+		{"timed quiz, draft, no bonus", f.host, Command{Kind: PollQuiz, Title: ptr("t"), Options: opts, Correct: []int{1}, Seconds: MaxQuizSeconds, SpeedBonus: ptr(false)}, "", `"seconds":3600,"closes_at":0,"state":"draft","reveal":false,"speed_bonus":false`},
+		{"shortest timer", f.host, Command{Kind: PollQuiz, Title: ptr("t"), Options: opts, Correct: []int{1}, Seconds: MinQuizSeconds, State: PollOpen}, "", `"seconds":1,"closes_at":1001000,`},
 		{"unknown kind", f.host, Command{Kind: "poll", Title: ptr("t")}, CodeBadRequest, ""},
 		{"no title", f.host, Command{Kind: PollRating}, CodeBadRequest, ""},
 		{"blank title", f.host, Command{Kind: PollRating, Title: ptr(" \t")}, CodeBadRequest, ""},
 		{"long title", f.host, Command{Kind: PollRating, Title: ptr(strings.Repeat("t", MaxPollTitleRunes+1))}, CodeTooLarge, ""},
 		{"closed state", f.host, Command{Kind: PollRating, Title: ptr("t"), State: PollClosed}, CodeBadRequest, ""},
-		{"timer", f.host, Command{Kind: PollQuiz, Title: ptr("t"), Options: opts, Correct: []int{1}, Seconds: 20}, CodeBadRequest, ""},
+		{"timer too long", f.host, Command{Kind: PollQuiz, Title: ptr("t"), Options: opts, Correct: []int{1}, Seconds: MaxQuizSeconds + 1}, CodeBadRequest, ""},
+		{"negative timer", f.host, Command{Kind: PollQuiz, Title: ptr("t"), Options: opts, Correct: []int{1}, Seconds: -5}, CodeBadRequest, ""},
+		{"timer for single", f.host, Command{Kind: PollSingle, Title: ptr("t"), Options: opts, Seconds: 20}, CodeBadRequest, ""},
+		{"timer for rating", f.host, Command{Kind: PollRating, Title: ptr("t"), Seconds: 20}, CodeBadRequest, ""},
+		{"speed bonus for multi", f.host, Command{Kind: PollMulti, Title: ptr("t"), Options: opts, SpeedBonus: ptr(false)}, CodeBadRequest, ""},
+		{"speed bonus without timer", f.host, Command{Kind: PollQuiz, Title: ptr("t"), Options: opts, Correct: []int{1}, SpeedBonus: ptr(true)}, CodeBadRequest, ""},
 		{"one option", f.host, Command{Kind: PollSingle, Title: ptr("t"), Options: []string{"a"}}, CodeBadRequest, ""},
 		{"too many options", f.host, Command{Kind: PollSingle, Title: ptr("t"), Options: strings.Split(strings.Repeat("x,", MaxPollOptions)+"y", ",")}, CodeBadRequest, ""},
 		{"repeated option", f.host, Command{Kind: PollSingle, Title: ptr("t"), Options: []string{"a", " a"}}, CodeBadRequest, ""},

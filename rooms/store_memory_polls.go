@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // memoryPolls is the polls state of a memory room, guarded by the room's
@@ -14,6 +15,10 @@ type memoryPolls struct {
 	polls   map[string]*memoryPoll // id → poll (not deleted)
 	nextID  uint64                 // the last poll number
 	version uint64                 // the room's results version
+
+	points map[string]map[string]int64 // quiz id → participant → points above 0, of its latest close
+	totals map[string]int64            // participant → points above 0 across the quizzes
+	names  map[string]string           // participant → name of its latest quiz ballot (absent: anonymous)
 }
 
 type memoryPoll struct {
@@ -21,6 +26,8 @@ type memoryPoll struct {
 	ballots map[string]Ballot // participant → ballot
 	cast    map[string]uint64 // participant → when its ballot was cast (text polls)
 	casts   uint64            // the last cast number
+	left    map[string]int64  // participant → ms the quiz timer had left at its ballot (quiz)
+	castAt  map[string]int64  // participant → when its quiz ballot was cast, Unix ms
 	counts  []int64
 	sum     int64
 	words   map[string]int64 // word → ballots with it (wordcloud), no zeros
@@ -108,7 +115,8 @@ func (s *MemoryStore) CreatePoll(_ context.Context, code string, p Poll) (Poll, 
 	p.ID = "p" + strconv.FormatUint(mp.nextID, 10)
 	p.Options = slices.Clone(p.Options)
 	p.Correct = slices.Clone(p.Correct)
-	m := &memoryPoll{p: p, ballots: make(map[string]Ballot), cast: make(map[string]uint64), words: make(map[string]int64)}
+	m := &memoryPoll{p: p, ballots: make(map[string]Ballot), cast: make(map[string]uint64), words: make(map[string]int64),
+		left: make(map[string]int64), castAt: make(map[string]int64)}
 	m.counts = emptyTally(p).Counts
 	mp.polls[p.ID] = m
 	ev := s.appendLocked(r, pollEvent(r.seq+1, p, m.tally()))
@@ -127,15 +135,114 @@ func (s *MemoryStore) SetPoll(_ context.Context, code, id string, patch PollPatc
 	if m == nil {
 		return Event{}, Poll{}, ErrPollNotFound
 	}
+	if patch.At == 0 {
+		patch.At = time.Now().UnixMilli()
+	}
 	p, err := patch.Apply(m.p)
 	if err != nil {
 		return Event{}, m.p, err
 	}
-	if p.State == m.p.State && p.Reveal == m.p.Reveal {
+	if p.State == m.p.State && p.Reveal == m.p.Reveal && p.SpeedBonus == m.p.SpeedBonus && p.ClosesAt == m.p.ClosesAt {
 		return Event{}, p, nil
 	}
+	closing := p.State == PollClosed && m.p.State != PollClosed
 	m.p = p
+	if closing {
+		r.polls.score(m)
+	}
 	return s.appendLocked(r, pollEvent(r.seq+1, p, m.tally())), p, nil
+}
+
+// ExpirePoll implements PollStore.
+func (s *MemoryStore) ExpirePoll(_ context.Context, code, id string, closesAt int64) (Event, error) {
+	r, err := s.room(code)
+	if err != nil {
+		return Event{}, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.polls.polls[id]
+	if m == nil {
+		return Event{}, ErrPollNotFound
+	}
+	if m.p.State != PollOpen || m.p.ClosesAt != closesAt {
+		return Event{}, nil
+	}
+	m.p.State = PollClosed
+	r.polls.score(m)
+	return s.appendLocked(r, pollEvent(r.seq+1, m.p, m.tally())), nil
+}
+
+// score replaces quiz m's points by those of its ballots now (QuizPoints).
+func (mp *memoryPolls) score(m *memoryPoll) {
+	if m.p.Kind != PollQuiz {
+		return
+	}
+	mp.unscore(m.p.ID)
+	points := make(map[string]int64)
+	for participant, b := range m.ballots {
+		if n := QuizPoints(m.p, b.Choices, m.left[participant]); n > 0 {
+			points[participant] = n
+			if mp.totals == nil {
+				mp.totals = make(map[string]int64)
+			}
+			mp.totals[participant] += n
+		}
+	}
+	if mp.points == nil {
+		mp.points = make(map[string]map[string]int64)
+	}
+	mp.points[m.p.ID] = points
+}
+
+// unscore takes quiz id's points off the room totals.
+func (mp *memoryPolls) unscore(id string) {
+	for participant, n := range mp.points[id] {
+		if mp.totals[participant] -= n; mp.totals[participant] <= 0 {
+			delete(mp.totals, participant)
+		}
+	}
+	delete(mp.points, id)
+}
+
+// Leaderboard implements PollStore.
+func (s *MemoryStore) Leaderboard(_ context.Context, code, id string, n int) (Leaderboard, error) {
+	r, err := s.room(code)
+	if err != nil {
+		return Leaderboard{}, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var quiz *memoryPoll
+	if id != "" {
+		quiz = r.polls.polls[id]
+	} else {
+		for _, m := range r.polls.polls {
+			if m.p.Kind == PollQuiz && m.p.State == PollClosed && (quiz == nil || pollNumber(m.p.ID) > pollNumber(quiz.p.ID)) {
+				quiz = m
+			}
+		}
+	}
+	if quiz == nil || quiz.p.Kind != PollQuiz {
+		return Leaderboard{}, nil
+	}
+	scorers := func(points map[string]int64) []LeaderEntry {
+		list := make([]Scorer, 0, len(points))
+		for participant, p := range points {
+			list = append(list, Scorer{Participant: participant, Points: p})
+		}
+		list = topScorers(list, n)
+		for i := range list {
+			list[i].Name = r.polls.names[list[i].Participant]
+		}
+		return rankEntries(list)
+	}
+	return Leaderboard{
+		Poll:     quiz.p.ID,
+		Revealed: audienceSeesCorrect(quiz.p),
+		Question: scorers(r.polls.points[quiz.p.ID]),
+		Room:     scorers(r.polls.totals),
+	}, nil
 }
 
 // DeletePoll implements PollStore.
@@ -149,6 +256,7 @@ func (s *MemoryStore) DeletePoll(_ context.Context, code, id string) (Event, err
 	if r.polls.polls[id] == nil {
 		return Event{}, ErrPollNotFound
 	}
+	r.polls.unscore(id)
 	delete(r.polls.polls, id)
 	seq := r.seq + 1
 	return s.appendLocked(r, Event{Seq: seq, Type: EventPollDeleted, Data: pollDeletedEvent(seq, id)}), nil
@@ -189,6 +297,12 @@ func (s *MemoryStore) CastBallot(_ context.Context, code, id, participant string
 	if m.p.State != PollOpen {
 		return false, ErrPollNotOpen
 	}
+	if b.At == 0 {
+		b.At = time.Now().UnixMilli()
+	}
+	if m.p.ClosesAt > 0 && b.At >= m.p.ClosesAt {
+		return false, ErrQuizTimeUp
+	}
 	if err := CheckBallot(m.p, b); err != nil {
 		return false, err
 	}
@@ -199,11 +313,27 @@ func (s *MemoryStore) CastBallot(_ context.Context, code, id, participant string
 	if had {
 		m.add(old, -1)
 	}
+	at, name := b.At, strings.Clone(b.Name)
 	b = Ballot{Choices: slices.Clone(b.Choices), Rating: b.Rating, Words: slices.Clone(b.Words), Text: strings.Clone(b.Text)}
 	m.add(b, 1)
 	m.ballots[participant] = b
 	m.casts++
 	m.cast[participant] = m.casts
+	if m.p.Kind == PollQuiz {
+		m.castAt[participant] = at
+		m.left[participant] = 0
+		if m.p.ClosesAt > 0 {
+			m.left[participant] = m.p.ClosesAt - at
+		}
+		if r.polls.names == nil {
+			r.polls.names = make(map[string]string)
+		}
+		if name == "" {
+			delete(r.polls.names, participant)
+		} else {
+			r.polls.names[participant] = name
+		}
+	}
 	r.polls.version++
 	m.version = r.polls.version
 	return true, nil

@@ -115,6 +115,7 @@ const (
 	statusPollNotOpen
 	statusBallotKind
 	statusBallotChoices
+	statusQuizTimeUp
 )
 
 var statusErrors = [...]error{
@@ -135,6 +136,7 @@ var statusErrors = [...]error{
 	statusPollNotOpen:   ErrPollNotOpen,
 	statusBallotKind:    ErrBallotKind,
 	statusBallotChoices: ErrBallotChoices,
+	statusQuizTimeUp:    ErrQuizTimeUp,
 }
 
 // redisKeys are the room's keys in the order of lua/common.lua (and
@@ -143,7 +145,8 @@ func redisKeys(code string) []string {
 	p := "{room:" + code + "}:"
 	return []string{p + "room", p + "seq", p + "log", p + "comments", p + "cids", p + "banned", p + "reactions", p + "ids",
 		p + "questions", p + "qcids", p + "qtexts", p + "qvotes", p + "voters", p + "upvoted", p + "qchanged", p + "qa",
-		p + "polls", p + "ballots", p + "pvoters", p + "pmine", p + "tally", p + "pwords", p + "panswers", p + "pchanged", p + "pmeta"}
+		p + "polls", p + "ballots", p + "pvoters", p + "pmine", p + "tally", p + "pwords", p + "panswers", p + "pchanged", p + "pmeta",
+		p + "qzcast", p + "qzboard", p + "qztotal", p + "qznames"}
 }
 
 // run runs a script (EVALSHA, EVAL when Redis lost its script cache) with

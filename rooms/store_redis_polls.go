@@ -31,6 +31,8 @@ var (
 	scriptPollBallots = loadScript("poll_common", "poll_ballots")
 	scriptPollState   = loadScript("poll_common", "poll_state")
 	scriptPollGet     = loadScript("poll_common", "poll_get")
+	scriptPollExpire  = loadScript("poll_common", "poll_expire")
+	scriptLeaderboard = loadScript("poll_common", "poll_leaderboard")
 )
 
 func boolArg(b bool) string {
@@ -44,7 +46,7 @@ func boolArg(b bool) string {
 func (s *RedisStore) CreatePoll(ctx context.Context, code string, p Poll) (Poll, Event, error) {
 	at := time.Now().UnixNano()
 	_, res, err := s.run(ctx, scriptPollCreate, code, at, p.State, boolArg(p.Reveal), p.Kind,
-		len(p.Options), p.Max, PollHead(p), PollCorrect(p))
+		len(p.Options), p.Max, PollHead(p), PollCorrect(p), p.ClosesAt, boolArg(p.SpeedBonus), p.Seconds)
 	if err != nil {
 		return Poll{}, Event{}, err
 	}
@@ -63,14 +65,20 @@ func (s *RedisStore) CreatePoll(ctx context.Context, code string, p Poll) (Poll,
 
 // SetPoll implements PollStore.
 func (s *RedisStore) SetPoll(ctx context.Context, code, id string, patch PollPatch) (Event, Poll, error) {
-	var state, reveal string
+	var state, reveal, speed string
 	if patch.State != nil {
 		state = "=" + *patch.State // "" keeps the state
 	}
 	if patch.Reveal != nil {
 		reveal = boolArg(*patch.Reveal)
 	}
-	st, res, err := s.run(ctx, scriptPollSet, code, time.Now().UnixNano(), id, state, reveal)
+	if patch.SpeedBonus != nil {
+		speed = boolArg(*patch.SpeedBonus)
+	}
+	if patch.At == 0 {
+		patch.At = time.Now().UnixMilli()
+	}
+	st, res, err := s.run(ctx, scriptPollSet, code, time.Now().UnixNano(), id, state, reveal, speed, patch.At)
 	if st == statusBadMove {
 		rec, ok := replyString(res, 0)
 		if !ok {
@@ -134,6 +142,58 @@ func (s *RedisStore) Poll(ctx context.Context, code, id string) (Poll, error) {
 	return parsePollRecord(id, rec)
 }
 
+// ExpirePoll implements PollStore.
+func (s *RedisStore) ExpirePoll(ctx context.Context, code, id string, closesAt int64) (Event, error) {
+	_, res, err := s.run(ctx, scriptPollExpire, code, time.Now().UnixNano(), id, closesAt)
+	if err != nil || len(res) == 0 {
+		return Event{}, err
+	}
+	env, ok := replyString(res, 0)
+	if !ok {
+		return Event{}, errBadReply
+	}
+	return DecodeEnvelope([]byte(env))
+}
+
+// Leaderboard implements PollStore.
+func (s *RedisStore) Leaderboard(ctx context.Context, code, id string, n int) (Leaderboard, error) {
+	if n <= 0 {
+		return Leaderboard{}, nil
+	}
+	_, res, err := s.run(ctx, scriptLeaderboard, code, 0, id, n)
+	if err != nil || len(res) == 0 {
+		return Leaderboard{}, err
+	}
+	quiz, ok1 := replyString(res, 0)
+	rec, ok2 := replyString(res, 1)
+	if !ok1 || !ok2 || len(res) != 4 {
+		return Leaderboard{}, errBadReply
+	}
+	p, err := parsePollRecord(quiz, rec)
+	if err != nil {
+		return Leaderboard{}, err
+	}
+	lb := Leaderboard{Poll: quiz, Revealed: audienceSeesCorrect(p)}
+	for i, list := range []*[]LeaderEntry{&lb.Question, &lb.Room} {
+		flat, ok := res[2+i].([]any)
+		if !ok || len(flat)%3 != 0 {
+			return Leaderboard{}, errBadReply
+		}
+		scorers := make([]Scorer, 0, len(flat)/3)
+		for j := 0; j < len(flat); j += 3 {
+			participant, ok1 := flat[j].(string)
+			points, ok2 := replyNumber(flat[j+1])
+			name, ok3 := flat[j+2].(string)
+			if !ok1 || !ok2 || !ok3 {
+				return Leaderboard{}, errBadReply
+			}
+			scorers = append(scorers, Scorer{Participant: participant, Name: name, Points: points})
+		}
+		*list = rankEntries(scorers)
+	}
+	return lb, nil
+}
+
 // ballotArgs returns a ballot's letter and values for lua/poll_ballot.lua:
 // "x" when it has no field or several (the script refuses it as
 // ErrBallotKind after the refusals that come first).
@@ -173,7 +233,10 @@ func ballotArgs(b Ballot) []any {
 
 // CastBallot implements PollStore.
 func (s *RedisStore) CastBallot(ctx context.Context, code, id, participant string, b Ballot) (bool, error) {
-	args := append([]any{id, participant}, ballotArgs(b)...)
+	if b.At == 0 {
+		b.At = time.Now().UnixMilli()
+	}
+	args := append([]any{id, participant, b.At, b.Name}, ballotArgs(b)...)
 	_, res, err := s.run(ctx, scriptPollBallot, code, 0, args...)
 	if err != nil {
 		return false, err
@@ -300,7 +363,15 @@ func parsePollRecord(id, rec string) (Poll, error) {
 	}
 	head, body, ok := strings.Cut(rec, "\n")
 	f := strings.Split(head, " ")
-	if !ok || len(f) != 6 {
+	if len(f) == 6 {
+		f = append(f, "0", "0", "0") // written before quiz timers
+	}
+	if !ok || len(f) != 9 {
+		return bad("header")
+	}
+	closesAt, err1 := strconv.ParseInt(f[6], 10, 64)
+	seconds, err2 := strconv.Atoi(f[8])
+	if err1 != nil || err2 != nil {
 		return bad("header")
 	}
 	hlen, err := strconv.Atoi(f[5])
@@ -308,16 +379,16 @@ func parsePollRecord(id, rec string) (Poll, error) {
 		return bad("header")
 	}
 	var h struct {
-		Kind     string   `json:"kind"`
-		Title    string   `json:"title"`
-		Options  []string `json:"options"`
-		Max      int      `json:"max"`
-		ClosesAt int64    `json:"closes_at"`
+		Kind    string   `json:"kind"`
+		Title   string   `json:"title"`
+		Options []string `json:"options"`
+		Max     int      `json:"max"`
 	}
 	if err := json.Unmarshal([]byte("{"+body[:hlen]+"}"), &h); err != nil {
 		return bad(err.Error())
 	}
-	p := Poll{ID: id, Kind: h.Kind, Title: h.Title, Options: h.Options, Max: h.Max, State: f[0], Reveal: f[1] == "1", ClosesAt: h.ClosesAt}
+	p := Poll{ID: id, Kind: h.Kind, Title: h.Title, Options: h.Options, Max: h.Max, State: f[0], Reveal: f[1] == "1",
+		ClosesAt: closesAt, SpeedBonus: f[7] == "1", Seconds: seconds}
 	if p.Options == nil {
 		p.Options = []string{} // as the Service makes polls without options
 	}

@@ -1,7 +1,10 @@
--- CastBallot. ARGV 5: poll id, 6: participant, 7: the ballot's letter
--- ('c', 'r', 'w', 't', or 'x' when the ballot has no field or several),
--- 8...: its values (option indexes; the rating; the words; the text as
--- JSON). Returns {OK, 1 when the tally changed}.
+-- CastBallot. ARGV 5: poll id, 6: participant, 7: when the ballot is cast
+-- (Unix ms), 8: the participant's display name ('' anonymous), 9: the
+-- ballot's letter ('c', 'r', 'w', 't', or 'x' when the ballot has no field
+-- or several), 10...: its values (option indexes; the rating; the words;
+-- the text as JSON). Returns {OK, 1 when the tally changed}. A quiz ballot
+-- that changes also records its time and time left (:qzcast) and the name
+-- (:qznames).
 --
 -- One ballot per participant per poll: a new ballot takes the old one's
 -- counts off and adds its own in this one script, so the counts always
@@ -9,7 +12,7 @@
 if not room_exists() then
   return {NOT_FOUND}
 end
-local id, participant, letter = ARGV[5], ARGV[6], ARGV[7]
+local id, participant, at, name, letter = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], ARGV[9]
 if redis.call('SISMEMBER', K_BANNED, participant) == 1 then
   return {BANNED}
 end
@@ -24,8 +27,12 @@ local p = p_parse(rec)
 if p.state ~= 'open' then
   return {POLL_NOT_OPEN}
 end
+local closes_at = tonumber(p.closes_at)
+if closes_at > 0 and at >= closes_at then
+  return {QUIZ_TIME_UP}
+end
 -- CheckBallot (polls.go), in its order.
-local values = {unpack(ARGV, 8)}
+local values = {unpack(ARGV, 10)}
 local fits
 if p_has_options(p.kind) then
   fits = letter == 'c' and #values > 0
@@ -113,5 +120,17 @@ else
 end
 count(new, 1, ver)
 redis.call('HSET', K_BALLOTS, pair, new)
+if p.kind == 'quiz' then
+  local left = 0
+  if closes_at > 0 then
+    left = closes_at - at
+  end
+  redis.call('HSET', K_QZCAST, pair, string.format('%d %d', at, left))
+  if name == '' then
+    redis.call('HDEL', K_QZNAMES, participant)
+  else
+    redis.call('HSET', K_QZNAMES, participant, name)
+  end
+end
 redis.call('ZADD', K_PCHANGED, ver, id)
 return {OK, 1}

@@ -17,14 +17,28 @@
 --                       last change of its tally
 --  25 :pmeta     hash   n: the last poll number; ver: the room's results
 --                       version (HINCRBY)
+-- Quizzes (rooms/quiz.go):
+--  26 :qzcast    hash   participant "|" n -> "<at> <left>": when its quiz
+--                       ballot for p<n> was cast and the ms its timer had
+--                       left then (0 without timer), Unix ms
+--  27 :qzboard   zset   score 0, member n "|" <9999 - points, 4 digits> "|"
+--                       participant: the points above 0 of quiz p<n> at
+--                       its latest close, in leaderboard order by
+--                       ZRANGEBYLEX (most points first, ties by participant)
+--  28 :qztotal   zset   member participant, score minus its points across
+--                       the quizzes (only participants with points): ZRANGE
+--                       is leaderboard order
+--  29 :qznames   hash   participant -> the display name of its latest quiz
+--                       ballot (absent: anonymous)
 --
 -- A poll's record is
 --
---   <state> <reveal 0|1> <kind> <#options> <max> <#head>\n<head><correct>
+--   <state> <reveal 0|1> <kind> <#options> <max> <#head> <closes_at> <speed_bonus 0|1> <seconds>\n<head><correct>
 --
 -- where head is PollHead and correct PollCorrect (polls.go), made by Go at
 -- creation and never re-encoded here: events are spliced from them, byte
--- for byte pollEvent's.
+-- for byte pollEvent's. Records written before quizzes had timers lack the
+-- last three fields (read as 0).
 --
 -- A ballot is a letter and its value: "c" and the option indexes separated
 -- by spaces (single, multi, quiz); "r" and the rating; "w" and the words
@@ -32,25 +46,40 @@
 -- only); "t" <version> " " and the text as JSON (text).
 local K_POLLS, K_BALLOTS, K_PVOTERS, K_PMINE = KEYS[17], KEYS[18], KEYS[19], KEYS[20]
 local K_TALLY, K_PWORDS, K_PANSWERS, K_PCHANGED, K_PMETA = KEYS[21], KEYS[22], KEYS[23], KEYS[24], KEYS[25]
+local K_QZCAST, K_QZBOARD, K_QZTOTAL, K_QZNAMES = KEYS[26], KEYS[27], KEYS[28], KEYS[29]
 
 -- Statuses past common.lua's (store_redis.go).
-local NO_POLL, POLL_NOT_OPEN, BALLOT_KIND, BALLOT_CHOICES = 14, 15, 16, 17
+local NO_POLL, POLL_NOT_OPEN, BALLOT_KIND, BALLOT_CHOICES, QUIZ_TIME_UP = 14, 15, 16, 17, 18
 
 local MAX_RATING, MAX_CLOUD_WORDS, MAX_TEXT_ANSWERS = 5, 100, 100
+-- QuizBasePoints, QuizSpeedBonus (quiz.go).
+local QUIZ_BASE, QUIZ_BONUS = 1000, 500
 
 local function p_parse(rec)
-  local state, reveal, kind, nopts, max, hlen, pos =
-    string.match(rec, '^(%a+) ([01]) (%a+) (%d+) (%d+) (%d+)\n()')
+  local state, reveal, kind, nopts, max, hlen, extra, pos =
+    string.match(rec, '^(%a+) ([01]) (%a+) (%d+) (%d+) (%d+)([^\n]*)\n()')
   hlen = tonumber(hlen)
+  local closes_at, speed, seconds = string.match(extra, '^ (%d+) ([01]) (%d+)$')
+  local head = string.sub(rec, pos, pos + hlen - 1)
+  if not closes_at then
+    -- An older record: its head ended with the closes_at it never set,
+    -- and a quiz's had no seconds.
+    head = string.gsub(head, ',"closes_at":%d+$', '')
+    if kind == 'quiz' then
+      head = head .. ',"seconds":0'
+    end
+  end
   return {
     state = state, reveal = reveal == '1', kind = kind, nopts = tonumber(nopts), max = tonumber(max),
-    head = string.sub(rec, pos, pos + hlen - 1), correct = string.sub(rec, pos + hlen),
+    head = head, correct = string.sub(rec, pos + hlen),
+    closes_at = closes_at or '0', speed = speed == '1', seconds = tonumber(seconds or '0'),
   }
 end
 
 local function p_record(p)
   return p.state .. ' ' .. (p.reveal and '1' or '0') .. ' ' .. p.kind .. ' ' .. p.nopts .. ' ' .. p.max ..
-    ' ' .. #p.head .. '\n' .. p.head .. p.correct
+    ' ' .. #p.head .. ' ' .. p.closes_at .. ' ' .. (p.speed and '1' or '0') .. ' ' .. p.seconds ..
+    '\n' .. p.head .. p.correct
 end
 
 local function p_has_options(kind)
@@ -181,8 +210,11 @@ local function p_append(id, p)
   local n = string.sub(id, 2)
   local results = p_results(p.kind, p_tally(n, p))
   return append_event('poll', '', function(seq)
-    local body = '{"type":"poll","seq":' .. seq .. ',"id":"' .. id .. '",' .. p.head .. ',"state":"' ..
-      p.state .. '","reveal":' .. tostring(p.reveal)
+    local body = '{"type":"poll","seq":' .. seq .. ',"id":"' .. id .. '",' .. p.head .. ',"closes_at":' ..
+      p.closes_at .. ',"state":"' .. p.state .. '","reveal":' .. tostring(p.reveal)
+    if p.kind == 'quiz' then
+      body = body .. ',"speed_bonus":' .. tostring(p.speed)
+    end
     local correct = ''
     if p.kind == 'quiz' then
       correct = ',"correct":' .. p.correct
@@ -215,4 +247,53 @@ local function p_reply(id, rec)
     words[#words + 1] = wc[2]
   end
   return {id, rec, t.total, t.sum, t.counts, words, t.answers}
+end
+
+-- p_unscore takes quiz p<n>'s points off the room totals and forgets them.
+local function p_unscore(n)
+  local lo, hi = p_lex(n)
+  for _, m in ipairs(redis.call('ZRANGEBYLEX', K_QZBOARD, lo, hi)) do
+    local pad, participant = string.match(m, '^%d+|(%d+)|(.*)$')
+    local total = tonumber(redis.call('ZINCRBY', K_QZTOTAL, 9999 - tonumber(pad), participant))
+    if total >= 0 then
+      redis.call('ZREM', K_QZTOTAL, participant)
+    end
+  end
+  redis.call('ZREMRANGEBYLEX', K_QZBOARD, lo, hi)
+end
+
+-- p_score replaces quiz id's points (p is its record) by QuizPoints
+-- (quiz.go) of its ballots now, and adds them to the room totals.
+local function p_score(id, p)
+  if p.kind ~= 'quiz' then
+    return
+  end
+  local n = string.sub(id, 2)
+  p_unscore(n)
+  local want = 'c' .. (string.gsub(string.sub(p.correct, 2, -2), ',', ' '))
+  local span = p.seconds * 1000
+  local voters = redis.call('ZRANGEBYSCORE', K_PVOTERS, n, n)
+  for i = 1, #voters, 1000 do
+    local chunk = {unpack(voters, i, math.min(i + 999, #voters))}
+    local ballots = redis.call('HMGET', K_BALLOTS, unpack(chunk))
+    local casts = redis.call('HMGET', K_QZCAST, unpack(chunk))
+    local board = {}
+    for j, pair in ipairs(chunk) do
+      if ballots[j] == want then
+        local points = QUIZ_BASE
+        if span > 0 and p.speed then
+          local left = tonumber(string.match(casts[j] or '', ' (%-?%d+)$') or '0')
+          left = math.min(math.max(left, 0), span)
+          points = points + math.floor(QUIZ_BONUS * left / span)
+        end
+        local participant = string.sub(pair, 1, #pair - #n - 1)
+        board[#board + 1] = 0
+        board[#board + 1] = n .. '|' .. string.format('%04d', 9999 - points) .. '|' .. participant
+        redis.call('ZINCRBY', K_QZTOTAL, -points, participant)
+      end
+    end
+    if #board > 0 then
+      redis.call('ZADD', K_QZBOARD, unpack(board))
+    end
+  end
 end

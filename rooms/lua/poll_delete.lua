@@ -1,5 +1,6 @@
 -- DeletePoll. ARGV 5: poll id. Returns {OK, seq}. The poll goes with its
--- ballots (from both indexes) and every field of its tally.
+-- ballots (from both indexes) and every field of its tally; a quiz's
+-- points leave the room totals.
 if not room_exists() then
   return {NOT_FOUND}
 end
@@ -16,6 +17,10 @@ for i = 1, #voters, 1000 do
   local chunk = {unpack(voters, i, math.min(i + 999, #voters))}
   redis.call('ZREM', K_PMINE, unpack(chunk))
   redis.call('HDEL', K_BALLOTS, unpack(chunk))
+  redis.call('HDEL', K_QZCAST, unpack(chunk))
+end
+if p.kind == 'quiz' then
+  p_unscore(n)
 end
 redis.call('ZREMRANGEBYSCORE', K_PVOTERS, n, n)
 local fields = {n .. '|t', n .. '|s'}

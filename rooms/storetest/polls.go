@@ -204,11 +204,11 @@ func testPollReveal(t *testing.T, f *pollFixture) {
 	f.cast(q.ID, "p_b", choices(0))
 	ev, _ := f.set(q.ID, rooms.PollPatch{Reveal: ptr(true)})
 	// Open and revealed: results, but the answer only once closed.
-	if want := `{"type":"poll","seq":2,"id":"p1","kind":"quiz","title":"2+2","options":["3","4","5"],"max":1,"closes_at":0,"state":"open","reveal":true,"results":{"counts":[1,1,0],"total":2}}`; string(ev.Data) != want {
+	if want := `{"type":"poll","seq":2,"id":"p1","kind":"quiz","title":"2+2","options":["3","4","5"],"max":1,"seconds":0,"closes_at":0,"state":"open","reveal":true,"speed_bonus":false,"results":{"counts":[1,1,0],"total":2}}`; string(ev.Data) != want {
 		t.Fatalf("revealed open quiz:\n got %s\nwant %s", ev.Data, want)
 	}
 	ev, _ = f.set(q.ID, rooms.PollPatch{State: ptr(rooms.PollClosed)})
-	if want := `{"type":"poll","seq":3,"id":"p1","kind":"quiz","title":"2+2","options":["3","4","5"],"max":1,"closes_at":0,"state":"closed","reveal":true,"correct":[1],"results":{"counts":[1,1,0],"total":2}}`; string(ev.Data) != want || string(ev.Staff) != want {
+	if want := `{"type":"poll","seq":3,"id":"p1","kind":"quiz","title":"2+2","options":["3","4","5"],"max":1,"seconds":0,"closes_at":0,"state":"closed","reveal":true,"speed_bonus":false,"correct":[1],"results":{"counts":[1,1,0],"total":2}}`; string(ev.Data) != want || string(ev.Staff) != want {
 		t.Fatalf("revealed closed quiz:\n got %s\n     %s\nwant %s", ev.Data, ev.Staff, want)
 	}
 	ev, _ = f.set(q.ID, rooms.PollPatch{Reveal: ptr(false)})

@@ -1,0 +1,164 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/hubbubhq/hubbub/rooms"
+	"go.uber.org/zap"
+)
+
+// Quiz timers and leaderboards of a room, owned by the room's worker.
+//
+// The server owns a quiz's timer: every instance with clients in the room
+// keeps one timer per room (not per connection) set for the earliest
+// closes_at of the room's open timed quizzes, learnt from the store when
+// the room starts and from every `poll` event after. When it fires, the
+// worker asks the store to close the quizzes that are due, each only if it
+// is still open with that closes_at (rooms.Service.ExpireQuiz): however
+// many instances race, one `poll` event closes the quiz, and it reaches
+// every instance like any event. The timer stops with the room's worker.
+//
+// Each `poll` event of a closed quiz (its close, or a reveal after it) is
+// followed by the quiz's `leaderboard`, read from the store by each
+// instance for its own clients: staff receive it always, the audience once
+// the quiz is revealed.
+
+// quizRetry is how long a room waits to retry a timer's close that the
+// store could not apply.
+const quizRetry = time.Second
+
+// quizTimers is the worker's view of the room's open timed quizzes.
+type quizTimers struct {
+	due   map[string]int64 // quiz id → closes_at, Unix ms
+	timer *time.Timer      // set for the earliest due; nil until first needed
+	retry bool             // the last close failed: fire again after quizRetry
+}
+
+// startQuizzes loads the room's open timed quizzes (the worker calls it at
+// start, after subscribing, so no event about them can be missed).
+func (r *room) startQuizzes(ctx context.Context) {
+	timers, err := r.hub.svc.QuizTimers(ctx, r.code)
+	if err != nil {
+		r.hub.log.Warn("room quiz timers unknown", zap.String("room", r.code), zap.Error(err))
+		return
+	}
+	for _, t := range timers {
+		r.quiz.set(t.Poll, t.ClosesAt)
+	}
+	r.armQuizTimer()
+}
+
+func (q *quizTimers) set(id string, closesAt int64) {
+	if q.due == nil {
+		q.due = make(map[string]int64)
+	}
+	q.due[id] = closesAt
+}
+
+// quizTimerC returns the channel of the room's quiz timer; nil (never
+// ready) when no quiz is due.
+func (r *room) quizTimerC() <-chan time.Time {
+	if r.quiz.timer == nil || len(r.quiz.due) == 0 {
+		return nil
+	}
+	return r.quiz.timer.C
+}
+
+// armQuizTimer sets the timer for the earliest closes_at (or quizRetry
+// after a failure), on the Service's clock.
+func (r *room) armQuizTimer() {
+	if len(r.quiz.due) == 0 {
+		if r.quiz.timer != nil {
+			r.quiz.timer.Stop()
+		}
+		return
+	}
+	first := int64(0)
+	for _, at := range r.quiz.due {
+		if first == 0 || at < first {
+			first = at
+		}
+	}
+	wait := time.Duration(first-r.hub.svc.Now().UnixMilli()) * time.Millisecond
+	if r.quiz.retry {
+		wait = max(wait, quizRetry)
+	}
+	wait = max(wait, 0)
+	if r.quiz.timer == nil {
+		r.quiz.timer = time.NewTimer(wait)
+		return
+	}
+	r.quiz.timer.Reset(wait) // Go ≥ 1.23: no stale value is left to drain
+}
+
+// stopQuizTimer stops the timer when the worker ends.
+func (r *room) stopQuizTimer() {
+	if r.quiz.timer != nil {
+		r.quiz.timer.Stop()
+	}
+}
+
+// expireQuizzes closes the due quizzes (the timer fired).
+func (r *room) expireQuizzes(ctx context.Context) {
+	now := r.hub.svc.Now().UnixMilli()
+	r.quiz.retry = false
+	for id, at := range r.quiz.due {
+		if at > now {
+			continue
+		}
+		_, err := r.hub.svc.ExpireQuiz(ctx, r.code, rooms.QuizTimer{Poll: id, ClosesAt: at})
+		switch {
+		case err == nil, errors.Is(err, rooms.ErrPollNotFound), errors.Is(err, rooms.ErrRoomNotFound):
+			// Closed now, or by another instance, or reopened with a new
+			// timer (its `poll` event sets it), or gone.
+			delete(r.quiz.due, id)
+		default:
+			r.hub.log.Warn("quiz timer could not close the quiz; retrying",
+				zap.String("room", r.code), zap.String("poll", id), zap.Error(err))
+			r.quiz.retry = true
+		}
+	}
+	r.armQuizTimer()
+}
+
+// afterPollEvent keeps the timers in step with a durable event just fanned
+// out, and follows a closed quiz's `poll` event with its leaderboard.
+func (r *room) afterPollEvent(ctx context.Context, ev *rooms.Event) {
+	info, ok := rooms.PollEventInfo(ev)
+	if !ok || info.Kind != rooms.PollQuiz {
+		return
+	}
+	_, had := r.quiz.due[info.ID]
+	if info.State == rooms.PollOpen && info.ClosesAt > 0 {
+		r.quiz.set(info.ID, info.ClosesAt)
+		r.armQuizTimer()
+	} else if had {
+		delete(r.quiz.due, info.ID)
+		r.armQuizTimer()
+	}
+	if info.State != rooms.PollClosed {
+		return
+	}
+	lb, ok, err := r.hub.svc.LeaderboardOf(ctx, r.code, info.ID)
+	if err != nil {
+		r.hub.log.Warn("leaderboard not sent", zap.String("room", r.code), zap.String("poll", info.ID), zap.Error(err))
+		return
+	}
+	if ok {
+		r.fanout(&lb)
+	}
+}
+
+// sendLeaderboard sends a client joining or resuming the leaderboard of
+// the room's latest closed quiz, as far as its role may see it.
+func (h *Hub) sendLeaderboard(c *client) {
+	ev, ok, err := h.svc.LeaderboardOf(h.ctx, c.actor.Room, "")
+	if err != nil || !ok {
+		return
+	}
+	if b := ev.For(c.staff, c.actor.Participant); b != nil {
+		c.send(b)
+	}
+}

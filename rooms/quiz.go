@@ -1,0 +1,229 @@
+package rooms
+
+import (
+	"encoding/json"
+	"hash/fnv"
+	"slices"
+	"strconv"
+)
+
+// Quiz timers, scoring and the leaderboard.
+//
+// A quiz may have a timer (Poll.Seconds): each time it opens, ClosesAt is
+// set to the opening time plus Seconds, and ballots cast at or after it are
+// refused (ErrQuizTimeUp). When ClosesAt passes, every instance with
+// clients in the room asks its store to close the quiz with
+// PollStore.ExpirePoll, which closes it only if it is still open with that
+// ClosesAt: one durable `poll` event however many instances try, and a
+// stale timer never closes a reopened quiz.
+//
+// Each time a quiz closes (by the host or by its timer) the store scores it
+// in the same atomic step: QuizPoints for every ballot, replacing the
+// points of the quiz's earlier closes, so a reopened and closed again quiz
+// never counts twice; deleting a quiz takes its points off the room totals.
+// The leaderboard lists a quiz's points and the room's totals.
+const (
+	// MinQuizSeconds and MaxQuizSeconds bound a quiz timer ("seconds").
+	// One second is allowed for rapid-fire rounds.
+	MinQuizSeconds = 1
+	MaxQuizSeconds = 3600
+	// QuizBasePoints is what a correct answer earns.
+	QuizBasePoints = 1000
+	// QuizSpeedBonus is the most a correct answer to a timed quiz with its
+	// speed bonus on earns on top of QuizBasePoints (see QuizPoints).
+	QuizSpeedBonus = 500
+	// LeaderboardSize is how many entries each list of a `leaderboard`
+	// event has at most.
+	LeaderboardSize = 10
+	// maxQuizPoints bounds one quiz's points of one participant; the Redis
+	// store writes 9999 - points with four digits.
+	maxQuizPoints = QuizBasePoints + QuizSpeedBonus
+)
+
+// The Redis store's ordering key needs one quiz's points below 10000.
+var _ = [9999 - maxQuizPoints]struct{}{}
+
+// EventLeaderboard is the type of the ephemeral `leaderboard` event.
+const EventLeaderboard = "leaderboard"
+
+// QuizPoints returns the points of a ballot with the given choices for
+// quiz p, which had left milliseconds of its timer left when the ballot was
+// cast: 0 unless the choices equal p.Correct exactly; else QuizBasePoints,
+// plus, when p is timed (Seconds > 0) and p.SpeedBonus is on,
+// QuizSpeedBonus * left / (Seconds*1000) rounded down, with left clamped
+// to 0–Seconds*1000. The Redis scripts compute the same integers.
+func QuizPoints(p Poll, choices []int, left int64) int64 {
+	if p.Kind != PollQuiz || !slices.Equal(choices, p.Correct) {
+		return 0
+	}
+	points := int64(QuizBasePoints)
+	if p.Seconds > 0 && p.SpeedBonus {
+		span := int64(p.Seconds) * 1000
+		left = min(max(left, 0), span)
+		points += QuizSpeedBonus * left / span
+	}
+	return points
+}
+
+// LeaderEntry is one line of a leaderboard.
+type LeaderEntry struct {
+	// Rank is 1 + the number of participants with more points: ties share
+	// a rank (1, 1, 3).
+	Rank        int    `json:"rank"`
+	Participant string `json:"participant"`
+	// Name is the display name of the participant's latest quiz ballot in
+	// the room, or Pseudonym(Participant) when that was anonymous.
+	Name   string `json:"name"`
+	Points int64  `json:"points"`
+}
+
+// Leaderboard is a quiz's points and the room's totals, each list the
+// LeaderboardSize participants with the most points (only participants
+// with points), most first, ties by participant id in byte order.
+type Leaderboard struct {
+	// Poll is the quiz; "" when the room has no closed quiz.
+	Poll string
+	// Revealed: the quiz is closed with its results revealed, so the
+	// audience may see this leaderboard (it tells who answered right).
+	// Staff see it always.
+	Revealed bool
+	Question []LeaderEntry
+	Room     []LeaderEntry
+}
+
+// Scorer is one participant's points as a store reads them, in leaderboard
+// order; Name as stored ("" anonymous).
+type Scorer struct {
+	Participant string
+	Name        string
+	Points      int64
+}
+
+// leaderOrder orders scorers: most points first, ties by participant id.
+func leaderOrder(a, b Scorer) int {
+	switch {
+	case a.Points != b.Points:
+		if a.Points > b.Points {
+			return -1
+		}
+		return 1
+	case a.Participant < b.Participant:
+		return -1
+	case a.Participant > b.Participant:
+		return 1
+	}
+	return 0
+}
+
+// rankEntries turns scorers in leaderboard order into entries: ranks with
+// ties shared, pseudonyms for anonymous participants.
+func rankEntries(scorers []Scorer) []LeaderEntry {
+	out := make([]LeaderEntry, len(scorers))
+	for i, s := range scorers {
+		rank := i + 1
+		if i > 0 && s.Points == scorers[i-1].Points {
+			rank = out[i-1].Rank
+		}
+		name := s.Name
+		if name == "" {
+			name = Pseudonym(s.Participant)
+		}
+		out[i] = LeaderEntry{Rank: rank, Participant: s.Participant, Name: name, Points: s.Points}
+	}
+	return out
+}
+
+// topScorers sorts scorers in leaderboard order and keeps the first n.
+func topScorers(scorers []Scorer, n int) []Scorer {
+	slices.SortFunc(scorers, leaderOrder)
+	if len(scorers) > n {
+		scorers = scorers[:n]
+	}
+	return scorers
+}
+
+var (
+	pseudonymAdjectives = [...]string{
+		"Amber", "Brave", "Bright", "Calm", "Clever", "Cosmic", "Curious", "Daring",
+		"Eager", "Fancy", "Gentle", "Golden", "Happy", "Jolly", "Keen", "Kind",
+		"Lively", "Lucky", "Merry", "Mighty", "Nimble", "Noble", "Plucky", "Polite",
+		"Proud", "Quick", "Quiet", "Rapid", "Royal", "Shiny", "Silver", "Sleepy",
+		"Smart", "Snowy", "Sunny", "Swift", "Tidy", "Witty", "Zesty", "Zippy",
+	}
+	pseudonymAnimals = [...]string{
+		"Badger", "Beaver", "Bison", "Camel", "Cheetah", "Crane", "Dolphin", "Eagle",
+		"Falcon", "Ferret", "Fox", "Gecko", "Heron", "Ibis", "Jaguar", "Koala",
+		"Lemur", "Lynx", "Marmot", "Moose", "Narwhal", "Otter", "Owl", "Panda",
+		"Parrot", "Penguin", "Puffin", "Quokka", "Rabbit", "Raven", "Seal", "Sloth",
+		"Swan", "Tapir", "Tiger", "Toucan", "Turtle", "Walrus", "Wombat", "Yak",
+	}
+)
+
+// Pseudonym returns the leaderboard name of an anonymous participant:
+// "Guest " + an adjective + " " + an animal, chosen by the FNV-1a hash of
+// the participant id — the same on every instance and every time.
+func Pseudonym(participant string) string {
+	h := fnv.New32a()
+	h.Write([]byte(participant))
+	v := h.Sum32()
+	adj := pseudonymAdjectives[v%uint32(len(pseudonymAdjectives))]
+	animal := pseudonymAnimals[(v/uint32(len(pseudonymAdjectives)))%uint32(len(pseudonymAnimals))]
+	return "Guest " + adj + " " + animal
+}
+
+// LeaderboardEvent encodes the ephemeral `leaderboard` event:
+//
+//	{"type":"leaderboard","poll":"p3","question":[<entry>,...],"room":[<entry>,...]}
+//
+// with entries {"rank":1,"participant":"p_…","name":"Ada","points":1450}.
+func LeaderboardEvent(lb Leaderboard) []byte {
+	v := struct {
+		Type     string        `json:"type"`
+		Poll     string        `json:"poll"`
+		Question []LeaderEntry `json:"question"`
+		Room     []LeaderEntry `json:"room"`
+	}{EventLeaderboard, lb.Poll, lb.Question, lb.Room}
+	if v.Question == nil {
+		v.Question = []LeaderEntry{}
+	}
+	if v.Room == nil {
+		v.Room = []LeaderEntry{}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("rooms: encoding a leaderboard: " + err.Error())
+	}
+	return b
+}
+
+// PollInfo is what the hub needs of a `poll` event: which poll, whether it
+// is a quiz, its state, reveal and timer.
+type PollInfo struct {
+	ID       string `json:"id"`
+	Kind     string `json:"kind"`
+	State    string `json:"state"`
+	Reveal   bool   `json:"reveal"`
+	ClosesAt int64  `json:"closes_at"`
+}
+
+// PollEventInfo reads a durable `poll` event's staff version; false when ev
+// is not one.
+func PollEventInfo(ev *Event) (PollInfo, bool) {
+	if ev.Type != EventPoll {
+		return PollInfo{}, false
+	}
+	var info PollInfo
+	if err := json.Unmarshal(ev.For(true, ""), &info); err != nil || info.ID == "" {
+		return PollInfo{}, false
+	}
+	return info, true
+}
+
+// QuizTimer is an open timed quiz: the store closes it at ClosesAt.
+type QuizTimer struct {
+	Poll     string
+	ClosesAt int64
+}
+
+// String returns "p3@1763890878000", for logs.
+func (t QuizTimer) String() string { return t.Poll + "@" + strconv.FormatInt(t.ClosesAt, 10) }
