@@ -32,6 +32,14 @@ const (
 	// second needing n-1 intervals minus that jitter, 300 ms keeps every
 	// client at 4 or fewer in any one-second window.
 	DefaultVoteFlush = 300 * time.Millisecond
+	// DefaultRetention is how long a closed room's data is kept before it
+	// is deleted, unless the room's retention_days setting says otherwise.
+	DefaultRetention = 30 * 24 * time.Hour
+	// MaxRetentionDays is the longest retention_days a room may set.
+	MaxRetentionDays = 3650
+	// DeletionSweep is how often the Service deletes the rooms whose
+	// retention ran out.
+	DeletionSweep = time.Minute
 	// DefaultSnapshotCacheTTL bounds how stale the cached shared part of a
 	// snapshot may be while the room's seq has not changed.
 	DefaultSnapshotCacheTTL = time.Second
@@ -71,6 +79,12 @@ type Config struct {
 	// WordFilter screens questions and comments (see Room.Filter). nil:
 	// DefaultWordFilter; NewWordFilter(nil) filters nothing.
 	WordFilter *WordFilter
+	// Retention is how long a closed room's data is kept when the room's
+	// retention_days is 0 (DefaultRetention).
+	Retention time.Duration
+	// Now is the clock of the insight figures and of retention (minute
+	// buckets, deletion times); nil: time.Now. Tests inject one.
+	Now func() time.Time
 }
 
 func (c Config) withDefaults() Config {
@@ -106,6 +120,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WordFilter == nil {
 		c.WordFilter = DefaultWordFilter()
+	}
+	if c.Retention <= 0 {
+		c.Retention = DefaultRetention
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	return c
 }

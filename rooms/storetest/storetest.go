@@ -64,6 +64,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Ping", testPing},
 		{"QA", testQA},
 		{"Polls", testPolls},
+		{"Insight", testInsight},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore) })
