@@ -1,10 +1,13 @@
 package rooms
 
 import (
+	"context"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 // testClock is an injected Config.Now that moves only when told.
@@ -230,4 +233,32 @@ func TestReactionBurstsTopTen(t *testing.T) {
 	if b := reactionBursts(map[int64]int64{5: 9}); b == nil || len(b) != 0 {
 		t.Fatalf("no burst: %+v", b)
 	}
+}
+
+// BenchmarkInsightObserve is what counting adds to one accepted command:
+// the recorder's update of the room's pending figures (8×GOMAXPROCS
+// goroutines, one room, distinct participants).
+func BenchmarkInsightObserve(b *testing.B) {
+	clock := newTestClock(utc("2025-11-23T10:00:00Z"))
+	svc := NewService(NewMemoryStore(nil, 0), &recorder{}, insightConfig(clock), zap.NewNop(), nil)
+	ctx := context.Background()
+	actors := make([]Actor, 1024)
+	for i := range actors {
+		actors[i] = Actor{Room: "K7QX2M", Participant: "p_" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Role: RoleAudience}
+	}
+	ack := Ack{Seq: 1}
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.ResetTimer()
+	var n sync.Mutex
+	i := 0
+	b.RunParallel(func(pb *testing.PB) {
+		n.Lock()
+		a := actors[i%len(actors)]
+		i++
+		n.Unlock()
+		for pb.Next() {
+			svc.observe(ctx, a, Command{Type: TypeComment}, ack)
+		}
+	})
 }
