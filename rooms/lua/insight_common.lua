@@ -19,10 +19,11 @@ local K_ROOM, K_INS, K_MIN, K_SEEN, K_ACTIVE = KEYS[1], KEYS[2], KEYS[3], KEYS[4
 local K_REACT, K_PPRES, K_OPEN, K_POLLS = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local INSIGHT_KEYS = 8
 
--- ins_keep_expiry gives the insight keys that have no expiry the room's,
--- so that keys made after a room was closed go with it.
+-- ins_keep_expiry gives the insight keys that have no expiry the room's
+-- scheduled deletion time (delete_at, which ScheduleDeletion gave every key
+-- of the room), so that keys made after a room was closed go with it.
 local function ins_keep_expiry()
-  local t = redis.call('PEXPIRETIME', K_ROOM)
+  local t = tonumber(redis.call('HGET', K_INS, 'delete_at') or '0')
   if t > 0 then
     for i = 2, INSIGHT_KEYS do
       if redis.call('PTTL', KEYS[i]) == -1 then
