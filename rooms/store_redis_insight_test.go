@@ -159,3 +159,45 @@ func TestRedisRetentionKeys(t *testing.T) {
 		t.Fatalf("the other room's keys changed:\n got %v\nwant %v", keys, otherKeys)
 	}
 }
+
+// TestRedisInsightScriptCacheFlushed: after Redis lost its scripts (a
+// restart, SCRIPT FLUSH), the pipelined insight scripts load again and
+// every room's figures are added exactly once; a room that does not exist
+// gets no keys.
+func TestRedisInsightScriptCacheFlushed(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := redisClient(t, srv)
+	ctx := context.Background()
+	s := rooms.NewRedisStore(rdb, rooms.RedisStoreOptions{})
+	a, b := newRedisRoom(t, s), newRedisRoom(t, s)
+	delta := func(p string) *rooms.InsightDelta {
+		return &rooms.InsightDelta{Counts: map[int64]rooms.InsightCounts{7: {1, 0, 0, 2}}, Seen: map[string]int64{p: 7}}
+	}
+	if err := s.AddInsight(ctx, map[string]*rooms.InsightDelta{a: delta("p_1")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddInsight(ctx, map[string]*rooms.InsightDelta{a: delta("p_2"), b: delta("p_1"), "ZZZZZZ": delta("p_1")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordPresence(ctx, map[string]int{a: 3, b: 4, "ZZZZZZ": 5}, 7*60000); err != nil {
+		t.Fatal(err)
+	}
+	for code, want := range map[string]rooms.InsightMinute{
+		a: {Counts: rooms.InsightCounts{2, 0, 0, 4}, Joined: 2, Connected: 3},
+		b: {Counts: rooms.InsightCounts{1, 0, 0, 2}, Joined: 1, Connected: 4},
+	} {
+		in, err := s.Insight(ctx, code)
+		if err != nil || len(in.Minutes) != 1 || in.Minutes[7] != want {
+			t.Fatalf("room %s: %+v, %v; want minute 7 %+v", code, in, err, want)
+		}
+	}
+	if keys := roomKeys(t, rdb, "ZZZZZZ"); len(keys) != 0 {
+		t.Fatalf("keys of a room that does not exist: %v", keys)
+	}
+}
