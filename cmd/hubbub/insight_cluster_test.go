@@ -54,19 +54,22 @@ func (c *cluster) waitStats(t *testing.T, in *instance, room createdRoom, what s
 	}
 }
 
+// hostAck is the ack of a command sent with the host key.
+type hostAck struct {
+	Type     string `json:"type"`
+	Question string `json:"question"`
+	Poll     string `json:"poll"`
+}
+
 // hostCommand sends a command with the host key through in's HTTP API.
-func (c *cluster) hostCommand(t *testing.T, in *instance, room createdRoom, cmd string) qaReply {
+func (c *cluster) hostCommand(t *testing.T, in *instance, room createdRoom, cmd string) hostAck {
 	t.Helper()
 	status, body := c.do(t, http.MethodPost, in.base+"/api/rooms/"+room.Code+"/commands", room.HostKey, cmd)
-	var ack struct {
-		qaReply
-		Poll string `json:"poll"`
-	}
-	if status != http.StatusOK || json.Unmarshal(body, &ack) != nil {
+	var ack hostAck
+	if status != http.StatusOK || json.Unmarshal(body, &ack) != nil || ack.Type != "ack" {
 		t.Fatalf("%s: %d %s", cmd, status, body)
 	}
-	ack.Question = ack.Question + ack.Poll
-	return ack.qaReply
+	return ack
 }
 
 // TestClusterInsightExact: a scripted session over two instances sharing
@@ -116,7 +119,7 @@ func TestClusterInsightExact(t *testing.T) {
 	A[2].mustAck(t, 20, map[string]any{"type": "comment", "text": "from i0"})
 	B[2].mustAck(t, 20, map[string]any{"type": "comment", "text": "from i1"})
 
-	poll := c.hostCommand(t, i1, room, `{"type":"poll_create","kind":"single","title":"Pick","options":["x","y"],"state":"open"}`).Question
+	poll := c.hostCommand(t, i1, room, `{"type":"poll_create","kind":"single","title":"Pick","options":["x","y"],"state":"open"}`).Poll
 	for _, v := range A[:4] {
 		v.mustAck(t, 30, map[string]any{"type": "vote", "poll": poll, "choices": []int{0}})
 	}
