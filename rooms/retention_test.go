@@ -1,7 +1,9 @@
 package rooms
 
 import (
+	"context"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -103,4 +105,34 @@ func TestDeleteRoom(t *testing.T) {
 	if err := f.svc.DeleteRoom(f.ctx, f.hostKey, f.code); err != ErrRoomNotFound {
 		t.Fatalf("second delete: %v", err)
 	}
+}
+
+// TestRunSweepsDeletions: Service.Run deletes a closed room once its
+// retention ran out, on its own minute sweep (fake time: synctest).
+func TestRunSweepsDeletions(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, Config{Retention: time.Hour})
+		ctx, cancel := context.WithCancel(f.ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			f.svc.Run(ctx)
+		}()
+		f.act(f.host, Command{Type: TypeRoomSet, Closed: ptr(true)})
+		time.Sleep(time.Hour - time.Second)
+		synctest.Wait()
+		if _, err := f.svc.Room(f.ctx, f.code); err != nil {
+			t.Fatalf("gone before its hour: %v", err)
+		}
+		time.Sleep(DeletionSweep + time.Second)
+		synctest.Wait()
+		if _, err := f.svc.Room(f.ctx, f.code); err != ErrRoomNotFound {
+			t.Fatalf("Room an hour and a sweep after the close: %v, want not found", err)
+		}
+		if evs := f.pub.take(EventRoomDeleted); len(evs) != 1 {
+			t.Fatalf("room_deleted events: %d", len(evs))
+		}
+		cancel()
+		<-done
+	})
 }
