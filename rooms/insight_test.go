@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubbubhq/hubbub/rooms/redistest"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 )
 
@@ -45,6 +47,42 @@ func (f *fixture) act(a Actor, cmd Command) Ack {
 	return ack
 }
 
+// insightStores runs fn on a fixture over each store: memory, and Redis
+// (a redis-server of its own), each made with clock set to start.
+func insightStores(t *testing.T, clock *testClock, start time.Time, fn func(t *testing.T, f *fixture)) {
+	cfg := insightConfig(clock)
+	t.Run("memory", func(t *testing.T) {
+		clock.set(start)
+		fn(t, newFixture(t, cfg))
+	})
+	t.Run("redis", func(t *testing.T) {
+		clock.set(start)
+		srv := redistest.Start(t)
+		rdb := redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1})
+		t.Cleanup(func() { _ = rdb.Close() })
+		fn(t, newFixtureOn(t, cfg, NewRedisStore(rdb, RedisStoreOptions{})))
+	})
+}
+
+// newFixtureOn is newFixture over store (f.store stays nil).
+func newFixtureOn(t *testing.T, cfg Config, store Store) *fixture {
+	t.Helper()
+	if cfg.Secret == nil {
+		cfg.Secret = []byte("test secret")
+	}
+	pub := &recorder{}
+	f := &fixture{t: t, ctx: context.Background(), svc: NewService(store, pub, cfg, zap.NewNop(), nil), pub: pub}
+	created, err := f.svc.CreateRoom(f.ctx, "Test room", false)
+	if err != nil {
+		t.Fatalf("CreateRoom: %v", err)
+	}
+	f.code, f.hostKey, f.modKey = created.Code, created.HostKey, created.ModeratorKey
+	f.host = f.join(f.hostKey)
+	f.mod = f.join(f.modKey)
+	f.audience = f.join("")
+	return f
+}
+
 func (f *fixture) stats() Stats {
 	f.t.Helper()
 	st, err := f.svc.Stats(f.ctx, f.hostKey, f.code, -1)
@@ -64,10 +102,16 @@ func utc(s string) time.Time {
 
 // TestInsightMinuteEdges: interactions land in the minute the server
 // accepted them, to the millisecond at the edges; reactions in the minute
-// of the flush that counted them; joins in the minute first seen.
+// of the flush that counted them; joins in the minute first seen. On both
+// stores.
 func TestInsightMinuteEdges(t *testing.T) {
-	clock := newTestClock(utc("2025-11-23T09:59:59.999Z"))
-	f := newFixture(t, insightConfig(clock)) // the audience member joins at 09:59
+	start := utc("2025-11-23T09:59:59.999Z")
+	clock := newTestClock(start)
+	insightStores(t, clock, start, func(t *testing.T, f *fixture) { testInsightMinuteEdges(t, f, clock) })
+}
+
+func testInsightMinuteEdges(t *testing.T, f *fixture, clock *testClock) {
+	// newFixture made the audience member join at 09:59.
 	f.act(f.audience, Command{Type: TypeAsk, Text: "first"})
 
 	clock.set(utc("2025-11-23T10:00:00.000Z"))
@@ -117,10 +161,15 @@ func TestInsightMinuteEdges(t *testing.T) {
 	}
 }
 
-// TestInsightScriptedSession: every figure of a scripted session is exact.
+// TestInsightScriptedSession: every figure of a scripted session is exact,
+// on both stores.
 func TestInsightScriptedSession(t *testing.T) {
-	clock := newTestClock(utc("2025-11-23T09:00:00Z"))
-	f := newFixture(t, insightConfig(clock))
+	start := utc("2025-11-23T09:00:00Z")
+	clock := newTestClock(start)
+	insightStores(t, clock, start, func(t *testing.T, f *fixture) { testInsightScriptedSession(t, f, clock) })
+}
+
+func testInsightScriptedSession(t *testing.T, f *fixture, clock *testClock) {
 	a := f.audience
 	b, c, d := f.join(""), f.join(""), f.join("")
 	f.join("")                                       // e joins and does nothing

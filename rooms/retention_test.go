@@ -9,13 +9,18 @@ import (
 
 // TestRetentionSweep: a closed room is deleted its retention after the
 // close (server default, then the room's retention_days), and nothing else
-// is: not an open room, not a room closed and reopened.
+// is: not an open room, not a room closed and reopened. On both stores
+// (from now on the real clock, so that Redis's own expiry lies ahead).
 func TestRetentionSweep(t *testing.T) {
-	t0 := utc("2025-11-23T12:00:00Z")
+	t0 := time.Now().Truncate(time.Second)
 	clock := newTestClock(t0)
-	cfg := insightConfig(clock)
-	cfg.Retention = time.Hour
-	f := newFixture(t, cfg)
+	insightStores(t, clock, t0, func(t *testing.T, f *fixture) {
+		f.svc.cfg.Retention = time.Hour
+		testRetentionSweep(t, f, clock, t0)
+	})
+}
+
+func testRetentionSweep(t *testing.T, f *fixture, clock *testClock, t0 time.Time) {
 	f.act(f.audience, Command{Type: TypeComment, Text: "kept until the end"})
 	other, err := f.svc.CreateRoom(f.ctx, "Other", false)
 	if err != nil {
@@ -56,7 +61,7 @@ func TestRetentionSweep(t *testing.T) {
 	if _, err := f.svc.Room(f.ctx, f.code); err != ErrRoomNotFound {
 		t.Fatalf("Room after the retention: %v, want not found", err)
 	}
-	if _, err := f.store.Insight(f.ctx, f.code); err != ErrRoomNotFound {
+	if _, err := f.svc.store.Insight(f.ctx, f.code); err != ErrRoomNotFound {
 		t.Fatalf("Insight after the retention: %v, want not found", err)
 	}
 	if evs := f.pub.take(EventRoomDeleted); len(evs) != 1 {
@@ -77,9 +82,14 @@ func TestRetentionSweep(t *testing.T) {
 }
 
 // TestDeleteRoom: only the host key deletes a room, at once, with all of
-// it; every instance is told to close the room's connections.
+// it; every instance is told to close the room's connections. On both
+// stores.
 func TestDeleteRoom(t *testing.T) {
-	f := newFixture(t, Config{})
+	clock := newTestClock(time.Now())
+	insightStores(t, clock, time.Now(), testDeleteRoom)
+}
+
+func testDeleteRoom(t *testing.T, f *fixture) {
 	f.act(f.audience, Command{Type: TypeAsk, Text: "will go"})
 	tok := f.svc.tokens.Sign(f.code, f.audience.Participant)
 	for _, tt := range []struct {
