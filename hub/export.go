@@ -31,6 +31,15 @@ func (a api) export(c *gin.Context) {
 		a.fail(c, &rooms.Error{Code: rooms.CodeBadRequest, Message: `format must be "json" or "csv"`})
 		return
 	}
+	switch c.DefaultQuery("part", "all") {
+	case "all":
+	case "stats":
+		a.exportStats(c, format)
+		return
+	default:
+		a.fail(c, &rooms.Error{Code: rooms.CodeBadRequest, Message: `part must be "all" or "stats"`})
+		return
+	}
 	credential, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 	credential = strings.TrimSpace(credential)
 	if !ok || credential == "" {

@@ -244,6 +244,9 @@ func (r *room) handleInternal(ctx context.Context, ev *rooms.Event) {
 			r.fill(ctx, 0)
 		}
 		return
+	case rooms.EventRoomDeleted:
+		r.closeAll(rooms.CloseRoomDeleted, "room deleted")
+		return
 	case rooms.EventBan:
 	default:
 		return

@@ -58,6 +58,7 @@ func (h *Hub) reportPresence() {
 			r.sendPresence(n)
 		}
 	}
+	h.svc.RecordPresence(h.ctx, totals)
 }
 
 // Presence returns how many people are connected to a room across all

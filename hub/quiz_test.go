@@ -108,7 +108,7 @@ func TestQuizTimerClosesWithoutHost(t *testing.T) {
 	}
 }
 
-// testClock is a rooms.Config.Clock the test moves.
+// testClock is a rooms.Config.Now the test moves.
 type testClock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -132,7 +132,7 @@ func (c *testClock) Advance(d time.Duration) {
 // to join starts the room's timer, which closes the overdue quiz at once.
 func TestQuizLateBallotRefused(t *testing.T) {
 	clock := &testClock{now: time.Now()}
-	ts := newTestServer(t, Config{}, rooms.Config{Clock: clock.Now})
+	ts := newTestServer(t, Config{}, rooms.Config{Now: clock.Now})
 	room := ts.createRoom(t, "Quiz")
 	status, body := ts.command(t, room.Code, room.HostKey, map[string]any{"type": "poll_create", "kind": "quiz", "title": "2+2",
 		"options": []string{"3", "4"}, "correct": []int{1}, "seconds": 5, "state": "open"})

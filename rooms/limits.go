@@ -45,6 +45,14 @@ const (
 	// second needing n-1 intervals minus that jitter, 300 ms keeps every
 	// client at 4 or fewer in any one-second window.
 	DefaultVoteFlush = 300 * time.Millisecond
+	// DefaultRetention is how long a closed room's data is kept before it
+	// is deleted, unless the room's retention_days setting says otherwise.
+	DefaultRetention = 30 * 24 * time.Hour
+	// MaxRetentionDays is the longest retention_days a room may set.
+	MaxRetentionDays = 3650
+	// DeletionSweep is how often the Service deletes the rooms whose
+	// retention ran out.
+	DeletionSweep = time.Minute
 	// DefaultSnapshotCacheTTL bounds how stale the cached shared part of a
 	// snapshot may be while the room's seq has not changed.
 	DefaultSnapshotCacheTTL = time.Second
@@ -86,9 +94,13 @@ type Config struct {
 	// WordFilter screens questions and comments (see Room.Filter). nil:
 	// DefaultWordFilter; NewWordFilter(nil) filters nothing.
 	WordFilter *WordFilter
-	// Clock tells the time of quiz timers and ballots (Service.Now). nil:
-	// time.Now. Tests inject their own.
-	Clock func() time.Time
+	// Retention is how long a closed room's data is kept when the room's
+	// retention_days is 0 (DefaultRetention).
+	Retention time.Duration
+	// Now is the Service's clock (Service.Now): quiz timers and ballot
+	// times, the insight figures' minute buckets, retention's deletion
+	// times. nil: time.Now. Tests inject their own.
+	Now func() time.Time
 }
 
 func (c Config) withDefaults() Config {
@@ -131,8 +143,11 @@ func (c Config) withDefaults() Config {
 	if c.WordFilter == nil {
 		c.WordFilter = DefaultWordFilter()
 	}
-	if c.Clock == nil {
-		c.Clock = time.Now
+	if c.Retention <= 0 {
+		c.Retention = DefaultRetention
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	return c
 }

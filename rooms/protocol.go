@@ -109,6 +109,8 @@ type Command struct {
 	QA         *bool   `json:"qa,omitempty"`
 	Closed     *bool   `json:"closed,omitempty"`
 	Filter     *string `json:"filter,omitempty"` // FilterMask or FilterModerate
+	// RetentionDays is the room's retention_days setting (room_set).
+	RetentionDays *int `json:"retention_days,omitempty"`
 
 	Poll    string   `json:"poll,omitempty"`
 	Options []string `json:"options,omitempty"`

@@ -15,6 +15,10 @@ type Room struct {
 	// masked either way. Last, so that adding it only appended a field to
 	// the events of earlier versions.
 	Filter string `json:"filter"`
+	// RetentionDays is how long the room's data is kept once it is closed,
+	// in days; 0 means the server's default (Config.Retention). Appended
+	// after Filter for the same reason.
+	RetentionDays int `json:"retention_days"`
 }
 
 // RoomRecord is a room as the Store keeps it: settings and hashed keys.
@@ -33,6 +37,8 @@ type RoomPatch struct {
 	QA         *bool
 	Closed     *bool
 	Filter     *string // FilterMask or FilterModerate, checked by the Service
+	// RetentionDays: 0–MaxRetentionDays, checked by the Service.
+	RetentionDays *int
 }
 
 // Apply returns r with the patch's fields set.
@@ -47,6 +53,9 @@ func (p RoomPatch) Apply(r Room) Room {
 	setBool(&r.Closed, p.Closed)
 	if p.Filter != nil {
 		r.Filter = *p.Filter
+	}
+	if p.RetentionDays != nil {
+		r.RetentionDays = *p.RetentionDays
 	}
 	return r
 }

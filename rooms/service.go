@@ -31,6 +31,8 @@ type Service struct {
 
 	pollMu    sync.Mutex
 	pollKinds map[string]Poll // room "|" poll id → the poll's fixed part
+
+	insight *insightRecorder // figures not yet in the store: insight.go
 }
 
 // NewService returns a Service over store. pub carries the internal events
@@ -49,14 +51,18 @@ func NewService(store Store, pub Publisher, cfg Config, log *zap.Logger, reg pro
 		pending:   make(map[string]*Reactions),
 		snapshots: make(map[string]cachedSnapshot),
 		pollKinds: make(map[string]Poll),
+		insight:   newInsightRecorder(),
 	}
 }
 
-// Run sweeps idle rate limiters until ctx ends, then adds the reactions
-// not yet flushed to the store.
+// Run sweeps idle rate limiters and deletes rooms whose retention ran out
+// (retention.go) until ctx ends, then adds the reactions and figures not
+// yet flushed to the store.
 func (s *Service) Run(ctx context.Context) {
 	sweep := time.NewTicker(time.Minute)
 	defer sweep.Stop()
+	deletions := time.NewTicker(DeletionSweep)
+	defer deletions.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -66,6 +72,8 @@ func (s *Service) Run(ctx context.Context) {
 			return
 		case now := <-sweep.C:
 			s.limits.sweep(now.Add(-limiterIdle))
+		case <-deletions.C:
+			s.SweepDeletions(ctx)
 		}
 	}
 }
@@ -150,6 +158,7 @@ func (s *Service) Join(ctx context.Context, h Hello) (Actor, string, error) {
 		return Actor{}, "", err
 	}
 	actor.Name = cleanName(h.Name)
+	s.joined(actor)
 	return actor, token, nil
 }
 
@@ -210,11 +219,22 @@ type Ack struct {
 	Poll  string `json:"poll,omitempty"` // id of the poll made, changed or voted in
 	// Changed is false after a vote that repeated the ballot already cast.
 	Changed *bool `json:"changed,omitempty"`
+	// counted: an upvote that changed the count (for the insight figures).
+	counted bool
 }
 
 // Handle applies one command of actor. It returns a *Error for every
-// refusal; other errors are failures of the store.
+// refusal; other errors are failures of the store. What it applied counts
+// in the room's insight figures.
 func (s *Service) Handle(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
+	ack, err := s.handle(ctx, actor, cmd)
+	if err == nil {
+		s.observe(ctx, actor, cmd, ack)
+	}
+	return ack, err
+}
+
+func (s *Service) handle(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
 	if len(cmd.CID) > MaxCIDLength {
 		return Ack{}, errorf(CodeBadRequest, "cid is longer than %d bytes", MaxCIDLength)
 	}
@@ -342,8 +362,18 @@ func (s *Service) reactAllowed(ctx context.Context, actor Actor) error {
 // or that is in watch (the rooms with local clients): one round trip to the
 // store. Each instance sends its own clients the totals and the change since
 // what it sent them last, so a room's clients get at most one `reactions`
-// event per flush interval however many instances there are.
+// event per flush interval however many instances there are. Then it adds
+// the insight figures this instance buffered (with the reactions just
+// counted) in one more round trip.
 func (s *Service) FlushReactions(ctx context.Context, watch []string) (map[string]Reactions, error) {
+	totals, err := s.flushReactions(ctx, watch)
+	if ierr := s.flushInsight(ctx); ierr != nil {
+		s.log.Warn("insight figures not flushed", zap.Error(ierr))
+	}
+	return totals, err
+}
+
+func (s *Service) flushReactions(ctx context.Context, watch []string) (map[string]Reactions, error) {
 	s.reactMu.Lock()
 	pending := s.pending
 	if len(pending) > 0 {
@@ -369,6 +399,7 @@ func (s *Service) FlushReactions(ctx context.Context, watch []string) (map[strin
 		return nil, err
 	}
 	s.metrics.reactionsFlushed.Add(float64(n))
+	s.insight.reactions(deltas, s.cfg.Now())
 	return totals, nil
 }
 
@@ -391,9 +422,12 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	if actor.Role != RoleHost {
 		return Ack{}, &Error{Code: CodeForbidden, Message: "only the host may change room settings"}
 	}
-	patch := RoomPatch{Moderation: cmd.Moderation, Comments: cmd.Comments, Reactions: cmd.Reactions, QA: cmd.QA, Closed: cmd.Closed, Filter: cmd.Filter}
+	patch := RoomPatch{Moderation: cmd.Moderation, Comments: cmd.Comments, Reactions: cmd.Reactions, QA: cmd.QA, Closed: cmd.Closed, Filter: cmd.Filter, RetentionDays: cmd.RetentionDays}
 	if cmd.Filter != nil && !ValidFilter(*cmd.Filter) {
 		return Ack{}, errorf(CodeBadRequest, "unknown filter %q; use mask or moderate", *cmd.Filter)
+	}
+	if d := cmd.RetentionDays; d != nil && (*d < 0 || *d > MaxRetentionDays) {
+		return Ack{}, errorf(CodeBadRequest, "retention_days must be 0–%d (0: the server's default)", MaxRetentionDays)
 	}
 	if cmd.Title != nil {
 		title, n := cleanText(*cmd.Title)
@@ -406,7 +440,7 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 		patch.Title = &title
 	}
 	if patch == (RoomPatch{}) {
-		return Ack{}, errorf(CodeBadRequest, "room_set needs at least one of title, moderation, comments, reactions, qa, closed, filter")
+		return Ack{}, errorf(CodeBadRequest, "room_set needs at least one of title, moderation, comments, reactions, qa, closed, filter, retention_days")
 	}
 	_, ev, err := s.store.UpdateRoom(ctx, actor.Room, patch)
 	if err == nil {

@@ -119,8 +119,8 @@ func TestRoomSetFilter(t *testing.T) {
 		t.Fatalf("room_set filter = %+v, %v", ack, err)
 	}
 	ev := f.pub.take(EventRoom)[0]
-	if !bytes.HasSuffix(ev.Data, []byte(`"created_at":`+jsonNumber(rec.CreatedAt)+`,"filter":"moderate"}`)) {
-		t.Fatalf("room event %s: filter must be the last field", ev.Data)
+	if !bytes.HasSuffix(ev.Data, []byte(`"created_at":`+jsonNumber(rec.CreatedAt)+`,"filter":"moderate","retention_days":0}`)) {
+		t.Fatalf("room event %s: filter and retention_days must be appended last", ev.Data)
 	}
 	for _, bad := range []string{"", "MASK", "block"} {
 		_, err := f.handle(f.host, Command{Type: TypeRoomSet, Filter: ptr(bad)})

@@ -358,9 +358,9 @@ func (s *Service) CurrentResults(ctx context.Context, code string) (ResultsChang
 	return changes[code], err
 }
 
-// Now is the Service's clock (Config.Clock): quiz timers and ballot times
+// Now is the Service's clock (Config.Now): quiz timers and ballot times
 // are read from it, so every instance should run on synchronized clocks.
-func (s *Service) Now() time.Time { return s.cfg.Clock() }
+func (s *Service) Now() time.Time { return s.cfg.Now() }
 
 // ExpireQuiz is a quiz timer's end: it closes quiz id of the room when it
 // is still open with that ClosesAt (see PollStore.ExpirePoll), and returns

@@ -10,7 +10,7 @@ import (
 )
 
 func TestHandlePollCreate(t *testing.T) {
-	f := newFixture(t, Config{Clock: func() time.Time { return time.UnixMilli(1_000_000) }})
+	f := newFixture(t, Config{Now: func() time.Time { return time.UnixMilli(1_000_000) }})
 	opts := []string{"a", "b", "c"}
 	tests := []struct {
 		name  string

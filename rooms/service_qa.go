@@ -80,11 +80,12 @@ func (s *Service) upvote(ctx context.Context, actor Actor, cmd Command) (Ack, er
 	if cmd.Question == "" {
 		return Ack{}, errorf(CodeBadRequest, "%s needs \"question\"", cmd.Type)
 	}
-	votes, _, err := s.store.Vote(ctx, actor.Room, cmd.Question, actor.Participant, cmd.Type == TypeUpvote)
+	up := cmd.Type == TypeUpvote
+	votes, changed, err := s.store.Vote(ctx, actor.Room, cmd.Question, actor.Participant, up)
 	if err != nil {
 		return Ack{}, err
 	}
-	return Ack{Question: cmd.Question, Votes: &votes}, nil
+	return Ack{Question: cmd.Question, Votes: &votes, counted: up && changed}, nil
 }
 
 // questionDelete: the author, a moderator or the host.

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// fakeClock is a Config.Clock that moves only when told.
+// fakeClock is a Config.Now that moves only when told.
 type fakeClock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -34,7 +34,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 // closes_at is refused with "time is up" before any close happened.
 func TestHandleQuizTimer(t *testing.T) {
 	clock := newFakeClock()
-	f := newFixture(t, Config{Clock: clock.Now})
+	f := newFixture(t, Config{Now: clock.Now})
 	start := clock.Now().UnixMilli()
 	p := f.must(f.host, Command{Type: TypePollCreate, Kind: PollQuiz, Title: ptr("2+2"), Options: []string{"3", "4"}, Correct: []int{1}, Seconds: 10}).Poll
 	f.pub.take(EventPoll)
@@ -102,7 +102,7 @@ func TestHandleQuizSpeedBonus(t *testing.T) {
 // audience's version exists only once the quiz is closed and revealed.
 func TestHandleQuizLeaderboard(t *testing.T) {
 	clock := newFakeClock()
-	f := newFixture(t, Config{Clock: clock.Now})
+	f := newFixture(t, Config{Now: clock.Now})
 	anon, _, err := f.svc.Join(f.ctx, Hello{Type: TypeHello, Room: f.code})
 	if err != nil {
 		t.Fatal(err)

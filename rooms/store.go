@@ -36,6 +36,8 @@ type Store interface {
 	QuestionStore
 	// PollStore holds the poll methods (poll_store.go).
 	PollStore
+	// InsightStore holds the figures and the room's lifetime (insight_store.go).
+	InsightStore
 
 	// CreateRoom adds a room; ErrRoomExists when the code is taken.
 	CreateRoom(ctx context.Context, rec RoomRecord) error

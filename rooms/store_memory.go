@@ -32,6 +32,9 @@ type memoryRoom struct {
 	nextID    uint64
 	qa        memoryQA    // questions: store_memory_qa.go
 	polls     memoryPolls // polls: store_memory_polls.go
+
+	// insight holds the figures and the retention (store_memory_insight.go).
+	insight memoryInsight
 }
 
 // NewMemoryStore returns an empty store that keeps the newest retained

@@ -302,6 +302,9 @@ func (s *RedisStore) UpdateRoom(ctx context.Context, code string, patch RoomPatc
 	if patch.Filter != nil {
 		add("filter", *patch.Filter)
 	}
+	if patch.RetentionDays != nil {
+		add("retention_days", *patch.RetentionDays)
+	}
 	for _, f := range []struct {
 		name string
 		v    *bool

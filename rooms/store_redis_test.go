@@ -419,7 +419,7 @@ func TestRedisSameBytesAsMemory(t *testing.T) {
 		}
 		evs = append(evs, ev)
 		_, ev, err = s.UpdateRoom(ctx, code, rooms.RoomPatch{Filter: new(rooms.FilterModerate)})
-		if err != nil || !strings.HasSuffix(string(ev.Data), `,"filter":"moderate"}`) {
+		if err != nil || !strings.HasSuffix(string(ev.Data), `,"filter":"moderate","retention_days":0}`) {
 			t.Fatalf("UpdateRoom filter: %s, %v", ev.Data, err)
 		}
 		evs = append(evs, ev)
@@ -468,7 +468,7 @@ func TestRedisRoomWithoutFilter(t *testing.T) {
 	rdb := redisClient(t, srv)
 	s := rooms.NewRedisStore(rdb, rooms.RedisStoreOptions{})
 	code := newRedisRoom(t, s)
-	if err := rdb.HDel(ctx, "{room:"+code+"}:room", "filter").Err(); err != nil {
+	if err := rdb.HDel(ctx, "{room:"+code+"}:room", "filter", "retention_days").Err(); err != nil {
 		t.Fatal(err)
 	}
 	rec, err := s.Room(ctx, code)
@@ -479,7 +479,7 @@ func TestRedisRoomWithoutFilter(t *testing.T) {
 		t.Fatalf("State room %+v, %v; want %+v", st.Room, err, rec.Room)
 	}
 	r, ev, err := s.UpdateRoom(ctx, code, rooms.RoomPatch{Closed: new(true)})
-	if err != nil || r.Filter != rooms.FilterMask || !strings.HasSuffix(string(ev.Data), `,"closed":true,"created_at":1700000000000,"filter":"mask"}`) {
+	if err != nil || r.Filter != rooms.FilterMask || !strings.HasSuffix(string(ev.Data), `,"closed":true,"created_at":1700000000000,"filter":"mask","retention_days":0}`) {
 		t.Fatalf("UpdateRoom: %+v %s, %v", r, ev.Data, err)
 	}
 }

@@ -86,6 +86,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.DurationVar(&c.rooms.VoteFlush, "vote-flush", rooms.DefaultVoteFlush, "interval of coalesced votes events per room (at most 4 per second by default)")
 	fs.StringVar(&c.wordFilter, "word-filter", "", "word list file (one word per line, # comments) that replaces the built-in English and Chinese lists; matched words are masked, or the question held for moderation (room setting filter); 'none': no filter")
 	fs.DurationVar(&c.rooms.ReactionFlush, "reaction-flush", rooms.DefaultReactionFlush, "interval of coalesced reactions events per room")
+	fs.DurationVar(&c.rooms.Retention, "retention", rooms.DefaultRetention, "how long a closed room's data is kept before it is deleted (both stores), unless the room's retention_days setting says otherwise")
 
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -101,6 +102,9 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if c.instanceID == "" {
 		return c, fmt.Errorf("-instance-id must not be empty")
+	}
+	if c.rooms.Retention <= 0 {
+		return c, fmt.Errorf("-retention must be positive")
 	}
 	if c.hub.FlushInterval < time.Millisecond {
 		return c, fmt.Errorf("-flush-interval must be at least 1ms")

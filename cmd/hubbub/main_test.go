@@ -54,6 +54,7 @@ func TestParseConfigFlagsAndEnv(t *testing.T) {
 		"HUBBUB_SECRET":           "s3cret",
 		"HUBBUB_RETAINED_EVENTS":  "77",
 		"HUBBUB_MAX_CONNS_PER_IP": "12",
+		"HUBBUB_RETENTION":        "48h",
 	}
 	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:7000", "-comment-rate", "5"}, func(k string) string { return env[k] })
 	if err != nil {
@@ -65,7 +66,7 @@ func TestParseConfigFlagsAndEnv(t *testing.T) {
 	if cfg.hub.FlushInterval != 40*time.Millisecond || cfg.hub.MaxQueueBytes != 65536 || cfg.hub.MaxConnsPerIP != 12 {
 		t.Errorf("env not applied to hub config: %+v", cfg.hub)
 	}
-	if cfg.rooms.RetainedEvents != 77 || cfg.rooms.CommentRate != 5 || string(cfg.rooms.Secret) != "s3cret" {
+	if cfg.rooms.RetainedEvents != 77 || cfg.rooms.CommentRate != 5 || string(cfg.rooms.Secret) != "s3cret" || cfg.rooms.Retention != 48*time.Hour {
 		t.Errorf("rooms config: %+v", cfg.rooms)
 	}
 	if got := strings.Join(cfg.hub.AllowedOrigins, "|"); got != "a.example.com|*.b.example.com" {
@@ -83,6 +84,7 @@ func TestParseConfigRejectsBadValues(t *testing.T) {
 		{"bad env", nil, map[string]string{"HUBBUB_MAX_CONNS": "many"}},
 		{"flush interval too small", []string{"-flush-interval", "10us"}, nil},
 		{"stray argument", []string{"extra"}, nil},
+		{"retention not positive", []string{"-retention", "0s"}, nil},
 		{"unknown flag", []string{"-nope"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -14,7 +14,7 @@ for i = 6 + 2 * n, #ARGV do
 end
 local vals = redis.call('HMGET', K_ROOM, unpack(names))
 -- Settings added after a room was made have their Go default (NewRoom).
-local defaults = {filter = '"mask"'}
+local defaults = {filter = '"mask"', retention_days = '0'}
 local parts = {}
 for i, name in ipairs(names) do
   parts[i] = '"' .. name .. '":' .. (vals[i] or defaults[name] or 'null')

@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"QA", testQA},
 		{"Polls", testPolls},
 		{"Quiz", testQuiz},
+		{"Insight", testInsight},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore) })
