@@ -36,6 +36,8 @@ type Store interface {
 	QuestionStore
 	// PollStore holds the poll methods (poll_store.go).
 	PollStore
+	// PollBallotsStore lists every ballot, for the export (poll_ballots.go).
+	PollBallotsStore
 
 	// CreateRoom adds a room; ErrRoomExists when the code is taken.
 	CreateRoom(ctx context.Context, rec RoomRecord) error
