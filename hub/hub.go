@@ -65,13 +65,16 @@ func New(cfg Config, svc *rooms.Service, broker Broker, log *zap.Logger, reg pro
 
 // Run sends coalesced counters — reactions every reaction flush interval,
 // votes and poll results every vote flush interval, presence at most once
-// per second per room — and pings silent peers, until ctx ends.
+// per second per room — and pings silent peers, until ctx ends. Votes and
+// results wait a whole vote flush interval after the last flush ended (a
+// timer, not a ticker: a flush delayed by a busy machine is not followed
+// at once by the next one), so no client gets more than one per interval.
 func (h *Hub) Run(ctx context.Context) {
 	tick := time.NewTicker(presenceInterval)
 	defer tick.Stop()
 	reactions := time.NewTicker(h.svc.ReactionFlush())
 	defer reactions.Stop()
-	votes := time.NewTicker(h.svc.VoteFlush())
+	votes := time.NewTimer(h.svc.VoteFlush())
 	defer votes.Stop()
 	for {
 		select {
@@ -82,6 +85,7 @@ func (h *Hub) Run(ctx context.Context) {
 		case <-votes.C:
 			h.flushVotes()
 			h.flushResults()
+			votes.Reset(h.svc.VoteFlush())
 		case now := <-tick.C:
 			h.reportPresence()
 			h.pingSilent(now)
