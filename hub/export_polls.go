@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -60,7 +61,7 @@ func pollCSVRows(polls []rooms.ExportPoll) [][]string {
 		default:
 			for i, c := range res.Counts {
 				status := ""
-				if containsInt(p.Correct, i) {
+				if slices.Contains(p.Correct, i) {
 					status = "correct"
 				}
 				row("poll_result", p.ID, optionText(p, i), status, itoa(c), p.Kind, strconv.Itoa(i), "")
@@ -99,13 +100,4 @@ func optionText(p rooms.ExportPoll, i int) string {
 		return p.Options[i]
 	}
 	return ""
-}
-
-func containsInt(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

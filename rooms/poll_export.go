@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -109,15 +110,7 @@ func (s *Service) exportPolls(room string, all []PollBallots) []ExportPoll {
 			ep.Ballots = append(ep.Ballots, ExportBallot{Voter: s.tokens.VoterID(room, vb.Participant), Ballot: vb.Ballot})
 		}
 		if p.Kind != PollText { // text: as cast; the others by voter
-			slices.SortStableFunc(ep.Ballots, func(a, b ExportBallot) int {
-				switch {
-				case a.Voter < b.Voter:
-					return -1
-				case a.Voter > b.Voter:
-					return 1
-				}
-				return 0
-			})
+			slices.SortStableFunc(ep.Ballots, func(a, b ExportBallot) int { return cmp.Compare(a.Voter, b.Voter) })
 		}
 		out = append(out, ep)
 	}
@@ -165,18 +158,7 @@ func completeResults(p Poll, ballots []VoterBallot) ExportResults {
 			r.Words = append(r.Words, ExportWord{Word: w, Count: n})
 		}
 		slices.SortFunc(r.Words, func(a, b ExportWord) int {
-			switch {
-			case a.Count != b.Count:
-				if a.Count > b.Count {
-					return -1
-				}
-				return 1
-			case a.Word < b.Word:
-				return -1
-			case a.Word > b.Word:
-				return 1
-			}
-			return 0
+			return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Word, b.Word)) // most first, then by bytes
 		})
 	case PollText:
 		if r.Answers == nil {

@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sort"
@@ -80,15 +81,6 @@ func (s *RedisStore) AllBallots(ctx context.Context, code string) ([]PollBallots
 			slices.SortFunc(bs, func(a, b VoterBallot) int { return strings.Compare(a.Participant, b.Participant) })
 		}
 	}
-	slices.SortFunc(out, func(a, b PollBallots) int {
-		na, nb := pollNumber(a.Poll.ID), pollNumber(b.Poll.ID)
-		switch {
-		case na < nb:
-			return -1
-		case na > nb:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b PollBallots) int { return cmp.Compare(pollNumber(a.Poll.ID), pollNumber(b.Poll.ID)) })
 	return out, nil
 }
