@@ -41,7 +41,9 @@ func (c *lockedConn) written() []string {
 // the end of the queue; other events, and results of other polls, stay as
 // they were, in order.
 func TestResultsSupersededInQueue(t *testing.T) {
-	h := New(Config{}, nil, NewMemoryBroker(), nil, nil)
+	// Long intervals: every event below is queued before the writer runs,
+	// however slow the machine.
+	h := New(Config{FlushInterval: 500 * time.Millisecond, CounterDelay: 500 * time.Millisecond}, nil, NewMemoryBroker(), nil, nil)
 	fc := &lockedConn{}
 	c := newClient(h, fc, "127.0.0.1")
 	results := func(poll string, total int) *rooms.Event {
@@ -63,7 +65,7 @@ func TestResultsSupersededInQueue(t *testing.T) {
 			t.Fatalf("%s not queued", ev.Data)
 		}
 	}
-	eventually(t, 2*time.Second, "the queued frame", func() bool { return len(fc.written()) > 0 })
+	eventually(t, 5*time.Second, "the queued frame", func() bool { return len(fc.written()) > 0 })
 	got := fc.written()
 	want := strings.Join([]string{
 		`{"type":"comment","seq":1}`,
@@ -82,7 +84,7 @@ func TestResultsSupersededInQueue(t *testing.T) {
 	c.mu.Unlock()
 	c.deliver(results("p1", 4), time.Now())
 	c.deliver(results("p1", 5), time.Now())
-	eventually(t, 2*time.Second, "the second frame", func() bool { return len(fc.written()) > 1 })
+	eventually(t, 5*time.Second, "the second frame", func() bool { return len(fc.written()) > 1 })
 	if got := fc.written()[1]; got != `{"type":"results","poll":"p1","counts":[5],"total":5}` {
 		t.Fatalf("second frame %q", got)
 	}

@@ -65,10 +65,11 @@ func New(cfg Config, svc *rooms.Service, broker Broker, log *zap.Logger, reg pro
 
 // Run sends coalesced counters — reactions every reaction flush interval,
 // votes and poll results every vote flush interval, presence at most once
-// per second per room — and pings silent peers, until ctx ends. Votes and
-// results wait a whole vote flush interval after the last flush ended (a
-// timer, not a ticker: a flush delayed by a busy machine is not followed
-// at once by the next one), so no client gets more than one per interval.
+// per second per room, poll results every results flush interval — and
+// pings silent peers, until ctx ends. Votes and results wait a whole
+// interval after their last flush ended (timers, not tickers: a flush
+// delayed by a busy machine is not followed at once by the next one), so
+// no client gets more than one per interval.
 func (h *Hub) Run(ctx context.Context) {
 	tick := time.NewTicker(presenceInterval)
 	defer tick.Stop()
@@ -76,6 +77,8 @@ func (h *Hub) Run(ctx context.Context) {
 	defer reactions.Stop()
 	votes := time.NewTimer(h.svc.VoteFlush())
 	defer votes.Stop()
+	results := time.NewTimer(h.svc.ResultsFlush())
+	defer results.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -84,8 +87,10 @@ func (h *Hub) Run(ctx context.Context) {
 			h.flushReactions()
 		case <-votes.C:
 			h.flushVotes()
-			h.flushResults()
 			votes.Reset(h.svc.VoteFlush())
+		case <-results.C:
+			h.flushResults()
+			results.Reset(h.svc.ResultsFlush())
 		case now := <-tick.C:
 			h.reportPresence()
 			h.pingSilent(now)

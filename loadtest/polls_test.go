@@ -57,7 +57,7 @@ func pollStorm(target string) Scenario {
 // TestPollStorm: against the real server, every ballot is acknowledged,
 // every client ends at exactly the tallies the acks add up to, and results
 // come at most 4 times per second per poll (the server flushes them every
-// 300 ms).
+// 400 ms).
 func TestPollStorm(t *testing.T) {
 	target := startHub(t, rooms.Config{})
 	rep, err := Run(context.Background(), pollStorm(target), Options{
@@ -102,7 +102,7 @@ func TestPollStorm(t *testing.T) {
 // TestPollStormThresholds: a server flushing results every 100 ms fails
 // results_per_s_max<=4.
 func TestPollStormThresholds(t *testing.T) {
-	target := startHub(t, rooms.Config{VoteFlush: 100 * time.Millisecond})
+	target := startHub(t, rooms.Config{ResultsFlush: 100 * time.Millisecond})
 	rep, err := Run(context.Background(), pollStorm(target), Options{Assert: "results_per_s_max<=4,results_stale=0"})
 	if !errors.Is(err, ErrThresholds) {
 		t.Fatalf("err %v, want the results_per_s_max threshold to fail", err)

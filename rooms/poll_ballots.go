@@ -1,6 +1,13 @@
 package rooms
 
-import "context"
+import (
+	"context"
+	"time"
+)
+
+// ResultsFlush is how often the hub should call FlushResults: the most
+// often a client gets a `results` event of one poll.
+func (s *Service) ResultsFlush() time.Duration { return s.cfg.ResultsFlush }
 
 // PollBallotsStore is the part of every Store that lists every ballot of a
 // room, for the export (which must carry complete tallies, where `results`
