@@ -76,7 +76,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 20m ./hub/ ./rooms/...
 
 ## loadtest: the documented presets against a locally started server (see docs/loadtest.md)
-PRESETS ?= storm audience event idle upvotes
+PRESETS ?= storm audience event idle upvotes polls
 loadtest: build
 	@set -u; mkdir -p out; \
 	for p in $(PRESETS); do \

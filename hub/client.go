@@ -106,6 +106,9 @@ func (c *client) deliver(ev *rooms.Event, now time.Time) bool {
 		if c.syncing {
 			return false // ephemeral: the catch-up sends current values
 		}
+		if ev.Type == rooms.EventResults {
+			return c.enqueueResultsLocked(b, now) // the newest per poll (client_results.go)
+		}
 		return c.enqueueLocked(b, now, false)
 	}
 	if c.syncing {
@@ -170,7 +173,7 @@ func (c *client) enqueueLocked(b []byte, now time.Time, urgent bool) bool {
 	}
 	if c.pending == nil {
 		c.pending = getFrameBuf()
-	} else {
+	} else if len(c.pending.b) > 0 { // empty when its only event was superseded
 		c.pending.b = append(c.pending.b, '\n')
 	}
 	c.pending.b = append(c.pending.b, b...)
@@ -388,8 +391,12 @@ func (c *client) startPing(timeout time.Duration) {
 	go c.ping(timeout)
 }
 
-// frameBuf is a pooled frame under construction.
-type frameBuf struct{ b []byte }
+// frameBuf is a pooled frame under construction; results marks its
+// `results` events (client_results.go).
+type frameBuf struct {
+	b       []byte
+	results []queuedResults
+}
 
 // maxPooledFrame keeps rare huge frames (a long replay) out of the pool.
 const maxPooledFrame = 64 << 10
@@ -402,6 +409,6 @@ func putFrameBuf(f *frameBuf) {
 	if f == nil || cap(f.b) > maxPooledFrame {
 		return
 	}
-	f.b = f.b[:0]
+	f.b, f.results = f.b[:0], f.results[:0]
 	framePool.Put(f)
 }

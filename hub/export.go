@@ -16,7 +16,9 @@ import (
 // csvHeader is the header row of a CSV export: one table in which the
 // section column tells a row's kind (room, question, comment, reaction), so
 // that a spreadsheet can filter and sort it as a whole.
-var csvHeader = []string{"section", "id", "time", "author", "participant", "text", "status", "count", "pinned", "answered", "answer"}
+// Polls add their columns at the end (csvPollColumns).
+var csvHeader = append([]string{"section", "id", "time", "author", "participant", "text", "status", "count", "pinned", "answered", "answer"},
+	csvPollColumns...)
 
 // utf8BOM starts a CSV export: without it Excel reads the file as the
 // locale's legacy code page and garbles everything outside ASCII.
@@ -83,8 +85,9 @@ func encodeExportJSON(e rooms.Export) []byte {
 // with a BOM, CRLF line ends, RFC 4180 quoting, and every text cell made
 // safe against formula injection (csvSafe). Rows: the room (id: code, text:
 // title, time: created, status: open or closed), then every question by id,
-// every comment oldest first, and one row per reaction kind (id: the kind,
-// count: its total). count is a question's upvotes or a reaction's total;
+// the polls (pollCSVRows), every comment oldest first, and one row per
+// reaction kind (id: the kind, count: its total). count is a question's
+// upvotes or a reaction's total (and what pollCSVRows says on poll rows);
 // pinned and answered are true or false on question rows and empty
 // elsewhere.
 func encodeExportCSV(e rooms.Export) []byte {
@@ -95,6 +98,9 @@ func encodeExportCSV(e rooms.Export) []byte {
 	write := func(cells ...string) {
 		for i, s := range cells {
 			cells[i] = csvSafe(s)
+		}
+		for len(cells) < len(csvHeader) {
+			cells = append(cells, "")
 		}
 		_ = w.Write(cells) // writes to a bytes.Buffer do not fail
 	}
@@ -107,6 +113,9 @@ func encodeExportCSV(e rooms.Export) []byte {
 	for _, q := range e.Questions {
 		write("question", q.ID, q.AskedAt, q.Author, q.Participant, q.Text, q.Status,
 			strconv.FormatInt(q.Votes, 10), strconv.FormatBool(q.Pinned), strconv.FormatBool(q.Answered), q.Answer)
+	}
+	for _, row := range pollCSVRows(e.Polls) {
+		write(row...)
 	}
 	for _, cm := range e.Comments {
 		write("comment", cm.ID, cm.At, cm.Author, cm.Participant, cm.Text, "", "", "", "", "")

@@ -67,14 +67,20 @@ func New(cfg Config, svc *rooms.Service, broker Broker, log *zap.Logger, reg pro
 
 // Run sends coalesced counters — reactions every reaction flush interval,
 // votes and poll results every vote flush interval, presence at most once
-// per second per room — and pings silent peers, until ctx ends.
+// per second per room, poll results every results flush interval — and
+// pings silent peers, until ctx ends. Votes and results wait a whole
+// interval after their last flush ended (timers, not tickers: a flush
+// delayed by a busy machine is not followed at once by the next one), so
+// no client gets more than one per interval.
 func (h *Hub) Run(ctx context.Context) {
 	tick := time.NewTicker(presenceInterval)
 	defer tick.Stop()
 	reactions := time.NewTicker(h.svc.ReactionFlush())
 	defer reactions.Stop()
-	votes := time.NewTicker(h.svc.VoteFlush())
+	votes := time.NewTimer(h.svc.VoteFlush())
 	defer votes.Stop()
+	results := time.NewTimer(h.svc.ResultsFlush())
+	defer results.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -83,7 +89,10 @@ func (h *Hub) Run(ctx context.Context) {
 			h.flushReactions()
 		case <-votes.C:
 			h.flushVotes()
+			votes.Reset(h.svc.VoteFlush())
+		case <-results.C:
 			h.flushResults()
+			results.Reset(h.svc.ResultsFlush())
 		case now := <-tick.C:
 			h.reportPresence()
 			h.pingSilent(now)

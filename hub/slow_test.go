@@ -69,7 +69,7 @@ func leadingUint(b []byte) uint64 {
 
 // TestSlowConsumerClosed stalls one client, which stops reading, while
 // comments keep coming: once the kernel's socket buffers (several MiB on
-// loopback) and the server's queue for it (256 KiB here) are full, it is
+// loopback) and the server's queue for it (1 MiB) are full, it is
 // closed with 4008 and counted, while 100 other clients in the room keep
 // receiving every comment, on time.
 func TestSlowConsumerClosed(t *testing.T) {
@@ -84,10 +84,11 @@ func TestSlowConsumerClosed(t *testing.T) {
 		// shared with other -race test processes has shown 2.6 s.
 		maxLatency = 5 * time.Second
 	)
-	// The queue bound leaves the others headroom (about ten flush intervals
-	// at this rate) for a CPU starved by -race, yet is small next to what
-	// the kernel holds for the stalled client.
-	ts := newTestServer(t, Config{MaxQueueBytes: 256 << 10}, rooms.Config{CommentBurst: 1 << 20, CommentRate: 1 << 20})
+	// The queue bound (the default, 1 MiB) leaves the others headroom
+	// (about a second at this rate) for a CPU starved by -race and by other
+	// test packages — with 256 KiB a busy machine closed 36 of them — yet
+	// is small next to what the kernel holds for the stalled client.
+	ts := newTestServer(t, Config{MaxQueueBytes: 1 << 20}, rooms.Config{CommentBurst: 1 << 20, CommentRate: 1 << 20})
 	room := ts.createRoom(t, "Slow")
 
 	receivers := make([]*receiver, others)

@@ -67,6 +67,10 @@ var metrics = map[string]metric{
 	"reactions_missing":        {unitCount, "reactions sent but not counted", func(r *Report) float64 { return float64(r.Reaction.Missing) }},
 	"votes_per_s_max":          {unitCount, "most votes events a client got in any 1 s window", func(r *Report) float64 { return float64(qa(r).VotesPerSecondMax) }},
 	"votes_missing":            {unitCount, "upvote counts off at the worst client (Σ questions)", func(r *Report) float64 { return float64(qa(r).Missing) }},
+	"vote_ack_p99":             {unitMS, "vote ack latency p99 (write to ack, at the voter)", func(r *Report) float64 { return pollsReport(r).AckLatency.P99 }},
+	"results_per_s_max":        {unitCount, "most results events of one poll a client got in any 1 s window", func(r *Report) float64 { return float64(pollsReport(r).ResultsPerSecondMax) }},
+	"results_stale":            {unitCount, "clients whose last results of a poll are not the tally of the acked ballots", func(r *Report) float64 { return float64(pollsReport(r).ClientsStale) }},
+	"vote_errors":              {unitCount, "error answers to votes", func(r *Report) float64 { return float64(pollsReport(r).VoteErrors) }},
 	"question_p99":             {unitMS, "question delivery latency p99", func(r *Report) float64 { return qaLatency(r).P99 }},
 	"server_cpu_per_delivery":  {unitUS, "server CPU per delivery", func(r *Report) float64 { return r.Server.CPUPerDelivery }},
 	"server_cpu_per_frame":     {unitUS, "server CPU per frame", func(r *Report) float64 { return r.Server.CPUPerFrame }},
@@ -80,6 +84,13 @@ func qa(r *Report) QAReport {
 		return QAReport{}
 	}
 	return *r.QA
+}
+
+func pollsReport(r *Report) PollsReport {
+	if r.Polls == nil {
+		return PollsReport{}
+	}
+	return *r.Polls
 }
 
 func qaLatency(r *Report) LatencySummary {

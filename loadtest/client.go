@@ -61,6 +61,8 @@ type client struct {
 	votesSecMax  int
 	votesGap     int64
 	votesHaveGap bool
+
+	polls clientPolls // the poll storm (polls.go)
 }
 
 // noteVotes accounts one votes event received at now (unix ns).
@@ -227,6 +229,8 @@ func (c *client) handleFrame(f *fleet, frame []byte, now int64) (welcome bool) {
 				f.st.questionAcks.Add(1)
 			case "upvote":
 				c.upvoteAcked(ev)
+			case "vote":
+				c.voteAcked(f, ev, now)
 			}
 		case evError:
 			f.st.errorCodes[ev.code].Add(1)
@@ -236,10 +240,15 @@ func (c *client) handleFrame(f *fleet, frame []byte, now int64) (welcome bool) {
 				c.sentAt[uint64(ev.id)%ackRing].Store(0)
 			case "upvote":
 				c.room.upvoteErrors.Add(1)
+			case "vote":
+				c.polls.sentAt[uint64(ev.id-voteIDBase)%ackRing].Store(0)
+				c.room.polls.errors.Add(1)
 			}
 			if ev.code == errRateLimited {
 				f.st.rateLimitedKind(kind).Add(1)
 			}
+		case evResults:
+			c.noteResults(ev, now)
 		case evVotes:
 			c.noteVotes(now)
 			if qs := c.room.questions(); len(qs) > 0 && ev.qcounts != nil {

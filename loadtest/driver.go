@@ -49,6 +49,8 @@ const (
 // kindOfID names the kind of command an ack or error id answers.
 func kindOfID(id int64) string {
 	switch {
+	case id >= voteIDBase:
+		return "vote"
 	case id >= upvoteIDBase:
 		return "upvote"
 	case id >= questionIDBase:
@@ -60,7 +62,7 @@ func kindOfID(id int64) string {
 }
 
 // Drivers are the interaction kinds the harness knows, in report order.
-var Drivers = []Driver{commentDriver{}, reactDriver{}, questionDriver{}, upvoteDriver{}}
+var Drivers = []Driver{commentDriver{}, reactDriver{}, questionDriver{}, upvoteDriver{}, voteDriver{}}
 
 // commentDriver posts comments whose text carries the publish time:
 // "lt <unixnano> <publisher> <n>". Every receiver reads the time back to
@@ -245,8 +247,11 @@ func (f *fleet) pace(ctx context.Context, d Driver, r *room, rate float64, pubs 
 			if len(buf) == 0 {
 				continue
 			}
-			if d.idBase() == 0 { // ack latency is measured for comments
+			switch d.idBase() { // ack latency is measured for comments and votes
+			case 0:
 				pubs[i].sentAt[counts[i]%ackRing].Store(now)
+			case voteIDBase:
+				pubs[i].polls.sentAt[counts[i]%ackRing].Store(now)
 			}
 			if err := conn.Write(f.writeCtx, websocket.MessageText, buf); err != nil {
 				if !f.stopping.Load() {

@@ -19,7 +19,8 @@ type Report struct {
 	Loss     LossReport     `json:"loss"`
 	Commands CommandsReport `json:"commands"`
 	Reaction ReactionReport `json:"reactions"`
-	QA       *QAReport      `json:"qa,omitempty"` // with question or upvote traffic
+	QA       *QAReport      `json:"qa,omitempty"`    // with question or upvote traffic
+	Polls    *PollsReport   `json:"polls,omitempty"` // with a poll storm
 	Harness  HarnessReport  `json:"harness"`
 	Servers  []ServerReport `json:"servers"`
 	Server   ServerTotals   `json:"server_totals"`

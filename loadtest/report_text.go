@@ -16,7 +16,7 @@ func WriteText(w io.Writer, rep *Report) {
 	if name == "" {
 		name = "custom"
 	}
-	if sc.CommentRate+sc.ReactRate+sc.QuestionRate+sc.UpvoteRate > 0 {
+	if sc.CommentRate+sc.ReactRate+sc.QuestionRate+sc.UpvoteRate+sc.VoteRate > 0 {
 		fmt.Fprintf(tw, "hubbub load test (%s): %d room(s) x %d clients on %s, %s traffic, %.0f comments/s + %.0f reactions/s per room",
 			name, len(rep.Rooms), sc.ClientsPerRoom, strings.Join(sc.Targets, ","), sc.Duration, sc.CommentRate, sc.ReactRate)
 		if sc.QuestionRate > 0 {
@@ -26,6 +26,12 @@ func WriteText(w io.Writer, rep *Report) {
 			fmt.Fprintf(tw, " + %.0f upvotes/s", sc.UpvoteRate)
 			if sc.Scenario.UpvoteFor > 0 {
 				fmt.Fprintf(tw, " for %s", sc.UpvoteFor)
+			}
+		}
+		if sc.VoteRate > 0 {
+			fmt.Fprintf(tw, " + %.0f ballots/s in %d poll(s)", sc.VoteRate, sc.VotePolls)
+			if sc.Scenario.VoteFor > 0 {
+				fmt.Fprintf(tw, " for %s", sc.VoteFor)
 			}
 		}
 		fmt.Fprintln(tw)
@@ -124,6 +130,18 @@ func WriteText(w io.Writer, rep *Report) {
 			p("votes events", "%d received; per client at most %d in any 1 s window (%d in a calendar second), shortest gap %s",
 				qa.VotesEvents, qa.VotesPerSecondMax, qa.VotesPerCalendarMax, fmtMS(qa.VotesMinGapMS))
 		}
+	}
+
+	if pr := rep.Polls; pr != nil {
+		fmt.Fprintln(tw, "polls")
+		p("votes", "in %s (%s): sent %d, acked %d (%d unchanged), %d errors; standing ballots %v",
+			strings.Join(pr.Polls, ","), strings.Join(pr.Kinds, ","), pr.VotesSent, pr.VotesAcked, pr.VotesUnchanged, pr.VoteErrors, pr.Ballots)
+		if l := pr.AckLatency; l.Count > 0 {
+			p("vote ack latency", "p50 %s  p99 %s  max %s  (n=%d)", fmtMS(l.P50), fmtMS(l.P99), fmtMS(l.Max), l.Count)
+		}
+		p("final results", "expected %v (first poll, from acks); %d clients stale", pr.Expected, pr.ClientsStale)
+		p("results events", "%d received; per client and poll at most %d in any 1 s window (%d in a calendar second), shortest gap %s",
+			pr.ResultsEvents, pr.ResultsPerSecondMax, pr.ResultsPerCalendarMax, fmtMS(pr.ResultsMinGapMS))
 	}
 
 	h := rep.Harness

@@ -33,6 +33,8 @@ type room struct {
 	upAcked, downAcked [MaxUpvoteQuestions]atomic.Int64
 	upvoteErrors       atomic.Int64 // error answers to upvote/unvote
 	maxAckVotes        atomic.Int64 // highest count any upvote ack carried
+
+	polls roomPolls // the poll storm (polls.go)
 }
 
 // questions returns the upvote questions' ids (nil before they are asked).

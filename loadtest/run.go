@@ -133,6 +133,11 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 		}
 	}
 
+	// The vote driver votes in polls the host creates now, the same way.
+	if sc.VoteRate > 0 {
+		createStormPolls(ctx, hc, f.rooms, sc.VotePolls, warn)
+	}
+
 	atTraffic := sp.once(ctx)
 	uTraffic := selfUsage()
 	mTraffic, mOK := machineBusy()
@@ -164,8 +169,8 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 	// while every client is still connected.
 	col.setPhase("drain")
 	minWait := 200 * time.Millisecond
-	if sc.ReactRate > 0 || sc.UpvoteRate > 0 {
-		minWait = time.Second // reactions and votes are coalesced and flushed a few times per second
+	if sc.ReactRate > 0 || sc.UpvoteRate > 0 || sc.VoteRate > 0 {
+		minWait = time.Second // reactions, votes and results are coalesced and flushed a few times per second
 	}
 	drained := f.drain(ctx, sc.Drain, minWait)
 	peak := sp.once(post)
@@ -289,6 +294,9 @@ func (f *fleet) caughtUp() bool {
 				return false
 			}
 		}
+		if !r.pollsCaughtUp() {
+			return false
+		}
 		// Upvotes: every command answered, and every connected client at
 		// the counts the acks add up to.
 		qs := r.questions()
@@ -392,6 +400,7 @@ func fillReport(rep *Report, f *fleet, st *stats, busy time.Duration, connectedA
 	rep.Commands = cr
 	rep.Reaction = reactionsFor(f.rooms, st.rateLimitedReacts.Load())
 	rep.QA = qaFor(f.rooms, st)
+	rep.Polls = pollsFor(f.rooms, st)
 }
 
 // fillServers computes each target's and the totals' server figures. Memory

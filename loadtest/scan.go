@@ -19,6 +19,7 @@ const (
 	evPresence
 	evQuestion // a durable question event (its text may carry a harness stamp)
 	evVotes    // coalesced upvote counts: {"questions":{"q12":41}}
+	evResults  // coalesced poll tallies: {"poll":"p1","counts":[4,9],"total":13,"words":{…}}
 )
 
 // errCode is a known error code of an `error` event.
@@ -57,6 +58,13 @@ type event struct {
 	qcounts  []byte // "questions" when an object (votes event), raw
 	votes    int64  // "votes" when a number (upvote ack, question event)
 	hasVotes bool
+
+	poll       []byte // "poll" when a string (results event, vote ack), unquoted
+	total      int64  // "total" (results event)
+	rcounts    []byte // "counts" when an array (results event), raw
+	words      []byte // "words" when an object (wordcloud results), raw
+	changed    bool   // "changed" (vote ack)
+	hasChanged bool
 }
 
 // durable reports whether the event counts in the room's seq continuity.
@@ -124,7 +132,19 @@ func scanEvent(line []byte, ev *event) bool {
 		case "counts", "reactions":
 			if len(val) > 0 && val[0] == '{' {
 				ev.counts, ev.hasCnt = sumObject(val), true
+			} else if len(val) > 0 && val[0] == '[' {
+				ev.rcounts = val
 			}
+		case "poll":
+			ev.poll = unquote(val)
+		case "total":
+			ev.total, _ = parseInt(val)
+		case "words":
+			if len(val) > 0 && val[0] == '{' {
+				ev.words = val
+			}
+		case "changed":
+			ev.changed, ev.hasChanged = string(val) == "true", true
 		case "delta":
 			if len(val) > 0 && val[0] == '{' {
 				ev.delta = sumObject(val)
@@ -179,6 +199,8 @@ func typeOf(b []byte) evType {
 		return evQuestion
 	case "votes":
 		return evVotes
+	case "results":
+		return evResults
 	}
 	return evOther
 }

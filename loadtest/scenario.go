@@ -58,6 +58,16 @@ type Scenario struct {
 	// whole traffic phase); the run sends exactly UpvoteRate × UpvoteFor.
 	UpvoteFor time.Duration `json:"upvote_for"`
 
+	// VoteRate is ballots per second per room in the VotePolls polls the
+	// harness creates (open and revealed) with the room's host key when
+	// traffic starts: a single-choice poll, then a wordcloud (polls.go).
+	VoteRate       float64 `json:"vote_rate"`
+	VotesPerClient float64 `json:"votes_per_client"` // 0: the rate spread over every client of the room
+	VotePolls      int     `json:"vote_polls"`       // default 1, at most 2
+	// VoteFor ends the vote storm this long after traffic starts (0: the
+	// whole traffic phase); the run sends exactly VoteRate × VoteFor.
+	VoteFor time.Duration `json:"vote_for"`
+
 	NoReconnect bool `json:"no_reconnect"` // do not resume after 1001/1012/4008
 	SourceAddrs int  `json:"source_addrs"`
 }
@@ -76,6 +86,11 @@ var Presets = map[string]Scenario{
 	"upvotes": {Rooms: 1, ClientsPerRoom: 2000, Ramp: 1000, Duration: 10 * time.Second, CommentRate: 10, UpvoteRate: 400, UpvoteFor: 5 * time.Second},
 	// questions: a steady stream of questions (and comments) from many askers.
 	"questions": {Rooms: 1, ClientsPerRoom: 1000, Ramp: 1000, Duration: 30 * time.Second, CommentRate: 10, QuestionRate: 20},
+	// polls: 5,000 clients vote in a single-choice poll and a wordcloud within
+	// 10 s (every client once in each, 1,000 replace their single-choice
+	// ballot), under a calm comment stream; results revealed to everyone.
+	"polls": {Rooms: 1, ClientsPerRoom: 5000, Ramp: 1000, Duration: 12 * time.Second, CommentRate: 10,
+		VoteRate: 1100, VotePolls: 2, VoteFor: 10 * time.Second},
 	// idle: connected clients and no traffic; reports server RSS per client.
 	"idle": {Rooms: 1, ClientsPerRoom: 10000, Ramp: 1000, Duration: 10 * time.Second},
 }
@@ -115,7 +130,7 @@ func (s *Scenario) overlayJSON(data []byte) error {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("scenario file: %w", err)
 	}
-	durations := map[string]*time.Duration{"duration": &s.Duration, "drain": &s.Drain, "connect_timeout": &s.ConnectTimeout, "upvote_for": &s.UpvoteFor}
+	durations := map[string]*time.Duration{"duration": &s.Duration, "drain": &s.Drain, "connect_timeout": &s.ConnectTimeout, "upvote_for": &s.UpvoteFor, "vote_for": &s.VoteFor}
 	for k, v := range raw {
 		if d, ok := durations[k]; ok {
 			if err := parseJSONDuration(v, d); err != nil {
@@ -171,6 +186,12 @@ func (s Scenario) withDefaults() Scenario {
 	if s.UpvotesPerClient == 0 && s.ClientsPerRoom > 0 {
 		s.UpvotesPerClient = s.UpvoteRate / float64(s.ClientsPerRoom)
 	}
+	if s.VotesPerClient == 0 && s.ClientsPerRoom > 0 {
+		s.VotesPerClient = s.VoteRate / float64(s.ClientsPerRoom)
+	}
+	if s.VotePolls == 0 {
+		s.VotePolls = DefaultVotePolls
+	}
 	if s.UpvoteQuestions == 0 {
 		s.UpvoteQuestions = DefaultUpvoteQuestions
 	}
@@ -195,12 +216,16 @@ func (s Scenario) Validate() error {
 	switch {
 	case s.ClientsPerRoom < 1:
 		return fmt.Errorf("clients per room must be at least 1")
-	case s.Ramp < 0, s.CommentRate < 0, s.ReactRate < 0, s.QuestionRate < 0, s.UpvoteRate < 0:
+	case s.Ramp < 0, s.CommentRate < 0, s.ReactRate < 0, s.QuestionRate < 0, s.UpvoteRate < 0, s.VoteRate < 0:
 		return fmt.Errorf("rates must not be negative")
-	case s.Duration < 0, s.UpvoteFor < 0:
+	case s.Duration < 0, s.UpvoteFor < 0, s.VoteFor < 0:
 		return fmt.Errorf("duration must not be negative")
 	case s.UpvoteQuestions < 1 || s.UpvoteQuestions > MaxUpvoteQuestions:
 		return fmt.Errorf("upvote questions must be 1 to %d", MaxUpvoteQuestions)
+	case s.VotePolls < 1 || s.VotePolls > MaxVotePolls:
+		return fmt.Errorf("vote polls must be 1 to %d", MaxVotePolls)
+	case s.VoteRate > 0 && len(s.RoomCodes) > 0:
+		return fmt.Errorf("votes need rooms the harness creates (it creates the polls with their host keys), not -room-codes")
 	case s.UpvoteRate > 0 && len(s.RoomCodes) > 0:
 		return fmt.Errorf("upvotes need rooms the harness creates (it asks the questions with their host keys), not -room-codes")
 	}
@@ -222,8 +247,9 @@ type scenarioJSON struct {
 	Drain          string `json:"drain"`
 	ConnectTimeout string `json:"connect_timeout"`
 	UpvoteFor      string `json:"upvote_for"`
+	VoteFor        string `json:"vote_for"`
 }
 
 func (s Scenario) reportView() scenarioJSON {
-	return scenarioJSON{Scenario: s, Duration: s.Duration.String(), Drain: s.Drain.String(), ConnectTimeout: s.ConnectTimeout.String(), UpvoteFor: s.UpvoteFor.String()}
+	return scenarioJSON{Scenario: s, Duration: s.Duration.String(), Drain: s.Drain.String(), ConnectTimeout: s.ConnectTimeout.String(), UpvoteFor: s.UpvoteFor.String(), VoteFor: s.VoteFor.String()}
 }

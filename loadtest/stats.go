@@ -86,6 +86,7 @@ type stats struct {
 	connectMu  sync.Mutex
 	connectLat *hdrhistogram.Histogram
 	ackLat     *hdrhistogram.Histogram // command write to its ack, at the publisher (under connectMu)
+	voteAckLat *hdrhistogram.Histogram // vote write to its ack, at the voter (under connectMu)
 
 	connected      atomic.Int64 // clients currently welcomed
 	everConnected  atomic.Int64 // clients welcomed at least once
@@ -125,6 +126,7 @@ func newStats(nShards int, split bool) *stats {
 	st := &stats{
 		connectLat:  newHist(),
 		ackLat:      newHist(),
+		voteAckLat:  newHist(),
 		failReasons: map[string]int64{},
 		closeCodes:  map[int]int64{},
 		total:       newHist(),
@@ -153,6 +155,12 @@ func (st *stats) recordConnect(d time.Duration) {
 func (st *stats) recordAck(ns int64) {
 	st.connectMu.Lock()
 	recordUS(st.ackLat, ns)
+	st.connectMu.Unlock()
+}
+
+func (st *stats) recordVoteAck(ns int64) {
+	st.connectMu.Lock()
+	recordUS(st.voteAckLat, ns)
 	st.connectMu.Unlock()
 }
 

@@ -26,9 +26,9 @@ type Export struct {
 	Room         ExportRoom       `json:"room"`
 	Stats        ExportStats      `json:"stats"`
 	Questions    []ExportQuestion `json:"questions"` // every question not deleted, by id
-	// Polls is always empty until polls exist; it is there so that readers
-	// of the format need not change when they do.
-	Polls     []struct{}      `json:"polls"`
+	// Polls: every poll not deleted, by id, with complete results and
+	// every ballot under a pseudonymous voter id (poll_export.go).
+	Polls     []ExportPoll    `json:"polls"`
 	Comments  []ExportComment `json:"comments"` // every comment not deleted, oldest first
 	Reactions Reactions       `json:"reactions"`
 }
@@ -125,7 +125,13 @@ func (s *Service) Export(ctx context.Context, credential, code string) (Export, 
 	if err != nil {
 		return Export{}, err
 	}
-	return buildExport(st, time.Now()), nil
+	polls, err := s.store.AllBallots(ctx, actor.Room)
+	if err != nil {
+		return Export{}, err
+	}
+	e := buildExport(st, time.Now())
+	e.Polls = s.exportPolls(actor.Room, polls)
+	return e, nil
 }
 
 // flushRoomReactions adds the reactions pending on this instance for one
@@ -161,7 +167,7 @@ func buildExport(st State, now time.Time) Export {
 		Seq:          st.Seq,
 		Room:         ExportRoom{Room: r, CreatedAt: exportTime(r.CreatedAt), CreatedAtMS: r.CreatedAt},
 		Questions:    make([]ExportQuestion, 0, len(st.Questions)),
-		Polls:        []struct{}{},
+		Polls:        []ExportPoll{},
 		Comments:     make([]ExportComment, 0, len(st.Comments)),
 		Reactions:    st.Reactions,
 	}

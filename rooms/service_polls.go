@@ -339,7 +339,7 @@ func (s *Service) vote(ctx context.Context, actor Actor, cmd Command) (Ack, erro
 // changed in each room of since after the results version given for it (0:
 // the tallies of every poll ever voted in), with each room's version now.
 // Rooms without a change are left out; nil when the store has no polls.
-// The hub calls it every VoteFlush for the rooms it serves, keeps each
+// The hub calls it every ResultsFlush for the rooms it serves, keeps each
 // room's Version for the next call, and sends ResultsEvent(r) for each
 // result to staff, and to everyone else when r.Revealed.
 func (s *Service) FlushResults(ctx context.Context, since map[string]uint64) (map[string]ResultsChanges, error) {

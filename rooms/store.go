@@ -38,6 +38,8 @@ type Store interface {
 	PollStore
 	// InsightStore holds the figures and the room's lifetime (insight_store.go).
 	InsightStore
+	// PollBallotsStore lists every ballot, for the export (poll_ballots.go).
+	PollBallotsStore
 
 	// CreateRoom adds a room; ErrRoomExists when the code is taken.
 	CreateRoom(ctx context.Context, rec RoomRecord) error

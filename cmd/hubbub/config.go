@@ -84,6 +84,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.Float64Var(&c.rooms.AskRate, "ask-rate", rooms.DefaultAskRate, "questions per second per participant (default 3 per minute)")
 	fs.IntVar(&c.rooms.AskBurst, "ask-burst", rooms.DefaultAskBurst, "question burst per participant")
 	fs.DurationVar(&c.rooms.VoteFlush, "vote-flush", rooms.DefaultVoteFlush, "interval of coalesced votes events per room (at most 4 per second by default)")
+	fs.DurationVar(&c.rooms.ResultsFlush, "results-flush", rooms.DefaultResultsFlush, "interval of coalesced poll results events (at most one per poll per interval)")
 	fs.StringVar(&c.wordFilter, "word-filter", "", "word list file (one word per line, # comments) that replaces the built-in English and Chinese lists; matched words are masked, or the question held for moderation (room setting filter); 'none': no filter")
 	fs.DurationVar(&c.rooms.ReactionFlush, "reaction-flush", rooms.DefaultReactionFlush, "interval of coalesced reactions events per room")
 	fs.DurationVar(&c.rooms.Retention, "retention", rooms.DefaultRetention, "how long a closed room's data is kept before it is deleted (both stores), unless the room's retention_days setting says otherwise")

@@ -16,13 +16,27 @@ import (
 // agree on when no -secret is given.
 const secretKey = "hubbub:secret"
 
+// defaultRedisPoolSize is how many connections to Redis one instance keeps
+// at most, unless the URL says otherwise (?pool_size=N). go-redis's own
+// default, 10 per CPU, is 20 on a 2-core machine: every command (a vote, a
+// comment) holds a connection for its round trip, and a poll storm of
+// 1,100 ballots/s over two busy instances found all 20 in use for longer
+// than the pool timeout, failing votes with `unavailable`. Redis serves
+// thousands of connections; more of them here only queue in Redis instead
+// of in this process.
+const defaultRedisPoolSize = 128
+
 // newRedisClient connects to the Redis of url with timeouts that turn an
 // outage into prompt errors. Commands are never retried: a script whose
-// reply was lost could otherwise run twice.
+// reply was lost could otherwise run twice. Without pool_size in the URL
+// the pool holds up to defaultRedisPoolSize connections.
 func newRedisClient(url string, timeout time.Duration) (*redis.Client, error) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("-redis: %w", err)
+	}
+	if opts.PoolSize == 0 {
+		opts.PoolSize = defaultRedisPoolSize
 	}
 	opts.DialTimeout = timeout
 	opts.ReadTimeout = timeout

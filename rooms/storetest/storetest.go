@@ -62,6 +62,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentAddComment", testConcurrentAddComment},
 		{"ConcurrentSameCID", testConcurrentSameCID},
 		{"Ping", testPing},
+		{"AllBallots", testAllBallots},
 		{"QA", testQA},
 		{"Polls", testPolls},
 		{"Quiz", testQuiz},
