@@ -148,6 +148,14 @@ export class Connection {
   }
 
   /**
+   * reconnect reopens the connection at once, resuming with since (e.g. so a
+   * new name takes effect). Does nothing when stopped or not yet connected.
+   */
+  reconnect() {
+    if (this.status === 'online' || this.status === 'offline') this.#drop();
+  }
+
+  /**
    * send sends cmd (a command object without id) and returns a Promise of
    * its ack; rejected with the error event ({code, message, ...}).
    */

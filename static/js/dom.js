@@ -93,3 +93,26 @@ export function roomCodeFromPath(path = location.pathname) {
   const parts = path.split('/').filter(Boolean);
   return parts.length >= 2 ? decodeURIComponent(parts[1]).toUpperCase() : '';
 }
+
+/** TOAST_MS is how long a toast stays up. */
+export const TOAST_MS = 5000;
+
+/**
+ * toast shows message briefly in a polite live region at the bottom of the
+ * page (data-testid="toast"). action: optional {label, run} adds a button.
+ */
+export function toast(message, action) {
+  let region = document.getElementById('toasts');
+  if (!region) {
+    region = el('div', { id: 'toasts', class: 'toasts', role: 'status', 'aria-live': 'polite' });
+    document.body.appendChild(region);
+  }
+  const node = el('div', { class: 'toast', 'data-testid': 'toast' }, el('span', { class: 'spacer' }, message));
+  if (action) {
+    node.appendChild(el('button', { type: 'button', class: 'btn btn-small', onclick: () => { node.remove(); action.run(); } }, action.label));
+  }
+  region.appendChild(node);
+  while (region.children.length > 3) region.firstChild.remove();
+  setTimeout(() => node.remove(), action ? TOAST_MS * 2 : TOAST_MS);
+  return node;
+}
