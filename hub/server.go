@@ -35,6 +35,7 @@ func NewRouter(h *Hub, gatherer prometheus.Gatherer, pages fs.FS) http.Handler {
 	r.GET("/api/rooms/:code", a.room)
 	r.POST("/api/rooms/:code/commands", a.command)
 	r.GET("/api/rooms/:code/export", a.export)
+	r.GET("/api/rooms/:code/qr.svg", a.qr)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})))

@@ -54,6 +54,7 @@ func TestParseConfigFlagsAndEnv(t *testing.T) {
 		"HUBBUB_SECRET":           "s3cret",
 		"HUBBUB_RETAINED_EVENTS":  "77",
 		"HUBBUB_MAX_CONNS_PER_IP": "12",
+		"HUBBUB_PUBLIC_URL":       "https://events.example.com/live",
 	}
 	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:7000", "-comment-rate", "5"}, func(k string) string { return env[k] })
 	if err != nil {
@@ -71,6 +72,9 @@ func TestParseConfigFlagsAndEnv(t *testing.T) {
 	if got := strings.Join(cfg.hub.AllowedOrigins, "|"); got != "a.example.com|*.b.example.com" {
 		t.Errorf("origins = %q", got)
 	}
+	if cfg.hub.PublicURL != "https://events.example.com/live" {
+		t.Errorf("public URL = %q", cfg.hub.PublicURL)
+	}
 }
 
 func TestParseConfigRejectsBadValues(t *testing.T) {
@@ -84,6 +88,9 @@ func TestParseConfigRejectsBadValues(t *testing.T) {
 		{"flush interval too small", []string{"-flush-interval", "10us"}, nil},
 		{"stray argument", []string{"extra"}, nil},
 		{"unknown flag", []string{"-nope"}, nil},
+		{"relative public URL", []string{"-public-url", "events.example.com"}, nil},
+		{"public URL of another scheme", []string{"-public-url", "ftp://events.example.com"}, nil},
+		{"public URL with a query", nil, map[string]string{"HUBBUB_PUBLIC_URL": "https://events.example.com/?x=1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseConfig(tc.args, func(k string) string { return tc.env[k] })
