@@ -268,7 +268,7 @@ export function cloudLayout(words, max = WORDCLOUD_MAX_WORDS) {
   const ordered = [];
   entries.forEach((e, i) => {
     const size = hi === lo ? 1 : Math.sqrt((e.count - lo) / (hi - lo));
-    const item = { ...e, size, tone: hashWord(e.word) % 6 };
+    const item = { ...e, size, tone: (hashWord(e.word) >>> 7) % 6 };
     if (i % 2 === 0) ordered.push(item); else ordered.unshift(item);
   });
   return ordered;
