@@ -110,10 +110,12 @@ function ballotText(poll, ballot) {
 }
 
 /**
- * mountPolls keeps the poll cards in list (inside section, hidden when there
- * is nothing to show) and the leaderboard in board. Returns {render}.
+ * mountPolls keeps the poll cards in list (emptyNote shown when there is
+ * nothing to show) and the leaderboard in board; ctx.alertPoll(poll) is
+ * called when a poll opens after the page loaded. Returns {render}.
  */
-export function mountPolls({ conn, room }, section, list, board) {
+export function mountPolls({ conn, room, alertPoll }, section, list, board, emptyNote) {
+  const seenOpen = new Set(); // polls known to be open, to notice newly opened ones
   const cards = new Map(); // poll id → card element
   const drafts = new Map(); // poll id → {choices: Set, rating, text}
 
@@ -150,7 +152,27 @@ export function mountPolls({ conn, room }, section, list, board) {
       }
       list.appendChild(card);
     }
-    section.hidden = polls.length === 0 && board.hidden;
+    renderCount(polls);
+  }
+
+  /** renderCount shows on the tab how many open polls still wait for this participant's ballot. */
+  function renderCount(polls) {
+    emptyNote.hidden = polls.length > 0 || !board.hidden;
+    const waitingForMe = polls.filter((p) => p.state === 'open' && room.votes[p.id] === undefined).length;
+    const node = document.getElementById('count-polls');
+    if (node) {
+      node.textContent = waitingForMe ? String(waitingForMe) : '';
+      node.classList.toggle('is-hot', waitingForMe > 0);
+    }
+  }
+
+  /** noticeOpened calls alertPoll for polls that opened since the last look. */
+  function noticeOpened(quiet) {
+    for (const poll of room.polls.values()) {
+      const open = poll.state === 'open';
+      if (open && !seenOpen.has(poll.id) && !quiet && room.votes[poll.id] === undefined && alertPoll) alertPoll(poll);
+      if (open) seenOpen.add(poll.id); else seenOpen.delete(poll.id);
+    }
   }
 
   /** signature changes when a card must be rebuilt (not for new tallies or ballots). */
@@ -314,13 +336,13 @@ export function mountPolls({ conn, room }, section, list, board) {
     const entries = ev && ['room', 'overall', 'entries', 'top', 'leaders', 'leaderboard'].map((k) => ev[k]).find(Array.isArray);
     board.hidden = !entries;
     if (entries) drawLeaderboard(board, entries, { title: t('poll.leaderboard') });
-    section.hidden = ordered().length === 0 && board.hidden;
+    renderCount(ordered());
   }
 
-  room.on('reset', () => { drafts.clear(); renderAll(); renderBoard(); });
-  room.on('polls', (kind, detail) => { if (detail.removed) drafts.delete(detail.id); renderAll(); });
+  room.on('reset', () => { drafts.clear(); noticeOpened(true); renderAll(); renderBoard(); });
+  room.on('polls', (kind, detail) => { if (detail.removed) drafts.delete(detail.id); noticeOpened(false); renderAll(); });
   room.on('results', (kind, { id }) => { const card = cards.get(id); const poll = room.polls.get(id); if (card && poll) updateCard(card, poll); });
-  room.on('you', () => { for (const [id, card] of cards) { const poll = room.polls.get(id); if (poll) updateCard(card, poll); } });
+  room.on('you', () => { for (const [id, card] of cards) { const poll = room.polls.get(id); if (poll) updateCard(card, poll); } renderCount(ordered()); });
   room.on('leaderboard', renderBoard);
   chartsReady.then((loaded) => { if (loaded) for (const [id, card] of cards) { const p = room.polls.get(id); if (p) updateCard(card, p); } });
 

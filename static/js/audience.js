@@ -8,7 +8,8 @@
 // ballots.
 //
 // Test hooks (data-testid): offline-banner, closed-banner, room-title,
-// room-code, presence, lang-switch, stopped, tab-questions, tab-comments;
+// room-code, presence, lang-switch, stopped, tab-questions, tab-polls,
+// tab-comments, poll-alert (a poll opened while another tab was shown);
 // the parts list theirs in their own files.
 
 import { $, el, clear, announce, toast, roomCodeFromPath } from './dom.js';
@@ -31,6 +32,10 @@ addStrings({
     'aud.sections': 'Sections',
     'aud.tab_questions': 'Questions',
     'aud.tab_comments': 'Comments',
+    'aud.tab_polls': 'Polls',
+    'aud.polls_empty': 'No polls right now. They will appear here when the host starts one.',
+    'aud.poll_alert': 'New poll: {title}',
+    'aud.poll_alert_action': 'Vote now',
     'aud.presence_label': '{n} people in this room',
     'aud.presence_label_one': '1 person in this room',
     'aud.go_home': 'Go to the start page',
@@ -46,6 +51,10 @@ addStrings({
     'aud.sections': '栏目',
     'aud.tab_questions': '提问',
     'aud.tab_comments': '评论',
+    'aud.tab_polls': '投票',
+    'aud.polls_empty': '暂时没有投票。主持人发起后会显示在这里。',
+    'aud.poll_alert': '新投票：{title}',
+    'aud.poll_alert_action': '去投票',
     'aud.presence_label': '此房间有 {n} 人',
     'aud.go_home': '返回首页',
     'aud.reload': '重试',
@@ -61,14 +70,18 @@ function init() {
 
   const conn = new Connection({ room: code, name: loadName() });
   const room = new RoomState().bind(conn);
-  const ctx = { conn, room, code };
-  const parts = [
+  const parts = [];
+  const tabs = setupTabs(parts);
+  const ctx = { conn, room, code, selectTab: tabs.select, currentTab: tabs.current, alertPoll: (poll) => alertPoll(poll, tabs) };
+  parts.push(
     mountQuestions(ctx, $('#panel-questions')),
-    mountPolls(ctx, $('#polls'), $('#poll-list'), $('#leaderboard')),
+    mountPolls(ctx, $('#polls'), $('#poll-list'), $('#leaderboard'), $('#polls-empty')),
     mountComments(ctx, $('#panel-comments')),
     mountReactions(ctx, $('#reactions')),
-  ];
-  setupTabs(parts);
+  );
+  const deepLink = { '#polls': 'tab-polls', '#comments': 'tab-comments', '#questions': 'tab-questions' }[location.hash];
+  if (deepLink) tabs.select(deepLink, false);
+  $('#poll-alert').addEventListener('click', () => { $('#poll-alert').hidden = true; tabs.select('tab-polls', true); });
 
   room.on('reset', () => {
     $('#loading').hidden = true;
@@ -117,7 +130,7 @@ function renderPresence(count) {
 }
 
 function showStopped(code) {
-  for (const id of ['#loading', '#content', '#pinned', '#polls', '#reactions', '#offline-banner']) $(id).hidden = true;
+  for (const id of ['#loading', '#content', '#pinned', '#reactions', '#offline-banner']) $(id).hidden = true;
   const box = clear($('#stopped'));
   box.hidden = false;
   $('#main').removeAttribute('aria-busy');
@@ -131,28 +144,50 @@ function showStopped(code) {
   );
 }
 
-/** setupTabs makes the Questions / Comments tabs work with mouse and arrow keys. */
+/**
+ * setupTabs makes the Questions / Polls / Comments tabs work with mouse and
+ * arrow keys; returns {select(id, focus), current()}.
+ */
 function setupTabs(parts) {
-  const tabs = [$('#tab-questions'), $('#tab-comments')];
-  const select = (tab, focus) => {
+  const tabs = [$('#tab-questions'), $('#tab-polls'), $('#tab-comments')];
+  let current = tabs[0].id;
+  const select = (id, focus) => {
+    const tab = tabs.find((x) => x.id === id) || tabs[0];
+    current = tab.id;
     for (const other of tabs) {
       const on = other === tab;
       other.setAttribute('aria-selected', String(on));
       other.tabIndex = on ? 0 : -1;
       $('#' + other.getAttribute('aria-controls')).hidden = !on;
     }
+    if (tab.id === 'tab-polls') $('#poll-alert').hidden = true;
+    history.replaceState(null, '', '#' + tab.id.slice(4));
     if (focus) tab.focus();
     for (const part of parts) if (part.shown) part.shown(tab.id);
   };
   tabs.forEach((tab, i) => {
-    tab.addEventListener('click', () => select(tab, false));
+    tab.addEventListener('click', () => select(tab.id, false));
     tab.addEventListener('keydown', (e) => {
-      if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
-        e.preventDefault();
-        select(tabs[(i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length], true);
-      }
+      let next = -1;
+      if (e.key === 'ArrowRight') next = (i + 1) % tabs.length;
+      else if (e.key === 'ArrowLeft') next = (i + tabs.length - 1) % tabs.length;
+      else if (e.key === 'Home') next = 0;
+      else if (e.key === 'End') next = tabs.length - 1;
+      if (next >= 0) { e.preventDefault(); select(tabs[next].id, true); }
     });
   });
+  return { select, current: () => current };
+}
+
+/** alertPoll tells a reader on another tab that poll has just opened. */
+function alertPoll(poll, tabs) {
+  if (tabs.current() === 'tab-polls') return;
+  const button = $('#poll-alert');
+  clear(button).append(
+    el('span', { class: 'poll-alert-icon', 'aria-hidden': 'true' }, '📊'),
+    el('span', { class: 'poll-alert-text' }, t('aud.poll_alert', { title: poll.title })),
+    el('span', { class: 'poll-alert-action' }, t('aud.poll_alert_action') + ' →'));
+  button.hidden = false;
 }
 
 init();

@@ -14,9 +14,9 @@
 
 import { el } from './dom.js';
 
-/** LANGUAGES lists the supported languages with their own names. */
+/** LANGUAGES lists the supported languages with their short names, as the switcher shows them. */
 export const LANGUAGES = [
-  { code: 'en', name: 'English' },
+  { code: 'en', name: 'EN' },
   { code: 'zh', name: '中文' },
 ];
 
