@@ -52,6 +52,13 @@ type page struct {
 // script of theirs is affected.
 var faviconMissing = regexp.MustCompile(`/favicon\.ico\b.*404|404.*favicon`)
 
+// statsNotServed is the console error of the host console asking for
+// GET /api/rooms/{code}/stats on a server that does not serve it yet (the
+// endpoint is being added on another branch; the console shows "statistics
+// unavailable" for a 404, as it should). Chromium logs every failed fetch;
+// the page cannot prevent that.
+var statsNotServed = regexp.MustCompile(`/api/rooms/[A-Za-z0-9]+/stats\b.*\b404\b`)
+
 // pageOption configures a page before its first navigation.
 type pageOption func(*pageConfig)
 
@@ -92,7 +99,7 @@ func newPage(t *testing.T, name string, opts ...pageOption) *page {
 		o(&cfg)
 	}
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
-	p := &page{t: t, name: name, ctx: ctx, cancel: cancel, allowed: []*regexp.Regexp{faviconMissing}}
+	p := &page{t: t, name: name, ctx: ctx, cancel: cancel, allowed: []*regexp.Regexp{faviconMissing, statsNotServed}}
 	t.Cleanup(p.close)
 
 	// The first action opens the tab; the subscriptions follow it, before
@@ -373,3 +380,37 @@ func (p *page) screenshot() []byte {
 	}
 	return b
 }
+
+// idOf waits for an element matching css whose text contains text and
+// returns its data-id (questions, polls and comments carry their id there).
+func (p *page) idOf(css, text string) string {
+	p.t.Helper()
+	p.waitText(css, text)
+	id := eval[string](p, fmt.Sprintf(`(([...document.querySelectorAll(%s)].find(e => e.textContent.includes(%s)) || {}).dataset || {}).id || ""`, js(css), js(text)))
+	if id == "" {
+		p.fatalf("%s containing %q has no data-id", css, text)
+	}
+	return id
+}
+
+// selectValue chooses value in the <select> matching css, as a user's pick
+// does (the change event fires).
+func (p *page) selectValue(css, value string) {
+	p.t.Helper()
+	p.waitVisible(css)
+	ok := eval[bool](p, fmt.Sprintf(`(() => { const s = document.querySelector(%s);
+		if (![...s.options].some(o => o.value === %s)) return false;
+		s.value = %s; s.dispatchEvent(new Event("input", {bubbles: true})); s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`,
+		js(css), js(value), js(value)))
+	if !ok {
+		p.fatalf("%s has no option %q", css, value)
+	}
+}
+
+// byID is a CSS selector for the element with test id testid and data-id id.
+func byID(testid, id string) string {
+	return fmt.Sprintf(`[data-testid=%q][data-id=%q]`, testid, id)
+}
+
+// tid is a CSS selector for test id testid.
+func tid(testid string) string { return fmt.Sprintf(`[data-testid=%q]`, testid) }
