@@ -257,7 +257,9 @@ function renderRating(node, poll, r, opts) {
  * the middle. Returns [{word, count, size (0–1), tone (0–5)}] in display order.
  */
 export function cloudLayout(words, max = WORDCLOUD_MAX_WORDS) {
-  const entries = Object.entries(words || {})
+  // The wire sends {word: count}; the export [{word, count}].
+  const pairs = Array.isArray(words) ? words.map((w) => [String(w && w.word), w && w.count]) : Object.entries(words || {});
+  const entries = pairs
     .map(([word, count]) => ({ word, count: Number(count) || 0 }))
     .filter((e) => e.count > 0)
     .sort((a, b) => (b.count - a.count) || (a.word < b.word ? -1 : a.word > b.word ? 1 : 0))
