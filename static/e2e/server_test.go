@@ -143,11 +143,15 @@ func (s *server) stop(sig syscall.Signal) {
 	}
 }
 
+// Terminate stops the process gracefully (SIGTERM: clients are closed with
+// 1012, "restarting") and waits for it.
+func (s *server) Terminate() { s.stop(syscall.SIGTERM) }
+
 // Kill ends the process with SIGKILL (no goodbye to its clients: their
 // sockets just drop) and waits for it.
 func (s *server) Kill() { s.stop(syscall.SIGKILL) }
 
-// Start starts the process again on the same port, after Kill.
+// Start starts the process again on the same port, after Kill or Terminate.
 func (s *server) Start() {
 	s.t.Helper()
 	var err error
