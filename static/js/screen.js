@@ -59,6 +59,7 @@ addStrings({
     'screen.results_hidden': 'Results will appear here when the host reveals them.',
     'screen.answered': 'Answered',
     'screen.qr_alt': 'QR code for {url}',
+    'screen.answer_prompt': 'Answer on your phone: scan the code',
   },
   zh: {
     'screen.doc_title': 'hubbub — 大屏幕',
@@ -80,6 +81,7 @@ addStrings({
     'screen.results_hidden': '主持人公布后，结果将显示在这里。',
     'screen.answered': '已回答',
     'screen.qr_alt': '{url} 的二维码',
+    'screen.answer_prompt': '用手机扫码作答',
   },
 });
 
@@ -190,6 +192,7 @@ function renderPollChart(p) {
     if (p.options && p.options.length) {
       box.appendChild(el('ol', { class: 'option-preview' }, p.options.map((o, i) => el('li', {}, el('span', { class: 'opt-letter' }, String.fromCharCode(65 + i)), el('span', {}, o)))));
     }
+    if (p.state === 'open') box.appendChild(el('p', { class: 'answer-prompt' }, t('screen.answer_prompt'), el('span', { class: 'arrow', 'aria-hidden': 'true' }, ' →')));
     box.appendChild(el('p', { class: 'results-hidden' }, t('screen.results_hidden')));
     return;
   }
