@@ -12,7 +12,7 @@
 // poll-text-input, vote-submit, vote-status, countdown, quiz-verdict,
 // results-chart, leaderboard.
 
-import { el, clear, toast } from './dom.js';
+import { el, clear, toast, keepScroll } from './dom.js';
 import { t, addStrings, errorMessage } from './i18n.js';
 import { newCid } from './client.js';
 import { idNumber } from './state.js';
@@ -139,6 +139,10 @@ export function mountPolls({ conn, room, alertPoll }, section, list, board, empt
   }
 
   function renderAll() {
+    keepScroll(list, renderCards);
+  }
+
+  function renderCards() {
     const polls = ordered();
     const keep = new Set(polls.map((p) => p.id));
     for (const [id, card] of cards) if (!keep.has(id)) { card.remove(); cards.delete(id); }

@@ -15,7 +15,7 @@
 // (aria-pressed), vote-count, pending-badge, answered-badge, answer-text,
 // question-delete, pinned, qa-off.
 
-import { el, append, clear, $, announce, toast } from './dom.js';
+import { el, append, clear, $, announce, toast, keepScroll } from './dom.js';
 import { t, addStrings, formatTime, errorMessage } from './i18n.js';
 import { newCid } from './client.js';
 import { sortQuestions } from './state.js';
@@ -356,7 +356,7 @@ export function mountQuestions({ conn, room }, panel) {
     if (!q || detail.removed) {
       waiting.delete(id);
       const node = nodes.get(id);
-      if (node) { node.remove(); nodes.delete(id); order = order.filter((x) => x !== id); }
+      if (node) keepScroll(list, () => { node.remove(); nodes.delete(id); order = order.filter((x) => x !== id); });
       renderChrome();
       return;
     }

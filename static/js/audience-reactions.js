@@ -45,6 +45,7 @@ export function mountReactions({ conn, room }, bar) {
   }
 
   function react(kind, button) {
+    if (conn.status !== 'online') return; // a reaction is of the moment: never queued for later
     mine[kind]++;
     float(kind, button, true);
     pulse(kind);

@@ -116,3 +116,22 @@ export function toast(message, action) {
   setTimeout(() => node.remove(), action ? TOAST_MS * 2 : TOAST_MS);
   return node;
 }
+
+/**
+ * keepScroll runs mutate (which changes container's children) without moving
+ * what the reader is looking at: the first child of container that is on
+ * screen keeps its position, whatever was inserted or removed above it.
+ * Browsers with CSS scroll anchoring already do this; then the correction is 0.
+ */
+export function keepScroll(container, mutate) {
+  let anchor = null;
+  let before = 0;
+  for (const child of container.children) {
+    const rect = child.getBoundingClientRect();
+    if (rect.bottom > 0 && rect.height > 0) { anchor = child; before = rect.top; break; }
+  }
+  mutate();
+  if (!anchor || !anchor.isConnected || before > window.innerHeight) return;
+  const delta = anchor.getBoundingClientRect().top - before;
+  if (Math.abs(delta) >= 1) window.scrollBy(0, delta);
+}
