@@ -255,7 +255,7 @@ function float(delta) {
       const node = el('span', {
         class: 'floater',
         style: {
-          left: (4 + Math.random() * 60) + '%',
+          left: (52 + Math.random() * 42) + '%',
           animationDelay: Math.round(Math.random() * 600) + 'ms',
           animationDuration: Math.round(FLOAT_MS * (0.8 + Math.random() * 0.4)) + 'ms',
           fontSize: (2.2 + Math.random() * 1.6).toFixed(2) + 'rem',
