@@ -44,7 +44,7 @@ const keyStorage = KEY_STORAGE_PREFIX + code;
 const state = new RoomState();
 let conn = null;
 let everOnline = false;
-const view = { tab: 'qa', filter: 'live', sort: 'top' };
+const view = { tab: 'qa', filter: 'live', sort: 'top', pendingSeen: Infinity };
 
 // ---------- key handling ----------
 
@@ -259,6 +259,8 @@ function renderQuestions() {
   const all = state.questionList();
   const pending = sortQuestions(all.filter((q) => q.status === 'pending'), 'recent').reverse();
   reconcile($('#queue'), pending, (q) => q.id, questionCard, updateQuestion);
+  if (state.loaded && pending.length > view.pendingSeen) announce(t('host.new_pending', { n: pending.length }));
+  view.pendingSeen = pending.length;
   setText($('#queue-count'), formatNumber(pending.length));
   $('#queue-empty').hidden = pending.length > 0;
   setText($('#tab-qa-count'), pending.length ? '(' + pending.length + ')' : '');
@@ -744,7 +746,7 @@ function renderAll() {
 
 state.on('*', (kind, detail) => {
   switch (kind) {
-    case 'reset': renderAll(); break;
+    case 'reset': view.pendingSeen = Infinity; renderAll(); break;
     case 'room': renderSettings(); break;
     case 'questions': renderQuestions(); break;
     case 'comments': renderComments(); break;
