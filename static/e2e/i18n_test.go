@@ -20,6 +20,7 @@ func hasCJK(css string) string {
 // English; a browser that prefers Chinese starts in Chinese. No page shows
 // an untranslated string key.
 func TestLanguageSwitchToChinese(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	r := createRoom(t, s, "Language check", false)
 

@@ -18,6 +18,7 @@ const injectedJS = `!!document.querySelector('img[src="x"]') || [...document.que
 // made of HTML arrive on the audience, host and screen pages as the very
 // characters typed: no element is created, no script runs, no dialog opens.
 func TestHTMLInjectionShownAsText(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	r := createRoom(t, s, "Injection", false)
 

@@ -18,6 +18,7 @@ func hostURL(s *server, r room) string {
 // the tally live while the audience sees no results; the host reveals and
 // the audience pages and the screen show the chart with the same counts.
 func TestPollCreatedVotedRevealed(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	r := createRoom(t, s, "Team offsite", false)
 

@@ -12,6 +12,7 @@ import (
 // screen do not see it) until the host approves it; the host pins it and
 // the screen and the audience show it as pinned.
 func TestQAModerationPinToScreen(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 
 	host := openPage(t, "host", s.URL+"/")

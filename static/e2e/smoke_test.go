@@ -5,6 +5,7 @@ import "testing"
 // TestEveryPageLoadsCleanly opens the landing, audience, host and screen
 // pages of a real room and checks that each renders without a script error.
 func TestEveryPageLoadsCleanly(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	r := createRoom(t, s, "Smoke", false)
 	for _, path := range []string{"/", "/r/" + r.Code, "/host/" + r.Code, "/screen/" + r.Code} {
