@@ -767,6 +767,14 @@ function init() {
   $('#link-screen').href = base + '/screen/' + code;
   $('#link-report').href = base + '/report/' + code;
   $('#qr').src = '/api/rooms/' + encodeURIComponent(code) + '/qr.svg';
+  $('#copy-audience').addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(base + '/r/' + code);
+      toast(t('host.copied'));
+    } catch {
+      toast(base + '/r/' + code);
+    }
+  });
   $('#qr').alt = t('host.qr_alt', { url: base + '/r/' + code });
   setText($('#room-code'), code);
   buildPollForm();
