@@ -10,7 +10,8 @@
 // Test hooks (data-testid): offline-banner, closed-banner, room-title,
 // room-code, presence, lang-switch, stopped, tab-questions, tab-polls,
 // tab-comments, poll-alert (a poll opened while another tab was shown);
-// the parts list theirs in their own files.
+// the parts list theirs in their own files. body[data-conn] is the
+// connection's status: connecting, online, offline or stopped.
 
 import { $, el, clear, announce, toast, roomCodeFromPath } from './dom.js';
 import { t, addStrings, applyI18n, langSwitch, onLangChange, formatNumber, closeMessage, errorMessage } from './i18n.js';
@@ -96,6 +97,7 @@ function init() {
   conn.on('error', (ev) => toast(errorMessage(ev)));
   let wasOffline = false;
   conn.onStatus((status) => {
+    document.body.dataset.conn = status;
     $('#offline-banner').hidden = status !== 'offline';
     if (status === 'offline') wasOffline = true;
     if (status === 'online' && wasOffline) { wasOffline = false; announce(t('aud.back_online')); }

@@ -108,7 +108,9 @@ export class Connection {
     this.listeners = new Map(); // type → Set(fn)
     this.statusListeners = new Set();
     this.timer = 0;
-    this.onBrowserOnline = () => { if (this.status === 'offline') this.#reconnectSoon(0); };
+    // Back online, or back to the page (phones freeze background tabs): try now, not after the backoff.
+    this.onBrowserOnline = () => { if (this.status === 'offline' && !this.ws) this.#reconnectSoon(0); };
+    this.onVisible = () => { if (document.visibilityState === 'visible') this.onBrowserOnline(); };
   }
 
   /** on registers fn for events of type ('*' for all); returns an unsubscribe function. */
@@ -128,6 +130,7 @@ export class Connection {
   connect() {
     if (this.status !== 'idle') return;
     window.addEventListener('online', this.onBrowserOnline);
+    document.addEventListener('visibilitychange', this.onVisible);
     this.#open();
   }
 
@@ -135,6 +138,7 @@ export class Connection {
   close() {
     clearTimeout(this.timer);
     window.removeEventListener('online', this.onBrowserOnline);
+    document.removeEventListener('visibilitychange', this.onVisible);
     const ws = this.ws;
     this.ws = null;
     if (ws) ws.close(1000, 'bye');
@@ -300,6 +304,7 @@ export class Connection {
       code === CLOSE.TOO_LARGE || (code === CLOSE.BAD_TOKEN && !this.rejoinOnBadToken);
     if (stop) {
       window.removeEventListener('online', this.onBrowserOnline);
+      document.removeEventListener('visibilitychange', this.onVisible);
       this.#failPending('stopped', true);
       this.#setStatus('stopped');
       return;
