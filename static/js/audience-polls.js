@@ -114,7 +114,7 @@ function ballotText(poll, ballot) {
  * nothing to show) and the leaderboard in board; ctx.alertPoll(poll) is
  * called when a poll opens after the page loaded. Returns {render}.
  */
-export function mountPolls({ conn, room, alertPoll }, section, list, board, emptyNote) {
+export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
   const seenOpen = new Set(); // polls known to be open, to notice newly opened ones
   const cards = new Map(); // poll id → card element
   const drafts = new Map(); // poll id → {choices: Set, rating, text}

@@ -76,7 +76,7 @@ function init() {
   const ctx = { conn, room, code, selectTab: tabs.select, currentTab: tabs.current, alertPoll: (poll) => alertPoll(poll, tabs) };
   parts.push(
     mountQuestions(ctx, $('#panel-questions')),
-    mountPolls(ctx, $('#polls'), $('#poll-list'), $('#leaderboard'), $('#polls-empty')),
+    mountPolls(ctx, $('#poll-list'), $('#leaderboard'), $('#polls-empty')),
     mountComments(ctx, $('#panel-comments')),
     mountReactions(ctx, $('#reactions')),
   );
