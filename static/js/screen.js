@@ -91,6 +91,8 @@ const state = new RoomState();
 let stage = { questions: true };
 let everOnline = false;
 let timer = 0;
+/** lastPinnedId is the pinned question last seen, to notice a new pin. */
+let lastPinnedId = '';
 
 function staffKeyFromFragment() {
   const key = new URLSearchParams(location.hash.replace(/^#/, '')).get('key');
@@ -272,17 +274,24 @@ function float(delta) {
 
 state.on('*', (kind, detail) => {
   switch (kind) {
-    case 'reset':
+    case 'reset': {
+      const pinned = state.pinned();
+      lastPinnedId = pinned && visibleQuestion(pinned) ? pinned.id : '';
       pickInitialStage();
       renderRoom();
       renderStage();
       renderReactionTotals();
       setText($('#presence-count'), formatNumber(state.presence));
       break;
+    }
     case 'room': renderRoom(); break;
     case 'questions': {
-      const q = detail && detail.id && state.questions.get(detail.id);
-      if (q && q.pinned && visibleQuestion(q) && stage.poll) { stage = { questions: true }; renderStage(); break; }
+      // A question that becomes pinned takes the stage back from a poll.
+      const pinned = state.pinned();
+      const pinnedId = pinned && visibleQuestion(pinned) ? pinned.id : '';
+      const newlyPinned = pinnedId && pinnedId !== lastPinnedId;
+      lastPinnedId = pinnedId;
+      if (newlyPinned && stage.poll) { stage = { questions: true }; renderStage(); break; }
       renderPinned();
       renderQuestions();
       break;
