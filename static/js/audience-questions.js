@@ -146,7 +146,7 @@ export function mountQuestions({ conn, room }, panel) {
   const sortGroup = el('div', { class: 'segmented', role: 'group' }, sortButtons);
   const newButton = el('button', { type: 'button', class: 'btn btn-primary btn-small btn-pill new-pill', 'data-testid': 'new-questions', hidden: true,
     onclick: () => { resort(); list.focus({ preventScroll: true }); scrollToList(); } });
-  const newRegion = el('div', { class: 'new-pill-wrap', 'aria-live': 'polite' }, newButton);
+  const newRegion = el('div', { class: 'new-pill-wrap' }, newButton); // announced by announce(), once
   const list = el('ol', { class: 'plain question-list', 'data-testid': 'question-list', tabindex: '-1' });
   const empty = el('p', { class: 'empty', hidden: true });
 
