@@ -414,3 +414,24 @@ func byID(testid, id string) string {
 
 // tid is a CSS selector for test id testid.
 func tid(testid string) string { return fmt.Sprintf(`[data-testid=%q]`, testid) }
+
+// pathOf waits for an element matching css whose text contains text and
+// returns a CSS selector for exactly that element (#id, or its ancestors'
+// ids and :nth-child steps), for elements that carry no data-id.
+func (p *page) pathOf(css, text string) string {
+	p.t.Helper()
+	p.waitText(css, text)
+	path := eval[string](p, fmt.Sprintf(`(() => {
+		let e = [...document.querySelectorAll(%s)].find(e => e.textContent.includes(%s));
+		const steps = [];
+		for (; e && e !== document.documentElement; e = e.parentElement) {
+			if (e.id) { steps.unshift("#" + CSS.escape(e.id)); break; }
+			steps.unshift(e.tagName.toLowerCase() + ":nth-child(" + ([...e.parentElement.children].indexOf(e) + 1) + ")");
+		}
+		return steps.join(" > ");
+	})()`, js(css), js(text)))
+	if path == "" {
+		p.fatalf("no path to %s containing %q", css, text)
+	}
+	return path
+}

@@ -16,3 +16,15 @@ func TestEveryPageLoadsCleanly(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownRoomSaysSo: the audience page of a code no room has stops
+// trying and says so, instead of reconnecting forever.
+func TestUnknownRoomSaysSo(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	p := openPage(t, "audience", s.URL+"/r/ZZZZZZ")
+	p.waitText(tid("stopped"), "There is no room with this code.")
+	if eval[bool](p, visibleJS(tid("offline-banner"))) {
+		t.Errorf("the offline banner is shown for a room that does not exist")
+	}
+}
