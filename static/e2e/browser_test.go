@@ -435,3 +435,13 @@ func (p *page) pathOf(css, text string) string {
 	}
 	return path
 }
+
+// setChecked clicks the checkbox matching css if its state is not want.
+func (p *page) setChecked(css string, want bool) {
+	p.t.Helper()
+	p.waitVisible(css)
+	if eval[bool](p, `document.querySelector('`+css+`').checked`) != want {
+		p.click(css)
+	}
+	p.waitFor(css+" checked="+fmt.Sprint(want), `document.querySelector('`+css+`').checked === `+fmt.Sprint(want))
+}

@@ -17,7 +17,7 @@ func TestQAModerationPinToScreen(t *testing.T) {
 
 	host := openPage(t, "host", s.URL+"/")
 	host.fill(tid("create-title"), "Friday all-hands")
-	host.click(tid("create-moderation"))
+	host.setChecked(tid("create-moderation"), true)
 	host.click(tid("create-submit"))
 	host.waitVisible(tid("created-code"))
 	code := strings.TrimSpace(host.texts(tid("created-code"))[0])
