@@ -18,6 +18,7 @@ func TestPageRoutes(t *testing.T) {
 		"/host/" + code:                `src="/static/js/host.js"`,
 		"/screen/" + code:              `src="/static/js/screen.js"`,
 		"/report/" + code:              `src="/static/js/report.js"`,
+		"/static/js/qr.js":             "export async function audienceURL",
 		"/static/js/charts.js":         "export function renderResults",
 		"/static/js/host-strings.js":   "export const hostStrings",
 		"/static/js/report-strings.js": "export const reportStrings",

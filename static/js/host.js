@@ -26,6 +26,7 @@ import { Connection } from './client.js';
 import { RoomState, sortQuestions } from './state.js';
 import { renderResults, renderLeaderboard, kindLabel, percent } from './charts.js';
 import { hostStrings } from './host-strings.js';
+import { qrPath, audienceURL } from './qr.js';
 
 /** STATS_REFRESH_MS is how often the live statistics are asked for while visible (the server asks for no more than every 5 s). */
 const STATS_REFRESH_MS = 5000;
@@ -763,23 +764,29 @@ function init() {
   applyI18n(document);
   document.body.dataset.tab = view.tab;
   const base = location.origin;
-  $('#link-audience').href = base + '/r/' + code;
+  // The audience address as the server encodes it in the QR code (its -public-url).
+  let audience = base + '/r/' + code;
+  const showAudience = () => {
+    $('#link-audience').href = audience;
+    $('#qr').alt = t('host.qr_alt', { url: audience });
+  };
   $('#link-screen').href = base + '/screen/' + code;
   $('#link-report').href = base + '/report/' + code;
-  $('#qr').src = '/api/rooms/' + encodeURIComponent(code) + '/qr.svg';
+  $('#qr').src = qrPath(code);
+  showAudience();
+  audienceURL(code).then((url) => { audience = url; showAudience(); });
   $('#copy-audience').addEventListener('click', async () => {
     try {
-      await navigator.clipboard.writeText(base + '/r/' + code);
+      await navigator.clipboard.writeText(audience);
       toast(t('host.copied'));
     } catch {
-      toast(base + '/r/' + code);
+      toast(audience);
     }
   });
-  $('#qr').alt = t('host.qr_alt', { url: base + '/r/' + code });
   setText($('#room-code'), code);
   buildPollForm();
   onLangChange(() => {
-    $('#qr').alt = t('host.qr_alt', { url: base + '/r/' + code });
+    showAudience();
     buildPollForm();
     if ($('#role-badge').textContent) $('#role-badge').textContent = state.role === 'host' ? t('host.role_host') : t('host.role_moderator');
     $('#stats-body').dataset.state = '';

@@ -26,6 +26,7 @@ import { t, addStrings, applyI18n, langSwitch, onLangChange, closeMessage, forma
 import { Connection } from './client.js';
 import { RoomState, sortQuestions, REACTION_KINDS } from './state.js';
 import { renderResults, renderLeaderboard, kindLabel } from './charts.js';
+import { qrPath, audienceURL, withoutScheme } from './qr.js';
 
 /** TOP_QUESTIONS is how many questions the stage lists (besides the pinned one). */
 const TOP_QUESTIONS = 5;
@@ -323,14 +324,20 @@ state.on('*', (kind, detail) => {
 function init() {
   $('#lang-slot').appendChild(langSwitch());
   applyI18n(document);
-  const joinURL = location.host + '/r/' + code;
-  setText($('#join-url'), location.host + '/r');
+  // The address as the server encodes it (its -public-url), not this page's: a
+  // projector laptop may open the screen on localhost.
+  let joinURL = location.origin + '/r/' + code;
+  const showJoin = () => {
+    setText($('#join-url'), withoutScheme(joinURL).replace(/\/[A-Z0-9]+$/, ''));
+    qr.alt = t('screen.qr_alt', { url: joinURL });
+  };
   setText($('#join-code'), code);
   const qr = $('#qr');
-  qr.src = '/api/rooms/' + encodeURIComponent(code) + '/qr.svg';
-  qr.alt = t('screen.qr_alt', { url: location.protocol + '//' + joinURL });
+  qr.src = qrPath(code);
+  showJoin();
+  audienceURL(code).then((url) => { joinURL = url; showJoin(); });
   onLangChange(() => {
-    qr.alt = t('screen.qr_alt', { url: location.protocol + '//' + joinURL });
+    showJoin();
     $('#poll-view').dataset.sig = '';
     renderStage();
   });
