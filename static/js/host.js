@@ -12,7 +12,8 @@
 // Test hooks (data-testid): auth, auth-key, auth-submit, auth-error,
 // offline-banner, presence, join-code, room-title, moderation-queue,
 // queue-count, question-list, question, approve, hide, answer, answer-input,
-// answer-save, pin, unpin, restore, reopen, delete, ban, comment-list,
+// answer-save, answer-text, answered-badge, pin, unpin, restore, reopen,
+// delete, ban, comment-list (comments carry data-id), closed-badge,
 // comment, comment-delete, poll-form, poll-kind, poll-title, poll-option,
 // poll-add-option, poll-max, poll-correct, poll-seconds, poll-speed,
 // poll-open-now, poll-create, poll-error, poll-list, poll, poll-open,
@@ -198,10 +199,10 @@ function updateQuestion(node, q) {
   main.appendChild(el('p', { class: 'q-meta small muted' },
     el('span', {}, q.author || t('host.anonymous')), ' · ', el('time', {}, formatTime(q.at)),
     q.pinned ? el('span', { class: 'badge badge-accent', 'data-testid': 'pinned-badge' }, '📌 ', t('host.pinned')) : null,
-    q.status === 'answered' ? el('span', { class: 'badge badge-success' }, t('host.answered')) : null,
+    q.status === 'answered' ? el('span', { class: 'badge badge-success', 'data-testid': 'answered-badge' }, t('host.answered')) : null,
     q.status === 'hidden' ? el('span', { class: 'badge' }, t('host.hidden')) : null,
     q.status === 'pending' ? el('span', { class: 'badge badge-warning' }, t('host.pending')) : null));
-  if (q.answer) main.appendChild(el('p', { class: 'q-answer' }, el('strong', {}, t('host.answer_label') + ' '), q.answer));
+  if (q.answer) main.appendChild(el('p', { class: 'q-answer' }, el('strong', {}, t('host.answer_label') + ' '), el('span', { 'data-testid': 'answer-text' }, q.answer)));
   const actions = clear(node.querySelector('.q-actions'));
   const btn = (label, testid, onclick, cls = '') => el('button', { type: 'button', class: 'btn btn-small ' + cls, 'data-testid': testid, onclick }, label);
   const set = (fields) => () => send({ type: 'question_set', question: q.id, ...fields });
@@ -213,7 +214,8 @@ function updateQuestion(node, q) {
       ? btn(t('host.unpin'), 'unpin', set({ pinned: false }))
       : btn(t('host.pin'), 'pin', set({ pinned: true })));
   }
-  if (q.status !== 'hidden') actions.appendChild(btn(q.status === 'answered' ? t('host.edit_answer') : t('host.answer'), 'answer', () => openAnswerEditor(node, q)));
+  // A pending question is approved before it is answered (pending → answered is not a move the server allows).
+  if (q.status === 'live' || q.status === 'answered') actions.appendChild(btn(q.status === 'answered' ? t('host.edit_answer') : t('host.answer'), 'answer', () => openAnswerEditor(node, q)));
   if (q.status === 'answered') actions.appendChild(btn(t('host.reopen'), 'reopen', set({ status: 'live' })));
   if (q.status === 'hidden') actions.appendChild(btn(t('host.restore'), 'restore', set({ status: 'live' })));
   else actions.appendChild(btn(t('host.hide'), 'hide', set({ status: 'hidden' })));
@@ -292,6 +294,7 @@ for (const b of $$('[data-sort]')) {
 function renderComments() {
   const list = state.commentList().slice(-COMMENTS_SHOWN).reverse();
   reconcile($('#comments'), list, (c) => c.id, () => el('li', { class: 'c-item', 'data-testid': 'comment' }), (node, c) => {
+    node.dataset.id = c.id;
     const sig = [c.text, c.author, c.at, view.lang].join('\u0000');
     if (node.dataset.sig === sig) return;
     node.dataset.sig = sig;
@@ -563,6 +566,7 @@ const TOGGLES = [
 function renderSettings() {
   const s = state.settings || {};
   setText($('#room-title'), s.title || '');
+  $('#closed-badge').hidden = !s.closed;
   document.title = (s.title ? s.title + ' — ' : '') + t('host.doc_title');
   const isHost = state.role === 'host';
   const form = clear($('#settings-form'));
