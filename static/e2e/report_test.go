@@ -37,10 +37,11 @@ func TestReportAfterEvent(t *testing.T) {
 		t.Logf("the export holds no polls yet, so the report shows none")
 	}
 
-	wrong := openPage(t, "wrong key", s.URL+"/report/"+r.Code+"#key=hk_wrong")
+	wrong := newPage(t, "wrong key")
 	wrong.allowConsole(`/api/rooms/` + r.Code + `/(export|stats)\b.*\b(401|403)\b`)
+	wrong.navigate(s.URL + "/report/" + r.Code + "#key=hk_wrong")
 	wrong.waitVisible(tid("auth"))
-	if n := wrong.count(tid("report-poll")); n != 0 {
+	if n := wrong.count(tid("top-questions") + " li"); n != 0 {
 		t.Errorf("a wrong key shows the report")
 	}
 }

@@ -25,7 +25,10 @@ const (
 
 // shot is one screenshot: a page of the seeded room at a size.
 type shot struct {
-	file   string
+	file string
+	// always: taken also when only checking (one per page kind, to keep
+	// the package quick); the others only when writing the files.
+	always bool
 	path   func(r seededRoom) string
 	opts   []pageOption
 	ready  []string // selectors that must be visible first
@@ -36,8 +39,10 @@ type shot struct {
 // activity (questions with votes, an answer, a pinned question, comments,
 // reactions, a closed rating poll and an open, revealed poll) on a phone
 // (390×844), a desktop (1440×900) and, for the screen, a projector
-// (1920×1080), in English and one set in Chinese; each must be a PNG of
-// the expected size that is not blank.
+// (1920×1080), in English and some in Chinese; each must be a PNG of the
+// expected size that is not blank. Without HUBBUB_SCREENSHOTS it takes one
+// of each page kind (TestPagesUsableOnSmallPhonesAndScreenReaders covers
+// the phone layouts).
 func TestScreenshots(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
@@ -56,9 +61,9 @@ func TestScreenshots(t *testing.T) {
 	}
 	shots := map[string][]shot{
 		"en": {
-			{file: "landing-desktop.png", path: landing, opts: []pageOption{desktop}, ready: []string{tid("create-submit")}},
+			{file: "landing-desktop.png", always: true, path: landing, opts: []pageOption{desktop}, ready: []string{tid("create-submit")}},
 			{file: "landing-phone.png", path: landing, opts: []pageOption{phone2x}, ready: []string{tid("join-input")}},
-			{file: "audience-phone.png", path: audience, opts: []pageOption{phone2x}, ready: []string{tid("question"), tid("pinned")}, before: upvote},
+			{file: "audience-phone.png", always: true, path: audience, opts: []pageOption{phone2x}, ready: []string{tid("question"), tid("pinned")}, before: upvote},
 			{file: "audience-desktop.png", path: audience, opts: []pageOption{desktop}, ready: []string{tid("question"), tid("pinned")}, before: upvote},
 			{file: "audience-polls-phone.png", path: func(r seededRoom) string { return "/r/" + r.Code + "#polls" }, opts: []pageOption{phone2x},
 				ready: []string{tid("poll")}, before: func(p *page, r seededRoom) {
@@ -66,12 +71,12 @@ func TestScreenshots(t *testing.T) {
 					vote(p, r.poll, 1)
 					p.waitText(tid("results-chart"), "Your answer")
 				}},
-			{file: "host-desktop.png", path: host, opts: []pageOption{desktop}, ready: []string{tid("moderation-queue"), tid("question"), tid("results-chart")}},
+			{file: "host-desktop.png", always: true, path: host, opts: []pageOption{desktop}, ready: []string{tid("moderation-queue"), tid("question"), tid("results-chart")}},
 			{file: "host-phone.png", path: host, opts: []pageOption{phone2x}, ready: []string{tid("question")}},
-			{file: "screen.png", path: screen, opts: []pageOption{viewport(1920, 1080, 1, false)}, ready: []string{tid("results-chart"), tid("qr")}},
+			{file: "screen.png", always: true, path: screen, opts: []pageOption{viewport(1920, 1080, 1, false)}, ready: []string{tid("results-chart"), tid("qr")}},
 		},
 		"zh": {
-			{file: "audience-phone-zh.png", path: audience, opts: []pageOption{phone2x, acceptLanguage("zh-CN,zh")}, ready: []string{tid("question"), tid("pinned")}},
+			{file: "audience-phone-zh.png", always: true, path: audience, opts: []pageOption{phone2x, acceptLanguage("zh-CN,zh")}, ready: []string{tid("question"), tid("pinned")}},
 			{file: "screen-zh.png", path: screen, opts: []pageOption{viewport(1920, 1080, 1, false), acceptLanguage("zh-CN,zh")}, ready: []string{tid("results-chart"), tid("qr")}},
 		},
 	}
@@ -83,6 +88,9 @@ func TestScreenshots(t *testing.T) {
 	for _, lang := range []string{"en", "zh"} {
 		r := rooms[lang]
 		for _, sh := range shots[lang] {
+			if dir == "" && !sh.always {
+				continue
+			}
 			opts := sh.opts
 			if dir == "" {
 				// Checks only: device pixels at 1× are as good a test of
