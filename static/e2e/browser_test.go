@@ -248,11 +248,36 @@ func (p *page) reload() {
 	p.do(chromedp.Reload())
 }
 
-// click clicks (with the mouse) the first visible element matching css.
+// click clicks with the mouse the first element matching css, once it is
+// rendered and nothing (a toast, a fixed bar) covers its centre: it is
+// scrolled to the middle of the viewport and hit-tested first. An element
+// still covered after uncoverWait is clicked anyway, and the test fails
+// if the page does not react as expected.
 func (p *page) click(css string) {
 	p.t.Helper()
 	p.waitVisible(css)
+	deadline := time.Now().Add(uncoverWait)
+	for !eval[bool](p, hitTestJS(css)) && time.Now().Before(deadline) {
+		time.Sleep(pollInterval)
+	}
 	p.do(chromedp.Click(chromedp.CSS(css), chromedp.NodeVisible))
+}
+
+// uncoverWait bounds the wait for a covered element to come free (toasts
+// go after a few seconds).
+const uncoverWait = 5 * time.Second
+
+// hitTestJS scrolls the element matching css to the middle of the viewport
+// and is true when a click at its centre reaches it.
+func hitTestJS(css string) string {
+	return fmt.Sprintf(`(() => {
+		const e = document.querySelector(%s);
+		if (!e) return false;
+		e.scrollIntoView({block: "center", inline: "center"});
+		const r = e.getBoundingClientRect();
+		const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+		return !!hit && (hit === e || e.contains(hit) || (e.labels && [...e.labels].some(l => l.contains(hit))) || hit.contains(e));
+	})()`, js(css))
 }
 
 // typeInto focuses the element matching css and types text with key events.
