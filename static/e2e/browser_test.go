@@ -67,6 +67,7 @@ type pageConfig struct {
 	scale         float64
 	mobile        bool
 	lang          string
+	dark          bool
 }
 
 // viewport sets the page's size in CSS pixels and its device scale factor;
@@ -77,6 +78,9 @@ func viewport(width, height int64, scale float64, mobile bool) pageOption {
 
 // phone is a 390×844 phone at 3× pixels, as in a current iPhone.
 func phone() pageOption { return viewport(390, 844, 3, true) }
+
+// darkMode makes the page see prefers-color-scheme: dark.
+func darkMode() pageOption { return func(c *pageConfig) { c.dark = true } }
 
 // acceptLanguage sets the browser's languages (navigator.languages and the
 // Accept-Language header), e.g. "zh-CN,zh".
@@ -124,6 +128,12 @@ func newPage(t *testing.T, name string, opts ...pageOption) *page {
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{
 				UserAgent: ua, AcceptLanguage: cfg.lang,
+			})
+			if err != nil || !cfg.dark {
+				return err
+			}
+			_, err = cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
 			})
 			return err
 		}),

@@ -64,6 +64,7 @@ func TestScreenshots(t *testing.T) {
 			{file: "landing-desktop.png", always: true, path: landing, opts: []pageOption{desktop}, ready: []string{tid("create-submit")}},
 			{file: "landing-phone.png", path: landing, opts: []pageOption{phone2x}, ready: []string{tid("join-input")}},
 			{file: "audience-phone.png", always: true, path: audience, opts: []pageOption{phone2x}, ready: []string{tid("question"), tid("pinned")}, before: upvote},
+			{file: "audience-phone-dark.png", path: audience, opts: []pageOption{phone2x, darkMode()}, ready: []string{tid("question"), tid("pinned")}},
 			{file: "audience-desktop.png", path: audience, opts: []pageOption{desktop}, ready: []string{tid("question"), tid("pinned")}, before: upvote},
 			{file: "audience-polls-phone.png", path: func(r seededRoom) string { return "/r/" + r.Code + "#polls" }, opts: []pageOption{phone2x},
 				ready: []string{tid("poll")}, before: func(p *page, r seededRoom) {
@@ -72,6 +73,7 @@ func TestScreenshots(t *testing.T) {
 					p.waitText(tid("results-chart"), "Your answer")
 				}},
 			{file: "host-desktop.png", always: true, path: host, opts: []pageOption{desktop}, ready: []string{tid("moderation-queue"), tid("question"), tid("results-chart")}},
+			{file: "host-desktop-dark.png", path: host, opts: []pageOption{desktop, darkMode()}, ready: []string{tid("moderation-queue"), tid("question"), tid("results-chart")}},
 			{file: "host-phone.png", path: host, opts: []pageOption{phone2x}, ready: []string{tid("question")}},
 			{file: "screen.png", always: true, path: screen, opts: []pageOption{viewport(1920, 1080, 1, false)}, ready: []string{tid("results-chart"), tid("qr")}},
 		},
