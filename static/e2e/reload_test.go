@@ -32,8 +32,11 @@ func TestReloadKeepsIdentity(t *testing.T) {
 	p.waitFor("the upvote still pressed", `document.querySelector('`+q+` [data-testid="upvote"]').getAttribute("aria-pressed") === "true"`)
 	p.waitFor("still 1 upvote", `document.querySelector('`+q+` [data-testid="vote-count"]').textContent.trim() === "1"`)
 	p.waitFor("my question still mine", visibleJS(mine+" "+tid("question-delete")))
-	p.waitText(byID("poll", poll)+` .chart-row[data-index="1"]`, "Your answer")
-	p.waitText(byID("poll", poll)+" "+tid("results-chart")+" .chart-total", "1 response")
+	// The ballot: the option still picked, the page knows the vote is in,
+	// the tally counts it once.
+	p.waitFor("option 2 still picked", `!!document.querySelector('`+byID("poll", poll)+` [data-testid="poll-option"][value="1"]:checked')`)
+	p.waitText(byID("poll", poll)+" "+tid("vote-status"), "Your vote is in")
+	p.waitText(byID("poll", poll)+" "+tid("results-chart"), "1 response")
 
 	showTab(p, "tab-questions")
 	// Taking the upvote back and giving it again still counts one person once.
