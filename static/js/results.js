@@ -24,11 +24,15 @@ export const chartsReady = import('./charts.js')
 /** drawResults shows results of poll in node; opts.mine marks this participant's ballot. */
 export function drawResults(node, poll, results, opts = {}) {
   if (charts) {
+    if (node.classList.contains('fallback-chart')) {
+      clear(node); // charts.js updates its own drawing in place, not the fallback's
+      node.classList.remove('fallback-chart');
+    }
     charts.renderResults(node, poll, results, opts);
     return node;
   }
   clear(node);
-  node.className = 'fallback-chart';
+  node.classList.add('fallback-chart'); // keeps the classes the page finds the box by
   node.setAttribute('data-testid', 'results-chart');
   const r = results || {};
   const total = Number(r.total) || 0;
