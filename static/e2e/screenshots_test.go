@@ -33,6 +33,9 @@ type shot struct {
 	opts   []pageOption
 	ready  []string // selectors that must be visible first
 	before func(p *page, r seededRoom)
+	// top is the element scrolled to the top of the viewport before the
+	// shot; empty: the page's top.
+	top string
 }
 
 // TestScreenshots takes screenshots of every page of a room with realistic
@@ -71,10 +74,12 @@ func TestScreenshots(t *testing.T) {
 					showTab(p, "tab-polls")
 					vote(p, r.poll, 1)
 					p.waitText(tid("results-chart"), "Your answer")
-				}},
+				}, top: tid("poll")},
 			{file: "host-desktop.png", always: true, path: host, opts: []pageOption{desktop}, ready: []string{tid("moderation-queue"), tid("question"), tid("results-chart")}},
 			{file: "host-desktop-dark.png", path: host, opts: []pageOption{desktop, darkMode()}, ready: []string{tid("moderation-queue"), tid("question"), tid("results-chart")}},
 			{file: "host-phone.png", path: host, opts: []pageOption{phone2x}, ready: []string{tid("question")}},
+			{file: "report-desktop.png", path: func(r seededRoom) string { return "/report/" + r.Code + "#key=" + r.HostKey }, opts: []pageOption{desktop},
+				ready: []string{tid("top-questions")}},
 			{file: "screen.png", always: true, path: screen, opts: []pageOption{viewport(1920, 1080, 1, false)}, ready: []string{tid("results-chart"), tid("qr")}},
 		},
 		"zh": {
@@ -105,6 +110,11 @@ func TestScreenshots(t *testing.T) {
 			}
 			if sh.before != nil {
 				sh.before(p, r)
+			}
+			if sh.top != "" {
+				eval[bool](p, `(document.querySelector('`+sh.top+`').scrollIntoView({block: "start"}), true)`)
+			} else {
+				eval[bool](p, `(window.scrollTo(0, 0), true)`)
 			}
 			if dir != "" {
 				time.Sleep(settleTime)
