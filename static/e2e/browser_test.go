@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -44,6 +45,7 @@ type page struct {
 	problems []string // console errors and exceptions not allowed
 	console  []string // every console message, for failure reports
 	dialogs  []string // "alert: message", …
+	requests []string // URL of every request the page made
 	allowed  []*regexp.Regexp
 }
 
@@ -124,9 +126,11 @@ func newPage(t *testing.T, name string, opts ...pageOption) *page {
 	}
 	messages := chromedp.Console(ctx)
 	dialogs := chromedp.Events(ctx, cdppage.JavascriptDialogOpening)
-	p.wg.Add(2)
+	requests := chromedp.Events(ctx, network.RequestWillBeSent)
+	p.wg.Add(3)
 	go p.readConsole(messages)
 	go p.answerDialogs(dialogs)
+	go p.recordRequests(requests)
 
 	vp := []chromedp.EmulateViewportOption{chromedp.EmulateScale(cfg.scale)}
 	if cfg.mobile {
@@ -180,6 +184,25 @@ func (p *page) answerDialogs(dialogs iter.Seq2[cdppage.EventJavascriptDialogOpen
 		// it is answered.
 		_, _ = chromedp.Call(p.ctx, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: true})
 	}
+}
+
+func (p *page) recordRequests(requests iter.Seq2[network.EventRequestWillBeSent, error]) {
+	defer p.wg.Done()
+	for ev, err := range requests {
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		p.requests = append(p.requests, ev.Request.URL)
+		p.mu.Unlock()
+	}
+}
+
+// Requests returns the URLs the page requested so far.
+func (p *page) Requests() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.requests...)
 }
 
 // isAllowed reports whether a console error matches allowConsole; mu held.

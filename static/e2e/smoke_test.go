@@ -1,18 +1,30 @@
 package e2e
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+)
 
-// TestEveryPageLoadsCleanly opens the landing, audience, host and screen
-// pages of a real room and checks that each renders without a script error.
+// TestEveryPageLoadsCleanly opens the landing, audience, host, screen and
+// report pages of a real room and checks that each renders without a
+// script error or a failed load, and loads nothing from elsewhere.
 func TestEveryPageLoadsCleanly(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	r := createRoom(t, s, "Smoke", false)
-	for _, path := range []string{"/", "/r/" + r.Code, "/host/" + r.Code, "/screen/" + r.Code} {
+	for _, path := range []string{"/", "/r/" + r.Code, "/host/" + r.Code + "#key=" + r.HostKey, "/screen/" + r.Code, "/report/" + r.Code + "#key=" + r.HostKey} {
 		p := openPage(t, path, s.URL+path)
 		p.waitVisible("h1, main, body")
-		if n := p.count("script[src^='http'], link[href^='http']"); n != 0 {
-			t.Errorf("%s loads %d external resources; pages must work offline", path, n)
+		time.Sleep(300 * time.Millisecond) // late requests (fonts, images, the QR code)
+		for _, u := range p.Requests() {
+			if !strings.HasPrefix(u, s.URL+"/") && !strings.HasPrefix(u, "ws"+strings.TrimPrefix(s.URL, "http")+"/") &&
+				!strings.HasPrefix(u, "data:") && !strings.HasPrefix(u, "blob:") {
+				t.Errorf("%s requested %s: pages must load only from their server", path, u)
+			}
+		}
+		if len(p.Requests()) < 2 {
+			t.Errorf("%s: saw only %v requested; the request recorder is not working", path, p.Requests())
 		}
 	}
 }
