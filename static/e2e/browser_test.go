@@ -61,15 +61,6 @@ var faviconMissing = regexp.MustCompile(`/favicon\.ico\b.*404|404.*favicon`)
 // the page cannot prevent that.
 var statsNotServed = regexp.MustCompile(`/api/rooms/[A-Za-z0-9]+/stats\b.*\b404\b`)
 
-// fallbackChartRace is a known bug of the audience page (results.js): when poll results arrive before charts.js has loaded, results.js
-// draws its fallback chart and replaces the box's class ("poll-results")
-// with "fallback-chart", so the next update of that card (the redraw once
-// charts.js is there, or the next results event) finds no box and throws
-// in updateCard. It happens in perhaps one page load in ten under load;
-// tolerated here so that the rest of each test still guards its page.
-// Remove it when results.js keeps the box's class.
-var fallbackChartRace = regexp.MustCompile(`(?s)Cannot set properties of null \(setting 'hidden'\)\s+at updateCard \([^)]*/audience-polls\.js:|audience-polls\.js:\d+ exception: Uncaught \(in promise\) TypeError: Cannot set properties of null \(setting 'hidden'\)`)
-
 // pageOption configures a page before its first navigation.
 type pageOption func(*pageConfig)
 
@@ -115,7 +106,7 @@ func newPage(t *testing.T, name string, opts ...pageOption) *page {
 		o(&cfg)
 	}
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
-	p := &page{t: t, name: name, ctx: ctx, cancel: cancel, allowed: []*regexp.Regexp{faviconMissing, statsNotServed, fallbackChartRace}}
+	p := &page{t: t, name: name, ctx: ctx, cancel: cancel, allowed: []*regexp.Regexp{faviconMissing, statsNotServed}}
 	t.Cleanup(p.close)
 
 	// The first action opens the tab; the subscriptions follow it, before
