@@ -57,25 +57,6 @@ func unnamedControls(p *page) []string {
 	return found
 }
 
-// knownUnnamed are unnamed controls already reported to the page's owner,
-// by view and a piece of their HTML: logged, not failed, so that the test
-// guards everything else meanwhile. Remove an entry when its page is fixed.
-var knownUnnamed = map[string][]string{
-	// At phone width the console hides the brand's text (.brand-name), and
-	// the link keeps no name (its "h" mark is aria-hidden).
-	"host": {`<a class="brand" href="/">`},
-}
-
-// isKnownUnnamed reports whether control is one of knownUnnamed[view].
-func isKnownUnnamed(view, control string) bool {
-	for _, k := range knownUnnamed[view] {
-		if strings.Contains(control, k) {
-			return true
-		}
-	}
-	return false
-}
-
 // overflowJS lists elements that stick out to the right of a viewport
 // width px wide, when the document is wider than that. (A phone's layout
 // viewport widens to fit content that overflows, so window.innerWidth
@@ -132,15 +113,7 @@ func TestPagesUsableOnSmallPhonesAndScreenReaders(t *testing.T) {
 			if off := eval[[]string](p, overflowJS(360)); len(off) > 0 {
 				t.Errorf("%s (%s) scrolls sideways at 360 px: %v", v.name, lang, off)
 			}
-			var bad []string
-			for _, c := range unnamedControls(p) {
-				if isKnownUnnamed(v.name, c) {
-					t.Logf("%s (%s): known gap, control without an accessible name: %s", v.name, lang, c)
-				} else {
-					bad = append(bad, c)
-				}
-			}
-			if len(bad) > 0 {
+			if bad := unnamedControls(p); len(bad) > 0 {
 				t.Errorf("%s (%s): controls without an accessible name:\n  %s", v.name, lang, strings.Join(bad, "\n  "))
 			}
 		}
