@@ -26,17 +26,21 @@ build:
 ## test: everything CI runs — lint, race tests with leak checks, a short fuzz, a load smoke run
 test: deps lint unit fuzz smoke
 
-## deps: check for (and, as root with apt-get, install) what the tests need beyond Go
-DEBIAN_PACKAGES := redis-server
+## deps: check for (and, as root with apt-get, install) what the tests need beyond Go:
+## redis-server (Redis-mode tests), chromium (browser tests in static/e2e) and
+## fonts-noto-cjk (Chinese text in the pages' screenshots)
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is required: install Go 1.26 from go.dev/dl"; exit 1; }
 	@missing=""; command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v "$${HUBBUB_CHROMIUM:-chromium}" >/dev/null || missing="$$missing chromium"; \
+	{ command -v fc-list >/dev/null && fc-list :lang=zh-cn | grep -q .; } || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			echo "installing:$$missing"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		else \
-			echo "the tests need:$$missing — install with: sudo apt-get install$$missing"; exit 1; \
+			echo "the tests need:$$missing — install with: sudo apt-get install$$missing"; \
+			echo "(chromium may be any Chromium or Chrome binary named by HUBBUB_CHROMIUM)"; exit 1; \
 		fi; \
 	fi
 

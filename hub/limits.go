@@ -78,6 +78,11 @@ type Config struct {
 	// "*.example.com") whose pages may open WebSockets. Same-origin pages and
 	// clients that send no Origin are always allowed.
 	AllowedOrigins []string
+	// PublicURL is the absolute base address the audience reaches this
+	// server at (scheme, host, optional path prefix, e.g.
+	// "https://events.example.com"), used for the room's QR code. Empty: each
+	// request's X-Forwarded-Proto/X-Forwarded-Host or Host.
+	PublicURL string
 }
 
 func (c Config) withDefaults() Config {

@@ -23,7 +23,8 @@ const maxAPIBody = ReadLimit
 
 // NewRouter returns the HTTP handler of an instance: the WebSocket endpoint,
 // the HTTP API, health and metrics, and the pages from the pages file system
-// (index.html, audience.html, host.html, screen.html and assets under /static/).
+// (index.html, audience.html, host.html, screen.html, report.html and assets
+// under /static/).
 func NewRouter(h *Hub, gatherer prometheus.Gatherer, pages fs.FS) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -40,6 +41,7 @@ func NewRouter(h *Hub, gatherer prometheus.Gatherer, pages fs.FS) http.Handler {
 	r.GET("/api/rooms/:code/export", a.export)
 	r.GET("/api/rooms/:code/stats", a.stats)
 	r.DELETE("/api/rooms/:code", a.deleteRoom)
+	r.GET("/api/rooms/:code/qr.svg", a.qr)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})))
@@ -51,6 +53,7 @@ func NewRouter(h *Hub, gatherer prometheus.Gatherer, pages fs.FS) http.Handler {
 	r.GET("/r/:code", page("audience.html"))
 	r.GET("/host/:code", page("host.html"))
 	r.GET("/screen/:code", page("screen.html"))
+	r.GET("/report/:code", page("report.html"))
 	r.StaticFS("/static", http.FS(pages))
 	r.NoRoute(func(c *gin.Context) { a.fail(c, &rooms.Error{Code: rooms.CodeNotFound, Message: "no such page"}) })
 	return r

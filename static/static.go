@@ -6,7 +6,7 @@ package static
 import "embed"
 
 // Pages are the page files, served at /, /r/CODE, /host/CODE, /screen/CODE
-// and /static/.
+// and /static/ (styles and the icon at the top, ES modules under js/).
 //
-//go:embed index.html audience.html host.html screen.html app.css
+//go:embed *.html *.css *.svg js
 var Pages embed.FS

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -58,6 +59,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&c.redisURL, "redis", "", "Redis URL (redis://[user:password@]host:port/db, rediss:// for TLS): keep rooms in Redis so that many instances serve them; empty: memory, one instance")
 	fs.DurationVar(&c.redisTimeout, "redis-timeout", defaultRedisTimeout, "time to connect to Redis, and to read or write one command, before the request fails")
 	fs.StringVar(&c.instanceID, "instance-id", defaultInstanceID(), "this instance's name among those sharing a Redis (unique; used for presence)")
+	fs.StringVar(&c.hub.PublicURL, "public-url", "", "absolute address the audience reaches this server at, e.g. 'https://events.example.com' (a path prefix is allowed), used in the rooms' QR codes; empty: each request's X-Forwarded-Proto/X-Forwarded-Host or Host")
 	fs.StringVar(&c.origins, "allowed-origins", "", "comma-separated host patterns of other origins whose pages may connect, e.g. '*.example.com' (same origin is always allowed)")
 
 	fs.DurationVar(&c.hub.FlushInterval, "flush-interval", hub.DefaultFlushInterval, "least time between two frames to one client; a quiet client is written at once")
@@ -110,6 +112,9 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	if c.hub.FlushInterval < time.Millisecond {
 		return c, fmt.Errorf("-flush-interval must be at least 1ms")
 	}
+	if err := checkPublicURL(c.hub.PublicURL); err != nil {
+		return c, err
+	}
 	c.rooms.Secret = []byte(c.secret)
 	wf, err := loadWordFilter(c.wordFilter)
 	if err != nil {
@@ -143,6 +148,19 @@ func loadWordFilter(arg string) (*rooms.WordFilter, error) {
 		return nil, fmt.Errorf("-word-filter %s: %w", arg, err)
 	}
 	return wf, nil
+}
+
+// checkPublicURL accepts "" or an absolute http(s) URL with a host and
+// neither query nor fragment.
+func checkPublicURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("-public-url %q must be an absolute http or https address without query or fragment, e.g. https://events.example.com", s)
+	}
+	return nil
 }
 
 // applyEnv sets every flag not given on the command line from its

@@ -55,6 +55,7 @@ func TestParseConfigFlagsAndEnv(t *testing.T) {
 		"HUBBUB_RETAINED_EVENTS":  "77",
 		"HUBBUB_MAX_CONNS_PER_IP": "12",
 		"HUBBUB_RETENTION":        "48h",
+		"HUBBUB_PUBLIC_URL":       "https://events.example.com/live",
 	}
 	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:7000", "-comment-rate", "5"}, func(k string) string { return env[k] })
 	if err != nil {
@@ -72,6 +73,9 @@ func TestParseConfigFlagsAndEnv(t *testing.T) {
 	if got := strings.Join(cfg.hub.AllowedOrigins, "|"); got != "a.example.com|*.b.example.com" {
 		t.Errorf("origins = %q", got)
 	}
+	if cfg.hub.PublicURL != "https://events.example.com/live" {
+		t.Errorf("public URL = %q", cfg.hub.PublicURL)
+	}
 }
 
 func TestParseConfigRejectsBadValues(t *testing.T) {
@@ -86,6 +90,9 @@ func TestParseConfigRejectsBadValues(t *testing.T) {
 		{"stray argument", []string{"extra"}, nil},
 		{"retention not positive", []string{"-retention", "0s"}, nil},
 		{"unknown flag", []string{"-nope"}, nil},
+		{"relative public URL", []string{"-public-url", "events.example.com"}, nil},
+		{"public URL of another scheme", []string{"-public-url", "ftp://events.example.com"}, nil},
+		{"public URL with a query", nil, map[string]string{"HUBBUB_PUBLIC_URL": "https://events.example.com/?x=1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseConfig(tc.args, func(k string) string { return tc.env[k] })

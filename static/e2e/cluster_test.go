@@ -1,0 +1,41 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/hubbubhq/hubbub/rooms/redistest"
+)
+
+// TestTwoInstancesSharingRedis: two servers share one Redis; the console is
+// on one, the audience and the screen on both. A question asked on one
+// instance reaches the console on the other, the host's pin reaches the
+// screen and the audience on either, and the presence counts everyone.
+func TestTwoInstancesSharingRedis(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	a := startServer(t, "-redis", rs.URL(), "-instance-id", "e2e-a")
+	b := startServer(t, "-redis", rs.URL(), "-instance-id", "e2e-b")
+	r := createRoom(t, a, "Two instances", false)
+
+	host := openPage(t, "host on b", hostURL(b, r))
+	ada := openPage(t, "ada on a", a.URL+"/r/"+r.Code, phone())
+	bob := openPage(t, "bob on b", b.URL+"/r/"+r.Code, phone())
+	screen := openPage(t, "screen on a", a.URL+"/screen/"+r.Code, viewport(1920, 1080, 1, false))
+
+	const question = "Does this work across servers?"
+	ada.typeInto(tid("ask-input"), question)
+	ada.click(tid("ask-submit"))
+	id := ada.idOf(tid("question"), question)
+	bob.waitText(byID("question", id), question)
+	host.waitText(tid("question-list")+" "+byID("question", id), question)
+
+	host.click(tid("question-list") + " " + byID("question", id) + " " + tid("pin"))
+	screen.waitText(tid("pinned"), question)
+	ada.waitText(tid("pinned"), question)
+	bob.waitText(tid("pinned"), question)
+
+	// Four pages connected over two instances.
+	for _, p := range []*page{ada, bob} {
+		p.waitFor(p.name+" counting 4 people", `(document.querySelector('[data-testid="presence"]') || {}).textContent.includes("4")`)
+	}
+}

@@ -1,0 +1,42 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEveryPageLoadsCleanly opens the landing, audience, host, screen and
+// report pages of a real room and checks that each renders without a
+// script error or a failed load, and loads nothing from elsewhere.
+func TestEveryPageLoadsCleanly(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	r := createRoom(t, s, "Smoke", false)
+	for _, path := range []string{"/", "/r/" + r.Code, "/host/" + r.Code + "#key=" + r.HostKey, "/screen/" + r.Code, "/report/" + r.Code + "#key=" + r.HostKey} {
+		p := openPage(t, path, s.URL+path)
+		p.waitVisible("h1, main, body")
+		time.Sleep(300 * time.Millisecond) // late requests (fonts, images, the QR code)
+		for _, u := range p.Requests() {
+			if !strings.HasPrefix(u, s.URL+"/") && !strings.HasPrefix(u, "ws"+strings.TrimPrefix(s.URL, "http")+"/") &&
+				!strings.HasPrefix(u, "data:") && !strings.HasPrefix(u, "blob:") {
+				t.Errorf("%s requested %s: pages must load only from their server", path, u)
+			}
+		}
+		if len(p.Requests()) < 2 {
+			t.Errorf("%s: saw only %v requested; the request recorder is not working", path, p.Requests())
+		}
+	}
+}
+
+// TestUnknownRoomSaysSo: the audience page of a code no room has stops
+// trying and says so, instead of reconnecting forever.
+func TestUnknownRoomSaysSo(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	p := openPage(t, "audience", s.URL+"/r/ZZZZZZ")
+	p.waitText(tid("stopped"), "There is no room with this code.")
+	if eval[bool](p, visibleJS(tid("offline-banner"))) {
+		t.Errorf("the offline banner is shown for a room that does not exist")
+	}
+}

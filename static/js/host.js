@@ -1,0 +1,811 @@
+// host.js — the host console /host/CODE: moderation queue, live questions,
+// comments, polls of every kind with live charts and the quiz leaderboard,
+// room settings, live statistics and exports.
+//
+// Authentication: the host or moderator key. The landing page's links carry
+// it in the address fragment (#key=…), which never reaches the server; the
+// console moves it to localStorage ('hubbub:key:<CODE>') and removes it from
+// the address bar, so a reload or a shared screen does not show it. Without
+// a kept key a form asks for one. A key the server refuses (close 4001, or a
+// role other than host/moderator) is forgotten and the form shown again.
+//
+// Test hooks (data-testid): auth, auth-key, auth-submit, auth-error,
+// offline-banner, presence, join-code, room-title, moderation-queue,
+// queue-count, question-list, question, approve, hide, answer, answer-input,
+// answer-save, answer-text, answered-badge, pin, unpin, restore, reopen,
+// delete, ban, comment-list (comments carry data-id), closed-badge,
+// comment, comment-delete, poll-form, poll-kind, poll-title, poll-option,
+// poll-add-option, poll-max, poll-correct, poll-seconds, poll-speed,
+// poll-open-now, poll-create, poll-error, poll-list, poll, poll-open,
+// poll-close, poll-reveal, poll-delete, results-chart, leaderboard, qr,
+// screen-link, report-link, stats, settings, setting-<name>, export-json,
+// export-csv, forget-key, lang-switch.
+
+import { el, $, $$, clear, setText, announce, toast, roomCodeFromPath } from './dom.js';
+import { t, addStrings, applyI18n, langSwitch, onLangChange, errorMessage, closeMessage, formatTime, formatNumber } from './i18n.js';
+import { Connection } from './client.js';
+import { RoomState, sortQuestions } from './state.js';
+import { renderResults, renderLeaderboard, kindLabel, percent } from './charts.js';
+import { hostStrings } from './host-strings.js';
+import { qrPath, audienceURL } from './qr.js';
+
+/** STATS_REFRESH_MS is how often the live statistics are asked for while visible (the server asks for no more than every 5 s). */
+const STATS_REFRESH_MS = 5000;
+/** MAX_POLL_OPTIONS and MIN_POLL_OPTIONS bound a choice poll's options (docs/protocol.md). */
+const MAX_POLL_OPTIONS = 20;
+const MIN_POLL_OPTIONS = 2;
+/** COMMENTS_SHOWN bounds the comments listed, newest first. */
+const COMMENTS_SHOWN = 100;
+/** KEY_STORAGE_PREFIX + CODE is where the console keeps the key. */
+export const KEY_STORAGE_PREFIX = 'hubbub:key:';
+
+addStrings(hostStrings);
+
+const code = roomCodeFromPath();
+const keyStorage = KEY_STORAGE_PREFIX + code;
+const state = new RoomState();
+let conn = null;
+let everOnline = false;
+const view = { tab: 'qa', filter: 'live', sort: 'top', pendingSeen: Infinity };
+
+// ---------- key handling ----------
+
+function readKey() {
+  const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const fromHash = fragment.get('key');
+  if (fromHash) {
+    saveKey(fromHash.trim());
+    history.replaceState(null, '', location.pathname + location.search);
+    return fromHash.trim();
+  }
+  try { return localStorage.getItem(keyStorage) || ''; } catch { return ''; }
+}
+
+function saveKey(key) {
+  try {
+    if (key) localStorage.setItem(keyStorage, key); else localStorage.removeItem(keyStorage);
+  } catch { /* kept for this page only */ }
+}
+
+function showAuth(message) {
+  $('#console').hidden = true;
+  $('#auth').hidden = false;
+  const err = $('#auth-error');
+  err.hidden = !message;
+  err.textContent = message || '';
+  $('#auth-key').focus();
+}
+
+$('#auth-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const key = $('#auth-key').value.trim();
+  if (!/^(hk|mk)_\S+$/.test(key)) {
+    showAuth(t('host.auth_format'));
+    return;
+  }
+  saveKey(key);
+  $('#auth').hidden = true;
+  start(key);
+});
+
+$('#forget-key').addEventListener('click', () => {
+  if (!confirm(t('host.forget_confirm'))) return;
+  saveKey('');
+  if (conn) conn.close();
+  conn = null;
+  showAuth('');
+});
+
+// ---------- connection ----------
+
+function start(key) {
+  if (conn) conn.close();
+  everOnline = false;
+  conn = new Connection({ room: code, token: key, tokenKey: null, rejoinOnBadToken: false });
+  conn.on('welcome', (ev) => {
+    if (ev.role !== 'host' && ev.role !== 'moderator') {
+      saveKey('');
+      conn.close();
+      showAuth(t('host.not_staff'));
+      return;
+    }
+    state.apply(ev);
+    $('#auth').hidden = true;
+    $('#console').hidden = false;
+    const badge = $('#role-badge');
+    badge.hidden = false;
+    badge.textContent = ev.role === 'host' ? t('host.role_host') : t('host.role_moderator');
+    refreshStats();
+  });
+  conn.on('*', (ev) => { if (ev.type !== 'welcome') state.apply(ev); });
+  conn.on('error', (ev) => toast(errorMessage(ev)));
+  conn.onStatus((status, c) => {
+    const banner = $('#offline-banner');
+    if (status === 'online') everOnline = true;
+    banner.hidden = !(everOnline && (status === 'offline' || status === 'connecting'));
+    banner.textContent = t('conn.offline');
+    if (status === 'stopped' && c.closeCode) {
+      if (c.closeCode === 4001) {
+        saveKey('');
+        showAuth(t('conn.bad_key'));
+      } else {
+        $('#console').hidden = true;
+        $('#auth').hidden = true;
+        $('#stopped').hidden = false;
+        setText($('#stopped-text'), closeMessage(c.closeCode));
+      }
+    }
+  });
+  conn.connect();
+}
+
+/** send sends a command and shows a refusal as a toast; resolves with the ack or undefined. */
+async function send(cmd) {
+  try {
+    return await conn.send(cmd);
+  } catch (err) {
+    toast(errorMessage(err));
+    return undefined;
+  }
+}
+
+// ---------- keyed list rendering ----------
+
+/**
+ * reconcile makes list hold one node per item, in order, reusing the node of
+ * the same key (so focus and open editors survive updates): create(item)
+ * makes a node, update(node, item) refreshes it.
+ */
+function reconcile(list, items, key, create, update) {
+  const existing = new Map();
+  for (const node of Array.from(list.children)) existing.set(node.dataset.key, node);
+  const wanted = new Set(items.map(key));
+  for (const [k, node] of existing) if (!wanted.has(k)) node.remove();
+  items.forEach((item, i) => {
+    const k = key(item);
+    let node = existing.get(k);
+    if (!node) {
+      node = create(item);
+      node.dataset.key = k;
+    }
+    update(node, item);
+    if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
+  });
+}
+
+// ---------- questions ----------
+
+function canBan(item) {
+  return typeof item.participant === 'string' && item.participant.startsWith('p_');
+}
+
+function questionCard() {
+  return el('li', { class: 'q-card', 'data-testid': 'question' },
+    el('div', { class: 'q-votes', 'aria-hidden': 'false' }, el('span', { class: 'q-votes-n' }), el('span', { class: 'q-votes-l' })),
+    el('div', { class: 'q-body' }, el('div', { class: 'q-main' }), el('div', { class: 'q-actions row wrap' }), el('div', { class: 'q-editor' })));
+}
+
+function updateQuestion(node, q) {
+  setText(node.querySelector('.q-votes-n'), formatNumber(q.votes || 0));
+  setText(node.querySelector('.q-votes-l'), q.votes === 1 ? t('host.upvote_one') : t('host.upvotes'));
+  node.dataset.id = q.id;
+  node.dataset.status = q.status;
+  node.classList.toggle('is-pinned', Boolean(q.pinned));
+  const sig = [q.text, q.author, q.status, q.pinned, q.answer, q.at, view.lang].join('\u0000');
+  if (node.dataset.sig === sig) return;
+  node.dataset.sig = sig;
+  const main = clear(node.querySelector('.q-main'));
+  main.appendChild(el('p', { class: 'q-text' }, q.text));
+  main.appendChild(el('p', { class: 'q-meta small muted' },
+    el('span', {}, q.author || t('host.anonymous')), ' · ', el('time', {}, formatTime(q.at)),
+    q.pinned ? el('span', { class: 'badge badge-accent', 'data-testid': 'pinned-badge' }, '📌 ', t('host.pinned')) : null,
+    q.status === 'answered' ? el('span', { class: 'badge badge-success', 'data-testid': 'answered-badge' }, t('host.answered')) : null,
+    q.status === 'hidden' ? el('span', { class: 'badge' }, t('host.hidden')) : null,
+    q.status === 'pending' ? el('span', { class: 'badge badge-warning' }, t('host.pending')) : null));
+  if (q.answer) main.appendChild(el('p', { class: 'q-answer' }, el('strong', {}, t('host.answer_label') + ' '), el('span', { 'data-testid': 'answer-text' }, q.answer)));
+  const actions = clear(node.querySelector('.q-actions'));
+  const btn = (label, testid, onclick, cls = '') => el('button', { type: 'button', class: 'btn btn-small ' + cls, 'data-testid': testid, onclick }, label);
+  const set = (fields) => () => send({ type: 'question_set', question: q.id, ...fields });
+  if (q.status === 'pending') {
+    actions.appendChild(btn(t('host.approve'), 'approve', set({ status: 'live' }), 'btn-primary'));
+  }
+  if (q.status === 'live' || q.status === 'answered') {
+    actions.appendChild(q.pinned
+      ? btn(t('host.unpin'), 'unpin', set({ pinned: false }))
+      : btn(t('host.pin'), 'pin', set({ pinned: true })));
+  }
+  // A pending question is approved before it is answered (pending → answered is not a move the server allows).
+  if (q.status === 'live' || q.status === 'answered') actions.appendChild(btn(q.status === 'answered' ? t('host.edit_answer') : t('host.answer'), 'answer', () => openAnswerEditor(node, q)));
+  if (q.status === 'answered') actions.appendChild(btn(t('host.reopen'), 'reopen', set({ status: 'live' })));
+  if (q.status === 'hidden') actions.appendChild(btn(t('host.restore'), 'restore', set({ status: 'live' })));
+  else actions.appendChild(btn(t('host.hide'), 'hide', set({ status: 'hidden' })));
+  actions.appendChild(btn(t('host.delete'), 'delete', () => {
+    if (confirm(t('host.delete_confirm'))) send({ type: 'question_delete', question: q.id });
+  }, 'btn-ghost btn-danger'));
+  if (canBan(q)) actions.appendChild(banButton(q.participant));
+}
+
+function banButton(participant) {
+  return el('button', {
+    type: 'button', class: 'btn btn-small btn-ghost btn-danger', 'data-testid': 'ban',
+    onclick: async () => {
+      if (!confirm(t('host.ban_confirm'))) return;
+      if (await send({ type: 'ban', participant })) toast(t('host.banned'));
+    },
+  }, t('host.ban'));
+}
+
+function openAnswerEditor(node, q) {
+  const box = node.querySelector('.q-editor');
+  if (box.firstChild) { box.querySelector('textarea').focus(); return; }
+  const id = 'answer-' + q.id;
+  const input = el('textarea', { id, class: 'textarea', 'data-testid': 'answer-input', maxlength: 2000, rows: 3 });
+  input.value = q.answer || '';
+  const form = el('form', {
+    class: 'answer-form', onsubmit: async (e) => {
+      e.preventDefault();
+      const ack = await send({ type: 'question_set', question: q.id, status: 'answered', answer: input.value.trim() });
+      if (ack) { clear(box); announce(t('host.answer_saved')); }
+    },
+  },
+  el('label', { class: 'label', for: id }, t('host.answer_text')),
+  input,
+  el('p', { class: 'hint' }, t('host.answer_hint')),
+  el('div', { class: 'row wrap' },
+    el('button', { type: 'submit', class: 'btn btn-primary btn-small', 'data-testid': 'answer-save' }, t('host.answer_save')),
+    el('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => clear(box) }, t('host.cancel'))));
+  box.appendChild(form);
+  input.focus();
+}
+
+function renderQuestions() {
+  const all = state.questionList();
+  const pending = sortQuestions(all.filter((q) => q.status === 'pending'), 'recent').reverse();
+  reconcile($('#queue'), pending, (q) => q.id, questionCard, updateQuestion);
+  if (state.loaded && pending.length > view.pendingSeen) announce(t('host.new_pending', { n: pending.length }));
+  view.pendingSeen = pending.length;
+  setText($('#queue-count'), formatNumber(pending.length));
+  $('#queue-empty').hidden = pending.length > 0;
+  setText($('#tab-qa-count'), pending.length ? '(' + pending.length + ')' : '');
+  let shown = all.filter((q) => q.status === view.filter);
+  shown = sortQuestions(shown, view.sort);
+  if (view.filter !== 'hidden') shown.sort((a, b) => Number(Boolean(b.pinned)) - Number(Boolean(a.pinned)));
+  reconcile($('#questions'), shown, (q) => q.id, questionCard, updateQuestion);
+  $('#questions-empty').hidden = shown.length > 0;
+}
+
+for (const b of $$('[data-filter]')) {
+  b.addEventListener('click', () => {
+    view.filter = b.dataset.filter;
+    for (const o of $$('[data-filter]')) o.setAttribute('aria-pressed', String(o === b));
+    renderQuestions();
+  });
+}
+for (const b of $$('[data-sort]')) {
+  b.addEventListener('click', () => {
+    view.sort = b.dataset.sort;
+    for (const o of $$('[data-sort]')) o.setAttribute('aria-pressed', String(o === b));
+    renderQuestions();
+  });
+}
+
+// ---------- comments ----------
+
+function renderComments() {
+  const list = state.commentList().slice(-COMMENTS_SHOWN).reverse();
+  reconcile($('#comments'), list, (c) => c.id, () => el('li', { class: 'c-item', 'data-testid': 'comment' }), (node, c) => {
+    node.dataset.id = c.id;
+    const sig = [c.text, c.author, c.at, view.lang].join('\u0000');
+    if (node.dataset.sig === sig) return;
+    node.dataset.sig = sig;
+    clear(node);
+    node.appendChild(el('div', { class: 'c-body' },
+      el('p', { class: 'c-text' }, c.text),
+      el('p', { class: 'small muted' }, (c.author || t('host.anonymous')) + ' · ' + formatTime(c.at))));
+    node.appendChild(el('div', { class: 'row' },
+      el('button', {
+        type: 'button', class: 'btn btn-small btn-ghost btn-danger', 'data-testid': 'comment-delete',
+        'aria-label': t('host.delete_comment'),
+        onclick: () => { if (confirm(t('host.delete_comment_confirm'))) send({ type: 'comment_delete', comment: c.id }); },
+      }, t('host.delete')),
+      canBan(c) ? banButton(c.participant) : null));
+  });
+  setText($('#comments-count'), formatNumber(state.comments.size));
+  $('#comments-empty').hidden = list.length > 0;
+}
+
+// ---------- polls: creation ----------
+
+const pollForm = { kind: 'single', options: ['', ''], correct: new Set() };
+
+function buildPollForm() {
+  const form = clear($('#poll-form'));
+  const kinds = ['single', 'multi', 'rating', 'wordcloud', 'text', 'quiz'];
+  const kindSelect = el('select', { id: 'poll-kind', class: 'select', 'data-testid': 'poll-kind' },
+    kinds.map((k) => el('option', { value: k, selected: k === pollForm.kind }, kindLabel(k))));
+  kindSelect.addEventListener('change', () => { pollForm.kind = kindSelect.value; captureOptions(); buildPollForm(); $('#poll-kind').focus(); });
+  const title = el('input', { id: 'poll-title', class: 'input', 'data-testid': 'poll-title', maxlength: 200, autocomplete: 'off', placeholder: t('host.poll_title_ph') });
+  title.value = pollForm.title || '';
+  title.addEventListener('input', () => { pollForm.title = title.value; });
+  form.appendChild(el('div', { class: 'poll-form-top' },
+    el('div', { class: 'field' }, el('label', { class: 'label', for: 'poll-kind' }, t('host.poll_kind')), kindSelect),
+    el('div', { class: 'field grow' }, el('label', { class: 'label', for: 'poll-title' }, t('host.poll_title')), title)));
+  form.appendChild(el('p', { class: 'hint kind-hint' }, t('host.kind_hint_' + pollForm.kind)));
+
+  const hasOptions = ['single', 'multi', 'quiz'].includes(pollForm.kind);
+  if (hasOptions) {
+    const isQuiz = pollForm.kind === 'quiz';
+    const list = el('ol', { class: 'option-list plain', id: 'poll-options' });
+    pollForm.options.forEach((value, i) => {
+      const id = 'poll-option-' + i;
+      const input = el('input', { id, class: 'input', 'data-testid': 'poll-option', maxlength: 100, autocomplete: 'off', placeholder: t('host.option_n', { n: i + 1 }) });
+      input.value = value;
+      input.addEventListener('input', () => { pollForm.options[i] = input.value; });
+      list.appendChild(el('li', { class: 'option-row' },
+        el('label', { class: 'sr-only', for: id }, t('host.option_n', { n: i + 1 })),
+        isQuiz ? el('label', { class: 'check correct-check', title: t('host.correct') },
+          el('input', {
+            type: 'checkbox', 'data-testid': 'poll-correct', checked: pollForm.correct.has(i),
+            onchange: (e) => { if (e.target.checked) pollForm.correct.add(i); else pollForm.correct.delete(i); },
+          }),
+          el('span', { class: 'sr-only' }, t('host.correct_n', { n: i + 1 })), el('span', { 'aria-hidden': 'true' }, '✓')) : null,
+        input,
+        pollForm.options.length > MIN_POLL_OPTIONS ? el('button', {
+          type: 'button', class: 'btn btn-small btn-ghost', 'aria-label': t('host.remove_option', { n: i + 1 }),
+          onclick: () => { captureOptions(); pollForm.options.splice(i, 1); shiftCorrect(i); buildPollForm(); },
+        }, '✕') : null));
+    });
+    form.appendChild(el('fieldset', { class: 'options-field' },
+      el('legend', { class: 'label' }, isQuiz ? t('host.options_quiz') : t('host.options')), list,
+      pollForm.options.length < MAX_POLL_OPTIONS ? el('button', {
+        type: 'button', class: 'btn btn-small', 'data-testid': 'poll-add-option',
+        onclick: () => { captureOptions(); pollForm.options.push(''); buildPollForm(); $('#poll-option-' + (pollForm.options.length - 1)).focus(); },
+      }, '+ ', t('host.add_option')) : null));
+  }
+  const extras = el('div', { class: 'poll-extras' });
+  if (pollForm.kind === 'multi') {
+    const max = el('input', { id: 'poll-max', class: 'input input-narrow', type: 'number', min: 1, max: MAX_POLL_OPTIONS, 'data-testid': 'poll-max', inputmode: 'numeric', placeholder: t('host.max_all') });
+    max.value = pollForm.max || '';
+    max.addEventListener('input', () => { pollForm.max = max.value; });
+    extras.appendChild(el('div', { class: 'field' }, el('label', { class: 'label', for: 'poll-max' }, t('host.max')), max));
+  }
+  if (pollForm.kind === 'quiz') {
+    const secs = el('input', { id: 'poll-seconds', class: 'input input-narrow', type: 'number', min: 0, max: 3600, 'data-testid': 'poll-seconds', inputmode: 'numeric', placeholder: t('host.no_timer') });
+    secs.value = pollForm.seconds || '';
+    secs.addEventListener('input', () => { pollForm.seconds = secs.value; });
+    extras.appendChild(el('div', { class: 'field' }, el('label', { class: 'label', for: 'poll-seconds' }, t('host.seconds')), secs));
+    extras.appendChild(el('label', { class: 'check' },
+      el('input', { type: 'checkbox', 'data-testid': 'poll-speed', checked: Boolean(pollForm.speed), onchange: (e) => { pollForm.speed = e.target.checked; } }),
+      el('span', {}, t('host.speed_bonus'))));
+  }
+  extras.appendChild(el('label', { class: 'check' },
+    el('input', { type: 'checkbox', 'data-testid': 'poll-open-now', checked: Boolean(pollForm.openNow), onchange: (e) => { pollForm.openNow = e.target.checked; } }),
+    el('span', {}, t('host.open_now'))));
+  extras.appendChild(el('label', { class: 'check' },
+    el('input', { type: 'checkbox', 'data-testid': 'poll-reveal-now', checked: Boolean(pollForm.revealNow), onchange: (e) => { pollForm.revealNow = e.target.checked; } }),
+    el('span', {}, t('host.reveal_now'))));
+  form.appendChild(extras);
+  form.appendChild(el('p', { id: 'poll-error', class: 'field-error', 'data-testid': 'poll-error', role: 'alert', hidden: true }));
+  form.appendChild(el('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'poll-create' }, t('host.create_poll')));
+}
+
+function captureOptions() {
+  $$('#poll-options input[data-testid="poll-option"]').forEach((input, i) => { pollForm.options[i] = input.value; });
+}
+
+function shiftCorrect(removed) {
+  const next = new Set();
+  for (const i of pollForm.correct) if (i < removed) next.add(i); else if (i > removed) next.add(i - 1);
+  pollForm.correct = next;
+}
+
+function pollError(message) {
+  const p = $('#poll-error');
+  p.hidden = !message;
+  p.textContent = message || '';
+}
+
+$('#poll-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  captureOptions();
+  const kind = pollForm.kind;
+  const title = (pollForm.title || '').trim();
+  if (!title) { pollError(t('host.need_title')); $('#poll-title').focus(); return; }
+  const cmd = { type: 'poll_create', kind, title };
+  if (['single', 'multi', 'quiz'].includes(kind)) {
+    const options = pollForm.options.map((o) => o.trim());
+    if (options.filter(Boolean).length < MIN_POLL_OPTIONS || options.some((o) => !o)) {
+      pollError(t('host.need_options'));
+      return;
+    }
+    if (new Set(options).size !== options.length) { pollError(t('host.dup_options')); return; }
+    cmd.options = options;
+  }
+  if (kind === 'multi' && String(pollForm.max || '').trim()) {
+    const max = Number(pollForm.max);
+    if (!Number.isInteger(max) || max < 1 || max > cmd.options.length) { pollError(t('host.bad_max', { n: cmd.options.length })); return; }
+    cmd.max = max;
+  }
+  if (kind === 'quiz') {
+    cmd.correct = [...pollForm.correct].filter((i) => i < cmd.options.length).sort((a, b) => a - b);
+    if (!cmd.correct.length) { pollError(t('host.need_correct')); return; }
+    const seconds = Number(pollForm.seconds || 0);
+    if (seconds) {
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) { pollError(t('host.bad_seconds')); return; }
+      cmd.seconds = seconds;
+      cmd.speed_bonus = Boolean(pollForm.speed);
+    } else if (pollForm.speed) {
+      pollError(t('host.speed_needs_timer'));
+      return;
+    }
+  }
+  if (pollForm.openNow) cmd.state = 'open';
+  if (pollForm.revealNow) cmd.reveal = true;
+  pollError('');
+  const button = $('[data-testid="poll-create"]');
+  button.disabled = true;
+  try {
+    await conn.send(cmd);
+    pollForm.title = '';
+    pollForm.options = ['', ''];
+    pollForm.correct = new Set();
+    pollForm.max = '';
+    buildPollForm();
+    announce(t('host.poll_created'));
+    $('#poll-title').focus();
+  } catch (err) {
+    // seconds and speed_bonus land with the quiz timer; a server without it refuses them.
+    const refusedTimer = (cmd.seconds || cmd.speed_bonus) && err && err.code === 'bad_request' && /second|speed|timer/i.test(err.message || '');
+    pollError(refusedTimer ? t('host.timer_refused', { message: err.message }) : errorMessage(err));
+  } finally {
+    const b = $('[data-testid="poll-create"]');
+    if (b) b.disabled = false;
+  }
+});
+
+// ---------- polls: list ----------
+
+const timers = new Map(); // poll id → interval
+
+function pollCard() {
+  return el('li', { class: 'card poll-card', 'data-testid': 'poll' },
+    el('div', { class: 'poll-head' }),
+    el('div', { class: 'poll-controls row wrap' }),
+    el('div', { class: 'poll-chart' }));
+}
+
+function stateBadge(p) {
+  if (p.state === 'open') return el('span', { class: 'badge badge-success' }, el('span', { class: 'dot', 'aria-hidden': 'true' }), t('host.state_open'));
+  if (p.state === 'closed') return el('span', { class: 'badge' }, t('host.state_closed'));
+  return el('span', { class: 'badge badge-warning' }, t('host.state_draft'));
+}
+
+function updatePoll(node, p) {
+  node.dataset.id = p.id;
+  node.dataset.state = p.state;
+  const sig = [p.title, p.kind, p.state, p.reveal, p.closes_at, p.seconds, p.speed_bonus, (p.options || []).join('\u0000'), (p.correct || []).join(','), p.max, view.lang].join('|');
+  if (node.dataset.sig !== sig) {
+    node.dataset.sig = sig;
+    const head = clear(node.querySelector('.poll-head'));
+    head.appendChild(el('div', { class: 'row wrap poll-badges' },
+      el('span', { class: 'badge badge-accent' }, kindLabel(p.kind)), stateBadge(p),
+      p.reveal ? el('span', { class: 'badge badge-success' }, '👁 ', t('host.revealed')) : el('span', { class: 'badge' }, t('host.not_revealed')),
+      p.kind === 'multi' && p.max ? el('span', { class: 'badge' }, t('host.max_n', { n: p.max })) : null,
+      p.seconds ? el('span', { class: 'badge' }, '⏱ ', t('host.seconds_n', { n: p.seconds }), p.speed_bonus ? ' · ' + t('host.speed_short') : '') : null,
+      el('span', { class: 'spacer' }),
+      el('span', { class: 'poll-timer mono', 'aria-live': 'off' })));
+    head.appendChild(el('h3', { class: 'poll-title' }, p.title));
+    const controls = clear(node.querySelector('.poll-controls'));
+    const set = (fields) => () => send({ type: 'poll_set', poll: p.id, ...fields });
+    if (p.state !== 'open') controls.appendChild(el('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'poll-open', onclick: set({ state: 'open' }) }, p.state === 'closed' ? t('host.reopen_poll') : t('host.open_poll')));
+    if (p.state === 'open') controls.appendChild(el('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'poll-close', onclick: set({ state: 'closed' }) }, t('host.close_poll')));
+    controls.appendChild(el('button', {
+      type: 'button', class: 'btn btn-small', 'data-testid': 'poll-reveal', 'aria-pressed': String(Boolean(p.reveal)),
+      onclick: set({ reveal: !p.reveal }),
+    }, p.reveal ? t('host.hide_results') : t('host.reveal_results')));
+    controls.appendChild(el('button', {
+      type: 'button', class: 'btn btn-small btn-ghost btn-danger', 'data-testid': 'poll-delete',
+      onclick: () => { if (confirm(t('host.delete_poll_confirm'))) send({ type: 'poll_delete', poll: p.id }); },
+    }, t('host.delete')));
+    setupTimer(node, p);
+  }
+  renderResults(node.querySelector('.poll-chart'), p, state.results.get(p.id), { correct: p.correct });
+}
+
+function setupTimer(node, p) {
+  clearInterval(timers.get(p.id));
+  timers.delete(p.id);
+  const out = node.querySelector('.poll-timer');
+  if (!(p.state === 'open' && p.closes_at > 0)) { setText(out, ''); return; }
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((p.closes_at - Date.now()) / 1000));
+    setText(out, '⏱ ' + formatClock(left));
+    if (left <= 0) { clearInterval(timers.get(p.id)); timers.delete(p.id); }
+  };
+  tick();
+  timers.set(p.id, setInterval(tick, 250));
+}
+
+function formatClock(s) {
+  return Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
+}
+
+function renderPolls() {
+  const polls = state.pollList().reverse();
+  for (const id of timers.keys()) if (!state.polls.has(id)) { clearInterval(timers.get(id)); timers.delete(id); }
+  reconcile($('#polls'), polls, (p) => p.id, pollCard, updatePoll);
+  $('#polls-empty').hidden = polls.length > 0;
+}
+
+function renderOneResult(id) {
+  const node = $('#polls').querySelector(`[data-key="${CSS.escape(id)}"]`);
+  const p = state.polls.get(id);
+  if (node && p) renderResults(node.querySelector('.poll-chart'), p, state.results.get(id), { correct: p.correct });
+}
+
+function renderLeaderboardCard() {
+  const lb = state.leaderboard;
+  const card = $('#leaderboard-card');
+  if (!lb || !(Array.isArray(lb.question) || Array.isArray(lb.room))) { card.hidden = true; return; }
+  card.hidden = false;
+  const quiz = lb.poll && state.polls.get(lb.poll);
+  renderLeaderboard($('#lb-round'), lb.question || [], { title: quiz ? t('host.lb_round_of', { title: quiz.title }) : t('lb.round'), testid: 'leaderboard-round' });
+  renderLeaderboard($('#lb-overall'), lb.room || [], { title: t('lb.overall'), testid: 'leaderboard' });
+}
+
+// ---------- room settings ----------
+
+const TOGGLES = [
+  ['moderation', 'host.set_moderation', 'host.set_moderation_hint'],
+  ['qa', 'host.set_qa', 'host.set_qa_hint'],
+  ['comments', 'host.set_comments', 'host.set_comments_hint'],
+  ['reactions', 'host.set_reactions', 'host.set_reactions_hint'],
+  ['closed', 'host.set_closed', 'host.set_closed_hint'],
+];
+
+function renderSettings() {
+  const s = state.settings || {};
+  setText($('#room-title'), s.title || '');
+  $('#closed-badge').hidden = !s.closed;
+  document.title = (s.title ? s.title + ' — ' : '') + t('host.doc_title');
+  const isHost = state.role === 'host';
+  const form = clear($('#settings-form'));
+  if (!isHost) form.appendChild(el('p', { class: 'notice notice-info small' }, t('host.settings_host_only')));
+  const title = el('input', { id: 'setting-title', class: 'input', 'data-testid': 'setting-title', maxlength: 120, disabled: !isHost });
+  title.value = s.title || '';
+  form.appendChild(el('div', { class: 'field' },
+    el('label', { class: 'label', for: 'setting-title' }, t('host.set_title')),
+    el('div', { class: 'row' }, title,
+      el('button', {
+        type: 'button', class: 'btn', 'data-testid': 'setting-title-save', disabled: !isHost,
+        onclick: async () => {
+          const v = title.value.trim();
+          if (!v) { toast(t('host.need_title')); return; }
+          if (await send({ type: 'room_set', title: v })) announce(t('host.saved'));
+        },
+      }, t('host.save')))));
+  for (const [name, label, hint] of TOGGLES) {
+    const id = 'setting-' + name;
+    form.appendChild(el('div', { class: 'switch-row' + (name === 'closed' && s.closed ? ' is-danger' : '') },
+      el('div', { class: 'switch-text' }, el('label', { for: id, class: 'switch-label' }, t(label)), el('p', { class: 'hint' }, t(hint))),
+      el('input', {
+        id, type: 'checkbox', role: 'switch', class: 'switch', 'data-testid': id, checked: Boolean(s[name]), disabled: !isHost,
+        onchange: async (e) => {
+          const input = e.target;
+          input.disabled = true;
+          const ack = await send({ type: 'room_set', [name]: input.checked });
+          input.disabled = false;
+          if (!ack) input.checked = Boolean(state.settings[name]);
+        },
+      })));
+  }
+  const filter = el('select', { id: 'setting-filter', class: 'select', 'data-testid': 'setting-filter', disabled: !isHost },
+    el('option', { value: 'mask', selected: s.filter !== 'moderate' }, t('host.filter_mask')),
+    el('option', { value: 'moderate', selected: s.filter === 'moderate' }, t('host.filter_moderate')));
+  filter.addEventListener('change', () => send({ type: 'room_set', filter: filter.value }));
+  form.appendChild(el('div', { class: 'field' }, el('label', { class: 'label', for: 'setting-filter' }, t('host.set_filter')), filter));
+}
+
+// ---------- live statistics ----------
+
+let statsTimer = 0;
+let statsBusy = false;
+
+function statsVisible() {
+  if (document.visibilityState !== 'visible' || $('#console').hidden) return false;
+  const panel = $('#panel-room');
+  return getComputedStyle(panel).display !== 'none';
+}
+
+async function refreshStats() {
+  if (statsBusy || !statsVisible() || !conn) return;
+  statsBusy = true;
+  const body = $('#stats-body');
+  try {
+    const key = currentKey();
+    const res = await fetch('/api/rooms/' + encodeURIComponent(code) + '/stats', { headers: { Authorization: 'Bearer ' + key }, cache: 'no-store' });
+    if (res.status === 404 || res.status === 405) {
+      renderStatsUnavailable(body);
+      return;
+    }
+    if (!res.ok) throw new Error(String(res.status));
+    const s = await res.json();
+    renderStats(body, s);
+    setText($('#stats-updated'), t('host.updated_at', { time: formatTime(Date.now()) }));
+  } catch {
+    setText($('#stats-updated'), t('host.stats_failed'));
+  } finally {
+    statsBusy = false;
+  }
+}
+
+function renderStatsUnavailable(body) {
+  if (body.dataset.state === 'unavailable') return;
+  body.dataset.state = 'unavailable';
+  clear(body).appendChild(el('p', { class: 'notice notice-info small', 'data-testid': 'stats-unavailable' }, t('host.stats_unavailable')));
+}
+
+function stat(label, value, testid) {
+  return el('div', { class: 'stat', 'data-testid': testid },
+    el('span', { class: 'stat-value' }, value), el('span', { class: 'stat-label' }, label));
+}
+
+function renderStats(body, s) {
+  body.dataset.state = 'ok';
+  const p = s.participants || {};
+  const i = s.interactions || {};
+  const q = s.questions || {};
+  clear(body).appendChild(el('div', { class: 'stats-grid' },
+    stat(t('host.st_connected'), formatNumber(p.connected || 0), 'stat-connected'),
+    stat(t('host.st_peak'), formatNumber(p.peak_connected || 0), 'stat-peak'),
+    stat(t('host.st_unique'), formatNumber(p.unique || 0), 'stat-unique'),
+    stat(t('host.st_active'), formatNumber(p.active || 0) + ' · ' + percent(p.active || 0, p.unique || 0) + '%', 'stat-active'),
+    stat(t('host.st_questions'), formatNumber(q.asked || 0), 'stat-questions'),
+    stat(t('host.st_interactions'), formatNumber(i.total || 0), 'stat-interactions')));
+}
+
+function currentKey() {
+  try { return localStorage.getItem(keyStorage) || (conn && conn.token) || ''; } catch { return (conn && conn.token) || ''; }
+}
+
+function scheduleStats() {
+  clearInterval(statsTimer);
+  statsTimer = setInterval(refreshStats, STATS_REFRESH_MS);
+  refreshStats();
+}
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') refreshStats(); });
+
+// ---------- exports ----------
+
+async function download(format) {
+  const button = $('#export-' + format);
+  button.disabled = true;
+  try {
+    const res = await fetch('/api/rooms/' + encodeURIComponent(code) + '/export?format=' + format, {
+      headers: { Authorization: 'Bearer ' + currentKey() }, cache: 'no-store',
+    });
+    if (!res.ok) {
+      let err = { code: 'unknown' };
+      try { err = await res.json(); } catch { /* not JSON */ }
+      throw err;
+    }
+    const blob = await res.blob();
+    const disposition = res.headers.get('Content-Disposition') || '';
+    const match = /filename="([^"]+)"/.exec(disposition);
+    const name = match ? match[1] : 'hubbub-' + code + '.' + format;
+    const url = URL.createObjectURL(blob);
+    const a = el('a', { href: url, download: name, hidden: true });
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    announce(t('host.downloaded', { name }));
+  } catch (err) {
+    toast(errorMessage(err));
+  } finally {
+    button.disabled = false;
+  }
+}
+$('#export-json').addEventListener('click', () => download('json'));
+$('#export-csv').addEventListener('click', () => download('csv'));
+
+// ---------- tabs (narrow screens) ----------
+
+function selectTab(tab, focus) {
+  view.tab = tab;
+  for (const b of $$('[role="tab"]')) {
+    const on = b.dataset.tab === tab;
+    b.setAttribute('aria-selected', String(on));
+    b.tabIndex = on ? 0 : -1;
+    if (on && focus) b.focus();
+  }
+  document.body.dataset.tab = tab;
+  refreshStats();
+}
+for (const b of $$('[role="tab"]')) {
+  b.addEventListener('click', () => selectTab(b.dataset.tab));
+  b.addEventListener('keydown', (e) => {
+    const tabs = $$('[role="tab"]');
+    const i = tabs.indexOf(b);
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+      e.preventDefault();
+      const next = tabs[(i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
+      selectTab(next.dataset.tab, true);
+    }
+  });
+}
+
+// ---------- wiring ----------
+
+function renderAll() {
+  view.lang = document.documentElement.lang;
+  setText($('#room-code'), code);
+  setText($('#share-code'), code);
+  setText($('#presence-count'), formatNumber(state.presence));
+  renderSettings();
+  renderQuestions();
+  renderComments();
+  renderPolls();
+  renderLeaderboardCard();
+}
+
+state.on('*', (kind, detail) => {
+  switch (kind) {
+    case 'reset': view.pendingSeen = Infinity; renderAll(); break;
+    case 'room': renderSettings(); break;
+    case 'questions': renderQuestions(); break;
+    case 'comments': renderComments(); break;
+    case 'polls': renderPolls(); renderLeaderboardCard(); break;
+    case 'results': renderOneResult(detail.id); break;
+    case 'presence': setText($('#presence-count'), formatNumber(state.presence)); break;
+    case 'leaderboard': renderLeaderboardCard(); break;
+    default: break;
+  }
+});
+
+function init() {
+  $('#lang-slot').appendChild(langSwitch());
+  applyI18n(document);
+  document.body.dataset.tab = view.tab;
+  const base = location.origin;
+  // The audience address as the server encodes it in the QR code (its -public-url).
+  let audience = base + '/r/' + code;
+  const showAudience = () => {
+    $('#link-audience').href = audience;
+    $('#qr').alt = t('host.qr_alt', { url: audience });
+  };
+  $('#link-screen').href = base + '/screen/' + code;
+  $('#link-report').href = base + '/report/' + code;
+  $('#qr').src = qrPath(code);
+  showAudience();
+  audienceURL(code).then((url) => { audience = url; showAudience(); });
+  $('#copy-audience').addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(audience);
+      toast(t('host.copied'));
+    } catch {
+      toast(audience);
+    }
+  });
+  setText($('#room-code'), code);
+  buildPollForm();
+  onLangChange(() => {
+    showAudience();
+    buildPollForm();
+    if ($('#role-badge').textContent) $('#role-badge').textContent = state.role === 'host' ? t('host.role_host') : t('host.role_moderator');
+    $('#stats-body').dataset.state = '';
+    renderAll();
+    refreshStats();
+  });
+  if (!/^[A-Z2-9]{6}$/.test(code)) {
+    $('#stopped').hidden = false;
+    setText($('#stopped-text'), t('conn.no_room'));
+    return;
+  }
+  const key = readKey();
+  if (!key) showAuth('');
+  else start(key);
+  scheduleStats();
+}
+
+init();

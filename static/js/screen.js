@@ -1,0 +1,367 @@
+// screen.js — the projector screen /screen/CODE: join code and QR code,
+// the pinned question, the top questions, the poll on stage with its live
+// chart or word cloud, the quiz leaderboard, and floating reactions.
+//
+// Who it connects as: by default as an ordinary audience member, with no
+// key. The screen is public — it may run on a shared laptop in the hall — so
+// it must never hold the host's key, and it shows exactly what the audience
+// may see: a poll's results appear when the host reveals them, which keeps
+// the reveal a deliberate act. A host who wants live tallies on the screen
+// before revealing opens /screen/CODE#key=<host or moderator key>; the key
+// stays in the address of that window only (never stored), and even then
+// the screen shows no pending or hidden question and no draft poll, and a
+// quiz's correct answer only once the quiz is closed and revealed.
+//
+// What is on stage: the poll or question the host touched last. A poll
+// takes the stage when it opens, closes or is revealed (while it is open or
+// revealed); pinning a question brings the stage back to the questions; a
+// poll that is deleted, or closed with its results hidden, leaves it.
+//
+// Test hooks (data-testid): join-code, qr, presence, pinned, poll,
+// results-chart, question-list, question, leaderboard, offline-banner,
+// room-title, lang-switch.
+
+import { el, $, clear, setText, prefersReducedMotion, roomCodeFromPath } from './dom.js';
+import { t, addStrings, applyI18n, langSwitch, onLangChange, closeMessage, formatNumber } from './i18n.js';
+import { Connection } from './client.js';
+import { RoomState, sortQuestions, REACTION_KINDS } from './state.js';
+import { renderResults, renderLeaderboard, kindLabel } from './charts.js';
+import { qrPath, audienceURL, withoutScheme } from './qr.js';
+
+/** TOP_QUESTIONS is how many questions the stage lists (besides the pinned one). */
+const TOP_QUESTIONS = 5;
+/** MAX_FLOATERS bounds the reaction emoji in flight at once. */
+const MAX_FLOATERS = 40;
+/** FLOATERS_PER_KIND bounds the emoji one reactions event sends up per kind. */
+const FLOATERS_PER_KIND = 6;
+/** FLOAT_MS is how long one emoji takes to rise. */
+const FLOAT_MS = 4200;
+
+const EMOJI = { like: '👍', love: '❤️', clap: '👏', laugh: '😂', wow: '😮' };
+
+addStrings({
+  en: {
+    'screen.doc_title': 'hubbub — screen',
+    'screen.closed': 'Room closed',
+    'screen.top_questions': 'Top questions',
+    'screen.ask_now': 'Ask your questions now',
+    'screen.ask_how': 'Scan the code or open the address on the right. Upvote the questions you want answered.',
+    'screen.how_to_join': 'How to join',
+    'screen.join_at': 'Join at',
+    'screen.with_code': 'with the code',
+    'screen.here': 'here',
+    'screen.reactions': 'Reactions',
+    'screen.pinned': 'Now answering',
+    'screen.votes': '{n} votes',
+    'screen.votes_one': '1 vote',
+    'screen.anonymous': 'Anonymous',
+    'screen.vote_now': 'Vote now',
+    'screen.voting_closed': 'Voting closed',
+    'screen.results_hidden': 'Results will appear here when the host reveals them.',
+    'screen.answered': 'Answered',
+    'screen.qr_alt': 'QR code for {url}',
+    'screen.answer_prompt': 'Answer on your phone: scan the code',
+  },
+  zh: {
+    'screen.doc_title': 'hubbub — 大屏幕',
+    'screen.closed': '房间已关闭',
+    'screen.top_questions': '热门问题',
+    'screen.ask_now': '现在就来提问吧',
+    'screen.ask_how': '扫描右侧二维码或打开网址，为你想听到回答的问题点赞。',
+    'screen.how_to_join': '如何加入',
+    'screen.join_at': '打开',
+    'screen.with_code': '输入房间号',
+    'screen.here': '人在线',
+    'screen.reactions': '表情互动',
+    'screen.pinned': '正在回答',
+    'screen.votes': '{n} 赞',
+    'screen.votes_one': '1 赞',
+    'screen.anonymous': '匿名',
+    'screen.vote_now': '立即投票',
+    'screen.voting_closed': '投票已结束',
+    'screen.results_hidden': '主持人公布后，结果将显示在这里。',
+    'screen.answered': '已回答',
+    'screen.qr_alt': '{url} 的二维码',
+    'screen.answer_prompt': '用手机扫码作答',
+  },
+});
+
+const code = roomCodeFromPath();
+const state = new RoomState();
+/** stage is what the stage shows: {poll: id} or {questions: true}. */
+let stage = { questions: true };
+let everOnline = false;
+let timer = 0;
+/** lastPinnedId is the pinned question last seen, to notice a new pin. */
+let lastPinnedId = '';
+
+function staffKeyFromFragment() {
+  const key = new URLSearchParams(location.hash.replace(/^#/, '')).get('key');
+  return key ? key.trim() : '';
+}
+
+/** visibleQuestion: only what the audience sees, even on a screen opened with a key. */
+function visibleQuestion(q) {
+  return q.status === 'live' || q.status === 'answered';
+}
+
+/** stageable reports whether poll p may be on stage: open, or revealed and not a draft. */
+function stageable(p) {
+  return Boolean(p) && (p.state === 'open' || (p.reveal && p.state !== 'draft'));
+}
+
+function pickInitialStage() {
+  const open = state.pollList().filter((p) => p.state === 'open');
+  stage = open.length ? { poll: open[open.length - 1].id } : { questions: true };
+}
+
+// ---------- rendering ----------
+
+function renderRoom() {
+  const s = state.settings || {};
+  setText($('#room-title'), s.title || '');
+  document.title = (s.title ? s.title + ' — ' : '') + 'hubbub';
+  $('#closed-badge').hidden = !s.closed;
+}
+
+function votesText(n) {
+  return n === 1 ? t('screen.votes_one') : t('screen.votes', { n: formatNumber(n) });
+}
+
+function renderPinned() {
+  const q = state.pinned();
+  const box = $('#pinned');
+  const show = q && visibleQuestion(q);
+  box.hidden = !show;
+  if (!show) { clear(box); return; }
+  const sig = [q.id, q.text, q.author, q.votes, q.answer, q.status, document.documentElement.lang].join('\u0000');
+  if (box.dataset.sig === sig) return;
+  box.dataset.sig = sig;
+  clear(box);
+  box.classList.toggle('compact', Boolean(stage.poll));
+  box.appendChild(el('p', { class: 'pinned-label' }, '📌 ', t('screen.pinned')));
+  box.appendChild(el('p', { class: 'pinned-text' }, q.text));
+  box.appendChild(el('p', { class: 'pinned-meta' }, (q.author || t('screen.anonymous')) + ' · ' + votesText(q.votes || 0)));
+  if (q.answer) box.appendChild(el('p', { class: 'pinned-answer' }, q.answer));
+}
+
+function renderQuestions() {
+  const pinned = state.pinned();
+  const list = sortQuestions(state.questionList().filter((q) => visibleQuestion(q) && q !== pinned && q.status === 'live'), 'top').slice(0, TOP_QUESTIONS);
+  const ol = clear($('#top-questions'));
+  for (const q of list) {
+    ol.appendChild(el('li', { class: 'top-q', 'data-testid': 'question' },
+      el('span', { class: 'top-q-votes' }, el('span', { class: 'top-q-n' }, formatNumber(q.votes || 0)), el('span', { class: 'sr-only' }, ' ' + votesText(q.votes || 0))),
+      el('span', { class: 'top-q-body' }, el('span', { class: 'top-q-text' }, q.text), el('span', { class: 'top-q-author' }, q.author || t('screen.anonymous')))));
+  }
+  $('#qa-empty').hidden = list.length > 0 || Boolean(pinned && visibleQuestion(pinned));
+  $('#top-questions').hidden = list.length === 0;
+  document.querySelector('.qa-view .section-label').hidden = list.length === 0;
+}
+
+function renderPollView() {
+  const view = $('#poll-view');
+  const p = stage.poll && state.polls.get(stage.poll);
+  if (!p) { view.hidden = true; clear(view); delete view.dataset.sig; return; }
+  view.hidden = false;
+  const sig = [p.id, p.title, p.kind, p.state, p.reveal, p.closes_at, (p.options || []).join('\u0000'), document.documentElement.lang].join('|');
+  if (view.dataset.sig !== sig) {
+    view.dataset.sig = sig;
+    clear(view);
+    view.appendChild(el('div', { class: 'poll-top' },
+      el('span', { class: 'poll-kind' }, kindLabel(p.kind)),
+      el('span', { class: 'poll-state ' + (p.state === 'open' ? 'is-open' : '') }, p.state === 'open' ? t('screen.vote_now') : t('screen.voting_closed')),
+      el('span', { class: 'poll-countdown mono', id: 'countdown' })));
+    view.appendChild(el('h2', { class: 'poll-title' }, p.title));
+    view.appendChild(el('div', { class: 'poll-body' }, el('div', { class: 'poll-chart', id: 'poll-chart' }), el('div', { class: 'poll-lb', id: 'poll-lb', hidden: true })));
+    setupCountdown(p);
+  }
+  renderPollChart(p);
+  renderPollLeaderboard(p);
+}
+
+function renderPollChart(p) {
+  const box = $('#poll-chart');
+  if (!box) return;
+  const results = state.results.get(p.id);
+  // A quiz's answer only when the quiz is closed and revealed, even for a staff key.
+  const showCorrect = p.kind === 'quiz' && p.state === 'closed' && p.reveal;
+  if (!results) {
+    if (box.dataset.waiting === '1') return;
+    clear(box);
+    delete box.dataset.signature;
+    box.className = 'poll-chart';
+    box.dataset.waiting = '1';
+    if (p.options && p.options.length) {
+      box.appendChild(el('ol', { class: 'option-preview' }, p.options.map((o, i) => el('li', {}, el('span', { class: 'opt-letter' }, String.fromCharCode(65 + i)), el('span', {}, o)))));
+    }
+    if (p.state === 'open') box.appendChild(el('p', { class: 'answer-prompt' }, t('screen.answer_prompt'), el('span', { class: 'arrow', 'aria-hidden': 'true' }, ' →')));
+    box.appendChild(el('p', { class: 'results-hidden' }, t('screen.results_hidden')));
+    return;
+  }
+  if (box.dataset.waiting === '1') { clear(box); delete box.dataset.waiting; }
+  renderResults(box, p, results, { large: true, correct: showCorrect ? p.correct || [] : [] });
+}
+
+function renderPollLeaderboard(p) {
+  const box = $('#poll-lb');
+  if (!box) return;
+  const lb = state.leaderboard;
+  const show = p.kind === 'quiz' && p.state === 'closed' && p.reveal && lb && lb.poll === p.id && Array.isArray(lb.room) && lb.room.length > 0;
+  box.hidden = !show;
+  $('#poll-view').classList.toggle('with-lb', Boolean(show));
+  if (show) renderLeaderboard(box, lb.room, { title: t('lb.title'), large: true });
+}
+
+function setupCountdown(p) {
+  clearInterval(timer);
+  const out = $('#countdown');
+  if (!(p.state === 'open' && p.closes_at > 0)) return;
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((p.closes_at - Date.now()) / 1000));
+    setText(out, '⏱ ' + Math.floor(left / 60) + ':' + String(left % 60).padStart(2, '0'));
+    out.classList.toggle('urgent', left <= 5);
+    if (left <= 0) clearInterval(timer);
+  };
+  tick();
+  timer = setInterval(tick, 250);
+}
+
+function renderStage() {
+  const onPoll = Boolean(stage.poll && state.polls.get(stage.poll));
+  if (!onPoll) stage = { questions: true };
+  $('#qa-view').hidden = onPoll;
+  document.body.classList.toggle('on-poll', onPoll);
+  renderPollView();
+  $('#pinned').dataset.sig = '';
+  renderPinned();
+  renderQuestions();
+}
+
+function renderReactionTotals() {
+  const box = clear($('#reaction-totals'));
+  for (const k of REACTION_KINDS) {
+    const n = state.reactions[k] || 0;
+    if (!n) continue;
+    box.appendChild(el('span', { class: 'rt' }, el('span', { 'aria-hidden': 'true' }, EMOJI[k]), el('span', { class: 'sr-only' }, k), ' ', formatNumber(n)));
+  }
+}
+
+/** float sends up to FLOATERS_PER_KIND emoji per kind of a reactions event's delta (none with reduced motion). */
+function float(delta) {
+  if (prefersReducedMotion() || document.visibilityState !== 'visible') return;
+  const layer = $('#floaters');
+  for (const [kind, n] of Object.entries(delta || {})) {
+    if (!EMOJI[kind]) continue;
+    for (let i = 0; i < Math.min(n, FLOATERS_PER_KIND); i++) {
+      if (layer.childElementCount >= MAX_FLOATERS) return;
+      const node = el('span', {
+        class: 'floater',
+        style: {
+          left: (52 + Math.random() * 42) + '%',
+          animationDelay: Math.round(Math.random() * 600) + 'ms',
+          animationDuration: Math.round(FLOAT_MS * (0.8 + Math.random() * 0.4)) + 'ms',
+          fontSize: (2.2 + Math.random() * 1.6).toFixed(2) + 'rem',
+        },
+      }, EMOJI[kind]);
+      node.style.setProperty('--drift', Math.round(Math.random() * 120 - 60) + 'px');
+      node.addEventListener('animationend', () => node.remove());
+      layer.appendChild(node);
+    }
+  }
+}
+
+// ---------- events ----------
+
+state.on('*', (kind, detail) => {
+  switch (kind) {
+    case 'reset': {
+      const pinned = state.pinned();
+      lastPinnedId = pinned && visibleQuestion(pinned) ? pinned.id : '';
+      pickInitialStage();
+      renderRoom();
+      renderStage();
+      renderReactionTotals();
+      setText($('#presence-count'), formatNumber(state.presence));
+      break;
+    }
+    case 'room': renderRoom(); break;
+    case 'questions': {
+      // A question that becomes pinned takes the stage back from a poll.
+      const pinned = state.pinned();
+      const pinnedId = pinned && visibleQuestion(pinned) ? pinned.id : '';
+      const newlyPinned = pinnedId && pinnedId !== lastPinnedId;
+      lastPinnedId = pinnedId;
+      if (newlyPinned && stage.poll) { stage = { questions: true }; renderStage(); break; }
+      renderPinned();
+      renderQuestions();
+      break;
+    }
+    case 'polls': {
+      const p = state.polls.get(detail.id);
+      if (stageable(p)) stage = { poll: p.id };
+      else if (stage.poll === detail.id) stage = { questions: true };
+      renderStage();
+      break;
+    }
+    case 'results':
+      if (stage.poll === detail.id) renderPollChart(state.polls.get(detail.id));
+      break;
+    case 'leaderboard': {
+      const p = stage.poll && state.polls.get(stage.poll);
+      if (p) renderPollLeaderboard(p);
+      break;
+    }
+    case 'reactions':
+      renderReactionTotals();
+      float(detail && detail.delta);
+      break;
+    case 'presence': setText($('#presence-count'), formatNumber(state.presence)); break;
+    default: break;
+  }
+});
+
+function init() {
+  $('#lang-slot').appendChild(langSwitch());
+  applyI18n(document);
+  // The address as the server encodes it (its -public-url), not this page's: a
+  // projector laptop may open the screen on localhost.
+  let joinURL = location.origin + '/r/' + code;
+  const showJoin = () => {
+    setText($('#join-url'), withoutScheme(joinURL).replace(/\/[A-Z0-9]+$/, ''));
+    qr.alt = t('screen.qr_alt', { url: joinURL });
+  };
+  setText($('#join-code'), code);
+  const qr = $('#qr');
+  qr.src = qrPath(code);
+  showJoin();
+  audienceURL(code).then((url) => { joinURL = url; showJoin(); });
+  onLangChange(() => {
+    showJoin();
+    $('#poll-view').dataset.sig = '';
+    renderStage();
+  });
+  if (!/^[A-Z2-9]{6}$/.test(code)) {
+    $('#stopped').hidden = false;
+    setText($('#stopped-text'), t('conn.no_room'));
+    return;
+  }
+  const key = staffKeyFromFragment();
+  const conn = key
+    ? new Connection({ room: code, token: key, tokenKey: null, rejoinOnBadToken: false })
+    : new Connection({ room: code, tokenKey: 'hubbub:screen:' + code });
+  state.bind(conn);
+  conn.onStatus((status, c) => {
+    if (status === 'online') everOnline = true;
+    const banner = $('#offline-banner');
+    banner.hidden = !(everOnline && (status === 'offline' || status === 'connecting'));
+    banner.textContent = t('conn.offline');
+    if (status === 'stopped') {
+      $('#stopped').hidden = false;
+      setText($('#stopped-text'), closeMessage(c.closeCode));
+    }
+  });
+  conn.connect();
+}
+
+init();
