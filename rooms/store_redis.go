@@ -502,19 +502,28 @@ func (s *RedisStore) FlushReactions(ctx context.Context, deltas map[string]React
 	return totals, nil
 }
 
-// runEach runs the script once per room, pipelined: one round trip (two
-// when Redis lost its script cache, in which case only the scripts it did
-// not know run again). args gives a room's own arguments.
+// runEach runs the script once per room, pipelined (see evalEach), with
+// the keys and leading arguments of every room script; args gives a room's
+// own arguments.
 func (s *RedisStore) runEach(ctx context.Context, sc *redis.Script, codes []string, args func(code string) []any) ([]*redis.Cmd, error) {
+	return s.evalEach(ctx, sc, codes, redisKeys, func(code string) []any {
+		return append([]any{0, s.retained, s.publish, RedisChannel(code)}, args(code)...)
+	})
+}
+
+// evalEach runs sc once per room with its own keys and arguments,
+// pipelined: one round trip (two when Redis lost its script cache, in
+// which case only the scripts it did not know run again, so no counter is
+// added twice).
+func (s *RedisStore) evalEach(ctx context.Context, sc *redis.Script, codes []string, keys func(string) []string, args func(string) []any) ([]*redis.Cmd, error) {
 	cmds := make([]*redis.Cmd, len(codes))
 	exec := func(idx []int, loaded bool) error {
 		pipe := s.rdb.Pipeline()
 		for _, i := range idx {
-			argv := append([]any{0, s.retained, s.publish, RedisChannel(codes[i])}, args(codes[i])...)
 			if loaded {
-				cmds[i] = sc.EvalSha(ctx, pipe, redisKeys(codes[i]), argv...)
+				cmds[i] = sc.EvalSha(ctx, pipe, keys(codes[i]), args(codes[i])...)
 			} else {
-				cmds[i] = sc.Eval(ctx, pipe, redisKeys(codes[i]), argv...)
+				cmds[i] = sc.Eval(ctx, pipe, keys(codes[i]), args(codes[i])...)
 			}
 		}
 		_, err := pipe.Exec(ctx)

@@ -87,45 +87,6 @@ func insightAddArgs(d *InsightDelta) []any {
 	return args
 }
 
-// evalEach runs sc once per room with its own keys and arguments,
-// pipelined: one round trip (two when Redis lost its script cache, in
-// which case only the scripts it did not know run again, so no counter is
-// added twice).
-func (s *RedisStore) evalEach(ctx context.Context, sc *redis.Script, codes []string, keys func(string) []string, args func(string) []any) ([]*redis.Cmd, error) {
-	cmds := make([]*redis.Cmd, len(codes))
-	exec := func(idx []int, loaded bool) error {
-		pipe := s.rdb.Pipeline()
-		for _, i := range idx {
-			if loaded {
-				cmds[i] = sc.EvalSha(ctx, pipe, keys(codes[i]), args(codes[i])...)
-			} else {
-				cmds[i] = sc.Eval(ctx, pipe, keys(codes[i]), args(codes[i])...)
-			}
-		}
-		_, err := pipe.Exec(ctx)
-		return err
-	}
-	all := make([]int, len(codes))
-	for i := range all {
-		all[i] = i
-	}
-	if err := exec(all, true); err != nil {
-		var again []int
-		for i, cmd := range cmds {
-			if cmd.Err() != nil && redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
-				again = append(again, i)
-			}
-		}
-		if len(again) == 0 {
-			return nil, fmt.Errorf("rooms: redis: %w", err)
-		}
-		if err := exec(again, false); err != nil {
-			return nil, fmt.Errorf("rooms: redis: %w", err)
-		}
-	}
-	return cmds, nil
-}
-
 // AddInsight implements InsightStore: one script per room, pipelined.
 func (s *RedisStore) AddInsight(ctx context.Context, deltas map[string]*InsightDelta) error {
 	codes := make([]string, 0, len(deltas))
