@@ -12,26 +12,6 @@ import (
 	"go.uber.org/zap"
 )
 
-// testClock is an injected Config.Now that moves only when told.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newTestClock(t time.Time) *testClock { return &testClock{t: t} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
 // insightConfig lets the scripted sessions act without rate limits.
 func insightConfig(clock *testClock) Config {
 	return Config{Now: clock.Now, ReactRate: 1e6, ReactBurst: 1e6, AskRate: 1e6, AskBurst: 1e6, CommentRate: 1e6, CommentBurst: 1e6}

@@ -4,36 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// fakeClock is a Config.Now that moves only when told.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.UnixMilli(1_763_890_000_000)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // TestHandleQuizTimer: the Service's clock sets closes_at when a timed
 // quiz opens and reopens, and stamps ballots, so a ballot at or after
 // closes_at is refused with "time is up" before any close happened.
 func TestHandleQuizTimer(t *testing.T) {
-	clock := newFakeClock()
+	clock := newTestClock(time.UnixMilli(1_763_890_000_000))
 	f := newFixture(t, Config{Now: clock.Now})
 	start := clock.Now().UnixMilli()
 	p := f.must(f.host, Command{Type: TypePollCreate, Kind: PollQuiz, Title: ptr("2+2"), Options: []string{"3", "4"}, Correct: []int{1}, Seconds: 10}).Poll
@@ -101,7 +80,7 @@ func TestHandleQuizSpeedBonus(t *testing.T) {
 // command's name), anonymous participants get pseudonyms, and the
 // audience's version exists only once the quiz is closed and revealed.
 func TestHandleQuizLeaderboard(t *testing.T) {
-	clock := newFakeClock()
+	clock := newTestClock(time.UnixMilli(1_763_890_000_000))
 	f := newFixture(t, Config{Now: clock.Now})
 	anon, _, err := f.svc.Join(f.ctx, Hello{Type: TypeHello, Room: f.code})
 	if err != nil {
