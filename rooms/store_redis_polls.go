@@ -250,44 +250,21 @@ func (s *RedisStore) CastBallot(ctx context.Context, code, id, participant strin
 // script reads one hash field.
 func (s *RedisStore) ResultsChanges(ctx context.Context, since map[string]uint64) (map[string]ResultsChanges, error) {
 	out := make(map[string]ResultsChanges)
-	if len(since) == 0 {
-		return out, nil
-	}
-	codes := make([]string, 0, len(since))
-	for code := range since {
-		codes = append(codes, code)
-	}
-	cmds, err := s.runEach(ctx, scriptPollChanges, codes, func(code string) []any {
-		return []any{strconv.FormatUint(since[code], 10)}
-	})
-	if err != nil {
-		return nil, err
-	}
-	for i, cmd := range cmds {
-		res, err := cmd.Slice()
-		if err != nil {
-			return nil, fmt.Errorf("rooms: redis: %w", err)
-		}
-		if _, res, err = replyStatus(res); err != nil {
-			return nil, err
-		}
-		ver, err := replyInt(res, 0)
-		if err != nil {
-			return nil, err
-		}
-		if uint64(ver) <= since[codes[i]] {
-			continue
-		}
-		ch := ResultsChanges{Version: uint64(ver)}
-		for _, v := range res[1:] {
+	err := s.changesPast(ctx, scriptPollChanges, since, func(code string, ver uint64, res []any) error {
+		ch := ResultsChanges{Version: ver}
+		for _, v := range res {
 			ps, err := parsePollReply(v)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			ch.Results = append(ch.Results, PollResult{ID: ps.Poll.ID, Kind: ps.Poll.Kind, Revealed: AudienceSeesResults(ps.Poll), Tally: ps.Tally})
 		}
 		sort.Slice(ch.Results, func(a, b int) bool { return pollNumber(ch.Results[a].ID) < pollNumber(ch.Results[b].ID) })
-		out[codes[i]] = ch
+		out[code] = ch
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

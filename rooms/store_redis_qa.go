@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // The Q&A of the Redis store. Every change of a question is one Lua script
@@ -171,59 +173,76 @@ func (s *RedisStore) Vote(ctx context.Context, code, id, participant string, up 
 // script reads one hash field.
 func (s *RedisStore) VoteChanges(ctx context.Context, since map[string]uint64) (map[string]VoteChanges, error) {
 	out := make(map[string]VoteChanges)
-	if len(since) == 0 {
-		return out, nil
-	}
-	codes := make([]string, 0, len(since))
-	for code := range since {
-		codes = append(codes, code)
-	}
-	cmds, err := s.runEach(ctx, scriptQuestionChanges, codes, func(code string) []any {
-		return []any{strconv.FormatUint(since[code], 10)}
-	})
-	if err != nil {
-		return nil, err
-	}
-	for i, cmd := range cmds {
-		res, err := cmd.Slice()
-		if err != nil {
-			return nil, fmt.Errorf("rooms: redis: %w", err)
+	err := s.changesPast(ctx, scriptQuestionChanges, since, func(code string, ver uint64, res []any) error {
+		if len(res) != 3 {
+			return errBadReply
 		}
-		if _, res, err = replyStatus(res); err != nil {
-			return nil, err
-		}
-		ver, err := replyInt(res, 0)
-		if err != nil {
-			return nil, err
-		}
-		if uint64(ver) <= since[codes[i]] {
-			continue
-		}
-		if len(res) != 4 {
-			return nil, errBadReply
-		}
-		ids, ok1 := res[1].([]any)
-		counts, ok2 := res[2].([]any)
-		visible, ok3 := res[3].([]any)
+		ids, ok1 := res[0].([]any)
+		counts, ok2 := res[1].([]any)
+		visible, ok3 := res[2].([]any)
 		if !ok1 || !ok2 || !ok3 || len(counts) != len(ids) || len(visible) != len(ids) {
-			return nil, errBadReply
+			return errBadReply
 		}
-		ch := VoteChanges{Version: uint64(ver), Counts: make([]VoteCount, 0, len(ids))}
+		ch := VoteChanges{Version: ver, Counts: make([]VoteCount, 0, len(ids))}
 		for j := range ids {
 			id, ok := ids[j].(string)
 			n, err1 := replyInt(counts, j)
 			v, err2 := replyInt(visible, j)
 			if !ok || err1 != nil || err2 != nil {
-				return nil, errBadReply
+				return errBadReply
 			}
 			ch.Counts = append(ch.Counts, VoteCount{ID: id, Votes: n, Visible: v == 1})
 		}
 		sort.Slice(ch.Counts, func(a, b int) bool {
 			return questionNumber(ch.Counts[a].ID) < questionNumber(ch.Counts[b].ID)
 		})
-		out[codes[i]] = ch
+		out[code] = ch
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// changesPast runs sc, a *_changes script that answers a room's version
+// followed by what changed past the version given, for every room in
+// since, pipelined; for each room whose version is past the one given it
+// calls each with the room, its version and the rest of the reply.
+func (s *RedisStore) changesPast(ctx context.Context, sc *redis.Script, since map[string]uint64, each func(code string, ver uint64, rest []any) error) error {
+	if len(since) == 0 {
+		return nil
+	}
+	codes := make([]string, 0, len(since))
+	for code := range since {
+		codes = append(codes, code)
+	}
+	cmds, err := s.runEach(ctx, sc, codes, func(code string) []any {
+		return []any{strconv.FormatUint(since[code], 10)}
+	})
+	if err != nil {
+		return err
+	}
+	for i, cmd := range cmds {
+		res, err := cmd.Slice()
+		if err != nil {
+			return fmt.Errorf("rooms: redis: %w", err)
+		}
+		if _, res, err = replyStatus(res); err != nil {
+			return err
+		}
+		ver, err := replyInt(res, 0)
+		if err != nil {
+			return err
+		}
+		if uint64(ver) <= since[codes[i]] {
+			continue
+		}
+		if err := each(codes[i], uint64(ver), res[1:]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Upvoted implements QuestionStore.
