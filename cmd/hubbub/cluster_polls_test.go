@@ -1,169 +1,25 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/coder/websocket"
 )
 
-// pollClient is a light connection for the poll tests: it keeps the latest
-// tally of every poll it was shown (from `results` events and the results
-// of `poll` events) and the replies to its commands.
-type pollClient struct {
-	conn *websocket.Conn
-
-	mu       sync.Mutex
-	cond     *sync.Cond
-	token    string
-	welcomed bool
-	tallies  map[string]pollTally
-	replies  map[int64]pollReply
-	done     chan struct{}
-}
-
+// pollTally is what the tests read of a poll's results.
 type pollTally struct {
 	Counts []int64 `json:"counts"`
 	Total  int64   `json:"total"`
 }
 
-type pollReply struct {
-	Type    string `json:"type"`
-	ID      int64  `json:"id"`
-	Code    string `json:"code"`
-	Poll    string `json:"poll"`
-	Changed *bool  `json:"changed"`
-}
-
-// dialPollClient joins room on url with token (a staff key, a participant
-// token, or "" for a new participant) and waits for the welcome.
-func dialPollClient(url, room, token string) (*pollClient, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), clusterWait)
-	defer cancel()
-	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"hubbub.v1"}})
-	if err != nil {
-		return nil, err
-	}
-	conn.SetReadLimit(1 << 24)
-	c := &pollClient{conn: conn, tallies: map[string]pollTally{}, replies: map[int64]pollReply{}, done: make(chan struct{})}
-	c.cond = sync.NewCond(&c.mu)
-	hello, _ := json.Marshal(map[string]any{"type": "hello", "room": room, "token": token})
-	if err := conn.Write(ctx, websocket.MessageText, hello); err != nil {
-		conn.CloseNow()
-		return nil, err
-	}
-	go c.read()
-	if !c.waitUntil(clusterWait, func() bool { return c.welcomed }) {
-		c.close()
-		return nil, fmt.Errorf("no welcome from %s", url)
-	}
-	return c, nil
-}
-
-func (c *pollClient) read() {
-	defer close(c.done)
-	defer c.cond.Broadcast()
-	for {
-		_, msg, err := c.conn.Read(context.Background())
-		if err != nil {
-			return
-		}
-		for line := range bytes.SplitSeq(msg, []byte("\n")) {
-			var ev struct {
-				pollReply
-				Token   string     `json:"token"`
-				ID      string     `json:"id"` // of a poll event
-				Results *pollTally `json:"results"`
-				pollTally
-			}
-			if len(line) == 0 || json.Unmarshal(line, &ev) != nil {
-				// An ack's id is a number, a poll's a string: read acks apart.
-				var r pollReply
-				if json.Unmarshal(line, &r) == nil && (r.Type == "ack" || r.Type == "error") {
-					c.mu.Lock()
-					c.replies[r.ID] = r
-					c.mu.Unlock()
-					c.cond.Broadcast()
-				}
-				continue
-			}
-			c.mu.Lock()
-			switch ev.Type {
-			case "welcome":
-				c.welcomed, c.token = true, ev.Token
-			case "results":
-				c.tallies[ev.Poll] = ev.pollTally
-			case "poll":
-				if ev.Results != nil {
-					c.tallies[ev.ID] = *ev.Results
-				}
-			}
-			c.mu.Unlock()
-			c.cond.Broadcast()
-		}
-	}
-}
-
-func (c *pollClient) send(cmd map[string]any) error {
-	b, _ := json.Marshal(cmd)
-	ctx, cancel := context.WithTimeout(context.Background(), clusterWait)
-	defer cancel()
-	return c.conn.Write(ctx, websocket.MessageText, b)
-}
-
-func (c *pollClient) waitUntil(timeout time.Duration, cond func() bool) bool {
-	timer := time.AfterFunc(timeout, c.cond.Broadcast)
-	defer timer.Stop()
-	deadline := time.Now().Add(timeout)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for !cond() {
-		select {
-		case <-c.done:
-			return cond()
-		default:
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		c.cond.Wait()
-	}
-	return true
-}
-
-func (c *pollClient) reply(id int64) (pollReply, bool) {
-	var r pollReply
-	ok := c.waitUntil(clusterWait, func() bool {
-		var ok bool
-		r, ok = c.replies[id]
-		return ok
-	})
-	return r, ok
-}
-
-func (c *pollClient) tally(poll string) pollTally {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.tallies[poll]
-}
-
-func (c *pollClient) close() {
-	c.conn.CloseNow()
-	<-c.done
-}
-
 // dialPollClients opens n connections spread over targets (client i on
 // targets[i%len]), 32 at a time, each joining with tokens[i] ("" when
 // tokens is nil); they are closed at cleanup.
-func dialPollClients(t *testing.T, targets []string, room string, n int, tokens []string) []*pollClient {
+func dialPollClients(t *testing.T, targets []string, room string, n int, tokens []string) []*voter {
 	t.Helper()
-	clients := make([]*pollClient, n)
+	clients := make([]*voter, n)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 32)
 	for i := range n {
@@ -174,7 +30,7 @@ func dialPollClients(t *testing.T, targets []string, room string, n int, tokens 
 			if tokens != nil {
 				token = tokens[i]
 			}
-			c, err := dialPollClient(targets[i%len(targets)], room, token)
+			c, err := dialVoter(targets[i%len(targets)], room, "", token)
 			if err != nil {
 				t.Errorf("client %d: %v", i, err)
 				return
@@ -198,7 +54,7 @@ func dialPollClients(t *testing.T, targets []string, room string, n int, tokens 
 
 // voteAll sends each client's vote at once (votes[i] the choices of client
 // i; nil: it does not vote) and returns the acks' changed flags.
-func voteAll(t *testing.T, clients []*pollClient, poll string, votes [][]int, id int64) []bool {
+func voteAll(t *testing.T, clients []*voter, poll string, votes [][]int, id int64) []bool {
 	t.Helper()
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -230,7 +86,7 @@ func voteAll(t *testing.T, clients []*pollClient, poll string, votes [][]int, id
 }
 
 // waitTallies waits until every client shows poll with exactly counts.
-func waitTallies(t *testing.T, what string, clients []*pollClient, poll string, counts []int64, total int64) {
+func waitTallies(t *testing.T, what string, clients []*voter, poll string, counts []int64, total int64) {
 	t.Helper()
 	want := fmt.Sprint(pollTally{Counts: counts, Total: total})
 	for i, c := range clients {
@@ -255,7 +111,7 @@ func TestClusterVoteStorm(t *testing.T) {
 
 	status, body := c.do(t, http.MethodPost, c.instances[1].base+"/api/rooms/"+room.Code+"/commands", room.HostKey,
 		`{"type":"poll_create","kind":"single","title":"Storm","options":["a","b","c","d"],"state":"open"}`)
-	var created pollReply
+	var created cmdReply
 	if status != http.StatusOK || json.Unmarshal(body, &created) != nil || created.Poll == "" {
 		t.Fatalf("poll_create: %d %s", status, body)
 	}
@@ -278,7 +134,7 @@ func TestClusterVoteStorm(t *testing.T) {
 
 	// Every tenth voter moves to option d from two connections at once,
 	// the second on another instance: one of the two acks changed it.
-	var movers, twins []*pollClient
+	var movers, twins []*voter
 	var tokens []string
 	for i := 0; i < n; i += 10 {
 		movers = append(movers, voters[i])
@@ -293,7 +149,7 @@ func TestClusterVoteStorm(t *testing.T) {
 		shifted[i] = targets[(i+1)%len(targets)] // mover i is on targets[i%3] (i steps of 10)
 	}
 	twins = dialPollClients(t, shifted, room.Code, len(movers), tokens)
-	both := append(append([]*pollClient(nil), movers...), twins...)
+	both := append(append([]*voter(nil), movers...), twins...)
 	moves := make([][]int, len(both))
 	for i := range moves {
 		moves[i] = []int{3}
@@ -342,7 +198,7 @@ func TestClusterVoteStorm(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("reveal: %d %s", status, body)
 	}
-	audience := []*pollClient{voters[1], voters[2], voters[3], voters[500], voters[998], voters[999]}
+	audience := []*voter{voters[1], voters[2], voters[3], voters[500], voters[998], voters[999]}
 	waitTallies(t, "audience client", audience, poll, counts, n)
 	again := make([][]int, n)
 	for i := 1; i < n; i += 10 { // i%4 is 1 or 3: both move to a

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os/exec"
 	"slices"
@@ -782,9 +783,10 @@ func TestClusterSharedSecret(t *testing.T) {
 	}
 }
 
-// voter is a light audience connection for the Q&A tests: it keeps the
-// latest count of every question from votes events and the replies to its
-// commands.
+// voter is a light connection for the Q&A and poll tests: it keeps the
+// latest count of every question (from `votes` events), the latest tally of
+// every poll it was shown (from `results` events and the results of `poll`
+// events) and the replies to its commands.
 type voter struct {
 	conn *websocket.Conn
 
@@ -793,19 +795,25 @@ type voter struct {
 	token    string
 	welcomed bool
 	votes    map[string]int
-	replies  map[int64]qaReply
+	tallies  map[string]pollTally
+	replies  map[int64]cmdReply
 	done     chan struct{}
 }
 
-type qaReply struct {
+// cmdReply is an `ack` or `error`, with what the tests read of either.
+type cmdReply struct {
 	Type     string `json:"type"`
 	ID       int64  `json:"id"`
 	Code     string `json:"code"`
 	Question string `json:"question"`
 	Votes    *int   `json:"votes"`
+	Poll     string `json:"poll"`
+	Changed  *bool  `json:"changed"`
 }
 
-// dialVoter joins room on url (with token when given) and waits for the welcome.
+// dialVoter joins room on url (with name and token when given: a staff key,
+// a participant token, or "" for a new participant) and waits for the
+// welcome.
 func dialVoter(url, room, name, token string) (*voter, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), clusterWait)
 	defer cancel()
@@ -814,7 +822,7 @@ func dialVoter(url, room, name, token string) (*voter, error) {
 		return nil, err
 	}
 	conn.SetReadLimit(1 << 24)
-	v := &voter{conn: conn, votes: map[string]int{}, replies: map[int64]qaReply{}, done: make(chan struct{})}
+	v := &voter{conn: conn, votes: map[string]int{}, tallies: map[string]pollTally{}, replies: map[int64]cmdReply{}, done: make(chan struct{})}
 	v.cond = sync.NewCond(&v.mu)
 	hello, _ := json.Marshal(map[string]any{"type": "hello", "room": room, "name": name, "token": token})
 	if err := conn.Write(ctx, websocket.MessageText, hello); err != nil {
@@ -824,7 +832,7 @@ func dialVoter(url, room, name, token string) (*voter, error) {
 	go v.read()
 	if !v.waitUntil(clusterWait, func() bool { return v.welcomed }) {
 		v.close()
-		return nil, fmt.Errorf("%s: no welcome", name)
+		return nil, fmt.Errorf("%s: no welcome from %s", name, url)
 	}
 	return v, nil
 }
@@ -838,27 +846,55 @@ func (v *voter) read() {
 			return
 		}
 		for line := range bytes.SplitSeq(msg, []byte("\n")) {
-			var ev struct {
-				qaReply
-				Token     string         `json:"token"`
-				Questions map[string]int `json:"questions"`
+			var head struct {
+				Type string `json:"type"`
 			}
-			if len(line) == 0 || json.Unmarshal(line, &ev) != nil {
+			if len(line) == 0 || json.Unmarshal(line, &head) != nil {
 				continue
 			}
 			v.mu.Lock()
-			switch ev.Type {
-			case "welcome":
-				v.welcomed, v.token = true, ev.Token
-			case "votes":
-				for q, n := range ev.Questions {
-					v.votes[q] = n
-				}
-			case "ack", "error":
-				v.replies[ev.ID] = ev.qaReply
-			}
+			v.apply(head.Type, line)
 			v.mu.Unlock()
 			v.cond.Broadcast()
+		}
+	}
+}
+
+// apply keeps what the tests read of one event of type typ. Called with
+// v.mu held. Each type is decoded on its own: an ack's id is a number, a
+// poll's a string.
+func (v *voter) apply(typ string, line []byte) {
+	switch typ {
+	case "welcome":
+		var ev struct{ Token string }
+		if json.Unmarshal(line, &ev) == nil {
+			v.welcomed, v.token = true, ev.Token
+		}
+	case "votes":
+		var ev struct{ Questions map[string]int }
+		if json.Unmarshal(line, &ev) == nil {
+			maps.Copy(v.votes, ev.Questions)
+		}
+	case "results":
+		var ev struct {
+			Poll string
+			pollTally
+		}
+		if json.Unmarshal(line, &ev) == nil {
+			v.tallies[ev.Poll] = ev.pollTally
+		}
+	case "poll":
+		var ev struct {
+			ID      string
+			Results *pollTally
+		}
+		if json.Unmarshal(line, &ev) == nil && ev.Results != nil {
+			v.tallies[ev.ID] = *ev.Results
+		}
+	case "ack", "error":
+		var r cmdReply
+		if json.Unmarshal(line, &r) == nil {
+			v.replies[r.ID] = r
 		}
 	}
 }
@@ -891,8 +927,8 @@ func (v *voter) waitUntil(timeout time.Duration, cond func() bool) bool {
 }
 
 // reply waits for the answer to command id.
-func (v *voter) reply(id int64) (qaReply, bool) {
-	var r qaReply
+func (v *voter) reply(id int64) (cmdReply, bool) {
+	var r cmdReply
 	ok := v.waitUntil(clusterWait, func() bool {
 		var ok bool
 		r, ok = v.replies[id]
@@ -907,6 +943,13 @@ func (v *voter) count(q string) int {
 	return v.votes[q]
 }
 
+// tally returns the latest tally of poll this client was shown.
+func (v *voter) tally(poll string) pollTally {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.tallies[poll]
+}
+
 func (v *voter) close() {
 	v.conn.CloseNow()
 	<-v.done
@@ -917,7 +960,7 @@ func (c *cluster) ask(t *testing.T, room createdRoom, in *instance, text string)
 	t.Helper()
 	status, body := c.do(t, http.MethodPost, in.base+"/api/rooms/"+room.Code+"/commands", room.HostKey,
 		fmt.Sprintf(`{"type":"ask","text":%q}`, text))
-	var ack qaReply
+	var ack cmdReply
 	if status != http.StatusOK || json.Unmarshal(body, &ack) != nil || ack.Question == "" {
 		t.Fatalf("ask: %d %s", status, body)
 	}

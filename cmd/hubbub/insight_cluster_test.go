@@ -14,7 +14,7 @@ import (
 )
 
 // mustAck sends cmd with id on v and fails t unless it is acknowledged.
-func (v *voter) mustAck(t *testing.T, id int64, cmd map[string]any) qaReply {
+func (v *voter) mustAck(t *testing.T, id int64, cmd map[string]any) cmdReply {
 	t.Helper()
 	cmd["id"] = id
 	if err := v.send(cmd); err != nil {
