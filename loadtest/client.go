@@ -50,44 +50,10 @@ type client struct {
 	// votes events: the last count seen of each upvote question (+1; 0 =
 	// none yet), read by the drain check while the reader runs.
 	votesSeen [MaxUpvoteQuestions]atomic.Int64
-	// Owned by the reader: receipt times of the last votesRing votes events,
-	// how many arrived, the most in any one-second window (sliding, and per
-	// calendar second), and the shortest time between two.
-	votesTimes   [votesRing]int64
-	votesN       int64
-	votesMax     int
-	votesSec     int64 // unix second of votesSecN
-	votesSecN    int
-	votesSecMax  int
-	votesGap     int64
-	votesHaveGap bool
+	// votes measures how often votes events arrive; owned by the reader.
+	votes eventRate
 
 	polls clientPolls // the poll storm (polls.go)
-}
-
-// noteVotes accounts one votes event received at now (unix ns).
-func (c *client) noteVotes(now int64) {
-	if c.votesN > 0 {
-		gap := now - c.votesTimes[(c.votesN-1)%votesRing]
-		if !c.votesHaveGap || gap < c.votesGap {
-			c.votesGap, c.votesHaveGap = gap, true
-		}
-	}
-	c.votesTimes[c.votesN%votesRing] = now
-	c.votesN++
-	n := 0
-	for k := int64(0); k < min(c.votesN, votesRing); k++ {
-		if now-c.votesTimes[(c.votesN-1-k)%votesRing] >= int64(time.Second) {
-			break
-		}
-		n++
-	}
-	c.votesMax = max(c.votesMax, n)
-	if sec := now / int64(time.Second); sec != c.votesSec {
-		c.votesSec, c.votesSecN = sec, 0
-	}
-	c.votesSecN++
-	c.votesSecMax = max(c.votesSecMax, c.votesSecN)
 }
 
 // seenVotes returns the last count of upvote question i this client saw.
@@ -250,7 +216,7 @@ func (c *client) handleFrame(f *fleet, frame []byte, now int64) (welcome bool) {
 		case evResults:
 			c.noteResults(ev, now)
 		case evVotes:
-			c.noteVotes(now)
+			c.votes.note(now)
 			if qs := c.room.questions(); len(qs) > 0 && ev.qcounts != nil {
 				eachCount(ev.qcounts, func(key []byte, n int64) {
 					for i, id := range qs {

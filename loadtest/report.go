@@ -195,11 +195,11 @@ func qaFor(rooms []*room, st *stats) *QAReport {
 		}
 		qa.ClientsStale += int64(len(stale))
 		for _, c := range r.clients {
-			qa.VotesEvents += c.votesN
-			qa.VotesPerSecondMax = max(qa.VotesPerSecondMax, int64(c.votesMax))
-			qa.VotesPerCalendarMax = max(qa.VotesPerCalendarMax, int64(c.votesSecMax))
-			if c.votesHaveGap && (gap < 0 || c.votesGap < gap) {
-				gap = c.votesGap
+			qa.VotesEvents += c.votes.n
+			qa.VotesPerSecondMax = max(qa.VotesPerSecondMax, int64(c.votes.max))
+			qa.VotesPerCalendarMax = max(qa.VotesPerCalendarMax, int64(c.votes.secMax))
+			if c.votes.haveGap && (gap < 0 || c.votes.gap < gap) {
+				gap = c.votes.gap
 			}
 		}
 	}

@@ -113,23 +113,25 @@ func TestUpvoteAction(t *testing.T) {
 	}
 }
 
-func TestNoteVotesWindow(t *testing.T) {
+// TestEventRateWindow: the window counts of eventRate, which measures votes
+// and results events alike.
+func TestEventRateWindow(t *testing.T) {
 	const s = int64(time.Second)
 	base := 1000 * s // a calendar second boundary
 	c := &client{}
 	for _, at := range []int64{0, s / 4, s / 2, 3 * s / 4, s, 5 * s / 4} { // every 250 ms
-		c.noteVotes(base + at)
+		c.votes.note(base + at)
 	}
-	if c.votesMax != 4 || c.votesSecMax != 4 || c.votesGap != s/4 || c.votesN != 6 {
-		t.Errorf("every 250 ms: max %d (calendar %d), gap %d, n %d; want 4, 4, 250ms, 6", c.votesMax, c.votesSecMax, c.votesGap, c.votesN)
+	if c.votes.max != 4 || c.votes.secMax != 4 || c.votes.gap != s/4 || c.votes.n != 6 {
+		t.Errorf("every 250 ms: max %d (calendar %d), gap %d, n %d; want 4, 4, 250ms, 6", c.votes.max, c.votes.secMax, c.votes.gap, c.votes.n)
 	}
-	c.noteVotes(base + 5*s/4 + s/10) // a fifth within one second of the second one
-	if c.votesMax != 5 || c.votesGap != s/10 {
-		t.Errorf("after a burst: max %d gap %d, want 5 and 100ms", c.votesMax, c.votesGap)
+	c.votes.note(base + 5*s/4 + s/10) // a fifth within one second of the second one
+	if c.votes.max != 5 || c.votes.gap != s/10 {
+		t.Errorf("after a burst: max %d gap %d, want 5 and 100ms", c.votes.max, c.votes.gap)
 	}
-	c.noteVotes(base + 5*s/4 + s/10) // two in one frame
-	if c.votesMax != 6 || c.votesGap != 0 {
-		t.Errorf("same frame: max %d gap %d, want 6 and 0", c.votesMax, c.votesGap)
+	c.votes.note(base + 5*s/4 + s/10) // two in one frame
+	if c.votes.max != 6 || c.votes.gap != 0 {
+		t.Errorf("same frame: max %d gap %d, want 6 and 0", c.votes.max, c.votes.gap)
 	}
 }
 
