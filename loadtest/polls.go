@@ -1,15 +1,11 @@
 package loadtest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync/atomic"
 )
 
@@ -284,25 +280,11 @@ func createPoll(ctx context.Context, hc *http.Client, target, code, hostKey, kin
 		}
 		cmd["options"] = opts
 	}
-	body, _ := json.Marshal(cmd)
-	url := strings.TrimRight(target, "/") + "/api/rooms/" + code + "/commands"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+hostKey)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("poll_create in %s: %w", code, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	var ack struct {
 		Poll string `json:"poll"`
 	}
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(data, &ack) != nil || ack.Poll == "" {
-		return "", fmt.Errorf("poll_create in %s: %s: %s", code, resp.Status, bytes.TrimSpace(data))
+	if err := hostCommand(ctx, hc, target, code, hostKey, cmd, &ack, func() bool { return ack.Poll != "" }); err != nil {
+		return "", err
 	}
 	return ack.Poll, nil
 }

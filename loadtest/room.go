@@ -117,27 +117,38 @@ func createRoom(ctx context.Context, hc *http.Client, target, title string) (cre
 // askQuestion asks a question in room through target's HTTP API with the
 // host key and returns its id.
 func askQuestion(ctx context.Context, hc *http.Client, target, code, hostKey, text string) (string, error) {
-	body, _ := json.Marshal(map[string]any{"type": "ask", "text": text, "cid": text})
+	var ack struct {
+		Question string `json:"question"`
+	}
+	cmd := map[string]any{"type": "ask", "text": text, "cid": text}
+	if err := hostCommand(ctx, hc, target, code, hostKey, cmd, &ack, func() bool { return ack.Question != "" }); err != nil {
+		return "", err
+	}
+	return ack.Question, nil
+}
+
+// hostCommand sends cmd to room through target's HTTP API with the host key
+// and decodes its ack into ack; an error status, or an ack that made
+// nothing (made false), is an error naming the command.
+func hostCommand(ctx context.Context, hc *http.Client, target, code, hostKey string, cmd map[string]any, ack any, made func() bool) error {
+	body, _ := json.Marshal(cmd)
 	url := strings.TrimRight(target, "/") + "/api/rooms/" + code + "/commands"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return "", err
+		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+hostKey)
 	resp, err := hc.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("ask in %s: %w", code, err)
+		return fmt.Errorf("%s in %s: %w", cmd["type"], code, err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	var ack struct {
-		Question string `json:"question"`
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(data, ack) != nil || !made() {
+		return fmt.Errorf("%s in %s: %s: %s", cmd["type"], code, resp.Status, bytes.TrimSpace(data))
 	}
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(data, &ack) != nil || ack.Question == "" {
-		return "", fmt.Errorf("ask in %s: %s: %s", code, resp.Status, bytes.TrimSpace(data))
-	}
-	return ack.Question, nil
+	return nil
 }
 
 // wsURL turns a target base URL into its WebSocket endpoint.
