@@ -42,12 +42,7 @@ func (a api) export(c *gin.Context) {
 		a.fail(c, &rooms.Error{Code: rooms.CodeBadRequest, Message: `part must be "all" or "stats"`})
 		return
 	}
-	credential, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	credential = strings.TrimSpace(credential)
-	if !ok || credential == "" {
-		credential = c.Query("key")
-	}
-	e, err := a.svc.Export(c.Request.Context(), credential, c.Param("code"))
+	e, err := a.svc.Export(c.Request.Context(), staffCredential(c), c.Param("code"))
 	if err != nil {
 		a.fail(c, err)
 		return

@@ -182,6 +182,17 @@ func readJSON(c *gin.Context, v any, emptyOK bool) error {
 	return nil
 }
 
+// staffCredential is the key of a staff request: `Authorization: Bearer
+// <key>` or, for a plain link, the `key` query parameter.
+func staffCredential(c *gin.Context) string {
+	credential, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	credential = strings.TrimSpace(credential)
+	if !ok || credential == "" {
+		credential = c.Query("key")
+	}
+	return credential
+}
+
 // fail writes a refusal as {"type":"error","code":..,"message":..} with its
 // status; any other error is logged and answered 503 unavailable.
 func (a api) fail(c *gin.Context, err error) {

@@ -6,23 +6,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/hubbubhq/hubbub/rooms"
 )
-
-// staffCredential is the key of a staff request: `Authorization: Bearer
-// <key>` or, for a plain link, the `key` query parameter.
-func staffCredential(c *gin.Context) string {
-	credential, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	credential = strings.TrimSpace(credential)
-	if !ok || credential == "" {
-		credential = c.Query("key")
-	}
-	return credential
-}
 
 // roomStats reads a room's figures with its live presence.
 func (a api) roomStats(c *gin.Context) (rooms.Stats, error) {
