@@ -250,29 +250,13 @@ func TestRedisPollsSameBytesAsMemory(t *testing.T) {
 	}
 }
 
-// pollStores returns n Redis stores on separate clients of one server (as n
-// instances would have) and a room with every feature on.
-func pollStores(t *testing.T, n int) ([]rooms.PollStore, string) {
-	srv := redistest.Start(t)
-	stores := make([]rooms.PollStore, n)
-	var s0 rooms.Store
-	for i := range stores {
-		s := rooms.NewRedisStore(redisClient(t, srv), rooms.RedisStoreOptions{})
-		stores[i] = s
-		if i == 0 {
-			s0 = s
-		}
-	}
-	return stores, newRedisRoom(t, s0)
-}
-
 // TestRedisConcurrentBallotsAcrossClients: 1,000 participants vote in a
 // multi-select poll at once through 3 clients → the exact counts per
 // option, a total of 1,000 people, the results version moved 1,000 times;
 // and the same for a wordcloud.
 func TestRedisConcurrentBallotsAcrossClients(t *testing.T) {
 	const n, clients = 1000, 3
-	stores, code := pollStores(t, clients)
+	stores, code := redisStores(t, clients)
 	ctx := context.Background()
 	multi, _, err := stores[0].CreatePoll(ctx, code, rooms.Poll{Kind: rooms.PollMulti, Title: "pick", Options: []string{"a", "b", "c", "d"}, Max: 2, State: rooms.PollOpen})
 	if err != nil {
@@ -351,7 +335,7 @@ func TestRedisConcurrentBallotsAcrossClients(t *testing.T) {
 // poll's sum follows.
 func TestRedisBallotReplacementRaces(t *testing.T) {
 	const participants, actions, clients = 100, 10, 3
-	stores, code := pollStores(t, clients)
+	stores, code := redisStores(t, clients)
 	ctx := context.Background()
 	single, _, err := stores[0].CreatePoll(ctx, code, rooms.Poll{Kind: rooms.PollSingle, Title: "one", Options: []string{"a", "b", "c"}, Max: 1, State: rooms.PollOpen})
 	if err != nil {
@@ -415,7 +399,7 @@ func TestRedisBallotReplacementRaces(t *testing.T) {
 // count once.
 func TestRedisSameBallotAcrossClients(t *testing.T) {
 	const polls, clients = 30, 3
-	stores, code := pollStores(t, clients)
+	stores, code := redisStores(t, clients)
 	ctx := context.Background()
 	race := func(id string, b rooms.Ballot) int64 {
 		var changed atomic.Int64

@@ -197,20 +197,15 @@ func deref(qs []rooms.Question) []string {
 	return out
 }
 
-// qaStores returns n Redis stores on separate clients of one server (as n
-// instances would have) and a room with every feature on.
-func qaStores(t *testing.T, n int) ([]rooms.QuestionStore, string) {
+// redisStores returns n Redis stores on separate clients of one server (as
+// n instances would have) and a room with every feature on.
+func redisStores(t *testing.T, n int) ([]*rooms.RedisStore, string) {
 	srv := redistest.Start(t)
-	stores := make([]rooms.QuestionStore, n)
-	var s0 rooms.Store
+	stores := make([]*rooms.RedisStore, n)
 	for i := range stores {
-		s := rooms.NewRedisStore(redisClient(t, srv), rooms.RedisStoreOptions{})
-		stores[i] = s
-		if i == 0 {
-			s0 = s
-		}
+		stores[i] = rooms.NewRedisStore(redisClient(t, srv), rooms.RedisStoreOptions{})
 	}
-	return stores, newRedisRoom(t, s0)
+	return stores, newRedisRoom(t, stores[0])
 }
 
 // TestRedisConcurrentUpvotesAcrossClients: 1,000 participants upvote one
@@ -218,7 +213,7 @@ func qaStores(t *testing.T, n int) ([]rooms.QuestionStore, string) {
 // version moved 1,000 times.
 func TestRedisConcurrentUpvotesAcrossClients(t *testing.T) {
 	const n, clients = 1000, 3
-	stores, code := qaStores(t, clients)
+	stores, code := redisStores(t, clients)
 	ctx := context.Background()
 	q, _, err := stores[0].AddQuestion(ctx, code, rooms.Question{Text: "popular", Participant: "p_author"}, "")
 	if err != nil {
@@ -264,7 +259,7 @@ func TestRedisConcurrentUpvotesAcrossClients(t *testing.T) {
 // unvoting through 3 clients at once takes it back once.
 func TestRedisSameParticipantAcrossClients(t *testing.T) {
 	const questions, clients = 50, 3
-	stores, code := qaStores(t, clients)
+	stores, code := redisStores(t, clients)
 	ctx := context.Background()
 	race := func(id string, up bool) int64 {
 		var changed atomic.Int64
@@ -319,7 +314,7 @@ func TestRedisSameParticipantAcrossClients(t *testing.T) {
 // and VoteChanges and Upvoted agree with it.
 func TestRedisVoteRacesAcrossClients(t *testing.T) {
 	const participants, actions, clients = 200, 10, 3
-	stores, code := qaStores(t, clients)
+	stores, code := redisStores(t, clients)
 	ctx := context.Background()
 	q, _, err := stores[0].AddQuestion(ctx, code, rooms.Question{Text: "contested", Participant: "p_author"}, "")
 	if err != nil {
