@@ -1,0 +1,89 @@
+package rooms
+
+import (
+	"context"
+	"errors"
+)
+
+// RulesVersion is the version of the room rules (Machine.Apply) this build
+// runs. Every entry carries the version of the instance that appended it; a
+// replica that meets an entry of a newer version stops serving the room and
+// closes its clients with 1012, so a rolling upgrade moves rooms to the
+// upgraded instances.
+const RulesVersion uint32 = 1
+
+// Entry is one record of a room's log: a command that passed its
+// pre-checks, stamped by the log when it was appended.
+type Entry struct {
+	// Pos is the entry's position in the room's log within its epoch: 1 for
+	// the room's first entry, then one more for each entry, without gaps.
+	Pos uint64
+	// Time is when the log appended the entry, in Unix milliseconds, from
+	// the log's one clock (Redis TIME; the instance's clock for the disk and
+	// memory logs). The rules take every time from here.
+	Time int64
+	// Epoch is the generation of the room's history the entry belongs to. It
+	// changes when the log went backwards (Redis lost acknowledged writes):
+	// positions and the state derived from them start over, and replicas and
+	// clients resynchronise from a snapshot instead of silently diverging.
+	// Epochs are nonzero and below 2^53, so JSON clients keep them exact
+	// (for example the epoch's start time in microseconds).
+	Epoch uint64
+	// Rules is the RulesVersion of the instance that appended the entry.
+	Rules uint32
+	// Data is the record, encoded by the rules; opaque to the log.
+	Data []byte
+}
+
+// Snapshot is a room's state after one position of its log, encoded by the
+// rules; opaque to the log except for its header.
+type Snapshot struct {
+	Pos   uint64 // the last entry folded into Data
+	Epoch uint64 // the epoch of that entry
+	Rules uint32 // the RulesVersion that wrote Data
+	Data  []byte
+}
+
+// Refusals and failures of a Log.
+var (
+	// ErrLogTrimmed is returned by Read when entries after the asked
+	// position are no longer kept: the reader needs the snapshot.
+	ErrLogTrimmed = errors.New("rooms: log trimmed past the asked position")
+)
+
+// Log keeps each room's ordered log of entries and its newest snapshot.
+// Rooms are named by their code. Every method is safe for concurrent use.
+//
+// Append and Create return only once the entry is as durable as the log
+// promises (disk: synced, possibly in a group commit with other appends;
+// Redis: accepted by Redis, durable with AOF). Refusals are *Error values
+// (ErrRoomNotFound, ErrRoomExists); anything else is a failure of the log.
+type Log interface {
+	// Create starts the room's log with data as its first entry (Pos 1) in a
+	// new epoch. It fails with ErrRoomExists when the room has a log.
+	Create(ctx context.Context, room string, rules uint32, data []byte) (Entry, error)
+	// Append adds data as the room's next entry and returns it stamped. It
+	// fails with ErrRoomNotFound when the room has no log (never created, or
+	// deleted). known is the newest position the caller's replica has
+	// applied in epoch; when the log holds fewer entries than that in the
+	// same epoch it went backwards, and the log starts a new epoch before
+	// appending.
+	Append(ctx context.Context, room string, rules uint32, data []byte, epoch, known uint64) (Entry, error)
+	// Read returns up to max entries after position after, in order (fewer
+	// when the log ends). It fails with ErrLogTrimmed when the entry at
+	// after+1 is no longer kept, and ErrRoomNotFound when there is no log.
+	// The entries are those of the log's current epoch.
+	Read(ctx context.Context, room string, after uint64, max int) ([]Entry, error)
+	// Snapshot returns the room's newest snapshot; ok is false when none
+	// was saved in the current epoch.
+	Snapshot(ctx context.Context, room string) (snap Snapshot, ok bool, err error)
+	// SaveSnapshot keeps snap when it is newer (a higher Pos in the current
+	// epoch) than the one kept, and reports whether it did.
+	SaveSnapshot(ctx context.Context, room string, snap Snapshot) (saved bool, err error)
+	// Trim drops the room's entries at positions up to and including
+	// through. It never drops an entry after the kept snapshot's Pos.
+	Trim(ctx context.Context, room string, through uint64) error
+	// Delete removes the room's log and snapshot. Deleting a room that has
+	// no log is not an error.
+	Delete(ctx context.Context, room string) error
+}
