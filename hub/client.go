@@ -70,14 +70,19 @@ type client struct {
 	pending       *frameBuf // events not yet written; nil when empty
 	pendingUrgent bool      // pending holds more than coalesced counters
 	inFlight      int       // bytes of the frame being written
-	state         writerState
-	lastWrite     time.Time
-	due           time.Time // when the armed timer fires (writerScheduled)
-	timer         *time.Timer
-	closed        bool
-	syncing       bool          // catching up: durable events are held, not queued
-	held          []rooms.Event // durable events that arrived while syncing
-	sentSeq       uint64        // highest durable seq queued
+	// catchUpPending and catchUpInFlight are the bytes of the catch-up
+	// (welcome, snapshot or replay) in pending and in the frame being
+	// written: they do not count against the queue's bound, so a catch-up
+	// is never refused for its size; the bound applies to what follows.
+	catchUpPending, catchUpInFlight int
+	state                           writerState
+	lastWrite                       time.Time
+	due                             time.Time // when the armed timer fires (writerScheduled)
+	timer                           *time.Timer
+	closed                          bool
+	syncing                         bool          // catching up: durable events are held, not queued
+	held                            []rooms.Event // durable events that arrived while syncing
+	sentSeq                         uint64        // highest durable seq queued
 
 	// goroutines counts the writer, the flush timer when armed, the closer
 	// and the pinger; the session waits for it before it returns.
@@ -135,6 +140,17 @@ func (c *client) send(b []byte) {
 	}
 }
 
+// sendCatchUp queues b, a part of the client's catch-up, outside the
+// queue's byte bound.
+func (c *client) sendCatchUp(b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closed {
+		c.catchUpPending += len(b) + 1
+		c.enqueueLocked(b, time.Now(), true)
+	}
+}
+
 // goLive ends the catch-up: the client has been sent everything up to seq;
 // held events after it are queued and later events flow directly.
 func (c *client) goLive(seq uint64) {
@@ -167,7 +183,7 @@ func (c *client) enqueueLocked(b []byte, now time.Time, urgent bool) bool {
 	if c.pending != nil {
 		used += len(c.pending.b)
 	}
-	if used > c.hub.cfg.MaxQueueBytes {
+	if used > c.hub.cfg.MaxQueueBytes+c.catchUpPending+c.catchUpInFlight {
 		c.overflowLocked()
 		return false
 	}
@@ -232,6 +248,7 @@ func (c *client) flush() {
 	c.mu.Lock()
 	buf := c.pending
 	c.pending, c.pendingUrgent = nil, false
+	c.catchUpInFlight, c.catchUpPending = c.catchUpPending, 0
 	if c.closed || buf == nil {
 		c.state = writerIdle
 		c.mu.Unlock()
@@ -246,7 +263,7 @@ func (c *client) flush() {
 	putFrameBuf(buf)
 
 	c.mu.Lock()
-	c.inFlight = 0
+	c.inFlight, c.catchUpInFlight = 0, 0
 	c.lastWrite = time.Now()
 	switch {
 	case err != nil || c.closed:

@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -147,17 +146,17 @@ func (h *Hub) catchUp(c *client, since uint64, token string, rm *room) error {
 			return err
 		}
 	}
-	welcome, _ := json.Marshal(welcomeEvent{
+	welcome, _ := rooms.MarshalJSON(welcomeEvent{
 		Type: rooms.EventWelcome, Room: code, Role: c.actor.Role, Participant: c.actor.Participant,
 		Token: token, Seq: seq, Resumed: resumed,
 	})
-	c.send(welcome)
+	c.sendCatchUp(welcome)
 	if resumed {
 		for _, b := range replay {
-			c.send(b)
+			c.sendCatchUp(b)
 		}
 	} else {
-		c.send(snapshot)
+		c.sendCatchUp(snapshot)
 	}
 	c.goLive(seq)
 	// Counters are not replayed, and a cached snapshot's may lag: send
@@ -199,7 +198,12 @@ type welcomeEvent struct {
 // the command has an id) or error. A bad command never closes the connection.
 func (h *Hub) handleFrame(c *client, data []byte) {
 	cmd, err := rooms.DecodeCommand(data)
-	if err == nil {
+	if err != nil {
+		// Garbage counts against the command limit like a command.
+		if limited := h.svc.AllowCommand(c.actor); limited != nil {
+			err = limited
+		}
+	} else {
 		var ack rooms.Ack
 		ack, err = h.svc.Handle(h.ctx, c.actor, cmd)
 		if err == nil {

@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"encoding/json"
 	"strconv"
 
 	"github.com/hubbubhq/hubbub/rooms"
@@ -9,7 +8,7 @@ import (
 
 // encodeAck returns {"type":"ack","id":id,...ack's fields}.
 func encodeAck(id int64, ack rooms.Ack) []byte {
-	body, _ := json.Marshal(ack) // plain struct: cannot fail
+	body, _ := rooms.MarshalJSON(ack) // plain struct: cannot fail
 	b := make([]byte, 0, len(body)+32)
 	b = append(b, `{"type":"ack","id":`...)
 	b = strconv.AppendInt(b, id, 10)
@@ -25,7 +24,7 @@ func encodeAck(id int64, ack rooms.Ack) []byte {
 // encodeError returns the `error` event; id is echoed when the command had
 // one, and a duplicate question's conflict names the existing question.
 func encodeError(id *int64, e *rooms.Error) []byte {
-	b, _ := json.Marshal(struct {
+	b, _ := rooms.MarshalJSON(struct {
 		Type     string `json:"type"`
 		ID       *int64 `json:"id,omitempty"`
 		Code     string `json:"code"`

@@ -1,7 +1,6 @@
 package rooms
 
 import (
-	"encoding/json"
 	"strconv"
 )
 
@@ -48,7 +47,7 @@ func (e *Event) For(staff bool, participant string) []byte {
 // encodeEvent returns {"type":typ,"seq":seq,...payload's fields}. payload
 // must marshal to a JSON object; seq 0 is left out (ephemeral event).
 func encodeEvent(typ string, seq uint64, payload any) []byte {
-	body, err := json.Marshal(payload)
+	body, err := MarshalJSON(payload)
 	if err != nil {
 		// Payloads are the package's own structs and maps of plain values.
 		panic("rooms: encoding " + typ + ": " + err.Error())

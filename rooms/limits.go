@@ -73,6 +73,11 @@ const (
 	MaxTitleRunes = 120
 	// MaxNameRunes is the longest display name, in characters.
 	MaxNameRunes = 40
+	// MaxMarksPerBase is how many combining marks (accents, vowel signs,
+	// variation selectors) a text or name keeps after one base character:
+	// enough for real text (Vietnamese and Thai stack two or three), too
+	// few for "Zalgo" text that spreads over the lines around it.
+	MaxMarksPerBase = 3
 	// MaxCIDLength is the longest client-made id (cid), in bytes.
 	MaxCIDLength = 64
 	// limiterIdle is how long an unused per-participant rate limiter is kept.

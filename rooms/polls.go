@@ -1,7 +1,6 @@
 package rooms
 
 import (
-	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -348,7 +347,7 @@ func appendResults(b []byte, kind string, t Tally) []byte {
 }
 
 func appendJSONString(b []byte, s string) []byte {
-	enc, err := json.Marshal(s)
+	enc, err := MarshalJSON(s)
 	if err != nil {
 		panic("rooms: encoding a string: " + err.Error())
 	}

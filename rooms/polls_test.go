@@ -9,14 +9,14 @@ func TestPollEventBytes(t *testing.T) {
 	quiz := Poll{ID: "p3", Kind: PollQuiz, Title: "2+2 <?>", Options: []string{"3", "4"}, Max: 1, State: PollOpen, Correct: []int{1}}
 	tally := Tally{Counts: []int64{2, 5}, Total: 7}
 	ev := pollEvent(9, quiz, tally)
-	wantStaff := `{"type":"poll","seq":9,"id":"p3","kind":"quiz","title":"2+2 \u003c?\u003e","options":["3","4"],"max":1,"seconds":0,"closes_at":0,"state":"open","reveal":false,"speed_bonus":false,"correct":[1],"results":{"counts":[2,5],"total":7}}`
-	wantData := `{"type":"poll","seq":9,"id":"p3","kind":"quiz","title":"2+2 \u003c?\u003e","options":["3","4"],"max":1,"seconds":0,"closes_at":0,"state":"open","reveal":false,"speed_bonus":false}`
+	wantStaff := `{"type":"poll","seq":9,"id":"p3","kind":"quiz","title":"2+2 <?>","options":["3","4"],"max":1,"seconds":0,"closes_at":0,"state":"open","reveal":false,"speed_bonus":false,"correct":[1],"results":{"counts":[2,5],"total":7}}`
+	wantData := `{"type":"poll","seq":9,"id":"p3","kind":"quiz","title":"2+2 <?>","options":["3","4"],"max":1,"seconds":0,"closes_at":0,"state":"open","reveal":false,"speed_bonus":false}`
 	if string(ev.Staff) != wantStaff || string(ev.Data) != wantData || ev.Seq != 9 || ev.Type != EventPoll {
 		t.Fatalf("quiz event:\n%s\n%s", ev.Staff, ev.Data)
 	}
 	quiz.Reveal = true
 	ev = pollEvent(10, quiz, tally)
-	if want := `{"type":"poll","seq":10,"id":"p3","kind":"quiz","title":"2+2 \u003c?\u003e","options":["3","4"],"max":1,"seconds":0,"closes_at":0,"state":"open","reveal":true,"speed_bonus":false,"results":{"counts":[2,5],"total":7}}`; string(ev.Data) != want {
+	if want := `{"type":"poll","seq":10,"id":"p3","kind":"quiz","title":"2+2 <?>","options":["3","4"],"max":1,"seconds":0,"closes_at":0,"state":"open","reveal":true,"speed_bonus":false,"results":{"counts":[2,5],"total":7}}`; string(ev.Data) != want {
 		t.Fatalf("revealed open quiz: %s", ev.Data)
 	}
 	quiz.State = PollClosed

@@ -136,7 +136,9 @@ func DecodeCommand(data []byte) (Command, error) {
 		return cmd, errorf(CodeBadRequest, "a command is one JSON object")
 	}
 	if err := json.Unmarshal(data, &cmd); err != nil {
-		// Recover the id, when there is one, so the error can echo it.
+		// Recover the id, when it is an integer, so the error can echo it;
+		// one of another type is left out (Unmarshal may have set it to 0).
+		cmd.ID = nil
 		var idOnly struct {
 			ID *int64 `json:"id"`
 		}
@@ -177,12 +179,17 @@ func jsonProblem(err error) string {
 }
 
 // cleanText trims s, turns line breaks (also U+2028 and U+2029) and tabs
-// into spaces, drops other control and format characters and invalid UTF-8,
-// and reports the result with its length in characters.
+// into spaces, drops other control and format characters (ZWJ stays, for
+// emoji sequences), invalid UTF-8, invisible letters (Hangul fillers, the
+// blank Braille pattern) and combining marks past MaxMarksPerBase after one
+// base character, and reports the result with its length in characters. A
+// text without one visible character (a letter, digit, punctuation mark or
+// symbol) comes back empty: made only of ZWJ, fillers or marks, it would
+// show as nothing.
 func cleanText(s string) (string, int) {
 	var b strings.Builder
 	b.Grow(len(s))
-	n := 0
+	n, marks, visible := 0, 0, 0
 	for _, r := range s {
 		switch {
 		case r == utf8.RuneError:
@@ -191,15 +198,42 @@ func cleanText(s string) (string, int) {
 			r = ' '
 		case unicode.IsControl(r) || (unicode.Is(unicode.Cf, r) && r != '\u200d'):
 			continue
+		case invisibleLetter(r):
+			continue
+		}
+		if unicode.In(r, unicode.Mn, unicode.Me) {
+			if marks >= MaxMarksPerBase {
+				continue
+			}
+			marks++
+		} else {
+			marks = 0
+			if unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S) {
+				visible++
+			}
 		}
 		b.WriteRune(r)
 		n++
+	}
+	if visible == 0 {
+		return "", 0
 	}
 	out := strings.TrimSpace(b.String())
 	if len(out) != b.Len() {
 		n = utf8.RuneCountInString(out)
 	}
 	return out, n
+}
+
+// invisibleLetter reports the code points that are letters or symbols by
+// their category yet show as blank space: the Hangul fillers and the blank
+// Braille pattern, favourites for names and texts that look empty.
+func invisibleLetter(r rune) bool {
+	switch r {
+	case '\u115f', '\u1160', '\u3164', '\uffa0', '\u2800':
+		return true
+	}
+	return false
 }
 
 // cleanName returns a display name: cleaned, cut to MaxNameRunes characters.

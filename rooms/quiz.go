@@ -189,7 +189,7 @@ func LeaderboardEvent(lb Leaderboard) []byte {
 	if v.Room == nil {
 		v.Room = []LeaderEntry{}
 	}
-	b, err := json.Marshal(v)
+	b, err := MarshalJSON(v)
 	if err != nil {
 		panic("rooms: encoding a leaderboard: " + err.Error())
 	}

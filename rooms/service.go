@@ -234,14 +234,27 @@ func (s *Service) Handle(ctx context.Context, actor Actor, cmd Command) (Ack, er
 	return ack, err
 }
 
+// AllowCommand takes one command from actor's command limit
+// (Config.CommandRate, CommandBurst; staff are not limited) and returns a
+// rate_limited refusal when it is used up. Handle calls it for every command
+// but reactions (they have their own limit); the hub calls it for frames
+// that do not even decode, so that garbage costs as much as a command.
+func (s *Service) AllowCommand(actor Actor) error {
+	if actor.Role.Staff() || s.limits.get(actor.Room, actor.Participant, time.Now()).command.Allow() {
+		return nil
+	}
+	s.metrics.rateLimited.WithLabelValues("command").Inc()
+	return errorf(CodeRateLimited, "too many commands; wait a moment")
+}
+
 func (s *Service) handle(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
 	if len(cmd.CID) > MaxCIDLength {
 		return Ack{}, errorf(CodeBadRequest, "cid is longer than %d bytes", MaxCIDLength)
 	}
-	if cmd.Type != TypeReact && !actor.Role.Staff() &&
-		!s.limits.get(actor.Room, actor.Participant, time.Now()).command.Allow() {
-		s.metrics.rateLimited.WithLabelValues("command").Inc()
-		return Ack{}, errorf(CodeRateLimited, "too many commands; wait a moment")
+	if cmd.Type != TypeReact {
+		if err := s.AllowCommand(actor); err != nil {
+			return Ack{}, err
+		}
 	}
 	switch cmd.Type {
 	case TypeComment:

@@ -3,7 +3,6 @@ package rooms
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"slices"
 	"strconv"
 	"time"
@@ -177,20 +176,20 @@ func (s *Service) snapshotBody(ctx context.Context, code string) (cachedSnapshot
 // encodeSnapshot encodes the shared part of a snapshot of st.
 func encodeSnapshot(st State) (cachedSnapshot, error) {
 	c := cachedSnapshot{seq: st.Seq, questions: make([]cachedQuestion, 0, len(st.Questions))}
-	room, err := json.Marshal(st.Room)
+	room, err := MarshalJSON(st.Room)
 	if err != nil {
 		return c, err
 	}
 	c.head = append(append(append(c.head, `"room":`...), room...), `,"questions":[`...)
 	for _, q := range st.Questions {
 		cq := cachedQuestion{participant: q.Participant}
-		if cq.staff, err = json.Marshal(q); err != nil {
+		if cq.staff, err = MarshalJSON(q); err != nil {
 			return c, err
 		}
 		if q.Visible() {
 			pub := q
 			pub.Participant = ""
-			if cq.audience, err = json.Marshal(pub); err != nil {
+			if cq.audience, err = MarshalJSON(pub); err != nil {
 				return c, err
 			}
 		}
@@ -206,7 +205,7 @@ func encodeSnapshot(st State) (cachedSnapshot, error) {
 			staff:    appendPoll(nil, ps.Poll, ps.Tally, true),
 		})
 	}
-	tail, err := json.Marshal(struct {
+	tail, err := MarshalJSON(struct {
 		Comments  []Comment `json:"comments"`
 		Reactions Reactions `json:"reactions"`
 	}{comments, st.Reactions})

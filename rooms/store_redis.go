@@ -210,7 +210,7 @@ var roomFields = func() []string {
 
 // jsonFields returns v's JSON object as name, raw value pairs in order.
 func jsonFields(v any) [][2]string {
-	b, err := json.Marshal(v)
+	b, err := MarshalJSON(v)
 	if err != nil {
 		panic("rooms: " + err.Error())
 	}
@@ -232,7 +232,7 @@ func jsonFields(v any) [][2]string {
 }
 
 func mustJSON(v any) string {
-	b, err := json.Marshal(v)
+	b, err := MarshalJSON(v)
 	if err != nil {
 		panic("rooms: " + err.Error())
 	}
@@ -343,7 +343,7 @@ const commentIDPrefix = `{"id":"",`
 // AddComment implements Store.
 func (s *RedisStore) AddComment(ctx context.Context, code string, c Comment, cid string) (Comment, Event, error) {
 	c.ID = ""
-	body, err := json.Marshal(c)
+	body, err := MarshalJSON(c)
 	if err != nil || !bytes.HasPrefix(body, []byte(commentIDPrefix)) {
 		return Comment{}, Event{}, fmt.Errorf("rooms: encoding comment: %v", err)
 	}

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -102,10 +101,10 @@ func (f *qaFixture) questions() (rooms.State, map[string]rooms.Question) {
 	return st, m
 }
 
-// jsonString is a JSON string as Go's encoding/json writes it (with its
-// HTML escaping): the stores must produce exactly these bytes.
+// jsonString is a JSON string as rooms.MarshalJSON writes it (no HTML
+// escaping): the stores must produce exactly these bytes.
 func jsonString(s string) string {
-	b, _ := json.Marshal(s)
+	b, _ := rooms.MarshalJSON(s)
 	return string(b)
 }
 
