@@ -26,7 +26,8 @@ type Hub struct {
 	cancel context.CancelFunc
 
 	presence Presence
-	creates  *createLimiter
+	creates  *keyLimiter
+	joins    *joinGuard
 
 	mu      sync.Mutex
 	emptied map[string]bool // rooms whose last local client left since the last presence report
@@ -57,7 +58,8 @@ func New(cfg Config, svc *rooms.Service, broker Broker, log *zap.Logger, reg pro
 		clients: make(map[*client]struct{}),
 		perIP:   make(map[string]int),
 	}
-	h.creates = newCreateLimiter(h.cfg.RoomCreateRate, h.cfg.RoomCreateBurst)
+	h.creates = newKeyLimiter(h.cfg.RoomCreateRate, h.cfg.RoomCreateBurst)
+	h.joins = newJoinGuard(h.cfg, h.metrics)
 	h.presence = cfg.Presence
 	if h.presence == nil {
 		h.presence = LocalPresence{hub: h}

@@ -30,6 +30,24 @@ const (
 	// client address creates: rooms per minute, and how many at once.
 	DefaultRoomCreateRate  = 10
 	DefaultRoomCreateBurst = 30
+	// DefaultFailedJoinRate and DefaultFailedJoinBurst limit joins to rooms
+	// that do not exist (hello, GET /api/rooms/CODE) per client address:
+	// per minute, and how many at once. A hall's typos stay far below it;
+	// guessing codes (a million of them) slows to a crawl.
+	DefaultFailedJoinRate  = 20
+	DefaultFailedJoinBurst = 60
+	// DefaultMintRate and DefaultMintBurst limit new participants (a hello
+	// without a token) per client address: a hall of thousands behind one
+	// NAT joins within minutes (600 a minute, 1,000 at once), while a
+	// script minting identities to evade bans and per-participant limits
+	// gets no more than that.
+	DefaultMintRate  = 600
+	DefaultMintBurst = 1000
+	// DefaultRoomMintRate and DefaultRoomMintBurst limit new participants
+	// per room over all addresses: a keynote of 10,000 joining in two
+	// minutes fits; a botnet filling one room with identities does not.
+	DefaultRoomMintRate  = 3000
+	DefaultRoomMintBurst = 10000
 	// DefaultMaxConns caps connections per instance.
 	DefaultMaxConns = 100000
 	// DefaultShutdownTimeout bounds graceful shutdown.
@@ -69,6 +87,17 @@ type Config struct {
 	// /api/rooms), up to RoomCreateBurst at once; negative: no limit.
 	RoomCreateRate  float64
 	RoomCreateBurst int
+	// FailedJoinRate is joins to unknown rooms per minute per client
+	// address, up to FailedJoinBurst; negative: no limit.
+	FailedJoinRate  float64
+	FailedJoinBurst int
+	// MintRate is new participants per minute per client address, up to
+	// MintBurst; RoomMintRate and RoomMintBurst the same per room.
+	// Negative rates: no limit.
+	MintRate        float64
+	MintBurst       int
+	RoomMintRate    float64
+	RoomMintBurst   int
 	ShutdownTimeout time.Duration
 	RoomInbox       int
 	HeldEvents      int
@@ -106,9 +135,18 @@ func (c Config) withDefaults() Config {
 	defInt(&c.MaxConnsPerIP, DefaultMaxConnsPerIP)
 	defInt(&c.MaxConns, DefaultMaxConns)
 	defInt(&c.RoomCreateBurst, DefaultRoomCreateBurst)
-	if c.RoomCreateRate == 0 {
-		c.RoomCreateRate = DefaultRoomCreateRate
+	defInt(&c.FailedJoinBurst, DefaultFailedJoinBurst)
+	defInt(&c.MintBurst, DefaultMintBurst)
+	defInt(&c.RoomMintBurst, DefaultRoomMintBurst)
+	defRate := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
 	}
+	defRate(&c.RoomCreateRate, DefaultRoomCreateRate)
+	defRate(&c.FailedJoinRate, DefaultFailedJoinRate)
+	defRate(&c.MintRate, DefaultMintRate)
+	defRate(&c.RoomMintRate, DefaultRoomMintRate)
 	defInt(&c.RoomInbox, DefaultRoomInbox)
 	defInt(&c.HeldEvents, DefaultHeldEvents)
 	return c

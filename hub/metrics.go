@@ -25,6 +25,8 @@ type Metrics struct {
 	gapsFilled       prometheus.Counter
 	inboxDrops       prometheus.Counter
 	broadcastLatency prometheus.Histogram
+	failedJoins      *prometheus.CounterVec
+	mintsRefused     *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *Metrics {
@@ -53,6 +55,12 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 		bytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "hubbub_bytes_written_total", Help: "Payload bytes written to clients.",
 		}),
+		failedJoins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hubbub_failed_joins_total", Help: "Joins and room lookups refused: unknown_room (the code names no room) or throttled (too many from the address).",
+		}, []string{"reason"}),
+		mintsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hubbub_new_participants_refused_total", Help: "Hellos without a token refused because too many new participants came from the address or to the room, by limit.",
+		}, []string{"limit"}),
 		slowConsumers: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "hubbub_slow_consumer_closes_total", Help: "Clients closed with 4008 because their send queue overflowed.",
 		}),
@@ -70,7 +78,8 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.connections, m.rooms, m.rejected, m.commands, m.broadcasts, m.delivered,
-			m.frames, m.bytes, m.slowConsumers, m.gapsFilled, m.inboxDrops, m.broadcastLatency)
+			m.frames, m.bytes, m.slowConsumers, m.gapsFilled, m.inboxDrops, m.broadcastLatency,
+			m.failedJoins, m.mintsRefused)
 	}
 	return m
 }

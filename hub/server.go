@@ -66,7 +66,7 @@ type api struct {
 }
 
 func (a api) createRoom(c *gin.Context) {
-	if ok, wait := a.hub.creates.allow(remoteIP(c.Request)); !ok {
+	if ok, wait := a.hub.creates.allow(addressKey(c.Request)); !ok {
 		secs := int(math.Ceil(wait.Seconds()))
 		c.Header("Retry-After", strconv.Itoa(secs))
 		a.fail(c, &rooms.Error{Code: rooms.CodeRateLimited,
@@ -90,8 +90,17 @@ func (a api) createRoom(c *gin.Context) {
 }
 
 func (a api) room(c *gin.Context) {
+	addr := addressKey(c.Request)
+	if refused := a.hub.joins.admit(addr, c.Param("code"), false, false); refused != nil {
+		c.Header("Connection", "close")
+		a.fail(c, refused)
+		return
+	}
 	r, err := a.svc.Room(c.Request.Context(), c.Param("code"))
 	if err != nil {
+		a.hub.joins.joined(addr, err)
+		// A guess costs a connection: the next one needs a new handshake.
+		c.Header("Connection", "close")
 		a.fail(c, err)
 		return
 	}

@@ -3,7 +3,6 @@ package hub
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"time"
 
@@ -39,7 +38,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request) {
 		return // Accept wrote the HTTP error (bad origin, not a WebSocket request)
 	}
 	conn.SetReadLimit(ReadLimit)
-	c := newClient(h, conn, remoteIP(r))
+	c := newClient(h, conn, addressKey(r))
 	c.out, c.netConn = hj.out, hj.netConn
 	if code, reason, ok := h.admit(c); !ok {
 		conn.Close(code, reason)
@@ -74,8 +73,13 @@ func (h *Hub) startSession(c *client) *room {
 		c.closeWith(closeBadHello, rooms.AsError(err).Message)
 		return nil
 	}
+	if refused := h.joins.admit(c.ip, hello.Room, hello.Token != "", hello.Token == ""); refused != nil {
+		c.closeWith(closeTooMany, refused.Message)
+		return nil
+	}
 	actor, token, err := h.svc.Join(h.ctx, hello)
 	if err != nil {
+		h.joins.joined(c.ip, err)
 		code, reason := joinCloseCode(err)
 		if code == websocket.StatusInternalError {
 			log.Error("join failed", zap.Error(err))
@@ -265,13 +269,4 @@ func commandLabel(typ string) string {
 		return typ
 	}
 	return "unknown"
-}
-
-// remoteIP is the peer address of r without its port.
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -72,6 +72,12 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.IntVar(&c.hub.MaxConns, "max-conns", hub.DefaultMaxConns, "connections per instance (4029 past it)")
 	fs.Float64Var(&c.hub.RoomCreateRate, "room-create-rate", hub.DefaultRoomCreateRate, "rooms per minute one client address may create (negative: no limit)")
 	fs.IntVar(&c.hub.RoomCreateBurst, "room-create-burst", hub.DefaultRoomCreateBurst, "rooms one client address may create at once")
+	fs.Float64Var(&c.hub.FailedJoinRate, "failed-join-rate", hub.DefaultFailedJoinRate, "joins to unknown rooms per minute per client address before its joins without a token wait (negative: no limit)")
+	fs.IntVar(&c.hub.FailedJoinBurst, "failed-join-burst", hub.DefaultFailedJoinBurst, "joins to unknown rooms one client address may make at once")
+	fs.Float64Var(&c.hub.MintRate, "new-participant-rate", hub.DefaultMintRate, "new participants (hello without a token) per minute per client address (negative: no limit)")
+	fs.IntVar(&c.hub.MintBurst, "new-participant-burst", hub.DefaultMintBurst, "new participants one client address may add at once")
+	fs.Float64Var(&c.hub.RoomMintRate, "room-new-participant-rate", hub.DefaultRoomMintRate, "new participants per minute per room over all addresses (negative: no limit)")
+	fs.IntVar(&c.hub.RoomMintBurst, "room-new-participant-burst", hub.DefaultRoomMintBurst, "new participants one room may take at once")
 	fs.DurationVar(&c.hub.ShutdownTimeout, "shutdown-timeout", hub.DefaultShutdownTimeout, "time graceful shutdown waits for clients to close")
 	fs.IntVar(&c.hub.RoomInbox, "room-inbox", hub.DefaultRoomInbox, "events waiting for one room's fan-out before they are dropped and refetched")
 

@@ -13,7 +13,7 @@ import (
 
 func TestCreateLimiterPerAddress(t *testing.T) {
 	now := time.Unix(1000, 0)
-	l := newCreateLimiter(6, 2) // one room per 10 s, two at once
+	l := newKeyLimiter(6, 2) // one room per 10 s, two at once
 	l.clock = func() time.Time { return now }
 	for i := range 2 {
 		if ok, _ := l.allow("10.0.0.1"); !ok {
@@ -38,41 +38,41 @@ func TestCreateLimiterPerAddress(t *testing.T) {
 
 func TestCreateLimiterBoundsAddresses(t *testing.T) {
 	now := time.Unix(1000, 0)
-	l := newCreateLimiter(60, 1) // one room a second
+	l := newKeyLimiter(60, 1) // one room a second
 	l.clock = func() time.Time { return now }
 	addr := func(i int) string { return "10.1." + strconv.Itoa(i/256) + "." + strconv.Itoa(i%256) }
-	const half = createLimitEntries / 2
-	for i := range createLimitEntries {
+	const half = keyLimitEntries / 2
+	for i := range keyLimitEntries {
 		if i == half {
 			now = now.Add(500 * time.Millisecond)
 		}
 		l.allow(addr(i))
 	}
-	if len(l.byIP) != createLimitEntries {
-		t.Fatalf("%d addresses remembered, want %d", len(l.byIP), createLimitEntries)
+	if len(l.byKey) != keyLimitEntries {
+		t.Fatalf("%d addresses remembered, want %d", len(l.byKey), keyLimitEntries)
 	}
 	// A second after the first half: its buckets are full again, the
 	// second half's are not. A new address forgets only the first half.
 	now = now.Add(500 * time.Millisecond)
 	l.allow("10.2.0.1")
-	if len(l.byIP) != createLimitEntries-half+1 {
-		t.Fatalf("%d remembered, want %d (the refilled half forgotten)", len(l.byIP), createLimitEntries-half+1)
+	if len(l.byKey) != keyLimitEntries-half+1 {
+		t.Fatalf("%d remembered, want %d (the refilled half forgotten)", len(l.byKey), keyLimitEntries-half+1)
 	}
 	if ok, _ := l.allow(addr(half)); ok {
 		t.Fatal("an address whose bucket was still empty was forgotten")
 	}
 	// Nothing refilled and the map full: everything is forgotten rather
 	// than growing past the bound.
-	for i := range createLimitEntries {
+	for i := range keyLimitEntries {
 		l.allow("10.3." + strconv.Itoa(i/256) + "." + strconv.Itoa(i%256))
-		if len(l.byIP) > createLimitEntries {
-			t.Fatalf("%d addresses remembered, limit %d", len(l.byIP), createLimitEntries)
+		if len(l.byKey) > keyLimitEntries {
+			t.Fatalf("%d addresses remembered, limit %d", len(l.byKey), keyLimitEntries)
 		}
 	}
 }
 
 func TestCreateLimiterOff(t *testing.T) {
-	l := newCreateLimiter(-1, 1)
+	l := newKeyLimiter(-1, 1)
 	for range 100 {
 		if ok, _ := l.allow("10.0.0.1"); !ok {
 			t.Fatal("a negative rate must not limit")
