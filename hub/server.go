@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -66,6 +67,15 @@ type api struct {
 }
 
 func (a api) createRoom(c *gin.Context) {
+	// A form or a no-cors fetch from another site can POST text/plain
+	// without asking first; a JSON body needs a CORS preflight, which this
+	// server never grants, so rooms are created only from its own pages and
+	// from real API clients.
+	if mt, _, _ := mime.ParseMediaType(c.ContentType()); mt != "application/json" {
+		c.Data(http.StatusUnsupportedMediaType, "application/json", encodeError(nil, &rooms.Error{
+			Code: rooms.CodeBadRequest, Message: "send the room as JSON, with Content-Type: application/json"}))
+		return
+	}
 	if ok, wait := a.hub.creates.allow(addressKey(c.Request)); !ok {
 		secs := int(math.Ceil(wait.Seconds()))
 		c.Header("Retry-After", strconv.Itoa(secs))

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -40,7 +41,7 @@ func TestHTTPAPI(t *testing.T) {
 		status int
 		want   string // a substring of the body
 	}{
-		{"create without body", http.MethodPost, "/api/rooms", "", nil, http.StatusCreated, `"host_key":"hk_`},
+		{"create with an empty body", http.MethodPost, "/api/rooms", "", "", http.StatusCreated, `"host_key":"hk_`},
 		{"create with bad JSON", http.MethodPost, "/api/rooms", "", `{"title":`, http.StatusBadRequest, `"code":"bad_request"`},
 		{"create with a huge title", http.MethodPost, "/api/rooms", "", `{"title":"` + strings.Repeat("t", 200) + `"}`, http.StatusRequestEntityTooLarge, `"too_large"`},
 		{"get room", http.MethodGet, "/api/rooms/" + room.Code, "", nil, http.StatusOK, `"title":"Town hall"`},
@@ -158,5 +159,34 @@ func TestPerIPCap(t *testing.T) {
 	c.mustAck(1, map[string]any{"type": "react", "kind": "wow"})
 	if got := websocket.CloseStatus(in[1].readErr()); got != -1 {
 		t.Errorf("a member was closed with %d", got)
+	}
+}
+
+// TestCreateRoomNeedsJSON is the cross-site attack as found: another site's
+// page can POST text/plain (a form, or fetch in no-cors mode) without a
+// preflight, and that created rooms. Only a JSON body creates one.
+func TestCreateRoomNeedsJSON(t *testing.T) {
+	ts := newTestServer(t, Config{}, rooms.Config{})
+	for _, ct := range []string{"", "text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
+		req, err := http.NewRequest(http.MethodPost, ts.URL+"/api/rooms", strings.NewReader(`{"title":"from elsewhere"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		req.Header.Set("Origin", "https://elsewhere.example")
+		resp, err := ts.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnsupportedMediaType || !strings.Contains(string(body), "application/json") {
+			t.Errorf("POST /api/rooms with Content-Type %q: %d %s; want 415 naming application/json", ct, resp.StatusCode, body)
+		}
+	}
+	if status, body := ts.request(t, http.MethodPost, "/api/rooms", "", `{"title":"ok"}`); status != http.StatusCreated {
+		t.Fatalf("a JSON POST: %d %s", status, body)
 	}
 }
