@@ -54,13 +54,19 @@ func NewWordFilter(words []string) *WordFilter {
 	f := &WordFilter{words: make(map[string][][]string)}
 	seen := make(map[string]bool)
 	for _, w := range words {
-		w = strings.TrimSpace(foldString(w))
+		w = strings.TrimSpace(newMatchForm(w).String())
 		if w == "" || seen[w] {
 			continue
 		}
 		if strings.IndexFunc(w, isCJK) >= 0 {
+			dense := strings.Map(func(r rune) rune {
+				if isWordRune(r) || isCJK(r) {
+					return r
+				}
+				return -1
+			}, w)
 			seen[w] = true
-			f.cjk = append(f.cjk, w)
+			f.cjk = append(f.cjk, dense)
 			f.n++
 			continue
 		}
@@ -177,74 +183,137 @@ func (f *WordFilter) Mask(text string) string {
 	return b.String()
 }
 
+// maxSpellGap is the most separator characters between the letters of a
+// word spelled out one by one ("f.u.c.k", "f u c k", "f - u - c - k") for
+// the filter to read them as one word.
+const maxSpellGap = 3
+
+// token is a word of a text's match form: units [start, end), and its text.
+type token struct {
+	start, end int
+	text       string
+}
+
 // find calls yield with the character range [start, end) of each match in
-// text, until yield returns false. Matches may overlap.
+// text, until yield returns false. Matches may overlap. See matchForm for
+// what is folded before comparing.
 func (f *WordFilter) find(text string, yield func(start, end int) bool) {
 	if f.Len() == 0 {
 		return
 	}
-	// The folded text, with the byte offset of each character in it:
-	// folding maps one character to one character, so character i of the
-	// folded text is character i of text.
-	folded := make([]rune, 0, len(text))
-	for _, r := range text {
-		folded = append(folded, foldRune(r))
+	m := newMatchForm(text)
+	if len(f.words) > 0 {
+		tokens := m.tokens()
+		if !f.findWords(m, tokens, yield) {
+			return
+		}
+		if spelled, ok := joinSpelledOut(tokens); ok && !f.findWords(m, spelled, yield) {
+			return
+		}
 	}
-	s := string(folded)
-	offs := make([]int, 0, len(folded)+1)
+	if len(f.cjk) > 0 {
+		f.findCJK(m, yield)
+	}
+}
+
+// tokens splits the match form into words of spaced scripts.
+func (m matchForm) tokens() []token {
+	var out []token
+	for i := 0; i < len(m.runes); {
+		if !isWordRune(m.runes[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(m.runes) && isWordRune(m.runes[j]) {
+			j++
+		}
+		out = append(out, token{i, j, string(m.runes[i:j])})
+		i = j
+	}
+	return out
+}
+
+// joinSpelledOut returns tokens with every run of two or more one-letter
+// tokens at most maxSpellGap apart joined into one token; ok is false when
+// there is no such run.
+func joinSpelledOut(tokens []token) (out []token, ok bool) {
+	for i := 0; i < len(tokens); {
+		j := i + 1
+		if tokens[i].end-tokens[i].start == 1 {
+			for j < len(tokens) && tokens[j].end-tokens[j].start == 1 && tokens[j].start-tokens[j-1].end <= maxSpellGap {
+				j++
+			}
+		}
+		if j-i < 2 {
+			out = append(out, tokens[i])
+			i = j
+			continue
+		}
+		var b strings.Builder
+		for _, t := range tokens[i:j] {
+			b.WriteString(t.text)
+		}
+		out = append(out, token{tokens[i].start, tokens[j-1].end, b.String()})
+		ok = true
+		i = j
+	}
+	return out, ok
+}
+
+// findWords matches the filter's spaced-script words against tokens, whole
+// words only; it returns false when yield asked to stop.
+func (f *WordFilter) findWords(m matchForm, tokens []token, yield func(start, end int) bool) bool {
+	for i, tok := range tokens {
+	words:
+		for _, w := range f.words[tok.text] {
+			if i+len(w) > len(tokens) {
+				continue
+			}
+			for k := 1; k < len(w); k++ {
+				if tokens[i+k].text != w[k] {
+					continue words
+				}
+			}
+			if !yield(m.from[tok.start], m.from[tokens[i+len(w)-1].end-1]+1) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// findCJK matches the filter's CJK words as substrings of the match form
+// without its separators, so "傻 逼" and "傻.逼" match "傻逼".
+func (f *WordFilter) findCJK(m matchForm, yield func(start, end int) bool) {
+	var dense []rune
+	var from []int
+	for i, r := range m.runes {
+		if isWordRune(r) || isCJK(r) {
+			dense = append(dense, r)
+			from = append(from, m.from[i])
+		}
+	}
+	s := string(dense)
+	offs := make([]int, 0, len(dense)+1) // byte offset of each rune of s
 	off := 0
-	for _, r := range folded {
+	for _, r := range dense {
 		offs = append(offs, off)
 		off += utf8.RuneLen(r)
 	}
 	offs = append(offs, off)
-
-	if len(f.words) > 0 {
-		type span struct{ start, end int }
-		var tokens []span
-		for i := 0; i < len(folded); {
-			if !isWordRune(folded[i]) {
-				i++
-				continue
-			}
-			j := i + 1
-			for j < len(folded) && isWordRune(folded[j]) {
-				j++
-			}
-			tokens = append(tokens, span{i, j})
-			i = j
-		}
-		for i, tok := range tokens {
-		words:
-			for _, w := range f.words[s[offs[tok.start]:offs[tok.end]]] {
-				if i+len(w) > len(tokens) {
-					continue
-				}
-				for k := 1; k < len(w); k++ {
-					t := tokens[i+k]
-					if s[offs[t.start]:offs[t.end]] != w[k] {
-						continue words
-					}
-				}
-				if !yield(tok.start, tokens[i+len(w)-1].end) {
-					return
-				}
-			}
-		}
-	}
 	for _, w := range f.cjk {
-		for from := 0; from < len(s); {
-			j := strings.Index(s[from:], w)
+		for at := 0; at < len(s); {
+			j := strings.Index(s[at:], w)
 			if j < 0 {
 				break
 			}
-			at := from + j
-			start := sort.SearchInts(offs, at)
-			end := sort.SearchInts(offs, at+len(w))
-			if !yield(start, end) {
+			start := sort.SearchInts(offs, at+j)
+			end := sort.SearchInts(offs, at+j+len(w))
+			if !yield(from[start], from[end-1]+1) {
 				return
 			}
-			from = offs[start+1] // overlapping matches too
+			at = offs[start+1] // overlapping matches too
 		}
 	}
 }

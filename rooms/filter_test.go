@@ -26,7 +26,7 @@ func TestWordFilter(t *testing.T) {
 		{"bad　ｗｏｒｄ", "********"}, // ideographic space, full-width letters
 		{"你是傻逼吗", "你是**吗"},       // CJK: substring, no word boundaries
 		{"傻逼傻逼", "****"},
-		{"傻 逼", "傻 逼"},
+		{"傻 逼", "***"},         // separators between CJK characters are ignored
 		{"你好ass再见", "你好***再见"}, // CJK characters separate Latin words
 		{"foo", "***"},         // a full-width list entry matches ASCII text
 		{"food fool", "food fool"},
@@ -69,6 +69,53 @@ func TestParseWordFilter(t *testing.T) {
 	}
 }
 
+// TestWordFilterEvasions are the spellings that got past the filter when
+// it was attacked (4 of 10 were caught): each must be found and masked with
+// the text's length in characters kept.
+func TestWordFilterEvasions(t *testing.T) {
+	f := DefaultWordFilter()
+	for _, tc := range []struct{ name, text string }{
+		{"zero-width joiner", "what the f\u200duck"},
+		{"combining grapheme joiner", "what the fu\u034fck"},
+		{"variation selectors", "what the f\ufe0fu\ufe0eck"},
+		{"Cyrillic homoglyphs", "what the fuсk, ѕhit"},
+		{"Greek upsilon", "what the fυck"},
+		{"mathematical bold", "what the 𝐟𝐮𝐜𝐤"},
+		{"spelled out with dots", "what the f.u.c.k"},
+		{"spelled out with spaces", "what the f u c k"},
+		{"spelled out with dashes", "what the f - u - c - k"},
+		{"accents", "what the fück"},
+		{"CJK with a space", "你这个傻 逼"},
+		{"CJK with a ZWJ", "你这个傻\u200d逼"},
+		{"CJK with punctuation", "你这个傻.逼"},
+		{"zero-width space inside", "bull\u200bshit"},
+		{"soft hyphen inside", "bull\u00adshit"},
+		{"full-width", "ｆｕｃｋ"},
+		{"circled letters", "ⓕⓤⓒⓚ"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			masked := f.Mask(tc.text)
+			if !f.Match(tc.text) || masked == tc.text {
+				t.Fatalf("%+q passes the filter", tc.text)
+			}
+			if utf8.RuneCountInString(masked) != utf8.RuneCountInString(tc.text) {
+				t.Fatalf("Mask(%+q) = %+q changes the length", tc.text, masked)
+			}
+		})
+	}
+}
+
+// TestWordFilterKeepsInnocentSpelledOutLetters: joining one-letter words
+// only reads them as a word when they spell one of the list.
+func TestWordFilterKeepsInnocentSpelledOutLetters(t *testing.T) {
+	f := DefaultWordFilter()
+	for _, text := range []string{"Plan A B C", "U.S.A. and U.K.", "I am a big fan", "the t h e method", "Café crème brûlée"} {
+		if f.Match(text) {
+			t.Errorf("default filter matches innocent %q: %q", text, f.Mask(text))
+		}
+	}
+}
+
 func TestDefaultWordFilter(t *testing.T) {
 	f := DefaultWordFilter()
 	if f.Len() < 20 {
@@ -86,6 +133,17 @@ func TestDefaultWordFilter(t *testing.T) {
 		if f.Match(text) {
 			t.Errorf("default filter matches innocent %q: %q", text, f.Mask(text))
 		}
+	}
+}
+
+// BenchmarkWordFilterMaskLong: the cost stays linear in the text's length
+// (compare ns/op with BenchmarkWordFilterMask: 25 times the text).
+func BenchmarkWordFilterMaskLong(b *testing.B) {
+	f := DefaultWordFilter()
+	text := strings.Repeat("How does the scheduler decide which goroutine runs next? 调度器如何决定？ f u c ", 100)
+	b.ReportAllocs()
+	for b.Loop() {
+		f.Mask(text)
 	}
 }
 
