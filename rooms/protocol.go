@@ -225,15 +225,12 @@ func cleanText(s string) (string, int) {
 	return out, n
 }
 
-// invisibleLetter reports the code points that are letters or symbols by
-// their category yet show as blank space: the Hangul fillers and the blank
+// invisibleLetter reports the code points that show as blank space yet are
+// not format characters: Unicode's other default-ignorable code points
+// (among them the Hangul fillers, letters by category) and the blank
 // Braille pattern, favourites for names and texts that look empty.
 func invisibleLetter(r rune) bool {
-	switch r {
-	case '\u115f', '\u1160', '\u3164', '\uffa0', '\u2800':
-		return true
-	}
-	return false
+	return unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) || r == '\u2800'
 }
 
 // cleanName returns a display name: cleaned, cut to MaxNameRunes characters.
