@@ -26,7 +26,7 @@ type Hub struct {
 	cancel context.CancelFunc
 
 	presence Presence
-	creates  *keyLimiter
+	creates  buckets
 	joins    *joinGuard
 
 	mu      sync.Mutex
@@ -58,8 +58,8 @@ func New(cfg Config, svc *rooms.Service, broker Broker, log *zap.Logger, reg pro
 		clients: make(map[*client]struct{}),
 		perIP:   make(map[string]int),
 	}
-	h.creates = newKeyLimiter(h.cfg.RoomCreateRate, h.cfg.RoomCreateBurst)
-	h.joins = newJoinGuard(h.cfg, h.metrics)
+	h.creates = newBuckets(h.cfg.SharedLimits, "room-create", h.cfg.RoomCreateRate, h.cfg.RoomCreateBurst, log)
+	h.joins = newJoinGuard(h.cfg, h.metrics, log)
 	h.presence = cfg.Presence
 	if h.presence == nil {
 		h.presence = LocalPresence{hub: h}

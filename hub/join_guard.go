@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hubbubhq/hubbub/rooms"
+	"go.uber.org/zap"
 )
 
 // Failed-join and new-participant refusal reasons, as label values.
@@ -25,17 +26,19 @@ const (
 // guesser nothing). New participants are counted per address and per room.
 // Safe for concurrent use.
 type joinGuard struct {
-	failed      *keyLimiter // failed joins per address
-	mintsByAddr *keyLimiter // new participants per address
-	mintsByRoom *keyLimiter // new participants per room
+	failed      buckets // failed joins per address
+	mintsByAddr buckets // new participants per address
+	mintsByRoom buckets // new participants per room
 	metrics     *Metrics
 }
 
-func newJoinGuard(cfg Config, m *Metrics) *joinGuard {
+// newJoinGuard returns the guard of cfg's limits, shared by every instance
+// through cfg.SharedLimits when it is set.
+func newJoinGuard(cfg Config, m *Metrics, log *zap.Logger) *joinGuard {
 	return &joinGuard{
-		failed:      newKeyLimiter(cfg.FailedJoinRate, cfg.FailedJoinBurst),
-		mintsByAddr: newKeyLimiter(cfg.MintRate, cfg.MintBurst),
-		mintsByRoom: newKeyLimiter(cfg.RoomMintRate, cfg.RoomMintBurst),
+		failed:      newBuckets(cfg.SharedLimits, "failed-join", cfg.FailedJoinRate, cfg.FailedJoinBurst, log),
+		mintsByAddr: newBuckets(cfg.SharedLimits, "new-participant", cfg.MintRate, cfg.MintBurst, log),
+		mintsByRoom: newBuckets(cfg.SharedLimits, "room-new-participant", cfg.RoomMintRate, cfg.RoomMintBurst, log),
 		metrics:     m,
 	}
 }

@@ -1,6 +1,10 @@
 package hub
 
-import "time"
+import (
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // Defaults for Config. Every one is a flag of cmd/hubbub with an HUBBUB_*
 // environment equivalent.
@@ -103,6 +107,11 @@ type Config struct {
 	HeldEvents      int
 	// Presence sums connections over instances; nil: this instance only.
 	Presence Presence
+	// SharedLimits, when set, keeps the per-address and per-room join,
+	// new-participant and room-creation limits in Redis, shared by every
+	// instance on it; nil: each instance keeps its own (N instances then
+	// allow N times the figures).
+	SharedLimits redis.UniversalClient
 	// AllowedOrigins are host patterns (path.Match syntax, e.g.
 	// "*.example.com") whose pages may open WebSockets. Same-origin pages and
 	// clients that send no Origin are always allowed.

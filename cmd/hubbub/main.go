@@ -105,6 +105,7 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 		rb := hub.NewRedisBroker(rdb, log, reg, hub.RedisBrokerOptions{})
 		store, broker, storeName = rooms.NewRedisStore(rdb, rooms.RedisStoreOptions{Retained: cfg.rooms.RetainedEvents}), rb, "redis"
 		cfg.hub.Presence = hub.NewRedisPresence(rdb, cfg.instanceID, 0)
+		cfg.hub.SharedLimits = rdb
 		closeAll = func() {
 			_ = rb.Close()
 			_ = rdb.Close()

@@ -1,0 +1,15 @@
+package hub
+
+import "time"
+
+// buckets are token buckets by key (a client address, a room code) for one
+// limit. Implementations: keyLimiter, this instance's own; redisBuckets,
+// shared by every instance on one Redis. Safe for concurrent use.
+type buckets interface {
+	// allow takes one token from key's bucket. When it is empty it returns
+	// false and how long until the next token.
+	allow(key string) (bool, time.Duration)
+	// exhausted reports, without taking anything, whether key's bucket is
+	// empty, and how long until it holds a token again.
+	exhausted(key string) (bool, time.Duration)
+}
