@@ -19,11 +19,15 @@ type MemoryStore struct {
 }
 
 type memoryRoom struct {
-	mu        sync.Mutex
-	rec       RoomRecord
-	seq       uint64
-	log       []Event // ring of the newest events; log[(seq-1)%len] is the newest
-	logLen    int     // how many entries of log are filled
+	mu  sync.Mutex
+	rec RoomRecord
+	seq uint64
+	// log is a ring of the newest events, at most retained of them:
+	// log[(seq-1)%retained] holds seq. It grows as events come, so an empty
+	// room costs no ring (a full one of the default 2,000 is ~220 KiB).
+	log       []Event
+	logLen    int // how many entries of log are filled
+	retained  int
 	comments  []Comment
 	commentAt map[string]int    // comment id → index in comments
 	cids      map[string]string // participant "|" cid → comment id
@@ -65,7 +69,7 @@ func (s *MemoryStore) CreateRoom(_ context.Context, rec RoomRecord) error {
 	}
 	s.rooms[rec.Code] = &memoryRoom{
 		rec:       rec,
-		log:       make([]Event, s.retained),
+		retained:  s.retained,
 		commentAt: make(map[string]int),
 		cids:      make(map[string]string),
 		banned:    make(map[string]bool),
@@ -224,7 +228,7 @@ func (s *MemoryStore) Since(_ context.Context, code string, seq uint64) ([]Event
 	}
 	events := make([]Event, 0, r.seq-seq)
 	for n := seq + 1; n <= r.seq; n++ {
-		events = append(events, r.log[(n-1)%uint64(len(r.log))])
+		events = append(events, r.log[(n-1)%uint64(r.retained)])
 	}
 	return events, true, nil
 }
@@ -265,8 +269,12 @@ func (s *MemoryStore) Ping(context.Context) error { return nil }
 func (s *MemoryStore) appendLocked(r *memoryRoom, ev Event) Event {
 	ev.At = time.Now().UnixNano()
 	r.seq = ev.Seq
-	r.log[(ev.Seq-1)%uint64(len(r.log))] = ev
-	r.logLen = min(r.logLen+1, len(r.log))
+	if len(r.log) < r.retained {
+		r.log = append(r.log, ev) // seq n is entry n-1 until the ring is full
+	} else {
+		r.log[(ev.Seq-1)%uint64(r.retained)] = ev
+	}
+	r.logLen = min(r.logLen+1, r.retained)
 	if s.pub != nil {
 		s.pub.Publish(r.rec.Code, ev)
 	}
