@@ -41,12 +41,12 @@ const (
 	DefaultFailedJoinRate  = 20
 	DefaultFailedJoinBurst = 60
 	// DefaultMintRate and DefaultMintBurst limit new participants (a hello
-	// without a token) per client address: a hall of thousands behind one
-	// NAT joins within minutes (600 a minute, 1,000 at once), while a
+	// without a token) per client address: a hall of 2,000 behind one NAT
+	// scanning the join code at once, then 1,200 more a minute, while a
 	// script minting identities to evade bans and per-participant limits
 	// gets no more than that.
-	DefaultMintRate  = 600
-	DefaultMintBurst = 1000
+	DefaultMintRate  = 1200
+	DefaultMintBurst = 2000
 	// DefaultRoomMintRate and DefaultRoomMintBurst limit new participants
 	// per room over all addresses: a keynote of 10,000 joining in two
 	// minutes fits; a botnet filling one room with identities does not.

@@ -21,6 +21,7 @@ type Report struct {
 	Reaction ReactionReport `json:"reactions"`
 	QA       *QAReport      `json:"qa,omitempty"`    // with question or upvote traffic
 	Polls    *PollsReport   `json:"polls,omitempty"` // with a poll storm
+	Abuse    *AbuseReport   `json:"abuse,omitempty"` // with attackers
 	Harness  HarnessReport  `json:"harness"`
 	Servers  []ServerReport `json:"servers"`
 	Server   ServerTotals   `json:"server_totals"`

@@ -132,6 +132,12 @@ func WriteText(w io.Writer, rep *Report) {
 		}
 	}
 
+	if ab := rep.Abuse; ab != nil {
+		fmt.Fprintln(tw, "abuse")
+		p("attackers", "%d: %d hellos without a token, %d minted, refused %v", ab.Attackers, ab.Hellos, ab.Minted, ab.Refused)
+		p("attack commands", "%d sent, answered %v", ab.Commands, ab.Answers)
+	}
+
 	if pr := rep.Polls; pr != nil {
 		fmt.Fprintln(tw, "polls")
 		p("votes", "in %s (%s): sent %d, acked %d (%d unchanged), %d errors; standing ballots %v",

@@ -138,6 +138,21 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 		createStormPolls(ctx, hc, f.rooms, sc.VotePolls, warn)
 	}
 
+	// Attackers get a poll of their own to stuff (the host opens it now),
+	// so that the clients' poll figures stay exact.
+	var attack abuse
+	attackPolls := make([]string, len(f.rooms))
+	if sc.Attackers > 0 {
+		for i, r := range f.rooms {
+			id, err := createPoll(ctx, hc, r.target, r.code, r.hostKey, "single", "abuse poll")
+			if err != nil {
+				warn("room %s: attackers will not vote: %v", r.code, err)
+				continue
+			}
+			attackPolls[i] = id
+		}
+	}
+
 	atTraffic := sp.once(ctx)
 	uTraffic := selfUsage()
 	mTraffic, mOK := machineBusy()
@@ -159,6 +174,11 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 			}
 			pacers.Add(1)
 			go func() { defer pacers.Done(); f.pace(tctx, drv, r, drv.Rate(sc), pubs) }()
+		}
+	}
+	for i, r := range f.rooms {
+		for range sc.Attackers {
+			pacers.Go(func() { attack.attack(tctx, hc, r, attackPolls[i]) })
 		}
 	}
 	<-tctx.Done()
@@ -195,6 +215,9 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 		Warnings: warnings,
 	}
 	fillReport(rep, f, st, trafficTime+drained, connectedAtEnd)
+	if sc.Attackers > 0 {
+		rep.Abuse = attack.report(sc.Attackers * len(f.rooms))
+	}
 	fillServers(rep, sc, before, atTraffic, peak, after)
 	rep.Harness = HarnessReport{
 		CPUSeconds:        (u1.cpu - u0.cpu).Seconds(),

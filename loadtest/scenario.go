@@ -68,6 +68,12 @@ type Scenario struct {
 	// whole traffic phase); the run sends exactly VoteRate × VoteFor.
 	VoteFor time.Duration `json:"vote_for"`
 
+	// Attackers per room mint identity after identity during traffic, each
+	// firing questions, comments, reactions and ballots at full speed
+	// (abuse.go); the report's abuse section says how the server answered,
+	// the rest of it what the other clients saw meanwhile.
+	Attackers int `json:"attackers"`
+
 	NoReconnect bool `json:"no_reconnect"` // do not resume after 1001/1012/4008
 	SourceAddrs int  `json:"source_addrs"`
 }
@@ -91,6 +97,9 @@ var Presets = map[string]Scenario{
 	// ballot), under a calm comment stream; results revealed to everyone.
 	"polls": {Rooms: 1, ClientsPerRoom: 5000, Ramp: 1000, Duration: 12 * time.Second, CommentRate: 10,
 		VoteRate: 1100, VotePolls: 2, VoteFor: 10 * time.Second},
+	// abuse: one attacker minting identities and asking, commenting, voting
+	// and reacting at full speed, while 2,000 clients follow a calm event.
+	"abuse": {Rooms: 1, ClientsPerRoom: 2000, Ramp: 1000, Duration: 20 * time.Second, CommentRate: 10, ReactRate: 100, Attackers: 1},
 	// idle: connected clients and no traffic; reports server RSS per client.
 	"idle": {Rooms: 1, ClientsPerRoom: 10000, Ramp: 1000, Duration: 10 * time.Second},
 }
@@ -216,6 +225,10 @@ func (s Scenario) Validate() error {
 	switch {
 	case s.ClientsPerRoom < 1:
 		return fmt.Errorf("clients per room must be at least 1")
+	case s.Attackers < 0:
+		return fmt.Errorf("attackers must not be negative")
+	case s.Attackers > 0 && len(s.RoomCodes) > 0:
+		return fmt.Errorf("attackers need rooms the harness creates (it opens their poll with the host key), not -room-codes")
 	case s.Ramp < 0, s.CommentRate < 0, s.ReactRate < 0, s.QuestionRate < 0, s.UpvoteRate < 0, s.VoteRate < 0:
 		return fmt.Errorf("rates must not be negative")
 	case s.Duration < 0, s.UpvoteFor < 0, s.VoteFor < 0:

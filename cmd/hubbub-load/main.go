@@ -65,6 +65,7 @@ func bindScenario(fs *flag.FlagSet, s *loadtest.Scenario) {
 	fs.DurationVar(&s.UpvoteFor, "upvote-for", s.UpvoteFor, "end the upvote storm this long after traffic starts (0: all of it); exactly upvote-rate × upvote-for are sent")
 	fs.Float64Var(&s.VoteRate, "vote-rate", s.VoteRate, "ballots per second per room, in polls the host creates (open, revealed) at traffic start; a second round replaces ballots")
 	fs.Float64Var(&s.VotesPerClient, "votes-per-client", s.VotesPerClient, "ballots per second one client sends (0: the rate spread over every client of the room)")
+	fs.IntVar(&s.Attackers, "attackers", s.Attackers, "attacking clients per room: each mints identity after identity and fires questions, comments, reactions and ballots at full speed")
 	fs.IntVar(&s.VotePolls, "vote-polls", s.VotePolls, "polls the host creates for voting, per room: 1 single-choice, 2 adds a wordcloud (0: default 1)")
 	fs.DurationVar(&s.VoteFor, "vote-for", s.VoteFor, "end the vote storm this long after traffic starts (0: all of it); exactly vote-rate × vote-for are sent")
 	fs.BoolVar(&s.NoReconnect, "no-reconnect", s.NoReconnect, "do not resume after 1001/1012/4008/4029 closes")
