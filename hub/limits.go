@@ -54,6 +54,10 @@ const (
 	DefaultRoomMintBurst = 10000
 	// DefaultMaxConns caps connections per instance.
 	DefaultMaxConns = 100000
+	// DefaultBodyTimeout bounds reading an HTTP request's body: a client
+	// that trickles one byte at a time is cut off instead of holding a
+	// goroutine and a descriptor for as long as it likes.
+	DefaultBodyTimeout = 10 * time.Second
 	// DefaultShutdownTimeout bounds graceful shutdown.
 	DefaultShutdownTimeout = 10 * time.Second
 	// DefaultRoomInbox bounds the events waiting for one room's fan-out;
@@ -103,6 +107,8 @@ type Config struct {
 	RoomMintRate    float64
 	RoomMintBurst   int
 	ShutdownTimeout time.Duration
+	// BodyTimeout bounds reading an HTTP API request's body.
+	BodyTimeout time.Duration
 	RoomInbox       int
 	HeldEvents      int
 	// Presence sums connections over instances; nil: this instance only.
@@ -116,6 +122,12 @@ type Config struct {
 	// "*.example.com") whose pages may open WebSockets. Same-origin pages and
 	// clients that send no Origin are always allowed.
 	AllowedOrigins []string
+	// EmbedOrigins are origins (e.g. "https://event.example") whose pages
+	// may frame the screen page (the CSP's frame-ancestors); empty: none.
+	EmbedOrigins []string
+	// SeparateMetrics leaves /metrics off the router, for an operator who
+	// serves it on an address of its own (-metrics-addr).
+	SeparateMetrics bool
 	// PublicURL is the absolute base address the audience reaches this
 	// server at (scheme, host, optional path prefix, e.g.
 	// "https://events.example.com"), used for the room's QR code. Empty: each
@@ -140,6 +152,7 @@ func (c Config) withDefaults() Config {
 	def(&c.PingInterval, DefaultPingInterval)
 	def(&c.PongTimeout, DefaultPongTimeout)
 	def(&c.ShutdownTimeout, DefaultShutdownTimeout)
+	def(&c.BodyTimeout, DefaultBodyTimeout)
 	defInt(&c.MaxQueueBytes, DefaultMaxQueueBytes)
 	defInt(&c.MaxConnsPerIP, DefaultMaxConnsPerIP)
 	defInt(&c.MaxConns, DefaultMaxConns)

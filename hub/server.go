@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/hubbubhq/hubbub/rooms"
@@ -33,6 +34,7 @@ func NewRouter(h *Hub, gatherer prometheus.Gatherer, pages fs.FS) http.Handler {
 		h.log.Error("handler panic", zap.Any("panic", err), zap.String("path", c.Request.URL.Path))
 		c.AbortWithStatus(http.StatusInternalServerError)
 	}))
+	r.Use(securityHeaders(h.cfg.EmbedOrigins), bodyDeadline(h.cfg.BodyTimeout))
 	a := api{hub: h, svc: h.svc}
 
 	r.GET("/ws", gin.WrapF(h.ServeWS))
@@ -45,7 +47,9 @@ func NewRouter(h *Hub, gatherer prometheus.Gatherer, pages fs.FS) http.Handler {
 	r.GET("/api/rooms/:code/qr.svg", a.qr)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.ready)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})))
+	if !h.cfg.SeparateMetrics {
+		r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})))
+	}
 
 	page := func(name string) gin.HandlerFunc {
 		return func(c *gin.Context) { c.FileFromFS(name, http.FS(pages)) }
@@ -162,14 +166,26 @@ func (a api) ready(c *gin.Context) {
 	closing := a.hub.closing
 	a.hub.mu.Unlock()
 	if closing {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unready", "reason": "shutting down"})
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unready"})
 		return
 	}
 	if err := a.svc.Ready(c.Request.Context()); err != nil {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unready", "reason": "store unreachable: " + err.Error()})
+		// Why goes to the log only: a dial error names internal addresses.
+		a.hub.log.Warn("not ready: store unreachable", zap.Error(err))
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unready"})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// bodyDeadline bounds reading the body of every request but the WebSocket
+// upgrade (whose connection the hub owns from then on).
+func bodyDeadline(timeout time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.URL.Path != "/ws" && c.Request.Body != nil && c.Request.Body != http.NoBody {
+			_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(timeout))
+		}
+	}
 }
 
 // readBody reads a request body of at most maxAPIBody bytes.

@@ -675,8 +675,13 @@ func TestClusterRedisRestart(t *testing.T) {
 
 	// Down: clear errors, not hangs.
 	for _, in := range c.instances {
-		if status, body := c.do(t, http.MethodGet, in.base+"/readyz", "", ""); status != http.StatusServiceUnavailable {
+		status, body := c.do(t, http.MethodGet, in.base+"/readyz", "", "")
+		if status != http.StatusServiceUnavailable {
 			t.Errorf("%s /readyz with Redis down: %d %s", in.name, status, body)
+		}
+		// Ready or not, nothing more: the dial error names internal addresses.
+		if string(body) != `{"status":"unready"}` {
+			t.Errorf("%s /readyz with Redis down says %s; want only that it is unready", in.name, body)
 		}
 	}
 	id := int64(1_000_000)

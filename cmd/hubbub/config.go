@@ -17,9 +17,14 @@ import (
 type config struct {
 	addr      string
 	pprofAddr string
-	logLevel  string
-	secret    string
-	origins   string
+	// metricsAddr, when set, serves /metrics there instead of on addr.
+	metricsAddr string
+	embed       string // -embed-origins, comma-separated
+	// idleTimeout closes keep-alive HTTP connections idle that long.
+	idleTimeout time.Duration
+	logLevel    string
+	secret      string
+	origins     string
 	// redisURL, when set, keeps rooms in Redis and runs many instances.
 	redisURL     string
 	redisTimeout time.Duration
@@ -33,6 +38,10 @@ type config struct {
 
 // defaultAddr is where `make run` serves.
 const defaultAddr = ":8080"
+
+// defaultIdleTimeout closes idle keep-alive HTTP connections: 300 idle ones
+// held 300 goroutines and descriptors for ever without it.
+const defaultIdleTimeout = 60 * time.Second
 
 // defaultRedisTimeout bounds connecting to Redis and each command's reads
 // and writes: a Redis outage gives errors, not hung requests.
@@ -53,6 +62,10 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("hubbub", flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", defaultAddr, "address to serve HTTP and WebSocket on")
+	fs.DurationVar(&c.idleTimeout, "http-idle-timeout", defaultIdleTimeout, "close keep-alive HTTP connections idle this long")
+	fs.DurationVar(&c.hub.BodyTimeout, "http-body-timeout", hub.DefaultBodyTimeout, "most time to read an HTTP request's body; a slower client is cut off")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "if set, serve /metrics on this address only (e.g. 127.0.0.1:9090), not on -addr")
+	fs.StringVar(&c.embed, "embed-origins", "", "comma-separated origins whose pages may frame the screen page, e.g. 'https://event.example' (OBS browser sources need none: they are not framed)")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "if set, serve Go's /debug/pprof/ profiles on this address (keep it private, e.g. 127.0.0.1:6060)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.secret, "secret", "", "secret that signs participant tokens; instances sharing it accept each other's tokens (default: with -redis, one shared by every instance, kept in Redis under hubbub:secret; else random at start)")
@@ -131,6 +144,14 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		if o = strings.TrimSpace(o); o != "" {
 			c.hub.AllowedOrigins = append(c.hub.AllowedOrigins, o)
 		}
+	}
+	for _, o := range strings.Split(c.embed, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		} else if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" && u.Path != "/" {
+			return c, fmt.Errorf("-embed-origins: %q is not an origin like https://event.example", o)
+		}
+		c.hub.EmbedOrigins = append(c.hub.EmbedOrigins, strings.TrimSuffix(o, "/"))
 	}
 	return c, nil
 }

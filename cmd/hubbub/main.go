@@ -22,6 +22,7 @@ import (
 	"github.com/hubbubhq/hubbub/static"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -70,6 +71,15 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 // accepting, close every client with 1012, finish within the shutdown timeout.
 func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) error {
 	reg := prometheus.NewRegistry()
+	if cfg.metricsAddr != "" {
+		stopMetrics, err := serveSide(cfg.metricsAddr, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), "metrics", log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopMetrics()
+		cfg.hub.SeparateMetrics = true
+	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	var (
@@ -118,6 +128,7 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 	srv := &http.Server{
 		Handler:           hub.NewRouter(h, reg, static.Pages),
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       cfg.idleTimeout,
 	}
 	runCtx, cancelRun := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -136,10 +147,15 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.hub.ShutdownTimeout)
 	defer cancel()
-	_ = srv.Shutdown(shutdownCtx) // stop accepting; hijacked WebSockets are the hub's
+	// Both at once: srv.Shutdown stops accepting and waits for requests in
+	// flight (a slow body among them), while the hub closes every WebSocket
+	// with 1012 at once instead of after them.
+	var stopping sync.WaitGroup
+	stopping.Go(func() { _ = srv.Shutdown(shutdownCtx) })
 	if e := h.Shutdown(shutdownCtx); e != nil {
 		log.Warn("shutdown timed out", zap.Error(e))
 	}
+	stopping.Wait()
 	cancelRun()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {

@@ -31,20 +31,20 @@ func tabTo(p *page, css string) {
 // focusVisibleJS compares the look of the focused element and its three
 // nearest ancestors (a field's card may show the focus, :focus-within)
 // with their look after a blur, then gives the focus back. Transitions are
-// turned off meanwhile so that computed styles are the final ones.
+// turned off on them meanwhile so that computed styles are the final ones.
 const focusVisibleJS = `(() => {
 	const e = document.activeElement;
 	const chain = [e, e.parentElement, e.parentElement && e.parentElement.parentElement,
 		e.parentElement && e.parentElement.parentElement && e.parentElement.parentElement.parentElement].filter(Boolean);
-	const still = document.createElement("style");
-	still.textContent = "*, *::before, *::after { transition: none !important; animation: none !important; }";
-	document.head.appendChild(still);
+	// Through the CSSOM: the pages' content security policy refuses a <style> element.
+	const saved = chain.map(n => [n.style.transition, n.style.animation]);
+	chain.forEach(n => { n.style.setProperty("transition", "none", "important"); n.style.setProperty("animation", "none", "important"); });
 	const look = () => chain.map(n => { const s = getComputedStyle(n); return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.borderColor, s.backgroundColor].join("|"); }).join("/");
 	const focused = look();
 	e.blur();
 	const blurred = look();
 	e.focus();
-	still.remove();
+	chain.forEach((n, i) => { n.style.transition = saved[i][0]; n.style.animation = saved[i][1]; });
 	return focused !== blurred;
 })()`
 

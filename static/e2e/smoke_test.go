@@ -40,3 +40,29 @@ func TestUnknownRoomSaysSo(t *testing.T) {
 		t.Errorf("the offline banner is shown for a room that does not exist")
 	}
 }
+
+// TestContentSecurityPolicyEnforced: the pages run under a policy that
+// refuses inline styles and scripts in a real browser. Every other test
+// fails on any console error, so a page that broke the policy (which
+// Chromium reports on the console) fails them all; this one shows the
+// policy is really in force.
+func TestContentSecurityPolicyEnforced(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	r := createRoom(t, s, "Policy", false)
+	p := openPage(t, "audience", s.URL+"/r/"+r.Code)
+	p.waitVisible("h1")
+	p.allowConsole(`Content Security Policy`)
+	injected := eval[string](p, `(() => {
+		const s = document.createElement("style");
+		s.textContent = "body { color: rgb(1, 2, 3) !important; }";
+		document.head.append(s);
+		const js = document.createElement("script");
+		js.textContent = "window.inlineRan = true";
+		document.head.append(js);
+		return getComputedStyle(document.body).color + " " + Boolean(window.inlineRan);
+	})()`)
+	if strings.Contains(injected, "rgb(1, 2, 3)") || strings.HasSuffix(injected, "true") {
+		t.Fatalf("an inline style or script took effect (%s): the policy is not in force", injected)
+	}
+}

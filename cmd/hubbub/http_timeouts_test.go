@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"go.uber.org/zap"
+)
+
+// startServe runs serve with args on a free port until the test ends (or
+// stop is called) and returns its base URL.
+func startServe(t *testing.T, args ...string) (base string, stop func(), served <-chan error) {
+	t.Helper()
+	cfg, err := parseConfig(append([]string{"-log-level", "warn"}, args...), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, ln, zap.NewNop()) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Error("serve did not return")
+		}
+	})
+	return "http://" + ln.Addr().String(), cancel, done
+}
+
+// TestIdleKeepAliveIsClosed is the idle connection as found: a client
+// makes one request and keeps the connection open without another. The
+// server closes it after -http-idle-timeout instead of holding a goroutine
+// and a descriptor for ever.
+func TestIdleKeepAliveIsClosed(t *testing.T) {
+	base, _, _ := startServe(t, "-http-idle-timeout", "500ms")
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 4096)
+	if n, err := conn.Read(buf); err != nil || !strings.Contains(string(buf[:n]), "200 OK") {
+		t.Fatalf("healthz: %q %v", buf[:n], err)
+	}
+	start := time.Now()
+	if _, err := io.ReadAll(conn); err != nil {
+		t.Fatalf("the idle connection was not closed within 5 s: %v", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("closed after %v idle, want about 500 ms", took)
+	}
+}
+
+// TestShutdownDoesNotWaitForASlowBody is the slow body as found: a request
+// trickling its body delayed the WebSocket clients' 1012 by the whole
+// shutdown timeout. The hub's shutdown now runs beside the HTTP server's, so
+// clients hear 1012 at once.
+func TestShutdownDoesNotWaitForASlowBody(t *testing.T) {
+	base, stop, _ := startServe(t, "-shutdown-timeout", "8s", "-http-body-timeout", "30s")
+	resp, err := http.Post(base+"/api/rooms", "application/json", strings.NewReader(`{"title":"t"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	code := between(string(body), `"code":"`, `"`)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws", &websocket.DialOptions{Subprotocols: []string{"hubbub.v1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	if err := ws.Write(ctx, websocket.MessageText, []byte(`{"type":"hello","room":"`+code+`"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := ws.Read(ctx); err != nil || !strings.Contains(string(msg), `"welcome"`) {
+		t.Fatalf("no welcome: %q %v", msg, err)
+	}
+
+	slow, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	if _, err := slow.Write([]byte("POST /api/rooms HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // the request is in its handler, reading
+
+	start := time.Now()
+	stop()
+	var readErr error
+	var reading sync.WaitGroup
+	reading.Go(func() {
+		for {
+			if _, _, readErr = ws.Read(ctx); readErr != nil {
+				return
+			}
+		}
+	})
+	reading.Wait()
+	if got := websocket.CloseStatus(readErr); got != websocket.StatusServiceRestart {
+		t.Fatalf("close status %v (%v), want 1012", got, readErr)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("1012 came %v after shutdown began: it waited for the slow body", took)
+	}
+}
+
+// between returns the text of s between the first before and the next after.
+func between(s, before, after string) string {
+	_, rest, _ := strings.Cut(s, before)
+	out, _, _ := strings.Cut(rest, after)
+	return out
+}
