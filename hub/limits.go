@@ -109,8 +109,8 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// BodyTimeout bounds reading an HTTP API request's body.
 	BodyTimeout time.Duration
-	RoomInbox       int
-	HeldEvents      int
+	RoomInbox   int
+	HeldEvents  int
 	// Presence sums connections over instances; nil: this instance only.
 	Presence Presence
 	// SharedLimits, when set, keeps the per-address and per-room join,
