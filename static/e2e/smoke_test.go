@@ -66,3 +66,18 @@ func TestContentSecurityPolicyEnforced(t *testing.T) {
 		t.Fatalf("an inline style or script took effect (%s): the policy is not in force", injected)
 	}
 }
+
+// TestScreenDropsKeyFromAddress: the console opens the screen with its key
+// in the address fragment; the screen takes it out of the address bar at
+// once, so nobody reads the host's key off the projector or the shared
+// laptop's history.
+func TestScreenDropsKeyFromAddress(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	r := createRoom(t, s, "Stage", false)
+	screen := openPage(t, "screen", s.URL+"/screen/"+r.Code+"#key="+r.HostKey, viewport(1280, 720, 1, false))
+	screen.waitFor("the screen to connect", `document.querySelector('#presence-count') && document.querySelector('#presence-count').textContent.trim() !== ''`)
+	if href := eval[string](screen, "location.href"); strings.Contains(href, "key") || strings.Contains(href, r.HostKey) {
+		t.Fatalf("the screen's address still holds the key: %s", href)
+	}
+}

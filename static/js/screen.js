@@ -95,8 +95,15 @@ let timer = 0;
 /** lastPinnedId is the pinned question last seen, to notice a new pin. */
 let lastPinnedId = '';
 
+/**
+ * staffKeyFromFragment reads the key from the address fragment and takes it
+ * out of the address bar at once, so that nobody reads it off the projector
+ * or the shared laptop's history. The connection keeps it in memory only: a
+ * reload shows the audience view until the console opens the screen again.
+ */
 function staffKeyFromFragment() {
   const key = new URLSearchParams(location.hash.replace(/^#/, '')).get('key');
+  if (key !== null) history.replaceState(null, '', location.pathname + location.search);
   return key ? key.trim() : '';
 }
 
