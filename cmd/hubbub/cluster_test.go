@@ -28,7 +28,7 @@ import (
 var hubbubBin string
 
 // clusterSecret is the -secret every instance of a test shares.
-const clusterSecret = "cluster-test-secret-0123456789"
+const clusterSecret = "Vb1jDMhm5A+qXCUZuDlk5e64GP1PrPgbEMyngTzsby0="
 
 // clusterWait bounds every wait for the cluster to do something it should
 // do soon (generous: -race on two cores).

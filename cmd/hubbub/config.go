@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"net/url"
@@ -24,6 +27,10 @@ type config struct {
 	idleTimeout time.Duration
 	logLevel    string
 	secret      string
+	secretFile  string
+	// secretInArgs: -secret was given on the command line, where every
+	// user of the machine reads it in ps.
+	secretInArgs bool
 	origins     string
 	// redisURL, when set, keeps rooms in Redis and runs many instances.
 	redisURL     string
@@ -68,6 +75,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&c.embed, "embed-origins", "", "comma-separated origins whose pages may frame the screen page, e.g. 'https://event.example' (OBS browser sources need none: they are not framed)")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "if set, serve Go's /debug/pprof/ profiles on this address (keep it private, e.g. 127.0.0.1:6060)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&c.secretFile, "secret-file", "", "file holding the secret that signs participant tokens (see -secret); keeps it out of ps and shell history")
 	fs.StringVar(&c.secret, "secret", "", "secret that signs participant tokens; instances sharing it accept each other's tokens (default: with -redis, one shared by every instance, kept in Redis under hubbub:secret; else random at start)")
 	fs.StringVar(&c.redisURL, "redis", "", "Redis URL (redis://[user:password@]host:port/db, rediss:// for TLS): keep rooms in Redis so that many instances serve them; empty: memory, one instance")
 	fs.DurationVar(&c.redisTimeout, "redis-timeout", defaultRedisTimeout, "time to connect to Redis, and to read or write one command, before the request fails")
@@ -133,6 +141,26 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if err := checkPublicURL(c.hub.PublicURL); err != nil {
 		return c, err
+	}
+	for _, a := range args {
+		if a == "-secret" || a == "--secret" || strings.HasPrefix(a, "-secret=") || strings.HasPrefix(a, "--secret=") {
+			c.secretInArgs = true
+		}
+	}
+	if c.secretFile != "" {
+		if c.secret != "" {
+			return c, errors.New("-secret and -secret-file: give one")
+		}
+		b, err := os.ReadFile(c.secretFile)
+		if err != nil {
+			return c, fmt.Errorf("-secret-file: %v", err)
+		}
+		c.secret = strings.TrimSpace(string(b))
+	}
+	if c.secret != "" {
+		if err := checkSecret(c.secret); err != nil {
+			return c, err
+		}
 	}
 	c.rooms.Secret = []byte(c.secret)
 	wf, err := loadWordFilter(c.wordFilter)
@@ -213,4 +241,31 @@ func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 // envName is the environment variable of a flag: -flush-interval → HUBBUB_FLUSH_INTERVAL.
 func envName(flagName string) string {
 	return "HUBBUB_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// MinSecretBytes is the least random material a token-signing secret must
+// carry: a weaker one was brute-forced from a single token and used to forge
+// another participant's.
+const MinSecretBytes = 32
+
+// checkSecret refuses a secret weaker than MinSecretBytes random bytes: it
+// must decode (as hex or base64) to at least that many bytes, or be that
+// many bytes as it is, and not be a few characters repeated.
+func checkSecret(s string) error {
+	material := []byte(s)
+	if b, err := hex.DecodeString(s); err == nil {
+		material = b
+	} else if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+		material = b
+	} else if b, err := base64.RawURLEncoding.DecodeString(s); err == nil {
+		material = b
+	}
+	distinct := map[byte]bool{}
+	for _, c := range material {
+		distinct[c] = true
+	}
+	if len(material) < MinSecretBytes || len(distinct) < MinSecretBytes/2 {
+		return fmt.Errorf("the token secret is too weak: it needs %d random bytes; make one with `head -c %d /dev/urandom | base64` and pass it with -secret-file (or HUBBUB_SECRET), not on the command line", MinSecretBytes, MinSecretBytes)
+	}
+	return nil
 }

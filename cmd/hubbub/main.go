@@ -88,6 +88,9 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 		storeName = "memory"
 		closeAll  = func() {}
 	)
+	if cfg.secretInArgs {
+		log.Warn("-secret on the command line can be read by anyone on this machine (ps); use -secret-file or HUBBUB_SECRET")
+	}
 	if cfg.redisURL == "" {
 		if len(cfg.rooms.Secret) == 0 {
 			log.Warn("no -secret set: participant tokens will not survive a restart or work on other instances")

@@ -51,7 +51,7 @@ func TestParseConfigFlagsAndEnv(t *testing.T) {
 		"HUBBUB_ADDR":             ":9999",
 		"HUBBUB_ALLOWED_ORIGINS":  "a.example.com, *.b.example.com",
 		"HUBBUB_MAX_QUEUE_BYTES":  "65536",
-		"HUBBUB_SECRET":           "s3cret",
+		"HUBBUB_SECRET":           "x7EJ9laGNUwylAyOP2DyVpG5RQ19AYJf4fTseDprR8c=",
 		"HUBBUB_RETAINED_EVENTS":  "77",
 		"HUBBUB_MAX_CONNS_PER_IP": "12",
 		"HUBBUB_RETENTION":        "48h",
@@ -67,7 +67,7 @@ func TestParseConfigFlagsAndEnv(t *testing.T) {
 	if cfg.hub.FlushInterval != 40*time.Millisecond || cfg.hub.MaxQueueBytes != 65536 || cfg.hub.MaxConnsPerIP != 12 {
 		t.Errorf("env not applied to hub config: %+v", cfg.hub)
 	}
-	if cfg.rooms.RetainedEvents != 77 || cfg.rooms.CommentRate != 5 || string(cfg.rooms.Secret) != "s3cret" || cfg.rooms.Retention != 48*time.Hour {
+	if cfg.rooms.RetainedEvents != 77 || cfg.rooms.CommentRate != 5 || string(cfg.rooms.Secret) != "x7EJ9laGNUwylAyOP2DyVpG5RQ19AYJf4fTseDprR8c=" || cfg.rooms.Retention != 48*time.Hour {
 		t.Errorf("rooms config: %+v", cfg.rooms)
 	}
 	if got := strings.Join(cfg.hub.AllowedOrigins, "|"); got != "a.example.com|*.b.example.com" {
@@ -93,6 +93,13 @@ func TestParseConfigRejectsBadValues(t *testing.T) {
 		{"relative public URL", []string{"-public-url", "events.example.com"}, nil},
 		{"public URL of another scheme", []string{"-public-url", "ftp://events.example.com"}, nil},
 		{"public URL with a query", nil, map[string]string{"HUBBUB_PUBLIC_URL": "https://events.example.com/?x=1"}},
+		// The weak secret as found: brute-forced from one token.
+		{"weak secret", []string{"-secret", "hunter2"}, nil},
+		{"weak secret in env", nil, map[string]string{"HUBBUB_SECRET": "hunter2hunter2hunter2hunter2hunter2"}},
+		{"short hex secret", []string{"-secret", "00112233445566778899aabbccddeeff"}, nil},
+		{"repeated characters", []string{"-secret", strings.Repeat("ab", 40)}, nil},
+		{"secret file missing", []string{"-secret-file", "/nonexistent/hubbub.secret"}, nil},
+		{"embed origin with a path", []string{"-embed-origins", "https://event.example/page"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseConfig(tc.args, func(k string) string { return tc.env[k] })
@@ -193,5 +200,37 @@ func TestParseConfigWordFilter(t *testing.T) {
 	}
 	if _, err := parseConfig([]string{"-word-filter", filepath.Join(t.TempDir(), "missing.txt")}, noEnv); err == nil {
 		t.Fatal("a missing word list file must be an error")
+	}
+}
+
+// TestSecretFromFile: a strong secret is read from -secret-file (kept out of
+// ps), and a weak one there is refused like one on the command line.
+func TestSecretFromFile(t *testing.T) {
+	const strong = "Vb1jDMhm5A+qXCUZuDlk5e64GP1PrPgbEMyngTzsby0="
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good")
+	weak := filepath.Join(dir, "weak")
+	if err := os.WriteFile(good, []byte(strong+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(weak, []byte("hunter2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	noEnv := func(string) string { return "" }
+	cfg, err := parseConfig([]string{"-secret-file", good}, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(cfg.rooms.Secret) != strong || cfg.secretInArgs {
+		t.Fatalf("secret %q (in args: %v), want the file's", cfg.rooms.Secret, cfg.secretInArgs)
+	}
+	if _, err := parseConfig([]string{"-secret-file", weak}, noEnv); err == nil || !strings.Contains(err.Error(), "/dev/urandom") {
+		t.Fatalf("weak secret file: %v, want a refusal saying how to make a strong one", err)
+	}
+	if _, err := parseConfig([]string{"-secret-file", good, "-secret", strong}, noEnv); err == nil {
+		t.Fatal("both -secret and -secret-file were accepted")
+	}
+	if cfg, err := parseConfig([]string{"-secret", strong}, noEnv); err != nil || !cfg.secretInArgs {
+		t.Fatalf("-secret on the command line: %v, in args %v", err, cfg.secretInArgs)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
@@ -79,8 +78,8 @@ func loadSecret(ctx context.Context, rdb redis.UniversalClient) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
-	if len(s) < 16 {
-		return nil, errors.New(secretKey + " in Redis is shorter than 16 bytes")
+	if err := checkSecret(s); err != nil {
+		return nil, fmt.Errorf("%s in Redis: %w", secretKey, err)
 	}
 	return []byte(s), nil
 }

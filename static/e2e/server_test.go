@@ -23,7 +23,7 @@ var serverArgs = []string{
 	"-log-level", "info",
 	"-ask-rate", "100", "-ask-burst", "100",
 	"-comment-rate", "100", "-comment-burst", "100",
-	"-secret", "e2e-secret-0123456789abcdef",
+	"-secret", "x7EJ9laGNUwylAyOP2DyVpG5RQ19AYJf4fTseDprR8c=",
 }
 
 // server is one hubbub process on a fixed 127.0.0.1 port; Restart kills it
