@@ -115,6 +115,7 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 		} else {
 			log.Info("participant tokens signed with -secret")
 		}
+		warnIfRedisLoses(ctx, rdb, log)
 		rb := hub.NewRedisBroker(rdb, log, reg, hub.RedisBrokerOptions{})
 		store, broker, storeName = rooms.NewRedisStore(rdb, rooms.RedisStoreOptions{Retained: cfg.rooms.RetainedEvents}), rb, "redis"
 		cfg.hub.Presence = hub.NewRedisPresence(rdb, cfg.instanceID, 0)

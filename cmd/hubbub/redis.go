@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -82,4 +83,31 @@ func loadSecret(ctx context.Context, rdb redis.UniversalClient) ([]byte, error) 
 		return nil, fmt.Errorf("%s in Redis: %w", secretKey, err)
 	}
 	return []byte(s), nil
+}
+
+// warnIfRedisLoses logs, at start, each way the Redis behind rdb would lose
+// what the server acknowledged: no append-only file (a restart brings back
+// at best the last snapshot), an eviction policy (keys of live rooms can be
+// dropped under memory pressure), or no memory bound at all (Redis grows
+// until the operating system kills it). Managed Redis services that refuse
+// CONFIG are logged as unknown, not failed.
+func warnIfRedisLoses(ctx context.Context, rdb redis.UniversalClient, log *zap.Logger) {
+	info, err := rdb.Info(ctx, "persistence").Result()
+	switch {
+	case err != nil:
+		log.Info("could not read Redis persistence settings", zap.Error(err))
+	case strings.Contains(info, "aof_enabled:0"):
+		log.Warn("Redis has no append-only file (appendonly no): a Redis restart loses acknowledged questions, comments and ballots; set appendonly yes (docs/operations.md)")
+	}
+	cfg, err := rdb.ConfigGet(ctx, "maxmemory*").Result()
+	if err != nil {
+		log.Info("could not read Redis memory settings (CONFIG refused?)", zap.Error(err))
+		return
+	}
+	if cfg["maxmemory"] == "0" {
+		log.Warn("Redis has no maxmemory: it grows until the operating system kills it; set maxmemory with maxmemory-policy noeviction (docs/operations.md)")
+	}
+	if p := cfg["maxmemory-policy"]; p != "" && p != "noeviction" {
+		log.Warn("Redis evicts keys under memory pressure (maxmemory-policy "+p+"): live rooms can lose data; use noeviction (docs/operations.md)", zap.String("policy", p))
+	}
 }
