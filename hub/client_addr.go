@@ -4,18 +4,134 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 )
 
-// addressKey is the key that per-address limits (connections, room
-// creation, new participants, failed joins) count a request under: the
-// peer's IP address, and for IPv6 its /64 network — one phone or household
-// gets a whole /64, so counting single IPv6 addresses would limit nothing.
-func addressKey(r *http.Request) string {
+// TrustedProxies are the networks of the proxies in front of the server
+// (-trusted-proxies). Only a request whose socket peer is in one of them
+// may say, in X-Forwarded-For or Forwarded, whom it forwards, and in
+// X-Forwarded-Host and X-Forwarded-Proto which address the client used.
+// The zero value trusts nobody: every client is its socket peer.
+type TrustedProxies []netip.Prefix
+
+// ParseTrustedProxies reads a comma-separated list of CIDRs or single
+// addresses ("10.0.0.0/8, 192.0.2.7").
+func ParseTrustedProxies(list string) (TrustedProxies, error) {
+	var out TrustedProxies
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if !strings.Contains(s, "/") {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, err
+			}
+			s = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()).String()
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// trusts reports whether a is the address of a trusted proxy.
+func (tp TrustedProxies) trusts(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range tp {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// peer returns the request's socket peer.
+func peer(r *http.Request) (netip.Addr, bool) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	return addressKeyOf(host)
+	a, err := netip.ParseAddr(host)
+	return a.Unmap(), err == nil
+}
+
+// fromTrustedProxy reports whether r came through a trusted proxy, whose
+// forwarded headers may be believed.
+func (tp TrustedProxies) fromTrustedProxy(r *http.Request) bool {
+	a, ok := peer(r)
+	return ok && tp.trusts(a)
+}
+
+// clientIP is the address of the client behind r: the socket peer, unless
+// the peer is a trusted proxy; then the hops it forwards (Forwarded's for=,
+// else X-Forwarded-For) are walked from the right, the nearest first, past
+// every trusted proxy, and the first hop that is not one is the client.
+// Hops the client wrote itself stand further left and are never reached
+// past an untrusted hop, so a client cannot pick its own address.
+func (tp TrustedProxies) clientIP(r *http.Request) string {
+	a, ok := peer(r)
+	if !ok {
+		return r.RemoteAddr
+	}
+	if !tp.trusts(a) {
+		return a.String()
+	}
+	hops := forwardedFor(r.Header.Values("Forwarded"))
+	if len(hops) == 0 {
+		for _, v := range r.Header.Values("X-Forwarded-For") {
+			for h := range strings.SplitSeq(v, ",") {
+				hops = append(hops, strings.TrimSpace(h))
+			}
+		}
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		h, err := netip.ParseAddr(hops[i])
+		if err != nil {
+			break // garbage from further out: the nearest believable hop stands
+		}
+		a = h.Unmap()
+		if !tp.trusts(a) {
+			break
+		}
+	}
+	return a.String()
+}
+
+// forwardedFor returns the for= addresses of Forwarded headers (RFC 7239)
+// in order, without quotes, brackets and ports.
+func forwardedFor(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for elem := range strings.SplitSeq(v, ",") {
+			for pair := range strings.SplitSeq(elem, ";") {
+				k, val, ok := strings.Cut(strings.TrimSpace(pair), "=")
+				if !ok || !strings.EqualFold(k, "for") {
+					continue
+				}
+				val = strings.Trim(val, `"`)
+				if strings.HasPrefix(val, "[") {
+					val, _, _ = strings.Cut(val[1:], "]")
+				} else if host, _, err := net.SplitHostPort(val); err == nil {
+					val = host
+				}
+				out = append(out, val)
+			}
+		}
+	}
+	return out
+}
+
+// addressKey is the key that per-address limits (connections, room
+// creation, new participants, failed joins) count a request under: the
+// client's address (see clientIP), and for IPv6 its /64 network — one phone
+// or household gets a whole /64, so counting single IPv6 addresses would
+// limit nothing.
+func (tp TrustedProxies) addressKey(r *http.Request) string {
+	return addressKeyOf(tp.clientIP(r))
 }
 
 // addressKeyOf groups an IP address as addressKey does; what does not

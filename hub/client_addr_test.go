@@ -1,6 +1,9 @@
 package hub
 
-import "testing"
+import (
+	"net/http"
+	"testing"
+)
 
 func TestAddressKeyGroupsIPv6By64(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -15,5 +18,47 @@ func TestAddressKeyGroupsIPv6By64(t *testing.T) {
 		if got := addressKeyOf(tc.in); got != tc.want {
 			t.Errorf("addressKeyOf(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+func mustTrust(t *testing.T, list string) TrustedProxies {
+	t.Helper()
+	tp, err := ParseTrustedProxies(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tp
+}
+
+func TestClientIP(t *testing.T) {
+	tp := mustTrust(t, "10.0.0.0/8, 192.0.2.7")
+	tests := []struct {
+		name, peer, xff, fwd, want string
+	}{
+		{"no proxy", "198.51.100.1:5000", "", "", "198.51.100.1"},
+		{"untrusted peer's header ignored", "198.51.100.1:5000", "203.0.113.9", "", "198.51.100.1"},
+		{"trusted proxy", "10.1.2.3:5000", "203.0.113.9", "", "203.0.113.9"},
+		{"client-written hops are not reached", "10.1.2.3:5000", "1.2.3.4, 203.0.113.9", "", "203.0.113.9"},
+		{"two trusted proxies", "10.1.2.3:5000", "203.0.113.9, 192.0.2.7", "", "203.0.113.9"},
+		{"several headers", "10.1.2.3:5000", "1.2.3.4", "", "1.2.3.4"},
+		{"Forwarded wins", "10.1.2.3:5000", "1.2.3.4", `for=203.0.113.9;proto=https, for="[2001:db8::1]:4711"`, "2001:db8::1"},
+		{"garbage hop", "10.1.2.3:5000", "not-an-ip", "", "10.1.2.3"},
+		{"IPv4-mapped peer", "[::ffff:10.1.2.3]:5000", "203.0.113.9", "", "203.0.113.9"},
+	}
+	for _, tc := range tests {
+		r, _ := http.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = tc.peer
+		if tc.xff != "" {
+			r.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		if tc.fwd != "" {
+			r.Header.Set("Forwarded", tc.fwd)
+		}
+		if got := tp.clientIP(r); got != tc.want {
+			t.Errorf("%s: clientIP = %s, want %s", tc.name, got, tc.want)
+		}
+	}
+	if _, err := ParseTrustedProxies("10.0.0.0/33"); err == nil {
+		t.Error("a bad CIDR was accepted")
 	}
 }

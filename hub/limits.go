@@ -113,6 +113,9 @@ type Config struct {
 	HeldEvents  int
 	// Presence sums connections over instances; nil: this instance only.
 	Presence Presence
+	// TrustedProxies are the proxies whose forwarded headers are believed
+	// (client address, host and scheme); empty: none.
+	TrustedProxies TrustedProxies
 	// SharedLimits, when set, keeps the per-address and per-room join,
 	// new-participant and room-creation limits in Redis, shared by every
 	// instance on it; nil: each instance keeps its own (N instances then

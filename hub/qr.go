@@ -36,15 +36,20 @@ func (a api) qr(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	target := audienceURL(a.hub.cfg.PublicURL, c.Request, room.Code)
+	forwarded := a.hub.cfg.TrustedProxies.fromTrustedProxy(c.Request)
+	target := audienceURL(a.hub.cfg.PublicURL, c.Request, room.Code, forwarded)
 	sum := sha256.Sum256([]byte(target))
 	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
 	h := c.Writer.Header()
 	h.Set("Cache-Control", qrCacheControl)
 	h.Set("ETag", etag)
 	h.Set("X-Content-Type-Options", "nosniff")
-	if a.hub.cfg.PublicURL == "" {
+	switch {
+	case a.hub.cfg.PublicURL != "":
+	case forwarded:
 		h.Set("Vary", "Host, X-Forwarded-Host, X-Forwarded-Proto")
+	default:
+		h.Set("Vary", "Host")
 	}
 	if match := c.GetHeader("If-None-Match"); match != "" && strings.Contains(match, etag) {
 		c.Status(http.StatusNotModified)
@@ -61,9 +66,10 @@ func (a api) qr(c *gin.Context) {
 // audienceURL is the absolute address of a room's audience page,
 // publicURL + "/r/" + code. Without a publicURL it is built from the
 // request: the scheme of X-Forwarded-Proto ("http" or "https") or of the
-// connection, and the host of X-Forwarded-Host or Host. Header values that
-// are not a plain scheme or host are ignored.
-func audienceURL(publicURL string, r *http.Request, code string) string {
+// connection, and the host of X-Forwarded-Host or Host, the forwarded
+// headers only when forwarded (the request came from a trusted proxy).
+// Header values that are not a plain scheme or host are ignored.
+func audienceURL(publicURL string, r *http.Request, code string, forwarded bool) string {
 	if publicURL != "" {
 		return strings.TrimRight(publicURL, "/") + "/r/" + code
 	}
@@ -71,12 +77,14 @@ func audienceURL(publicURL string, r *http.Request, code string) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if p := strings.ToLower(firstHeaderValue(r.Header.Get("X-Forwarded-Proto"))); p == "http" || p == "https" {
-		scheme = p
-	}
 	host := r.Host
-	if fh := firstHeaderValue(r.Header.Get("X-Forwarded-Host")); validHost(fh) {
-		host = fh
+	if forwarded {
+		if p := strings.ToLower(firstHeaderValue(r.Header.Get("X-Forwarded-Proto"))); p == "http" || p == "https" {
+			scheme = p
+		}
+		if fh := firstHeaderValue(r.Header.Get("X-Forwarded-Host")); validHost(fh) {
+			host = fh
+		}
 	}
 	if !validHost(host) {
 		host = "localhost"

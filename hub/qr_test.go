@@ -91,7 +91,7 @@ func getQR(t *testing.T, ts *testServer, path string, header map[string]string) 
 // audience URL, built from Host, from the forwarded headers of a proxy, and
 // ignoring forwarded values that are not a plain scheme or host.
 func TestRoomQRCode(t *testing.T) {
-	ts := newTestServer(t, Config{}, rooms.Config{})
+	ts := newTestServer(t, Config{TrustedProxies: mustTrust(t, "127.0.0.1")}, rooms.Config{})
 	code := ts.createRoom(t, "QR").Code
 	host := strings.TrimPrefix(ts.URL, "http://")
 	cases := []struct {

@@ -80,7 +80,7 @@ func (a api) createRoom(c *gin.Context) {
 			Code: rooms.CodeBadRequest, Message: "send the room as JSON, with Content-Type: application/json"}))
 		return
 	}
-	if ok, wait := a.hub.creates.allow(addressKey(c.Request)); !ok {
+	if ok, wait := a.hub.creates.allow(a.hub.cfg.TrustedProxies.addressKey(c.Request)); !ok {
 		secs := int(math.Ceil(wait.Seconds()))
 		c.Header("Retry-After", strconv.Itoa(secs))
 		a.fail(c, &rooms.Error{Code: rooms.CodeRateLimited,
@@ -104,7 +104,7 @@ func (a api) createRoom(c *gin.Context) {
 }
 
 func (a api) room(c *gin.Context) {
-	addr := addressKey(c.Request)
+	addr := a.hub.cfg.TrustedProxies.addressKey(c.Request)
 	if refused := a.hub.joins.admit(addr, c.Param("code"), false, false); refused != nil {
 		c.Header("Connection", "close")
 		a.fail(c, refused)

@@ -38,7 +38,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request) {
 		return // Accept wrote the HTTP error (bad origin, not a WebSocket request)
 	}
 	conn.SetReadLimit(ReadLimit)
-	c := newClient(h, conn, addressKey(r))
+	c := newClient(h, conn, h.cfg.TrustedProxies.addressKey(r))
 	c.out, c.netConn = hj.out, hj.netConn
 	if code, reason, ok := h.admit(c); !ok {
 		conn.Close(code, reason)

@@ -23,6 +23,7 @@ type config struct {
 	// metricsAddr, when set, serves /metrics there instead of on addr.
 	metricsAddr string
 	embed       string // -embed-origins, comma-separated
+	proxies     string // -trusted-proxies, comma-separated
 	// idleTimeout closes keep-alive HTTP connections idle that long.
 	idleTimeout time.Duration
 	logLevel    string
@@ -31,7 +32,7 @@ type config struct {
 	// secretInArgs: -secret was given on the command line, where every
 	// user of the machine reads it in ps.
 	secretInArgs bool
-	origins     string
+	origins      string
 	// redisURL, when set, keeps rooms in Redis and runs many instances.
 	redisURL     string
 	redisTimeout time.Duration
@@ -71,6 +72,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&c.addr, "addr", defaultAddr, "address to serve HTTP and WebSocket on")
 	fs.DurationVar(&c.idleTimeout, "http-idle-timeout", defaultIdleTimeout, "close keep-alive HTTP connections idle this long")
 	fs.DurationVar(&c.hub.BodyTimeout, "http-body-timeout", hub.DefaultBodyTimeout, "most time to read an HTTP request's body; a slower client is cut off")
+	fs.StringVar(&c.proxies, "trusted-proxies", "", "comma-separated CIDRs or addresses of the proxies in front of the server, e.g. '10.0.0.0/8': only their X-Forwarded-For/Forwarded (client address for per-address limits) and X-Forwarded-Host/Proto (join address, QR code) are believed")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "if set, serve /metrics on this address only (e.g. 127.0.0.1:9090), not on -addr")
 	fs.StringVar(&c.embed, "embed-origins", "", "comma-separated origins whose pages may frame the screen page, e.g. 'https://event.example' (OBS browser sources need none: they are not framed)")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "if set, serve Go's /debug/pprof/ profiles on this address (keep it private, e.g. 127.0.0.1:6060)")
@@ -172,6 +174,9 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		if o = strings.TrimSpace(o); o != "" {
 			c.hub.AllowedOrigins = append(c.hub.AllowedOrigins, o)
 		}
+	}
+	if c.hub.TrustedProxies, err = hub.ParseTrustedProxies(c.proxies); err != nil {
+		return c, fmt.Errorf("-trusted-proxies: %v", err)
 	}
 	for _, o := range strings.Split(c.embed, ",") {
 		if o = strings.TrimSpace(o); o == "" {
