@@ -51,15 +51,19 @@ func NewRouter(h *Hub, gatherer prometheus.Gatherer, pages fs.FS) http.Handler {
 		r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})))
 	}
 
-	page := func(name string) gin.HandlerFunc {
-		return func(c *gin.Context) { c.FileFromFS(name, http.FS(pages)) }
+	files, err := loadAssets(pages)
+	if err != nil {
+		panic("hub: reading the pages: " + err.Error()) // the embedded files: a build defect
 	}
-	r.GET("/", page("/"))
+	page := func(name string) gin.HandlerFunc {
+		return func(c *gin.Context) { files.serve(c, name) }
+	}
+	r.GET("/", page("index.html"))
 	r.GET("/r/:code", page("audience.html"))
 	r.GET("/host/:code", page("host.html"))
 	r.GET("/screen/:code", page("screen.html"))
 	r.GET("/report/:code", page("report.html"))
-	r.StaticFS("/static", http.FS(pages))
+	r.GET("/static/*file", func(c *gin.Context) { files.serve(c, strings.TrimPrefix(c.Param("file"), "/")) })
 	r.NoRoute(func(c *gin.Context) { a.fail(c, &rooms.Error{Code: rooms.CodeNotFound, Message: "no such page"}) })
 	return r
 }
