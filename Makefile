@@ -10,7 +10,7 @@ FUZZTIME ?= 50000x
 # Test packages get generous time on 2 cores under -race.
 TEST_TIMEOUT ?= 15m
 
-.PHONY: all run build test lint vet fmt-check unit fuzz smoke bench loadtest deps clean
+.PHONY: all run build test lint vet fmt-check vulncheck unit fuzz smoke bench loadtest deps clean
 
 all: build
 
@@ -44,8 +44,8 @@ deps:
 		fi; \
 	fi
 
-## lint: go vet and a gofmt check
-lint: vet fmt-check
+## lint: go vet, a gofmt check and govulncheck
+lint: vet fmt-check vulncheck
 
 vet:
 	$(GO) vet ./...
@@ -53,6 +53,16 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+## vulncheck: known vulnerabilities in the code's dependencies (govulncheck). Where the
+## vulnerability database cannot be reached (no network but the module proxy) it says so and skips.
+GOVULNCHECK ?= v1.9.0
+vulncheck:
+	@out=$$($(GO) run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK) ./... 2>&1); rc=$$?; \
+	if [ $$rc -eq 0 ]; then echo "govulncheck: no known vulnerabilities reached"; \
+	elif echo "$$out" | grep -q "fetching vulnerabilities"; then \
+		echo "govulncheck skipped: the vulnerability database cannot be reached from this machine"; \
+	else echo "$$out"; exit 1; fi
 
 ## unit: every package's tests with the race detector (goleak runs in each TestMain)
 unit:
