@@ -32,6 +32,7 @@ addStrings({
     'landing.code_empty': 'Enter the 6-character code shown by the host.',
     'landing.code_invalid': 'A room code has 6 letters and digits, like K7QX2M.',
     'landing.code_unknown': 'There is no room with code {code}. Check it and try again.',
+    'landing.too_many': 'Too many tries from your network. Wait a minute and try again.',
     'landing.checking': 'Checking…',
     'landing.network': 'Could not reach the server. Check your connection and try again.',
     'landing.created': 'Your room is ready',
@@ -70,6 +71,7 @@ addStrings({
     'landing.code_empty': '请输入主持人展示的 6 位房间号。',
     'landing.code_invalid': '房间号由 6 个字母和数字组成，例如 K7QX2M。',
     'landing.code_unknown': '没有房间号为 {code} 的房间，请检查后重试。',
+    'landing.too_many': '您的网络尝试次数过多，请稍等一分钟再试。',
     'landing.checking': '正在检查…',
     'landing.network': '无法连接服务器，请检查网络后重试。',
     'landing.created': '房间已创建',
@@ -116,6 +118,8 @@ async function join(event) {
   try {
     const res = await fetch('/api/rooms/' + encodeURIComponent(code), { headers: { Accept: 'application/json' } });
     if (res.status === 404) return fail(t('landing.code_unknown', { code }));
+    if (res.status === 429) return fail(t('landing.too_many'));
+    if (!res.ok) return fail(t('landing.network'));
     location.assign('/r/' + encodeURIComponent(code));
   } catch {
     fail(t('landing.network'));
