@@ -65,4 +65,16 @@ func TestWordCloudAndRatingPolls(t *testing.T) {
 	host.waitText(byID("poll", rating)+" .rating-number", "4.5")
 	host.waitText(byID("poll", rating)+" .chart-total", "2 responses")
 	screen.waitText(tid("results-chart")+" .rating-number", "4.5")
+
+	// The phone's revealed chart: its average stars are a row of glyphs, not
+	// the rating form's 60-px bordered buttons (both were class "star", and
+	// the form's style took over the chart's after reveal).
+	ada.waitText(byID("poll", rating)+" .rating-number", "4.5")
+	stars := `[...document.querySelectorAll('` + byID("poll", rating) + ` .rating-stars > *')]`
+	if n := eval[int](ada, stars+`.length`); n != 5 {
+		t.Fatalf("the phone's chart has %d average stars, want 5", n)
+	}
+	if bad := eval[string](ada, stars+`.map(s => { const c = getComputedStyle(s), r = s.getBoundingClientRect(); return (r.height > 40 || c.borderTopWidth !== "0px") ? r.height + "px, border " + c.borderTopWidth : ""; }).filter(Boolean).join("; ")`); bad != "" {
+		t.Fatalf("the phone's average stars are styled as rating buttons: %s", bad)
+	}
 }

@@ -217,7 +217,7 @@ function renderRating(node, poll, r, opts) {
         el('span', { class: 'rating-number' }),
         el('span', { class: 'rating-outof' }, t('chart.out_of', { max: RATING_MAX }))),
       el('div', { class: 'rating-stars', 'aria-hidden': 'true' },
-        Array.from({ length: RATING_MAX }, () => el('span', { class: 'star' }, el('span', { class: 'star-fill' }, '★'), '★'))),
+        Array.from({ length: RATING_MAX }, () => el('span', { class: 'avg-star' }, el('span', { class: 'avg-star-fill' }, '★'), '★'))),
       el('span', { class: 'sr-only rating-sr' })));
     node.appendChild(el('ol', { class: 'chart-bars rating-bars' },
       counts.map((_, k) => {
@@ -234,7 +234,7 @@ function renderRating(node, poll, r, opts) {
   const shown = average.toLocaleString(locale(), { minimumFractionDigits: 1, maximumFractionDigits: 2 });
   node.querySelector('.rating-number').textContent = total > 0 ? shown : '–';
   node.querySelector('.rating-sr').textContent = t('chart.average') + ': ' + (total > 0 ? shown : '–') + ' ' + t('chart.out_of', { max: RATING_MAX });
-  node.querySelectorAll('.rating-stars .star-fill').forEach((star, i) => {
+  node.querySelectorAll('.rating-stars .avg-star-fill').forEach((star, i) => {
     star.style.width = Math.round(Math.max(0, Math.min(1, average - i)) * 100) + '%';
   });
   node.querySelectorAll('.rating-bars > li').forEach((row) => {
