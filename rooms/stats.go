@@ -103,12 +103,15 @@ type StatsTopQuestion struct {
 
 // StatsPoll is one poll's response.
 type StatsPoll struct {
-	ID           string  `json:"id"`
-	Title        string  `json:"title"`
-	Kind         string  `json:"kind"`
-	State        string  `json:"state"`
-	Ballots      int64   `json:"ballots"`
-	Present      int64   `json:"present"`
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Kind    string `json:"kind"`
+	State   string `json:"state"`
+	Ballots int64  `json:"ballots"`
+	// Present is how many people could answer: the most connected at once
+	// while the poll was open, or Ballots when that is more.
+	Present int64 `json:"present"`
+	// ResponseRate is Ballots ÷ Present: 0 to 1.
 	ResponseRate float64 `json:"response_rate"`
 }
 
@@ -200,7 +203,7 @@ func buildStats(st State, ins Insight, connected int64, retention time.Duration,
 		GeneratedAt:   exportTime(now.UnixMilli()),
 		GeneratedAtMS: now.UnixMilli(),
 		Participants: StatsParticipants{
-			Unique: ins.Unique, Active: ins.Active, ParticipationRate: fraction(ins.Active, ins.Unique),
+			Unique: max(ins.Unique, ins.Active), Active: ins.Active, ParticipationRate: fraction(ins.Active, max(ins.Unique, ins.Active)),
 			Connected: connected, PeakConnected: max(ins.Peak, connected), PeakConnectedAtMS: ins.PeakAt,
 		},
 		Polls:          make([]StatsPoll, 0, len(st.Polls)),
@@ -239,7 +242,10 @@ func buildStats(st State, ins Insight, connected int64, retention time.Duration,
 		out.Questions.Top = append(out.Questions.Top, StatsTopQuestion{ID: q.ID, Text: q.Text, Votes: q.Votes, Status: q.Status})
 	}
 	for _, p := range st.Polls {
-		present := ins.PollPresent[p.Poll.ID]
+		// People who could answer: the most connected while the poll was
+		// open, or the respondents when more (some answered through the
+		// HTTP API, or came and went): the rate never passes 100%.
+		present := max(ins.PollPresent[p.Poll.ID], p.Tally.Total)
 		out.Polls = append(out.Polls, StatsPoll{
 			ID: p.Poll.ID, Title: p.Poll.Title, Kind: p.Poll.Kind, State: p.Poll.State,
 			Ballots: p.Tally.Total, Present: present, ResponseRate: fraction(p.Tally.Total, present),

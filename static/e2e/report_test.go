@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -51,4 +53,45 @@ func first(ss []string) string {
 		return ""
 	}
 	return ss[0]
+}
+
+// TestReportRatesNeverPass100 is the report as found: "200 responses from
+// 1 people present (20,000%)". Ballots sent through the HTTP API by people
+// who never connected are not in the presence peak; the people who could
+// answer are never fewer than those who did, and one is one person.
+func TestReportRatesNeverPass100(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	r := createRoom(t, s, "Rates", false)
+	one := command(t, s, r.Code, r.HostKey, map[string]any{"type": "poll_create", "kind": "single", "title": "One voter", "options": []string{"a", "b"}, "state": "open"})
+	two := command(t, s, r.Code, r.HostKey, map[string]any{"type": "poll_create", "kind": "single", "title": "Two voters", "options": []string{"a", "b"}, "state": "open"})
+	ada, bob := participant(t, s, r.Code, "Ada"), participant(t, s, r.Code, "Bob")
+	command(t, s, r.Code, ada, map[string]any{"type": "vote", "poll": one["poll"], "choices": []int{0}})
+	command(t, s, r.Code, ada, map[string]any{"type": "vote", "poll": two["poll"], "choices": []int{0}})
+	command(t, s, r.Code, bob, map[string]any{"type": "vote", "poll": two["poll"], "choices": []int{1}})
+
+	p := openPage(t, "report", s.URL+"/report/"+r.Code+"#key="+r.HostKey)
+	p.waitCount(tid("response-rate"), 2)
+	// Presence is sampled every second, so who could answer is 1 or 2 here
+	// (the voters' tokens were made over a WebSocket): check the rules, not
+	// one figure.
+	line := regexp.MustCompile(`^(\d+) (responses?) from (\d+) (people|person) who could answer \((\d+)%\)$`)
+	for i, text := range p.texts(tid("response-rate")) {
+		m := line.FindStringSubmatch(strings.TrimSpace(text))
+		if m == nil {
+			t.Fatalf("poll %d: %q is not of the form \"N responses from M people who could answer (R%%)\"", i+1, text)
+		}
+		ballots, present, rate := atoi(m[1]), atoi(m[3]), atoi(m[5])
+		if ballots != i+1 || present < ballots || rate > 100 || rate != (100*ballots+present/2)/present {
+			t.Errorf("poll %d: %q", i+1, text)
+		}
+		if (m[2] == "response") != (ballots == 1) || (m[4] == "person") != (present == 1) {
+			t.Errorf("poll %d: %q has the wrong singular or plural", i+1, text)
+		}
+	}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

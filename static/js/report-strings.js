@@ -60,7 +60,11 @@ export const reportStrings = {
     'report.status_hidden': 'hidden',
     'report.polls': 'Polls',
     'report.no_polls': 'No polls were run.',
-    'report.response_rate': '{ballots} responses from {present} people present ({rate})',
+    'report.response_rate': '{responses} from {present} ({rate})',
+    'report.responses': '{count} responses',
+    'report.responses_one': '{count} response',
+    'report.present': '{count} people who could answer',
+    'report.present_one': '{count} person who could answer',
   },
   zh: {
     'report.doc_title': 'hubbub — 活动报告',
@@ -120,6 +124,8 @@ export const reportStrings = {
     'report.status_hidden': '已隐藏',
     'report.polls': '投票',
     'report.no_polls': '没有进行投票。',
-    'report.response_rate': '在场 {present} 人中有 {ballots} 人回答（{rate}）',
+    'report.response_rate': '可回答的 {present} 中有 {responses} 回答（{rate}）',
+    'report.responses': '{count} 人',
+    'report.present': '{count} 人',
   },
 };

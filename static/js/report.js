@@ -305,7 +305,11 @@ function polls(exp, stats) {
     box.appendChild(el('article', { class: 'card report-poll', 'data-testid': 'report-poll' },
       el('p', { class: 'eyebrow' }, kindLabel(p.kind)),
       el('h3', {}, p.title),
-      r ? el('p', { class: 'muted small' }, t('report.response_rate', { ballots: formatNumber(r.ballots || 0), present: formatNumber(r.present || 0), rate: fmtRate(r.response_rate) })) : null,
+      r ? el('p', { class: 'muted small', 'data-testid': 'response-rate' }, t('report.response_rate', {
+        responses: t('report.responses', { n: r.ballots || 0, count: formatNumber(r.ballots || 0) }),
+        present: t('report.present', { n: r.present || 0, count: formatNumber(r.present || 0) }),
+        rate: fmtRate(r.response_rate),
+      })) : null,
       chart));
   }
   return box;
