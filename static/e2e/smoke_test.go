@@ -26,6 +26,9 @@ func TestEveryPageLoadsCleanly(t *testing.T) {
 		if len(p.Requests()) < 2 {
 			t.Errorf("%s: saw only %v requested; the request recorder is not working", path, p.Requests())
 		}
+		if icon := eval[string](p, `(document.querySelector('link[rel="icon"]') || {}).href || ""`); !strings.HasSuffix(icon, "/static/favicon.svg") {
+			t.Errorf("%s has no icon of its own (link rel=icon: %q)", path, icon)
+		}
 	}
 }
 
