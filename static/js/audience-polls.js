@@ -31,6 +31,7 @@ addStrings({
     'poll.kind.quiz': 'Quiz',
     'poll.open': 'Live',
     'poll.closed': 'Closed',
+    'poll.room_closed': 'The room is closed: voting has stopped.',
     'poll.choose_one': 'Choose one',
     'poll.choose_up_to': 'Choose up to {n}',
     'poll.choose_n': 'Choose {n}',
@@ -64,6 +65,7 @@ addStrings({
     'poll.kind.quiz': '测验',
     'poll.open': '进行中',
     'poll.closed': '已结束',
+    'poll.room_closed': '房间已关闭，投票已停止。',
     'poll.choose_one': '单选',
     'poll.choose_up_to': '最多选 {n} 项',
     'poll.choose_n': '选择 {n} 项',
@@ -181,11 +183,12 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
 
   /** signature changes when a card must be rebuilt (not for new tallies or ballots). */
   function signature(poll) {
-    return [poll.state, poll.reveal, poll.title, (poll.options || []).join('\u0000'), poll.max, poll.closes_at, (poll.correct || []).join(',')].join('|');
+    return [poll.state, Boolean(room.settings.closed), poll.reveal, poll.title, (poll.options || []).join('\u0000'), poll.max, poll.closes_at, (poll.correct || []).join(',')].join('|');
   }
 
   function buildCard(poll) {
-    const open = poll.state === 'open';
+    // In a closed room the server takes no ballot: no form, and say why.
+    const open = poll.state === 'open' && !room.settings.closed;
     const card = el('article', { class: 'card poll' + (open ? ' is-open' : ' is-closed'), 'data-testid': 'poll', 'data-id': poll.id,
       'data-kind': poll.kind, 'data-state': poll.state, 'aria-labelledby': 'poll-title-' + poll.id });
     card.dataset.signature = signature(poll);
@@ -198,6 +201,7 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
     }
     card.append(head, el('h3', { class: 'poll-title', id: 'poll-title-' + poll.id }, poll.title));
     if (open) card.append(buildForm(poll));
+    else if (poll.state === 'open') card.append(el('p', { class: 'muted', 'data-testid': 'poll-room-closed' }, t('poll.room_closed')));
     const status = el('p', { class: 'vote-status', 'data-testid': 'vote-status', 'aria-live': 'polite' });
     card.append(status);
     const results = el('div', { class: 'poll-results' });
@@ -348,6 +352,7 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
   room.on('results', (kind, { id }) => { const card = cards.get(id); const poll = room.polls.get(id); if (card && poll) updateCard(card, poll); });
   room.on('you', () => { for (const [id, card] of cards) { const poll = room.polls.get(id); if (poll) updateCard(card, poll); } renderCount(ordered()); });
   room.on('leaderboard', renderBoard);
+  room.on('room', renderAll);
   chartsReady.then((loaded) => { if (loaded) for (const [id, card] of cards) { const p = room.polls.get(id); if (p) updateCard(card, p); } });
 
   function render() {

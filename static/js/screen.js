@@ -171,13 +171,15 @@ function renderPollView() {
   const p = stage.poll && state.polls.get(stage.poll);
   if (!p) { view.hidden = true; clear(view); delete view.dataset.sig; return; }
   view.hidden = false;
-  const sig = [p.id, p.title, p.kind, p.state, p.reveal, p.closes_at, (p.options || []).join('\u0000'), document.documentElement.lang].join('|');
+  // A closed room takes no ballot: its open polls say so, not "Vote now".
+  const voting = p.state === 'open' && !state.settings.closed;
+  const sig = [p.id, p.title, p.kind, p.state, voting, p.reveal, p.closes_at, (p.options || []).join('\u0000'), document.documentElement.lang].join('|');
   if (view.dataset.sig !== sig) {
     view.dataset.sig = sig;
     clear(view);
     view.appendChild(el('div', { class: 'poll-top' },
       el('span', { class: 'poll-kind' }, kindLabel(p.kind)),
-      el('span', { class: 'poll-state ' + (p.state === 'open' ? 'is-open' : '') }, p.state === 'open' ? t('screen.vote_now') : t('screen.voting_closed')),
+      el('span', { class: 'poll-state ' + (voting ? 'is-open' : '') }, voting ? t('screen.vote_now') : t('screen.voting_closed')),
       el('span', { class: 'poll-countdown mono', id: 'countdown' })));
     view.appendChild(el('h2', { class: 'poll-title' }, p.title));
     view.appendChild(el('div', { class: 'poll-body' }, el('div', { class: 'poll-chart', id: 'poll-chart' }), el('div', { class: 'poll-lb', id: 'poll-lb', hidden: true })));
@@ -292,7 +294,7 @@ state.on('*', (kind, detail) => {
       setText($('#presence-count'), formatNumber(state.presence));
       break;
     }
-    case 'room': renderRoom(); break;
+    case 'room': renderRoom(); renderPollView(); break;
     case 'questions': {
       // A question that becomes pinned takes the stage back from a poll.
       const pinned = state.pinned();
