@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -68,4 +69,14 @@ func TestKeyboardOnly(t *testing.T) {
 	tabTo(p, q+" "+tid("upvote"))
 	p.do(chromedp.KeyEvent(" "))
 	p.waitFor("the upvote pressed from the keyboard", `document.querySelector('`+q+` [data-testid="upvote"]').getAttribute("aria-pressed") === "true"`)
+	// The question was redrawn (and may have moved up the list): the focus
+	// stays on its upvote button, not on the page's body.
+	p.waitFor("the vote count to reach 1", `document.querySelector('`+q+` [data-testid="vote-count"]').textContent === "1"`)
+	if got := eval[string](p, `(() => { const a = document.activeElement; return a === document.body ? "body" : (a.closest('[data-testid="question"]') || {dataset: {}}).dataset.id + " " + a.dataset.testid; })()`); got != ack["question"].(string)+" upvote" {
+		t.Fatalf("after the upvote the focus is on %s, want that question's upvote button", got)
+	}
+	// Its name says which question it upvotes.
+	if name := eval[string](p, `document.querySelector('`+q+` [data-testid="upvote"]').getAttribute("aria-label")`); !strings.Contains(name, "Who else uses only the keyboard?") {
+		t.Fatalf("the upvote button is named %q, without its question", name)
+	}
 }

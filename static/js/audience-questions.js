@@ -54,8 +54,8 @@ addStrings({
     'q.pinned': 'Now answering',
     'q.answer': 'Answer',
     'q.upvote': 'Upvote',
-    'q.upvote_label': 'Upvote: {n} votes',
-    'q.upvote_label_one': 'Upvote: 1 vote',
+    'q.upvote_label': 'Upvote “{text}”: {n} votes',
+    'q.upvote_label_one': 'Upvote “{text}”: 1 vote',
     'q.delete': 'Delete',
     'q.delete_confirm': 'Delete your question?',
     'q.deleted': 'Question deleted.',
@@ -92,7 +92,7 @@ addStrings({
     'q.pinned': '正在回答',
     'q.answer': '回答',
     'q.upvote': '点赞',
-    'q.upvote_label': '点赞：{n} 票',
+    'q.upvote_label': '为“{text}”点赞：{n} 票',
     'q.delete': '删除',
     'q.delete_confirm': '删除你的问题？',
     'q.deleted': '问题已删除。',
@@ -227,11 +227,14 @@ export function mountQuestions({ conn, room }, panel) {
     stale = false;
     const wanted = new Set(order);
     for (const [id, node] of nodes) if (!wanted.has(id)) { node.remove(); nodes.delete(id); }
+    // Moving a node out of the document and back takes the focus from it.
+    const focused = list.contains(document.activeElement) ? document.activeElement : null;
     for (const id of order) {
       let node = nodes.get(id);
       if (!node) { node = el('li', { class: 'question', 'data-testid': 'question', 'data-id': id }); nodes.set(id, node); fill(node, room.questions.get(id)); }
       list.appendChild(node); // moves it to the end, in order
     }
+    if (focused && focused.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
     renderChrome();
   }
 
@@ -275,8 +278,24 @@ export function mountQuestions({ conn, room }, panel) {
   }
 
   // --- one question ---
+  /** shortText is the start of a question, to name the controls that act on it. */
+  function shortText(text) {
+    const s = String(text || '');
+    return s.length > 80 ? s.slice(0, 79) + '…' : s;
+  }
+
+  /** fill rebuilds a question's node; a focused control in it keeps the focus. */
   function fill(node, q) {
     if (!q) return;
+    const focused = node.contains(document.activeElement) ? document.activeElement.dataset.testid : '';
+    fillNode(node, q);
+    if (focused) {
+      const again = node.querySelector(`[data-testid="${focused}"]`);
+      if (again) again.focus({ preventScroll: true });
+    }
+  }
+
+  function fillNode(node, q) {
     const mine = room.isMine(q);
     const upvoted = room.upvoted.has(q.id);
     const canVote = q.status === 'live' || q.status === 'answered';
@@ -294,7 +313,7 @@ export function mountQuestions({ conn, room }, panel) {
     append(clear(node), [
       el('button', {
         type: 'button', class: 'upvote' + (upvoted ? ' is-on' : ''), 'data-testid': 'upvote', 'aria-pressed': String(upvoted),
-        'aria-label': t('q.upvote_label', { n: q.votes }), disabled: !canVote,
+        'aria-label': t('q.upvote_label', { n: q.votes, text: shortText(q.text) }), disabled: !canVote,
         onclick: (e) => { bump(e.currentTarget); upvote(q.id, !room.upvoted.has(q.id)); },
       }, el('span', { class: 'arrow', 'aria-hidden': 'true' }, '▲'), el('span', { class: 'count', 'data-testid': 'vote-count', 'aria-hidden': 'true' }, String(q.votes))),
       el('div', { class: 'q-body' },
