@@ -207,6 +207,13 @@ func (h *Hub) handleFrame(c *client, data []byte) {
 		if limited := h.svc.AllowCommand(c.actor); limited != nil {
 			err = limited
 		}
+	} else if cmd.Type == rooms.TypePing {
+		// Liveness for the client, answered before anything else; it still
+		// costs a command, so it cannot be a way around the limit.
+		if err = h.svc.AllowCommand(c.actor); err == nil {
+			c.send(encodePong(cmd.ID))
+			return
+		}
 	} else {
 		var ack rooms.Ack
 		ack, err = h.svc.Handle(h.ctx, c.actor, cmd)
@@ -261,7 +268,7 @@ var knownCommands = map[string]bool{
 	rooms.TypeQuestionDelete: true, rooms.TypeQuestionSet: true, rooms.TypeComment: true,
 	rooms.TypeCommentDelete: true, rooms.TypeReact: true, rooms.TypePollCreate: true,
 	rooms.TypePollSet: true, rooms.TypePollDelete: true, rooms.TypeVote: true,
-	rooms.TypeRoomSet: true, rooms.TypeBan: true,
+	rooms.TypeRoomSet: true, rooms.TypeBan: true, rooms.TypePing: true,
 }
 
 func commandLabel(typ string) string {

@@ -21,6 +21,14 @@ func encodeAck(id int64, ack rooms.Ack) []byte {
 	return b
 }
 
+// encodePong returns the `pong` event answering a ping, with its id.
+func encodePong(id *int64) []byte {
+	if id == nil {
+		return []byte(`{"type":"pong"}`)
+	}
+	return append(strconv.AppendInt([]byte(`{"type":"pong","id":`), *id, 10), '}')
+}
+
 // encodeError returns the `error` event; id is echoed when the command had
 // one, and a duplicate question's conflict names the existing question.
 func encodeError(id *int64, e *rooms.Error) []byte {

@@ -26,6 +26,9 @@ const (
 	TypeVote           = "vote"
 	TypeRoomSet        = "room_set"
 	TypeBan            = "ban"
+	// TypePing asks the server for a `pong` event with the same id: a
+	// client on a quiet connection checks it is still alive with it.
+	TypePing = "ping"
 )
 
 // Event types (server → client) that are not also command types.
@@ -38,6 +41,7 @@ const (
 	EventRoom           = "room"
 	EventReactions      = "reactions"
 	EventPresence       = "presence"
+	EventPong           = "pong"
 	// EventBan is internal: it travels on a room's channel so that every
 	// instance closes the banned participant's connections with 4003. It is
 	// never sent to clients.

@@ -30,6 +30,11 @@
 //   rejoinOnBadToken is false, as a console with a key must), 4003 (banned),
 //   4004 (no such room), 4000 and 1009 (a client bug): stop. The status
 //   'stopped' comes with the close code in conn.closeCode.
+// - Heartbeat: a connection that has heard nothing for PING_AFTER_MS sends a
+//   `ping`; when no frame at all comes back within PONG_TIMEOUT_MS the
+//   connection is taken for dead (a silent Wi-Fi drop closes nothing), the
+//   status turns 'offline' and it reconnects: a drop shows within seconds
+//   instead of commands waiting on a socket that will never answer.
 
 /** Close codes and what they mean to a page. */
 export const CLOSE = Object.freeze({
@@ -51,6 +56,12 @@ const RESTART_MIN_MS = 500;
 const RESTART_MAX_MS = 5000;
 
 const SUBPROTOCOL = 'hubbub.v1';
+/** PING_AFTER_MS of silence make the client ping; PONG_TIMEOUT_MS without any frame after it, the connection is dead. */
+export const PING_AFTER_MS = 4000;
+export const PONG_TIMEOUT_MS = 4000;
+const HEARTBEAT_TICK_MS = 1000;
+/** CONNECT_TIMEOUT_MS bounds opening a connection up to its welcome: a handshake into a dead network can hang for minutes. */
+const CONNECT_TIMEOUT_MS = 10000;
 
 /** Commands whose repetition changes nothing, so they are resent after a reconnect. */
 const IDEMPOTENT = new Set(['upvote', 'unvote', 'vote', 'question_set', 'question_delete', 'comment_delete',
@@ -108,6 +119,10 @@ export class Connection {
     this.listeners = new Map(); // type → Set(fn)
     this.statusListeners = new Set();
     this.timer = 0;
+    this.lastHeard = 0; // Date.now() of the last frame from the server
+    this.pingSentAt = 0; // of the ping not yet answered; 0: none
+    this.heartbeat = 0;
+    this.connectTimer = 0;
     // Back online, or back to the page (phones freeze background tabs): try now, not after the backoff.
     this.onBrowserOnline = () => { if (this.status === 'offline' && !this.ws) this.#reconnectSoon(0); };
     this.onVisible = () => { if (document.visibilityState === 'visible') this.onBrowserOnline(); };
@@ -137,6 +152,7 @@ export class Connection {
   /** close stops the connection for good. */
   close() {
     clearTimeout(this.timer);
+    clearInterval(this.heartbeat);
     window.removeEventListener('online', this.onBrowserOnline);
     document.removeEventListener('visibilitychange', this.onVisible);
     const ws = this.ws;
@@ -208,6 +224,13 @@ export class Connection {
       return;
     }
     this.ws = ws;
+    clearTimeout(this.connectTimer);
+    this.connectTimer = setTimeout(() => {
+      if (ws !== this.ws || this.status === 'online') return;
+      this.ws = null;
+      ws.close();
+      this.#closed(0);
+    }, CONNECT_TIMEOUT_MS);
     ws.onopen = () => {
       if (ws !== this.ws) return;
       const hello = { type: 'hello', room: this.room };
@@ -218,6 +241,8 @@ export class Connection {
     };
     ws.onmessage = (msg) => {
       if (ws !== this.ws || typeof msg.data !== 'string') return;
+      this.lastHeard = Date.now();
+      this.pingSentAt = 0;
       for (const line of msg.data.split('\n')) {
         if (!line) continue;
         let ev;
@@ -236,13 +261,17 @@ export class Connection {
   /** #receive handles one event; false means the rest of the frame must be dropped. */
   #receive(ev) {
     switch (ev.type) {
+      case 'pong':
+        return true; // its frame already proved the connection alive
       case 'welcome':
         this.participant = ev.participant || '';
         this.role = ev.role || '';
         if (ev.token) this.#saveToken(ev.token);
         this.attempt = 0;
         this.#emit(ev);
+        clearTimeout(this.connectTimer);
         this.#setStatus('online');
+        this.#startHeartbeat();
         for (const entry of this.pending.values()) if (!entry.sent) this.#write(entry);
         return true;
       case 'snapshot':
@@ -298,7 +327,26 @@ export class Connection {
     this.#closed(0, true);
   }
 
+  /** #startHeartbeat checks the connection every second while it is online (see the contract). */
+  #startHeartbeat() {
+    clearInterval(this.heartbeat);
+    this.lastHeard = Date.now();
+    this.pingSentAt = 0;
+    this.heartbeat = setInterval(() => {
+      if (this.status !== 'online' || !this.ws) return;
+      const now = Date.now();
+      if (this.pingSentAt && now - this.pingSentAt >= PONG_TIMEOUT_MS) {
+        this.#drop(); // dead: reconnect, and say offline meanwhile
+      } else if (!this.pingSentAt && now - this.lastHeard >= PING_AFTER_MS && this.ws.readyState === WebSocket.OPEN) {
+        this.pingSentAt = now;
+        this.ws.send(JSON.stringify({ type: 'ping', id: this.nextId++ }));
+      }
+    }, HEARTBEAT_TICK_MS);
+  }
+
   #closed(code, immediate = false) {
+    clearInterval(this.heartbeat);
+    clearTimeout(this.connectTimer);
     this.closeCode = code;
     const stop = code === CLOSE.BANNED || code === CLOSE.NO_ROOM || code === CLOSE.BAD_HELLO ||
       code === CLOSE.TOO_LARGE || (code === CLOSE.BAD_TOKEN && !this.rejoinOnBadToken);
