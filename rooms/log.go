@@ -15,8 +15,10 @@ const RulesVersion uint32 = 1
 // Entry is one record of a room's log: a command that passed its
 // pre-checks, stamped by the log when it was appended.
 type Entry struct {
-	// Pos is the entry's position in the room's log within its epoch: 1 for
-	// the room's first entry, then one more for each entry, without gaps.
+	// Pos is the entry's position in the room's log: 1 for the room's first
+	// entry, then one more for each entry, without gaps. A new epoch
+	// continues after the entries that survived, so (Epoch, Pos) names one
+	// entry for good while Pos alone may be reused across epochs.
 	Pos uint64
 	// Time is when the log appended the entry, in Unix milliseconds, from
 	// the log's one clock (Redis TIME; the instance's clock for the disk and
@@ -24,8 +26,9 @@ type Entry struct {
 	Time int64
 	// Epoch is the generation of the room's history the entry belongs to. It
 	// changes when the log went backwards (Redis lost acknowledged writes):
-	// positions and the state derived from them start over, and replicas and
-	// clients resynchronise from a snapshot instead of silently diverging.
+	// replicas that applied entries past the log's end, and their clients,
+	// resynchronise from the log instead of silently diverging. Epochs only
+	// grow.
 	// Epochs are nonzero and below 2^53, so JSON clients keep them exact
 	// (for example the epoch's start time in microseconds).
 	Epoch uint64
@@ -72,16 +75,18 @@ type Log interface {
 	// Read returns up to max entries after position after, in order (fewer
 	// when the log ends). It fails with ErrLogTrimmed when the entry at
 	// after+1 is no longer kept, and ErrRoomNotFound when there is no log.
-	// The entries are those of the log's current epoch.
+	// Entries of an older epoch that survived are returned as they are.
 	Read(ctx context.Context, room string, after uint64, max int) ([]Entry, error)
 	// Snapshot returns the room's newest snapshot; ok is false when none
-	// was saved in the current epoch.
+	// is kept. ErrRoomNotFound when there is no log.
 	Snapshot(ctx context.Context, room string) (snap Snapshot, ok bool, err error)
-	// SaveSnapshot keeps snap when it is newer (a higher Pos in the current
-	// epoch) than the one kept, and reports whether it did.
+	// SaveSnapshot keeps snap when it is newer than the one kept (a higher
+	// Pos, or a higher Epoch) and no newer than the log (its Pos is one the
+	// log holds or held), and reports whether it did.
 	SaveSnapshot(ctx context.Context, room string, snap Snapshot) (saved bool, err error)
 	// Trim drops the room's entries at positions up to and including
-	// through. It never drops an entry after the kept snapshot's Pos.
+	// through, but never one after the kept snapshot's Pos: entries past
+	// it are needed to rebuild the room.
 	Trim(ctx context.Context, room string, through uint64) error
 	// Delete removes the room's log and snapshot. Deleting a room that has
 	// no log is not an error.
