@@ -301,7 +301,8 @@ export function renderWordCloud(node, words, opts = {}) {
   const [minRem, maxRem] = opts.large ? [1.4, 6] : [0.95, 3];
   node.appendChild(el('ul', { class: 'cloud' }, layout.map((w) => el('li', {
     class: 'cloud-word tone-' + w.tone,
-    style: { fontSize: (minRem + (maxRem - minRem) * w.size).toFixed(2) + 'rem', fontWeight: String(500 + Math.round(w.size * 3) * 100) },
+    // --fit: the screen shrinks a crowded cloud to fit its stage (1 elsewhere).
+    style: { fontSize: 'calc(var(--fit, 1) * ' + (minRem + (maxRem - minRem) * w.size).toFixed(2) + 'rem)', fontWeight: String(500 + Math.round(w.size * 3) * 100) },
     title: t('chart.word_count', { word: w.word, n: w.count }),
   }, w.word, el('span', { class: 'sr-only' }, ' (' + formatNumber(w.count) + ')')))));
   return node;

@@ -30,10 +30,14 @@ import { qrPath, audienceURL, withoutScheme } from './qr.js';
 
 /** TOP_QUESTIONS is how many questions the stage lists (besides the pinned one). */
 const TOP_QUESTIONS = 5;
-/** MAX_FLOATERS bounds the reaction emoji in flight at once. */
-const MAX_FLOATERS = 40;
-/** FLOATERS_PER_KIND bounds the emoji one reactions event sends up per kind. */
-const FLOATERS_PER_KIND = 6;
+/** MAX_FLOATERS bounds the reaction emoji in flight at once in their lane. */
+const MAX_FLOATERS = 14;
+/** FLOATERS_PER_KIND bounds the emoji one reactions event sends up per kind; past half of MAX_FLOATERS in flight, one per event. */
+const FLOATERS_PER_KIND = 3;
+/** FIT_MIN is the smallest scale (--fit) stage content is shrunk to; past it, trailing items are left out. */
+const FIT_MIN = 0.5;
+/** LB_AFTER_MS: a revealed quiz shows its answer this long before the leaderboard takes the stage. */
+const LB_AFTER_MS = 6000;
 /** FLOAT_MS is how long one emoji takes to rise. */
 const FLOAT_MS = 4200;
 
@@ -94,6 +98,8 @@ let everOnline = false;
 let timer = 0;
 /** lastPinnedId is the pinned question last seen, to notice a new pin. */
 let lastPinnedId = '';
+/** lbStage: the quiz whose leaderboard has the stage (after its answer was shown), and the timer that gives it. */
+let lbStage = { poll: '', timer: 0 };
 
 /**
  * staffKeyFromFragment reads the key from the address fragment and takes it
@@ -120,6 +126,48 @@ function stageable(p) {
 function pickInitialStage() {
   const open = state.pollList().filter((p) => p.state === 'open');
   stage = open.length ? { poll: open[open.length - 1].id } : { questions: true };
+}
+
+// ---------- fitting the stage ----------
+
+/** overflows reports whether box's content is taller or wider than box. */
+function overflows(box) {
+  return box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1;
+}
+
+/**
+ * fit scales box's content (the --fit variable its CSS multiplies sizes
+ * by) to the largest value from 1 down to FIT_MIN at which nothing
+ * overflows, and when even FIT_MIN overflows, hides the last items of the
+ * list trim (a selector inside box) until the rest fits. force: measure
+ * again even when the content fits at its current scale (new content, new
+ * window size); otherwise only an overflow is corrected.
+ */
+function fit(box, trim, force = true) {
+  if (!box || box.hidden || !box.isConnected) return;
+  if (!force && !overflows(box)) return;
+  // A poll's title shrinks with its chart (a little), so the chart keeps more room.
+  const scaled = box.id === 'poll-chart' ? $('#poll-view') : box;
+  const items = trim ? [...box.querySelectorAll(trim)] : [];
+  for (const item of items) item.hidden = false;
+  scaled.style.setProperty('--fit', '1');
+  if (!overflows(box)) return;
+  let lo = FIT_MIN;
+  let hi = 1;
+  for (let i = 0; i < 7; i++) {
+    const mid = (lo + hi) / 2;
+    scaled.style.setProperty('--fit', mid.toFixed(3));
+    if (overflows(box)) hi = mid; else lo = mid;
+  }
+  scaled.style.setProperty('--fit', lo.toFixed(3));
+  for (let n = items.length - 1; n > 0 && overflows(box); n--) items[n].hidden = true;
+}
+
+/** fitStage fits whatever the stage shows. */
+function fitStage(force = true) {
+  fit($('#qa-view'), '.top-q', force);
+  fit($('#poll-chart'), '.answer-item, .cloud-word, .option-preview li', force);
+  fit($('#poll-lb'), '.podium-row', force);
 }
 
 // ---------- rendering ----------
@@ -164,6 +212,7 @@ function renderQuestions() {
   $('#qa-empty').hidden = list.length > 0 || Boolean(pinned && visibleQuestion(pinned));
   $('#top-questions').hidden = list.length === 0;
   document.querySelector('.qa-view .section-label').hidden = list.length === 0;
+  fit($('#qa-view'), '.top-q');
 }
 
 function renderPollView() {
@@ -206,20 +255,81 @@ function renderPollChart(p) {
     }
     if (p.state === 'open') box.appendChild(el('p', { class: 'answer-prompt' }, t('screen.answer_prompt'), el('span', { class: 'arrow', 'aria-hidden': 'true' }, ' →')));
     box.appendChild(el('p', { class: 'results-hidden' }, t('screen.results_hidden')));
+    fit(box, '.option-preview li');
     return;
   }
   if (box.dataset.waiting === '1') { clear(box); delete box.dataset.waiting; }
   renderResults(box, p, results, { large: true, correct: showCorrect ? p.correct || [] : [] });
+  // New content (options, words, answers) is fitted afresh; new counts only when they overflow.
+  const fresh = box.dataset.fitted !== box.dataset.signature;
+  box.dataset.fitted = box.dataset.signature || '';
+  fit(box, '.answer-item, .cloud-word', fresh);
 }
 
+/**
+ * renderPollLeaderboard: a closed, revealed quiz shows its answer for
+ * LB_AFTER_MS, then its leaderboard takes the whole stage (a podium and the
+ * next places) until another poll or question does. The key L switches
+ * between the two.
+ */
 function renderPollLeaderboard(p) {
   const box = $('#poll-lb');
   if (!box) return;
   const lb = state.leaderboard;
-  const show = p.kind === 'quiz' && p.state === 'closed' && p.reveal && lb && lb.poll === p.id && Array.isArray(lb.room) && lb.room.length > 0;
-  box.hidden = !show;
-  $('#poll-view').classList.toggle('with-lb', Boolean(show));
-  if (show) renderLeaderboard(box, lb.room, { title: t('lb.title'), large: true });
+  const ready = p.kind === 'quiz' && p.state === 'closed' && p.reveal && lb && lb.poll === p.id && Array.isArray(lb.room) && lb.room.length > 0;
+  if (!ready) {
+    box.hidden = true;
+    $('#poll-view').classList.remove('show-lb');
+    document.body.classList.remove('lb-stage');
+    if (lbStage.poll === p.id) {
+      clearTimeout(lbStage.timer);
+      lbStage = { poll: '', timer: 0 };
+    }
+    return;
+  }
+  box.hidden = false;
+  renderPodium(box, lb.room);
+  if (lbStage.poll !== p.id) {
+    clearTimeout(lbStage.timer);
+    lbStage = { poll: p.id, timer: setTimeout(() => showLeaderboard(p.id, true), LB_AFTER_MS) };
+  } else if ($('#poll-view').classList.contains('show-lb')) {
+    fit(box, '.podium-row');
+  }
+}
+
+/** showLeaderboard gives the stage to quiz id's leaderboard (on) or to its answer. */
+function showLeaderboard(id, on) {
+  const view = $('#poll-view');
+  if (stage.poll !== id || $('#poll-lb').hidden) return;
+  view.classList.toggle('show-lb', on);
+  document.body.classList.toggle('lb-stage', on);
+  if (on) fit($('#poll-lb'), '.podium-row'); else fit($('#poll-chart'), '.answer-item, .cloud-word');
+}
+
+/** renderPodium draws leaderboard entries ([{rank, name, points}]): the first three on a podium, the next in two columns. */
+function renderPodium(box, entries) {
+  const list = entries.filter((e) => e && typeof e === 'object');
+  const sig = JSON.stringify(list) + document.documentElement.lang;
+  if (box.dataset.sig === sig) return;
+  box.dataset.sig = sig;
+  clear(box);
+  box.setAttribute('data-testid', 'leaderboard');
+  const name = (e) => String(e.name || '—');
+  const points = (e) => t('lb.points', { n: formatNumber(Number(e.points) || 0) });
+  box.appendChild(el('h2', { class: 'podium-title' }, t('lb.title')));
+  box.appendChild(el('ol', { class: 'podium' }, list.slice(0, 3).map((e, i) => el('li', { class: 'podium-place place-' + (i + 1), 'data-testid': 'lb-entry' },
+    el('span', { class: 'podium-name' }, name(e)),
+    el('span', { class: 'podium-points' }, points(e)),
+    el('span', { class: 'podium-block', 'aria-label': t('lb.rank', { n: Number(e.rank) || i + 1 }) }, String(Number(e.rank) || i + 1))))));
+  const rest = list.slice(3);
+  if (rest.length) {
+    const ol = el('ol', { class: 'podium-rest', start: 4 }, rest.map((e, i) => el('li', { class: 'podium-row', 'data-testid': 'lb-entry' },
+      el('span', { class: 'podium-rank' }, String(Number(e.rank) || i + 4)),
+      el('span', { class: 'podium-name' }, name(e)),
+      el('span', { class: 'podium-points' }, points(e)))));
+    ol.style.setProperty('--rows', String(Math.ceil(rest.length / 2)));
+    box.appendChild(ol);
+  }
 }
 
 function setupCountdown(p) {
@@ -238,7 +348,10 @@ function setupCountdown(p) {
 
 function renderStage() {
   const onPoll = Boolean(stage.poll && state.polls.get(stage.poll));
-  if (!onPoll) stage = { questions: true };
+  if (!onPoll) {
+    stage = { questions: true };
+    document.body.classList.remove('lb-stage');
+  }
   $('#qa-view').hidden = onPoll;
   document.body.classList.toggle('on-poll', onPoll);
   renderPollView();
@@ -256,24 +369,29 @@ function renderReactionTotals() {
   }
 }
 
-/** float sends up to FLOATERS_PER_KIND emoji per kind of a reactions event's delta (none with reduced motion). */
+/**
+ * float sends a reactions event's delta up the reactions' lane: up to
+ * FLOATERS_PER_KIND emoji per kind, one per kind once the lane is half
+ * full, none past MAX_FLOATERS (the totals on the rail count them all), and
+ * none with reduced motion.
+ */
 function float(delta) {
   if (prefersReducedMotion() || document.visibilityState !== 'visible') return;
   const layer = $('#floaters');
   for (const [kind, n] of Object.entries(delta || {})) {
     if (!EMOJI[kind]) continue;
-    for (let i = 0; i < Math.min(n, FLOATERS_PER_KIND); i++) {
+    const dense = layer.childElementCount >= MAX_FLOATERS / 2;
+    for (let i = 0; i < Math.min(n, dense ? 1 : FLOATERS_PER_KIND); i++) {
       if (layer.childElementCount >= MAX_FLOATERS) return;
       const node = el('span', {
         class: 'floater',
         style: {
-          left: (52 + Math.random() * 42) + '%',
           animationDelay: Math.round(Math.random() * 600) + 'ms',
           animationDuration: Math.round(FLOAT_MS * (0.8 + Math.random() * 0.4)) + 'ms',
-          fontSize: (2.2 + Math.random() * 1.6).toFixed(2) + 'rem',
+          fontSize: (1.8 + Math.random() * 0.8).toFixed(2) + 'rem',
         },
       }, EMOJI[kind]);
-      node.style.setProperty('--drift', Math.round(Math.random() * 120 - 60) + 'px');
+      node.style.setProperty('--drift', Math.round(Math.random() * 24 - 12) + 'px');
       node.addEventListener('animationend', () => node.remove());
       layer.appendChild(node);
     }
@@ -345,6 +463,14 @@ function init() {
   qr.src = qrPath(code);
   showJoin();
   audienceURL(code).then((url) => { joinURL = url; showJoin(); });
+  // A new window size or the web fonts arriving change what fits.
+  window.addEventListener('resize', () => fitStage());
+  if (document.fonts) document.fonts.ready.then(() => fitStage());
+  // L switches a revealed quiz between its answer and its leaderboard.
+  document.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || !stage.poll) return;
+    if (e.key === 'l' || e.key === 'L') showLeaderboard(stage.poll, !$('#poll-view').classList.contains('show-lb'));
+  });
   onLangChange(() => {
     showJoin();
     $('#poll-view').dataset.sig = '';
