@@ -1,0 +1,268 @@
+package rooms
+
+import (
+	"strconv"
+)
+
+// Machine is one room's state as a deterministic state machine over the
+// room's log: Apply folds entries in, in log order, and two machines fed
+// the same entries (or one fed a snapshot and the entries after it) are in
+// the same state, byte for byte (Snapshot, Hash). It has no clock (time
+// comes from the entry), no randomness (ids are counters kept in the
+// state), no I/O and no dependence on map order, so every instance that
+// serves the room keeps a replica and applies the same rules once.
+//
+// It holds the room's settings, questions with their voters, comments,
+// bans, reaction totals and the durable event sequence (seq) clients see.
+// A Machine is not safe for concurrent use: its replica serialises access.
+type Machine struct {
+	code    string
+	created bool
+	room    Room
+	seq     uint64
+	pos     uint64 // the last entry applied
+	epoch   uint64
+
+	questions []*machineQuestion // by number, oldest first; deleted ones removed
+	byID      map[string]*machineQuestion
+	texts     map[string]string // question text → id, for duplicates
+	askCIDs   map[string]string // participant "|" cid → question id
+	pinned    string
+	nextQ     uint64
+
+	comments   []Comment
+	commentCID map[string]string // participant "|" cid → comment id
+	nextC      uint64
+
+	banned    map[string]bool
+	reactions Reactions
+
+	// dirtyVotes are the questions whose vote count changed since the last
+	// TakeVoteChanges: votes reach clients coalesced, not per upvote.
+	dirtyVotes map[string]bool
+}
+
+// machineQuestion is a question with its voters; q.Votes == len(voters).
+type machineQuestion struct {
+	q      Question
+	voters map[string]bool
+}
+
+// Outcome is what applying one entry meant for the command's sender.
+type Outcome struct {
+	// Err is the command's refusal; nil: it was applied (perhaps changing
+	// nothing). A refused command changes nothing and makes no event.
+	Err *Error
+	// Question, Comment: the item an ask or a comment made (or, for a
+	// repeated cid, made before).
+	Question *Question
+	Comment  *Comment
+	// Votes is the question's count after an upvote or unvote, and
+	// Changed whether the vote changed it.
+	Votes   int64
+	Changed bool
+}
+
+// NewMachine returns the machine of room code before its first entry.
+func NewMachine(code string) *Machine {
+	return &Machine{code: code}
+}
+
+// Seq is the room's last durable event number.
+func (m *Machine) Seq() uint64 { return m.seq }
+
+// Pos is the position of the last entry applied, and Epoch its epoch.
+func (m *Machine) Pos() uint64   { return m.pos }
+func (m *Machine) Epoch() uint64 { return m.epoch }
+
+// Room is the room's settings.
+func (m *Machine) Room() Room { return m.room }
+
+// Banned reports whether participant is banned from the room.
+func (m *Machine) Banned(participant string) bool { return m.banned[participant] }
+
+// Reactions is the room's reaction totals.
+func (m *Machine) Reactions() Reactions { return m.reactions }
+
+// Apply folds entry e into the state and returns the durable events it
+// made (numbered from Seq()+1) and what it meant for its sender. An entry
+// whose data is not a record, or whose op is unknown, is refused with
+// bad_request and changes nothing but the position: the log is the truth,
+// and a replica must keep step with every other.
+func (m *Machine) Apply(e Entry) ([]Event, Outcome) {
+	m.pos, m.epoch = e.Pos, e.Epoch
+	r, err := DecodeRecord(e.Data)
+	if err != nil {
+		return nil, Outcome{Err: errorf(CodeBadRequest, "unreadable record")}
+	}
+	if r.Op != OpCreate && !m.created {
+		return nil, Outcome{Err: ErrRoomNotFound}
+	}
+	switch r.Op {
+	case OpCreate:
+		return m.create(r, e.Time)
+	case OpRoomSet:
+		return m.setRoom(r)
+	case OpAsk:
+		return m.ask(r, e.Time)
+	case OpUpvote, OpUnvote:
+		return m.vote(r)
+	case OpQuestionSet:
+		return m.setQuestion(r)
+	case OpQuestionDelete:
+		return m.deleteQuestion(r)
+	case OpComment:
+		return m.comment(r, e.Time)
+	case OpCommentDelete:
+		return m.deleteComment(r)
+	case OpBan:
+		return m.ban(r)
+	case OpReact:
+		return m.react(r)
+	}
+	return nil, Outcome{Err: errorf(CodeBadRequest, "unknown record op %q", r.Op)}
+}
+
+// next returns the next durable event number, taking it.
+func (m *Machine) next() uint64 {
+	m.seq++
+	return m.seq
+}
+
+func (m *Machine) create(r Record, at int64) ([]Event, Outcome) {
+	if m.created {
+		return nil, Outcome{Err: ErrRoomExists}
+	}
+	if r.Room == nil {
+		return nil, Outcome{Err: errorf(CodeBadRequest, "a create record without its room")}
+	}
+	m.created = true
+	m.room = *r.Room
+	m.room.Code = m.code
+	m.room.CreatedAt = at
+	return nil, Outcome{}
+}
+
+func (m *Machine) setRoom(r Record) ([]Event, Outcome) {
+	if !r.Staff || r.Patch == nil {
+		return nil, Outcome{Err: errorf(CodeForbidden, "only the host changes the room")}
+	}
+	m.room = r.Patch.Apply(m.room)
+	seq := m.next()
+	return []Event{{Seq: seq, Type: EventRoom, Data: roomEvent(seq, m.room)}}, Outcome{}
+}
+
+// postAllowed refuses a post from a banned participant or to a closed room.
+func (m *Machine) postAllowed(r Record) *Error {
+	if err := postAllowed(m.room, !r.Staff && m.banned[r.Participant]); err != nil {
+		return AsError(err)
+	}
+	return nil
+}
+
+func (m *Machine) comment(r Record, at int64) ([]Event, Outcome) {
+	if err := m.postAllowed(r); err != nil {
+		return nil, Outcome{Err: err}
+	}
+	if !m.room.Comments {
+		return nil, Outcome{Err: errCommentsOff}
+	}
+	key := r.Participant + "|" + r.CID
+	if r.CID != "" {
+		if id, seen := m.commentCID[key]; seen {
+			c := Comment{ID: id}
+			if i := m.commentIndex(id); i >= 0 {
+				c = m.comments[i]
+			}
+			return nil, Outcome{Comment: &c}
+		}
+	}
+	m.nextC++
+	c := Comment{ID: "c" + strconv.FormatUint(m.nextC, 10), Text: r.Text, Author: r.Author, Participant: r.Participant, At: at}
+	if r.CID != "" {
+		if m.commentCID == nil {
+			m.commentCID = make(map[string]string)
+		}
+		m.commentCID[key] = c.ID
+	}
+	m.comments = append(m.comments, c)
+	seq := m.next()
+	return []Event{{Seq: seq, Type: TypeComment, Data: commentEvent(seq, c)}}, Outcome{Comment: &c}
+}
+
+// commentIndex returns the index of comment id in m.comments, or -1.
+// Comments are in id order, so it is a binary search.
+func (m *Machine) commentIndex(id string) int {
+	n, ok := itemNumber(id, 'c')
+	if !ok {
+		return -1
+	}
+	lo, hi := 0, len(m.comments)
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if k, _ := itemNumber(m.comments[mid].ID, 'c'); k < n {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(m.comments) && m.comments[lo].ID == id {
+		return lo
+	}
+	return -1
+}
+
+// itemNumber reads the number of an id "<prefix><n>".
+func itemNumber(id string, prefix byte) (uint64, bool) {
+	if len(id) < 2 || id[0] != prefix {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(id[1:], 10, 64)
+	return n, err == nil
+}
+
+func (m *Machine) deleteComment(r Record) ([]Event, Outcome) {
+	i := m.commentIndex(r.ID)
+	if i < 0 {
+		return nil, Outcome{Err: ErrCommentNotFound}
+	}
+	if !r.Staff && m.comments[i].Participant != r.Participant {
+		return nil, Outcome{Err: ErrNotAuthor}
+	}
+	m.comments = append(m.comments[:i], m.comments[i+1:]...)
+	seq := m.next()
+	return []Event{{Seq: seq, Type: EventCommentDeleted, Data: commentDeletedEvent(seq, r.ID)}}, Outcome{}
+}
+
+// ban bars a participant from posting, voting and reacting; the internal
+// EventBan tells every instance to close its connections.
+func (m *Machine) ban(r Record) ([]Event, Outcome) {
+	if !r.Staff {
+		return nil, Outcome{Err: errorf(CodeForbidden, "only staff may ban")}
+	}
+	if r.ID == "" {
+		return nil, Outcome{Err: errorf(CodeBadRequest, "ban whom?")}
+	}
+	if m.banned == nil {
+		m.banned = make(map[string]bool)
+	}
+	m.banned[r.ID] = true
+	return []Event{{Type: EventBan, Participant: r.ID}}, Outcome{}
+}
+
+// react adds a batch of reactions to the totals. The batch was gathered
+// (and its senders checked) by one instance; the totals reach clients in
+// that instance's coalesced reactions events, not as durable events.
+func (m *Machine) react(r Record) ([]Event, Outcome) {
+	if r.Reactions == nil {
+		return nil, Outcome{}
+	}
+	if m.room.Closed {
+		return nil, Outcome{Err: ErrRoomClosed}
+	}
+	if !m.room.Reactions {
+		return nil, Outcome{Err: errorf(CodeForbidden, "reactions are turned off in this room")}
+	}
+	m.reactions = m.reactions.Add(*r.Reactions)
+	return nil, Outcome{}
+}

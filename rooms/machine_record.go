@@ -1,0 +1,72 @@
+package rooms
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Ops of a Record: what one log entry asks the room to do.
+const (
+	OpCreate         = "create"
+	OpRoomSet        = "room_set"
+	OpAsk            = "ask"
+	OpUpvote         = "upvote"
+	OpUnvote         = "unvote"
+	OpQuestionSet    = "question_set"
+	OpQuestionDelete = "question_delete"
+	OpComment        = "comment"
+	OpCommentDelete  = "comment_delete"
+	OpBan            = "ban"
+	OpReact          = "react"
+)
+
+// Record is the data of one log entry: a command that passed the Service's
+// pre-checks (texts cleaned and bounded, the word filter applied, rate
+// limits and roles checked), with everything the rules need to apply it
+// and nothing they must find out (no clock, no randomness: the entry
+// gives the time).
+type Record struct {
+	Op string `json:"op"`
+	// Participant is who sent the command: an audience participant id, or
+	// "" for the host or a moderator (Staff).
+	Participant string `json:"p,omitempty"`
+	Staff       bool   `json:"staff,omitempty"`
+	// Author is the display name the item is posted under; nil: anonymous.
+	Author *string `json:"author,omitempty"`
+	// CID is the client's idempotency key of an ask or a comment.
+	CID string `json:"cid,omitempty"`
+	// Text of an ask or a comment.
+	Text string `json:"text,omitempty"`
+	// ID names the question or comment a command is about; for OpBan, the
+	// participant banned.
+	ID string `json:"id,omitempty"`
+	// Room is the new room's settings (OpCreate).
+	Room *Room `json:"room,omitempty"`
+	// Patch is a room_set's change (OpRoomSet).
+	Patch *RoomPatch `json:"patch,omitempty"`
+	// Question is a question_set's change (OpQuestionSet).
+	Question *QuestionPatch `json:"question,omitempty"`
+	// Reactions is a batch of reactions gathered by one instance (OpReact).
+	Reactions *Reactions `json:"reactions,omitempty"`
+	// Held: an ask that must wait for moderation whatever the room's
+	// setting (the word filter's "moderate" verdict).
+	Held bool `json:"held,omitempty"`
+}
+
+// EncodeRecord returns the record as a log entry's data.
+func EncodeRecord(r Record) []byte {
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic("rooms: encoding a record: " + err.Error()) // plain values only
+	}
+	return b
+}
+
+// DecodeRecord reads a log entry's data.
+func DecodeRecord(data []byte) (Record, error) {
+	var r Record
+	if err := json.Unmarshal(data, &r); err != nil {
+		return r, fmt.Errorf("rooms: a log record that is not one: %w", err)
+	}
+	return r, nil
+}
