@@ -113,7 +113,6 @@ func TestMachineAsk(t *testing.T) {
 	}
 }
 
-
 func TestMachineVotes(t *testing.T) {
 	f := newFeed(t, openRoom())
 	f.ok(Record{Op: OpAsk, Participant: "p_a", Text: "One"})
