@@ -13,7 +13,8 @@ import (
 // serves the room keeps a replica and applies the same rules once.
 //
 // It holds the room's settings, questions with their voters, comments,
-// bans, reaction totals and the durable event sequence (seq) clients see.
+// bans, reaction totals, polls with their ballots, quiz scores, and the
+// durable event sequence (seq) clients see.
 // A Machine is not safe for concurrent use: its replica serialises access.
 type Machine struct {
 	code    string
@@ -37,6 +38,8 @@ type Machine struct {
 	banned    map[string]bool
 	reactions Reactions
 
+	polls machinePolls // machine_polls.go
+
 	// dirtyVotes are the questions whose vote count changed since the last
 	// TakeVoteChanges: votes reach clients coalesced, not per upvote.
 	dirtyVotes map[string]bool
@@ -57,8 +60,9 @@ type Outcome struct {
 	// repeated cid, made before).
 	Question *Question
 	Comment  *Comment
+	Poll     *Poll
 	// Votes is the question's count after an upvote or unvote, and
-	// Changed whether the vote changed it.
+	// Changed whether the vote (or the ballot) changed a count.
 	Votes   int64
 	Changed bool
 }
@@ -119,6 +123,16 @@ func (m *Machine) Apply(e Entry) ([]Event, Outcome) {
 		return m.ban(r)
 	case OpReact:
 		return m.react(r)
+	case OpPollCreate:
+		return m.createPoll(r, e.Time)
+	case OpPollSet:
+		return m.setPoll(r, e.Time)
+	case OpPollExpire:
+		return m.expirePoll(r)
+	case OpPollDelete:
+		return m.deletePoll(r)
+	case OpVote:
+		return m.castBallot(r, e.Time)
 	}
 	return nil, Outcome{Err: errorf(CodeBadRequest, "unknown record op %q", r.Op)}
 }

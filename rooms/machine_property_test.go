@@ -3,14 +3,19 @@ package rooms
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
 // recordGen makes command records from a byte source: a few participants,
 // a few texts (so duplicates and cids repeat), every op. pick(n) returns
 // the next choice below n.
-type recordGen struct{ pick func(n int) int }
+type recordGen struct {
+	pick  func(n int) int
+	kinds *[]string // the kind of each poll created so far: p<n> is kinds[n-1]
+}
 
 var genTexts = []string{"Why?", "How?", "When?", "Who?", "Where?", "What now?"}
 
@@ -18,6 +23,9 @@ func (g recordGen) next() Record {
 	p := fmt.Sprintf("p_%d", g.pick(5))
 	staff := g.pick(4) == 0
 	id := fmt.Sprintf("q%d", 1+g.pick(8))
+	if g.pick(3) == 0 {
+		return g.pollRecord(p)
+	}
 	switch g.pick(12) {
 	case 0, 1:
 		return Record{Op: OpAsk, Participant: p, Text: genTexts[g.pick(len(genTexts))], CID: fmt.Sprint(g.pick(3)), Held: g.pick(5) == 0}
@@ -67,8 +75,91 @@ func (g recordGen) next() Record {
 	}
 }
 
+var genKinds = []string{PollSingle, PollMulti, PollQuiz, PollRating, PollWordcloud, PollText}
+
+// pollRecord makes a poll record: creates, state changes, timer expiries,
+// deletions and (most often) ballots, some of which do not fit.
+func (g recordGen) pollRecord(p string) Record {
+	id := fmt.Sprintf("p%d", 1+g.pick(4))
+	switch g.pick(10) {
+	case 0:
+		kind := genKinds[g.pick(len(genKinds))]
+		poll := Poll{Kind: kind, Title: "Poll", State: []string{PollDraft, PollOpen}[g.pick(2)], Reveal: g.pick(2) == 0}
+		switch kind {
+		case PollSingle:
+			poll.Options, poll.Max = []string{"a", "b", "c"}, 1
+		case PollMulti:
+			poll.Options, poll.Max = []string{"a", "b", "c", "d"}, 2
+		case PollQuiz:
+			poll.Options, poll.Correct, poll.Max = []string{"a", "b", "c"}, []int{1}, 1
+			if g.pick(2) == 0 {
+				poll.Seconds, poll.SpeedBonus = 10+g.pick(20), true
+			}
+		}
+		if g.kinds != nil {
+			*g.kinds = append(*g.kinds, kind)
+		}
+		return Record{Op: OpPollCreate, Staff: true, Poll: &poll}
+	case 1, 2:
+		patch := PollPatch{}
+		switch g.pick(3) {
+		case 0:
+			patch.State = ptr([]string{PollDraft, PollOpen, PollClosed}[g.pick(3)])
+		case 1:
+			patch.Reveal = ptr(g.pick(2) == 0)
+		default:
+			patch.SpeedBonus = ptr(g.pick(2) == 0)
+		}
+		return Record{Op: OpPollSet, Staff: true, ID: id, PollPatch: &patch}
+	case 3:
+		return Record{Op: OpPollExpire, ID: id, ClosesAt: t0 + int64(g.pick(400))*250}
+	case 4:
+		if g.pick(3) == 0 {
+			return Record{Op: OpPollDelete, Staff: true, ID: id}
+		}
+		fallthrough
+	default:
+		b := Ballot{}
+		kind := ""
+		if n := int(id[1] - '0'); g.kinds != nil && n <= len(*g.kinds) && g.pick(5) != 0 {
+			kind = (*g.kinds)[n-1] // mostly a ballot that fits the poll
+		}
+		shape := g.pick(4)
+		switch kind {
+		case PollSingle, PollQuiz:
+			shape = 0
+		case PollMulti:
+			shape = g.pick(2)
+		case PollRating:
+			shape = 2
+		case PollWordcloud, PollText:
+			shape = 3
+		}
+		switch shape {
+		case 0:
+			b.Choices = []int{g.pick(3)}
+		case 1:
+			b.Choices = []int{0, 1 + g.pick(3)}
+		case 2:
+			b.Rating = 1 + g.pick(6)
+		default:
+			if kind == PollWordcloud || (kind == "" && g.pick(2) == 0) {
+				b.Words = []string{genTexts[g.pick(3)], "word"}
+			} else {
+				b.Text = genTexts[g.pick(len(genTexts))]
+			}
+		}
+		var author *string
+		if g.pick(2) == 0 {
+			author = ptr("Name " + p)
+		}
+		return Record{Op: OpVote, Participant: p, ID: id, Ballot: &b, Author: author}
+	}
+}
+
 // entriesFrom returns the create entry and n generated entries.
 func entriesFrom(g recordGen, n int) []Entry {
+	g.kinds = new([]string)
 	room := openRoom()
 	es := []Entry{{Pos: 1, Time: t0, Epoch: 3, Rules: RulesVersion, Data: EncodeRecord(Record{Op: OpCreate, Staff: true, Room: &room})}}
 	for i := range n {
@@ -131,6 +222,7 @@ func checkMachine(t testing.TB, m *Machine) {
 	if len(m.texts) != len(m.questions) || len(m.byID) != len(m.questions) {
 		t.Fatalf("indexes of %d and %d for %d questions", len(m.texts), len(m.byID), len(m.questions))
 	}
+	checkPolls(t, m)
 	for i := 1; i < len(m.comments); i++ {
 		a, _ := itemNumber(m.comments[i-1].ID, 'c')
 		b, _ := itemNumber(m.comments[i].ID, 'c')
@@ -193,4 +285,34 @@ func FuzzMachine(f *testing.F) {
 			t.Fatalf("restore: %v", err)
 		}
 	})
+}
+
+// checkPolls fails when a tally is not the sum of its poll's ballots, a
+// ballot does not fit its poll, or the room's quiz totals are not the sum
+// of the quizzes' points.
+func checkPolls(t testing.TB, m *Machine) {
+	for _, mp := range m.polls.list {
+		want := newMachinePoll(mp.p)
+		for who, b := range mp.ballots {
+			if err := CheckBallot(mp.p, b); err != nil {
+				t.Fatalf("%s holds a ballot of %s that does not fit: %+v", mp.p.ID, who, b)
+			}
+			want.add(b, 1)
+		}
+		if !slices.Equal(want.counts, mp.counts) || want.sum != mp.sum || !maps.Equal(want.words, mp.words) {
+			t.Fatalf("%s tally %v/%d/%v, its ballots make %v/%d/%v", mp.p.ID, mp.counts, mp.sum, mp.words, want.counts, want.sum, want.words)
+		}
+		if got := mp.tally().Total; got != int64(len(mp.ballots)) {
+			t.Fatalf("%s total %d for %d ballots", mp.p.ID, got, len(mp.ballots))
+		}
+	}
+	totals := map[string]int64{}
+	for _, pts := range m.polls.points {
+		for who, n := range pts {
+			totals[who] += n
+		}
+	}
+	if len(totals) != len(m.polls.totals) || !maps.Equal(totals, m.polls.totals) {
+		t.Fatalf("quiz totals %v, the points make %v", m.polls.totals, totals)
+	}
 }

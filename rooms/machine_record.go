@@ -48,6 +48,15 @@ type Record struct {
 	Question *QuestionPatch `json:"question,omitempty"`
 	// Reactions is a batch of reactions gathered by one instance (OpReact).
 	Reactions *Reactions `json:"reactions,omitempty"`
+	// Poll is a new poll, checked by the Service (OpPollCreate).
+	Poll *Poll `json:"poll,omitempty"`
+	// PollPatch is a poll_set's change (OpPollSet); its At is the entry's time.
+	PollPatch *PollPatch `json:"poll_patch,omitempty"`
+	// ClosesAt is the timer an OpPollExpire was set for.
+	ClosesAt int64 `json:"closes_at,omitempty"`
+	// Ballot is an OpVote's answer, in canonical form (At and Name unused:
+	// the entry's time and Author stand for them).
+	Ballot *Ballot `json:"ballot,omitempty"`
 	// Held: an ask that must wait for moderation whatever the room's
 	// setting (the word filter's "moderate" verdict).
 	Held bool `json:"held,omitempty"`

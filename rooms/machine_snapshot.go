@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // machineState is a Machine as a snapshot keeps it. Its JSON is canonical:
@@ -27,6 +28,25 @@ type machineState struct {
 	NextC     uint64            `json:"next_c"`
 	Banned    []string          `json:"banned"`
 	Reactions []int64           `json:"reactions"`
+	Polls     []machineStateP   `json:"polls"`
+	NextP     uint64            `json:"next_p"`
+	// Points: quiz id → participant → points of its latest close; the
+	// room totals are their sums. Names: participant → quiz ballot name.
+	Points map[string]map[string]int64 `json:"points"`
+	Names  map[string]string           `json:"names"`
+}
+
+type machineStateP struct {
+	Poll    Poll            `json:"poll"`
+	Ballots []machineStateB `json:"ballots"` // by participant
+	Casts   uint64          `json:"casts"`
+}
+
+type machineStateB struct {
+	Participant string `json:"p"`
+	Ballot      Ballot `json:"b"`
+	Cast        uint64 `json:"cast"`
+	Left        int64  `json:"left,omitempty"`
 }
 
 type machineStateQ struct {
@@ -65,6 +85,27 @@ func (m *Machine) Snapshot() []byte {
 	for p := range m.banned {
 		st.Banned = append(st.Banned, p)
 	}
+	st.NextP, st.Names = m.polls.nextP, m.polls.names
+	if len(st.Names) == 0 {
+		st.Names = nil
+	}
+	for id, pts := range m.polls.points {
+		if st.Points == nil {
+			st.Points = make(map[string]map[string]int64)
+		}
+		if len(pts) == 0 {
+			pts = nil
+		}
+		st.Points[id] = pts
+	}
+	for _, mp := range m.polls.list {
+		sp := machineStateP{Poll: mp.p, Casts: mp.casts}
+		for who, b := range mp.ballots {
+			sp.Ballots = append(sp.Ballots, machineStateB{Participant: who, Ballot: b, Cast: mp.cast[who], Left: mp.left[who]})
+		}
+		slices.SortFunc(sp.Ballots, func(a, b machineStateB) int { return strings.Compare(a.Participant, b.Participant) })
+		st.Polls = append(st.Polls, sp)
+	}
 	slices.Sort(st.Banned)
 	b, err := json.Marshal(st)
 	if err != nil {
@@ -100,6 +141,32 @@ func RestoreMachine(data []byte) (*Machine, error) {
 		m.questions = append(m.questions, mq)
 		m.byID[mq.q.ID] = mq
 		m.texts[mq.q.Text] = mq.q.ID
+	}
+	m.polls.nextP, m.polls.names, m.polls.points = st.NextP, st.Names, st.Points
+	for _, pts := range st.Points {
+		for who, n := range pts {
+			if m.polls.totals == nil {
+				m.polls.totals = make(map[string]int64)
+			}
+			m.polls.totals[who] += n
+		}
+	}
+	for _, sp := range st.Polls {
+		mp := newMachinePoll(sp.Poll)
+		mp.casts = sp.Casts
+		for _, sb := range sp.Ballots {
+			mp.ballots[sb.Participant] = sb.Ballot
+			mp.cast[sb.Participant] = sb.Cast
+			if sp.Poll.Kind == PollQuiz {
+				mp.left[sb.Participant] = sb.Left
+			}
+			mp.add(sb.Ballot, 1)
+		}
+		if m.polls.byID == nil {
+			m.polls.byID = make(map[string]*machinePoll)
+		}
+		m.polls.list = append(m.polls.list, mp)
+		m.polls.byID[mp.p.ID] = mp
 	}
 	if len(st.Banned) > 0 {
 		m.banned = make(map[string]bool, len(st.Banned))

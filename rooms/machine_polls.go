@@ -1,0 +1,348 @@
+package rooms
+
+import (
+	"slices"
+	"strconv"
+)
+
+// Ops of the poll records.
+const (
+	OpPollCreate = "poll_create"
+	OpPollSet    = "poll_set"
+	OpPollExpire = "poll_expire"
+	OpPollDelete = "poll_delete"
+	OpVote       = "vote"
+)
+
+// machinePoll is a poll with its ballots; the tally (counts, sum, words)
+// is kept equal to the sum of the ballots.
+type machinePoll struct {
+	p       Poll
+	ballots map[string]Ballot // participant → ballot (At and Name zero)
+	cast    map[string]uint64 // participant → cast number of its ballot (text answers' order)
+	casts   uint64
+	left    map[string]int64 // quiz: participant → ms its timer had left at the ballot
+	counts  []int64
+	sum     int64
+	words   map[string]int64 // word → ballots with it, no zeros
+}
+
+// machinePolls is a room's polls and quiz scores.
+type machinePolls struct {
+	list   []*machinePoll // by number; deleted ones removed
+	byID   map[string]*machinePoll
+	nextP  uint64
+	points map[string]map[string]int64 // quiz id → participant → points (> 0) of its latest close
+	totals map[string]int64            // participant → points (> 0) across quizzes
+	names  map[string]string           // participant → name of its latest quiz ballot; absent: anonymous
+	// dirty are the polls whose tally changed since TakeResultsChanges.
+	dirty map[string]bool
+}
+
+func newMachinePoll(p Poll) *machinePoll {
+	return &machinePoll{p: p, ballots: make(map[string]Ballot), cast: make(map[string]uint64), left: make(map[string]int64),
+		counts: emptyTally(p).Counts, words: make(map[string]int64)}
+}
+
+// add counts ballot b into the tally (sign 1) or out of it (-1).
+func (mp *machinePoll) add(b Ballot, sign int64) {
+	switch {
+	case hasOptions(mp.p.Kind):
+		for _, c := range b.Choices {
+			mp.counts[c] += sign
+		}
+	case mp.p.Kind == PollRating:
+		mp.counts[b.Rating-1] += sign
+		mp.sum += sign * int64(b.Rating)
+	case mp.p.Kind == PollWordcloud:
+		for _, w := range b.Words {
+			if mp.words[w] += sign; mp.words[w] == 0 {
+				delete(mp.words, w)
+			}
+		}
+	}
+}
+
+// tally returns the poll's results, in the order the protocol fixes
+// (words by count then bytes, text answers by cast).
+func (mp *machinePoll) tally() Tally {
+	t := Tally{Counts: slices.Clone(mp.counts), Total: int64(len(mp.ballots)), Sum: mp.sum}
+	if t.Counts == nil && (hasOptions(mp.p.Kind) || mp.p.Kind == PollRating) {
+		t.Counts = []int64{}
+	}
+	switch mp.p.Kind {
+	case PollWordcloud:
+		for w, n := range mp.words {
+			t.Words = append(t.Words, WordCount{Word: w, Count: n})
+		}
+		slices.SortFunc(t.Words, func(a, b WordCount) int {
+			switch {
+			case a.Count != b.Count:
+				return int(b.Count - a.Count)
+			case a.Word < b.Word:
+				return -1
+			case a.Word > b.Word:
+				return 1
+			}
+			return 0
+		})
+		if len(t.Words) > MaxCloudWords {
+			t.Words = t.Words[:MaxCloudWords]
+		}
+	case PollText:
+		who := make([]string, 0, len(mp.ballots))
+		for p := range mp.ballots {
+			who = append(who, p)
+		}
+		slices.SortFunc(who, func(a, b string) int { return int(int64(mp.cast[a]) - int64(mp.cast[b])) })
+		if len(who) > MaxTextAnswers {
+			who = who[len(who)-MaxTextAnswers:]
+		}
+		for _, p := range who {
+			t.Answers = append(t.Answers, mp.ballots[p].Text)
+		}
+	}
+	return t
+}
+
+// createPoll adds a poll (checked by the Service). A timed quiz created
+// open closes Seconds after the entry's time.
+func (m *Machine) createPoll(r Record, at int64) ([]Event, Outcome) {
+	if !r.Staff || r.Poll == nil {
+		return nil, Outcome{Err: errorf(CodeForbidden, "only moderators and the host make polls")}
+	}
+	ps := &m.polls
+	if ps.byID == nil {
+		ps.byID = make(map[string]*machinePoll)
+	}
+	ps.nextP++
+	p := *r.Poll
+	p.ID = "p" + strconv.FormatUint(ps.nextP, 10)
+	p.Options, p.Correct = slices.Clone(p.Options), slices.Clone(p.Correct)
+	p.ClosesAt = 0
+	if p.State == PollOpen && p.Kind == PollQuiz && p.Seconds > 0 {
+		p.ClosesAt = at + int64(p.Seconds)*1000
+	}
+	mp := newMachinePoll(p)
+	ps.list = append(ps.list, mp)
+	ps.byID[p.ID] = mp
+	return []Event{pollEvent(m.next(), p, mp.tally())}, Outcome{Poll: &p}
+}
+
+// setPoll opens, closes, reveals or sets the speed bonus of a poll; a quiz
+// that closes is scored.
+func (m *Machine) setPoll(r Record, at int64) ([]Event, Outcome) {
+	if !r.Staff || r.PollPatch == nil {
+		return nil, Outcome{Err: errorf(CodeForbidden, "only moderators and the host change polls")}
+	}
+	mp := m.polls.byID[r.ID]
+	if mp == nil {
+		return nil, Outcome{Err: ErrPollNotFound}
+	}
+	patch := *r.PollPatch
+	patch.At = at
+	p, err := patch.Apply(mp.p)
+	if err != nil {
+		return nil, Outcome{Err: AsError(err)}
+	}
+	if p.State == mp.p.State && p.Reveal == mp.p.Reveal && p.SpeedBonus == mp.p.SpeedBonus && p.ClosesAt == mp.p.ClosesAt {
+		return nil, Outcome{Poll: &p}
+	}
+	closing := p.State == PollClosed && mp.p.State != PollClosed
+	mp.p = p
+	if closing {
+		m.polls.score(mp)
+	}
+	return []Event{pollEvent(m.next(), p, mp.tally())}, Outcome{Poll: &p}
+}
+
+// expirePoll closes a timed quiz whose timer ran out: an instance's timer
+// appends it, and it does nothing unless the quiz is still open with the
+// ClosesAt the timer was set for (it may have been closed, or reopened
+// with a new timer, in between).
+func (m *Machine) expirePoll(r Record) ([]Event, Outcome) {
+	mp := m.polls.byID[r.ID]
+	if mp == nil {
+		return nil, Outcome{Err: ErrPollNotFound}
+	}
+	if mp.p.State != PollOpen || mp.p.ClosesAt != r.ClosesAt {
+		return nil, Outcome{}
+	}
+	mp.p.State = PollClosed
+	m.polls.score(mp)
+	p := mp.p
+	return []Event{pollEvent(m.next(), p, mp.tally())}, Outcome{Poll: &p}
+}
+
+func (m *Machine) deletePoll(r Record) ([]Event, Outcome) {
+	if !r.Staff {
+		return nil, Outcome{Err: errorf(CodeForbidden, "only moderators and the host delete polls")}
+	}
+	ps := &m.polls
+	mp := ps.byID[r.ID]
+	if mp == nil {
+		return nil, Outcome{Err: ErrPollNotFound}
+	}
+	ps.unscore(r.ID)
+	ps.list = slices.DeleteFunc(ps.list, func(x *machinePoll) bool { return x == mp })
+	delete(ps.byID, r.ID)
+	delete(ps.dirty, r.ID)
+	seq := m.next()
+	return []Event{{Seq: seq, Type: EventPollDeleted, Data: pollDeletedEvent(seq, r.ID)}}, Outcome{}
+}
+
+// castBallot records a participant's ballot, replacing its earlier one.
+// The tally changes without a durable event: it is marked for
+// TakeResultsChanges.
+func (m *Machine) castBallot(r Record, at int64) ([]Event, Outcome) {
+	if err := m.postAllowed(r); err != nil {
+		return nil, Outcome{Err: err}
+	}
+	if r.Participant == "" || r.Ballot == nil {
+		return nil, Outcome{Err: errorf(CodeBadRequest, "a ballot needs a participant and an answer")}
+	}
+	mp := m.polls.byID[r.ID]
+	if mp == nil {
+		return nil, Outcome{Err: ErrPollNotFound}
+	}
+	if mp.p.State != PollOpen {
+		return nil, Outcome{Err: ErrPollNotOpen}
+	}
+	if mp.p.ClosesAt > 0 && at >= mp.p.ClosesAt {
+		return nil, Outcome{Err: ErrQuizTimeUp}
+	}
+	b := Ballot{Choices: slices.Clone(r.Ballot.Choices), Rating: r.Ballot.Rating, Words: slices.Clone(r.Ballot.Words), Text: r.Ballot.Text}
+	if err := CheckBallot(mp.p, b); err != nil {
+		return nil, Outcome{Err: AsError(err)}
+	}
+	who := r.Participant
+	if old, had := mp.ballots[who]; had {
+		if old.Equal(b) {
+			return nil, Outcome{}
+		}
+		mp.add(old, -1)
+	}
+	mp.add(b, 1)
+	mp.ballots[who] = b
+	mp.casts++
+	mp.cast[who] = mp.casts
+	if mp.p.Kind == PollQuiz {
+		mp.left[who] = 0
+		if mp.p.ClosesAt > 0 {
+			mp.left[who] = mp.p.ClosesAt - at
+		}
+		ps := &m.polls
+		if ps.names == nil {
+			ps.names = make(map[string]string)
+		}
+		if r.Author == nil || *r.Author == "" {
+			delete(ps.names, who)
+		} else {
+			ps.names[who] = *r.Author
+		}
+	}
+	if m.polls.dirty == nil {
+		m.polls.dirty = make(map[string]bool)
+	}
+	m.polls.dirty[mp.p.ID] = true
+	return nil, Outcome{Changed: true}
+}
+
+// score sets a closing quiz's points from its ballots, replacing those of
+// an earlier close, and the room totals with them.
+func (ps *machinePolls) score(mp *machinePoll) {
+	if mp.p.Kind != PollQuiz {
+		return
+	}
+	ps.unscore(mp.p.ID)
+	points := make(map[string]int64)
+	for who, b := range mp.ballots {
+		if n := QuizPoints(mp.p, b.Choices, mp.left[who]); n > 0 {
+			points[who] = n
+			if ps.totals == nil {
+				ps.totals = make(map[string]int64)
+			}
+			ps.totals[who] += n
+		}
+	}
+	if ps.points == nil {
+		ps.points = make(map[string]map[string]int64)
+	}
+	ps.points[mp.p.ID] = points
+}
+
+func (ps *machinePolls) unscore(id string) {
+	for who, n := range ps.points[id] {
+		if ps.totals[who] -= n; ps.totals[who] <= 0 {
+			delete(ps.totals, who)
+		}
+	}
+	delete(ps.points, id)
+}
+
+// Leaderboard returns quiz id's leaderboard (id "": the room's closed quiz
+// with the highest number), the top n of the quiz and of the room.
+func (m *Machine) Leaderboard(id string, n int) Leaderboard {
+	ps := &m.polls
+	var quiz *machinePoll
+	if id != "" {
+		quiz = ps.byID[id]
+	} else {
+		for _, mp := range ps.list {
+			if mp.p.Kind == PollQuiz && mp.p.State == PollClosed {
+				quiz = mp
+			}
+		}
+	}
+	if quiz == nil || quiz.p.Kind != PollQuiz {
+		return Leaderboard{}
+	}
+	scorers := func(points map[string]int64) []LeaderEntry {
+		list := make([]Scorer, 0, len(points))
+		for who, p := range points {
+			list = append(list, Scorer{Participant: who, Points: p})
+		}
+		list = topScorers(list, n)
+		for i := range list {
+			list[i].Name = ps.names[list[i].Participant]
+		}
+		return rankEntries(list)
+	}
+	return Leaderboard{Poll: quiz.p.ID, Revealed: audienceSeesCorrect(quiz.p), Question: scorers(ps.points[quiz.p.ID]), Room: scorers(ps.totals)}
+}
+
+// TakeResultsChanges returns the results of the polls whose tally changed
+// since the last call, in poll order, and forgets them.
+func (m *Machine) TakeResultsChanges() []PollResult {
+	if len(m.polls.dirty) == 0 {
+		return nil
+	}
+	var out []PollResult
+	for _, mp := range m.polls.list {
+		if m.polls.dirty[mp.p.ID] {
+			out = append(out, PollResult{ID: mp.p.ID, Kind: mp.p.Kind, Revealed: AudienceSeesResults(mp.p), Tally: mp.tally()})
+		}
+	}
+	clear(m.polls.dirty)
+	return out
+}
+
+// Polls returns the room's polls with their results, in poll order.
+func (m *Machine) Polls() []PollState {
+	out := make([]PollState, len(m.polls.list))
+	for i, mp := range m.polls.list {
+		out[i] = PollState{Poll: mp.p, Tally: mp.tally()}
+	}
+	return out
+}
+
+// Ballots returns participant's ballots by poll id.
+func (m *Machine) Ballots(participant string) map[string]Ballot {
+	out := make(map[string]Ballot)
+	for _, mp := range m.polls.list {
+		if b, ok := mp.ballots[participant]; ok {
+			out[mp.p.ID] = b
+		}
+	}
+	return out
+}
