@@ -38,7 +38,8 @@ type Machine struct {
 	banned    map[string]bool
 	reactions Reactions
 
-	polls machinePolls // machine_polls.go
+	polls   machinePolls   // machine_polls.go
+	insight machineInsight // machine_insight.go
 
 	// dirtyVotes are the questions whose vote count changed since the last
 	// TakeVoteChanges: votes reach clients coalesced, not per upvote.
@@ -102,13 +103,22 @@ func (m *Machine) Apply(e Entry) ([]Event, Outcome) {
 	if r.Op != OpCreate && !m.created {
 		return nil, Outcome{Err: ErrRoomNotFound}
 	}
+	events, out := m.apply(r, e.Time)
+	if out.Err == nil {
+		m.countApplied(r, e.Time, out, events)
+	}
+	return events, out
+}
+
+// apply applies record r at time at.
+func (m *Machine) apply(r Record, at int64) ([]Event, Outcome) {
 	switch r.Op {
 	case OpCreate:
-		return m.create(r, e.Time)
+		return m.create(r, at)
 	case OpRoomSet:
 		return m.setRoom(r)
 	case OpAsk:
-		return m.ask(r, e.Time)
+		return m.ask(r, at)
 	case OpUpvote, OpUnvote:
 		return m.vote(r)
 	case OpQuestionSet:
@@ -116,7 +126,7 @@ func (m *Machine) Apply(e Entry) ([]Event, Outcome) {
 	case OpQuestionDelete:
 		return m.deleteQuestion(r)
 	case OpComment:
-		return m.comment(r, e.Time)
+		return m.comment(r, at)
 	case OpCommentDelete:
 		return m.deleteComment(r)
 	case OpBan:
@@ -124,15 +134,21 @@ func (m *Machine) Apply(e Entry) ([]Event, Outcome) {
 	case OpReact:
 		return m.react(r)
 	case OpPollCreate:
-		return m.createPoll(r, e.Time)
+		return m.createPoll(r, at)
 	case OpPollSet:
-		return m.setPoll(r, e.Time)
+		return m.setPoll(r, at)
 	case OpPollExpire:
 		return m.expirePoll(r)
 	case OpPollDelete:
 		return m.deletePoll(r)
 	case OpVote:
-		return m.castBallot(r, e.Time)
+		return m.castBallot(r, at)
+	case OpSeen:
+		return m.seen(r)
+	case OpPresence:
+		return m.presence(r, at)
+	case OpSchedule:
+		return m.schedule(r)
 	}
 	return nil, Outcome{Err: errorf(CodeBadRequest, "unknown record op %q", r.Op)}
 }

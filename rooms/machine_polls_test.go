@@ -121,3 +121,44 @@ func TestMachinePollKinds(t *testing.T) {
 }
 
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 99)) }
+
+func TestMachineInsight(t *testing.T) {
+	f := newFeed(t, openRoom()) // pos n at t0 + n s; t0 is a whole minute
+	minute := int64(t0 / 60000)
+	f.ok(Record{Op: OpSeen, Seen: map[string]int64{"p_a": minute, "p_b": minute}})
+	f.ok(Record{Op: OpSeen, Seen: map[string]int64{"p_a": minute + 5}}) // seen already
+	f.ok(Record{Op: OpPresence, Connected: 40})
+	f.ok(Record{Op: OpAsk, Participant: "p_a", Text: "Q?"})
+	f.refused(Record{Op: OpAsk, Participant: "p_b", Text: "Q?"}, CodeConflict) // refused: not counted
+	f.ok(Record{Op: OpUpvote, Participant: "p_b", ID: "q1"})
+	f.ok(Record{Op: OpUpvote, Participant: "p_b", ID: "q1"}) // no change: not counted
+	f.ok(Record{Op: OpComment, Staff: true, Text: "Welcome"})
+	var batch Reactions
+	batch[0], batch[1] = 3, 4
+	f.ok(Record{Op: OpReact, Reactions: &batch})
+	_, out := f.ok(Record{Op: OpPollCreate, Staff: true, Poll: &Poll{Kind: PollRating, Title: "Rate", State: PollOpen}})
+	f.ok(Record{Op: OpVote, Participant: "p_c", ID: out.Poll.ID, Ballot: &Ballot{Rating: 4}})
+	f.ok(Record{Op: OpPresence, Connected: 55})
+	f.ok(Record{Op: OpPresence, Connected: 30})
+	f.ok(Record{Op: OpSchedule, ClosedAt: t0, DeleteAt: t0 + 86_400_000})
+	in := f.m.Insight()
+	want := InsightCounts{InsightQuestions: 1, InsightUpvotes: 1, InsightBallots: 1, InsightReactions: 7, InsightComments: 1}
+	if in.Minutes[minute].Counts != want || in.Minutes[minute].Joined != 2 || in.Minutes[minute].Connected != 55 {
+		t.Fatalf("minute %+v, want counts %v, 2 joined, 55 connected", in.Minutes[minute], want)
+	}
+	if in.Unique != 2 || in.Active != 3 || in.Connected != 30 || in.Peak != 55 || in.PeakAt != t0+13_000 {
+		t.Fatalf("insight %+v", in)
+	}
+	if in.ReactionSeconds[t0/1000+10] != 7 || in.PollPresent[out.Poll.ID] != 55 || in.DeleteAt != t0+86_400_000 {
+		t.Fatalf("reaction seconds %v, poll present %v, delete at %d", in.ReactionSeconds, in.PollPresent, in.DeleteAt)
+	}
+	f.ok(Record{Op: OpPollDelete, Staff: true, ID: out.Poll.ID})
+	f.ok(Record{Op: OpSchedule})
+	if in := f.m.Insight(); len(in.PollPresent) != 0 || in.DeleteAt != 0 {
+		t.Fatalf("after deleting the poll and cancelling the deletion: %+v", in)
+	}
+	r, _ := RestoreMachine(f.m.Snapshot())
+	if r.Hash() != f.m.Hash() {
+		t.Fatal("insight lost in a snapshot")
+	}
+}

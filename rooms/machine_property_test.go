@@ -66,8 +66,15 @@ func (g recordGen) next() Record {
 		}
 		return Record{Op: OpRoomSet, Staff: true, Patch: &patch}
 	default:
-		if g.pick(6) == 0 {
+		switch g.pick(9) {
+		case 0:
 			return Record{Op: OpBan, Staff: true, ID: p}
+		case 1:
+			return Record{Op: OpSeen, Seen: map[string]int64{p: t0/60000 + int64(g.pick(3)), "p_new": t0 / 60000}}
+		case 2:
+			return Record{Op: OpPresence, Connected: int64(g.pick(100))}
+		case 3:
+			return Record{Op: OpSchedule, ClosedAt: t0, DeleteAt: int64(g.pick(2)) * (t0 + 1000)}
 		}
 		var batch Reactions
 		batch[g.pick(len(batch))] = int64(1 + g.pick(50))

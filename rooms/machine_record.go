@@ -57,6 +57,13 @@ type Record struct {
 	// Ballot is an OpVote's answer, in canonical form (At and Name unused:
 	// the entry's time and Author stand for them).
 	Ballot *Ballot `json:"ballot,omitempty"`
+	// Seen: OpSeen's participants, each with the Unix minute it joined.
+	Seen map[string]int64 `json:"seen,omitempty"`
+	// Connected: OpPresence's count of connected people.
+	Connected int64 `json:"connected,omitempty"`
+	// ClosedAt and DeleteAt: OpSchedule's retention, Unix milliseconds.
+	ClosedAt int64 `json:"closed_at,omitempty"`
+	DeleteAt int64 `json:"delete_at,omitempty"`
 	// Held: an ask that must wait for moderation whatever the room's
 	// setting (the word filter's "moderate" verdict).
 	Held bool `json:"held,omitempty"`

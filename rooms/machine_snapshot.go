@@ -32,8 +32,52 @@ type machineState struct {
 	NextP     uint64            `json:"next_p"`
 	// Points: quiz id → participant → points of its latest close; the
 	// room totals are their sums. Names: participant → quiz ballot name.
-	Points map[string]map[string]int64 `json:"points"`
-	Names  map[string]string           `json:"names"`
+	Points  map[string]map[string]int64 `json:"points"`
+	Names   map[string]string           `json:"names"`
+	Insight machineStateInsight         `json:"insight"`
+}
+
+type machineStateInsight struct {
+	Seen            []string                `json:"seen"`
+	Active          []string                `json:"active"`
+	Connected       int64                   `json:"connected"`
+	Peak            int64                   `json:"peak"`
+	PeakAt          int64                   `json:"peak_at"`
+	Minutes         map[int64]InsightMinute `json:"minutes"`
+	ReactionSeconds map[int64]int64         `json:"reaction_seconds"`
+	PollPresent     map[string]int64        `json:"poll_present"`
+	ClosedAt        int64                   `json:"closed_at"`
+	DeleteAt        int64                   `json:"delete_at"`
+}
+
+// sortedKeys returns the keys of a set, sorted; nil when empty.
+func sortedKeys(set map[string]bool) []string {
+	var out []string
+	for k := range set {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// setOf returns keys as a set; nil when empty.
+func setOf(keys []string) map[string]bool {
+	if len(keys) == 0 {
+		return nil
+	}
+	out := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		out[k] = true
+	}
+	return out
+}
+
+// nilIfEmpty returns m, or nil when it is empty.
+func nilIfEmpty[K comparable, V any](m map[K]V) map[K]V {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 type machineStateP struct {
@@ -98,6 +142,19 @@ func (m *Machine) Snapshot() []byte {
 		}
 		st.Points[id] = pts
 	}
+	in := &m.insight
+	st.Insight = machineStateInsight{
+		Seen: sortedKeys(in.seen), Active: sortedKeys(in.active),
+		Connected: in.connected, Peak: in.peak, PeakAt: in.peakAt,
+		ReactionSeconds: nilIfEmpty(in.reactionSeconds), PollPresent: nilIfEmpty(in.pollPresent),
+		ClosedAt: in.closedAt, DeleteAt: in.deleteAt,
+	}
+	for k, im := range in.minutes {
+		if st.Insight.Minutes == nil {
+			st.Insight.Minutes = make(map[int64]InsightMinute)
+		}
+		st.Insight.Minutes[k] = *im
+	}
 	for _, mp := range m.polls.list {
 		sp := machineStateP{Poll: mp.p, Casts: mp.casts}
 		for who, b := range mp.ballots {
@@ -141,6 +198,19 @@ func RestoreMachine(data []byte) (*Machine, error) {
 		m.questions = append(m.questions, mq)
 		m.byID[mq.q.ID] = mq
 		m.texts[mq.q.Text] = mq.q.ID
+	}
+	si := st.Insight
+	m.insight = machineInsight{
+		seen: setOf(si.Seen), active: setOf(si.Active),
+		connected: si.Connected, peak: si.Peak, peakAt: si.PeakAt,
+		reactionSeconds: si.ReactionSeconds, pollPresent: si.PollPresent,
+		closedAt: si.ClosedAt, deleteAt: si.DeleteAt,
+	}
+	for k, im := range si.Minutes {
+		if m.insight.minutes == nil {
+			m.insight.minutes = make(map[int64]*InsightMinute)
+		}
+		m.insight.minutes[k] = &im
 	}
 	m.polls.nextP, m.polls.names, m.polls.points = st.NextP, st.Names, st.Points
 	for _, pts := range st.Points {
