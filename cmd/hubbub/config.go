@@ -26,6 +26,8 @@ type config struct {
 	proxies     string // -trusted-proxies, comma-separated
 	// idleTimeout closes keep-alive HTTP connections idle that long.
 	idleTimeout time.Duration
+	// maxHTTPConnsPerIP caps the TCP connections one address holds.
+	maxHTTPConnsPerIP int
 	logLevel    string
 	secret      string
 	secretFile  string
@@ -71,6 +73,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs := flag.NewFlagSet("hubbub", flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", defaultAddr, "address to serve HTTP and WebSocket on")
 	fs.DurationVar(&c.idleTimeout, "http-idle-timeout", defaultIdleTimeout, "close keep-alive HTTP connections idle this long")
+	fs.IntVar(&c.maxHTTPConnsPerIP, "max-http-conns-per-ip", hub.DefaultMaxHTTPConnsPerIP, "TCP connections (HTTP and WebSocket) one client address may hold at once; past it a connection gets 429 and is closed (trusted proxies are not counted; 0: no cap)")
 	fs.DurationVar(&c.hub.BodyTimeout, "http-body-timeout", hub.DefaultBodyTimeout, "most time to read an HTTP request's body; a slower client is cut off")
 	fs.StringVar(&c.proxies, "trusted-proxies", "", "comma-separated CIDRs or addresses of the proxies in front of the server, e.g. '10.0.0.0/8': only their X-Forwarded-For/Forwarded (client address for per-address limits) and X-Forwarded-Host/Proto (join address, QR code) are believed")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "if set, serve /metrics on this address only (e.g. 127.0.0.1:9090), not on -addr")

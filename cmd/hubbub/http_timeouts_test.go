@@ -132,3 +132,73 @@ func between(s, before, after string) string {
 	out, _, _ := strings.Cut(rest, after)
 	return out
 }
+
+// TestConnectionsPerAddressCapped is the descriptor exhaustion as found: one
+// address opens connections and holds them. Past -max-http-conns-per-ip its
+// next connection is answered 429 and closed, a closed one frees its slot,
+// and a trusted proxy's connections are not counted (its clients are
+// limited by their forwarded address instead).
+func TestConnectionsPerAddressCapped(t *testing.T) {
+	base, _, _ := startServe(t, "-max-http-conns-per-ip", "3")
+	addr := strings.TrimPrefix(base, "http://")
+	held := make([]net.Conn, 3)
+	for i := range held {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		held[i] = c
+	}
+	get := func() string {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_, _ = c.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b, _ := io.ReadAll(c)
+		return string(b)
+	}
+	if got := get(); !strings.HasPrefix(got, "HTTP/1.1 429 ") {
+		t.Fatalf("a fourth connection from one address: %q, want 429", got)
+	}
+	// The held connections are served: the cap refused only the extra one.
+	if _, err := held[0].Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_ = held[0].SetReadDeadline(time.Now().Add(5 * time.Second))
+	if b, _ := io.ReadAll(held[0]); !strings.Contains(string(b), "200 OK") {
+		t.Fatalf("a connection within the cap: %q", b)
+	}
+	held[0].Close() // the server closed it too (Connection: close): its slot is free
+	deadline := time.Now().Add(5 * time.Second)
+	for got := get(); !strings.Contains(got, "200 OK"); got = get() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after one connection closed, a new one still gets %q", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	proxied, _, _ := startServe(t, "-max-http-conns-per-ip", "3", "-trusted-proxies", "127.0.0.1")
+	paddr := strings.TrimPrefix(proxied, "http://")
+	for range 5 {
+		c, err := net.Dial("tcp", paddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	c, err := net.Dial("tcp", paddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _ = c.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if b, _ := io.ReadAll(c); !strings.Contains(string(b), "200 OK") {
+		t.Fatalf("a trusted proxy's sixth connection: %q, want it served", b)
+	}
+}

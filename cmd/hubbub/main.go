@@ -139,6 +139,7 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 	wg.Go(func() { svc.Run(runCtx) })
 	wg.Go(func() { h.Run(runCtx) })
 	serveErr := make(chan error, 1)
+	ln = hub.LimitConnsPerIP(ln, cfg.maxHTTPConnsPerIP, cfg.hub.TrustedProxies, reg)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("hubbub serving", zap.String("addr", ln.Addr().String()), zap.String("store", storeName), zap.String("instance", cfg.instanceID),
 		zap.String("word_filter", cmp.Or(cfg.wordFilter, "built-in")), zap.Int("filtered_words", cmp.Or(cfg.rooms.WordFilter, rooms.DefaultWordFilter()).Len()))
