@@ -28,9 +28,9 @@ type config struct {
 	idleTimeout time.Duration
 	// maxHTTPConnsPerIP caps the TCP connections one address holds.
 	maxHTTPConnsPerIP int
-	logLevel    string
-	secret      string
-	secretFile  string
+	logLevel          string
+	secret            string
+	secretFile        string
 	// secretInArgs: -secret was given on the command line, where every
 	// user of the machine reads it in ps.
 	secretInArgs bool
