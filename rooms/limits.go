@@ -109,6 +109,10 @@ type Config struct {
 	// Retention is how long a closed room's data is kept when the room's
 	// retention_days is 0 (DefaultRetention).
 	Retention time.Duration
+	// TokenTTL is how long a participant token is accepted after it was
+	// issued (DefaultTokenTTL); every join issues a fresh one, so a token
+	// in use never expires.
+	TokenTTL time.Duration
 	// Now is the Service's clock (Service.Now): quiz timers and ballot
 	// times, the insight figures' minute buckets, retention's deletion
 	// times. nil: time.Now. Tests inject their own.
@@ -164,5 +168,13 @@ func (c Config) withDefaults() Config {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.TokenTTL <= 0 {
+		c.TokenTTL = DefaultTokenTTL
+	}
 	return c
 }
+
+// DefaultTokenTTL: a participant token unused for 30 days expires (the
+// phone then joins as a new participant); one in use is renewed at every
+// join.
+const DefaultTokenTTL = 30 * 24 * time.Hour

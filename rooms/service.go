@@ -44,7 +44,7 @@ func NewService(store Store, pub Publisher, cfg Config, log *zap.Logger, reg pro
 		store:     store,
 		pub:       pub,
 		cfg:       cfg,
-		tokens:    NewTokens(cfg.Secret),
+		tokens:    NewTokens(cfg.Secret).WithExpiry(cfg.TokenTTL, cfg.Now),
 		log:       log,
 		metrics:   newMetrics(reg),
 		limits:    newLimiters(cfg),
@@ -205,7 +205,8 @@ func (s *Service) authenticate(ctx context.Context, code, credential string, all
 		return Actor{}, "", ErrBanned
 	}
 	actor.Participant = participant
-	return actor, credential, nil
+	// A join renews the token: one in use never reaches its expiry.
+	return actor, s.tokens.Sign(code, participant), nil
 }
 
 // Ack is the result of a command, sent in the `ack` event.

@@ -7,7 +7,9 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // CodeAlphabet is the alphabet of room codes: no 0/O or 1/I look-alikes.
@@ -84,11 +86,15 @@ func NewParticipantID() string {
 }
 
 // Tokens signs and verifies participant tokens. A token binds a participant
-// id to one room: "pt1." + base64url(room "|" participant) + "." +
-// base64url(HMAC-SHA256(secret, that payload)). Instances sharing the secret
-// accept each other's tokens.
+// id to one room from the time it was issued: "pt1." + base64url(room "|"
+// participant "|" issued Unix seconds) + "." + base64url(HMAC-SHA256(secret,
+// that payload)). Instances sharing the secret accept each other's tokens.
+// A token older than the TTL is refused; tokens of earlier versions,
+// without the time, are accepted (and replaced at the next join).
 type Tokens struct {
 	secret []byte
+	ttl    time.Duration    // 0: tokens never expire
+	now    func() time.Time // the clock of issue times and expiry
 }
 
 // NewTokens returns a signer for secret; an empty secret is replaced by a
@@ -98,12 +104,23 @@ func NewTokens(secret []byte) *Tokens {
 		secret = make([]byte, 32)
 		randomBytes(secret)
 	}
-	return &Tokens{secret: append([]byte(nil), secret...)}
+	return &Tokens{secret: append([]byte(nil), secret...), now: time.Now}
 }
 
-// Sign returns the token of participant in room.
+// WithExpiry returns the signer with tokens that expire ttl after they
+// were issued, by the clock now (nil: time.Now).
+func (t *Tokens) WithExpiry(ttl time.Duration, now func() time.Time) *Tokens {
+	out := *t
+	out.ttl = ttl
+	if now != nil {
+		out.now = now
+	}
+	return &out
+}
+
+// Sign returns a token of participant in room, issued now.
 func (t *Tokens) Sign(room, participant string) string {
-	payload := room + "|" + participant
+	payload := room + "|" + participant + "|" + strconv.FormatInt(t.now().Unix(), 10)
 	return tokenPrefix + b64.EncodeToString([]byte(payload)) + "." + b64.EncodeToString(t.mac(payload))
 }
 
@@ -127,8 +144,18 @@ func (t *Tokens) Verify(room, token string) (participant string, ok bool) {
 		return "", false
 	}
 	tokenRoom, participant, found := strings.Cut(string(payload), "|")
-	if !found || tokenRoom != room || !strings.HasPrefix(participant, "p_") {
+	if !found || tokenRoom != room {
 		return "", false
+	}
+	participant, issued, timed := strings.Cut(participant, "|")
+	if !strings.HasPrefix(participant, "p_") {
+		return "", false
+	}
+	if timed {
+		at, err := strconv.ParseInt(issued, 10, 64)
+		if err != nil || (t.ttl > 0 && t.now().Sub(time.Unix(at, 0)) > t.ttl) {
+			return "", false
+		}
 	}
 	return participant, true
 }

@@ -1,8 +1,12 @@
 package rooms
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"go.uber.org/zap"
 )
 
 func TestTokensSignVerify(t *testing.T) {
@@ -132,5 +136,57 @@ func TestNormalizeCode(t *testing.T) {
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("NormalizeCode(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+// TestTokensExpire: a token is accepted for its TTL after it was issued and
+// refused after; a token of the earlier format, without its issue time, is
+// still accepted.
+func TestTokensExpire(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	clock := func() time.Time { return now }
+	tok := NewTokens([]byte("secret one")).WithExpiry(24*time.Hour, clock)
+	token := tok.Sign("K7QX2M", "p_0123456789abcdef")
+	now = now.Add(24*time.Hour - time.Second)
+	if p, ok := tok.Verify("K7QX2M", token); !ok || p != "p_0123456789abcdef" {
+		t.Fatalf("a token within its TTL: %q, %v", p, ok)
+	}
+	now = now.Add(2 * time.Second)
+	if _, ok := tok.Verify("K7QX2M", token); ok {
+		t.Fatal("a token past its TTL was accepted")
+	}
+	if p, ok := tok.Verify("K7QX2M", signRaw(tok, "K7QX2M|p_0123456789abcdef")); !ok || p != "p_0123456789abcdef" {
+		t.Fatalf("a token without an issue time: %q, %v", p, ok)
+	}
+	if _, ok := tok.Verify("K7QX2M", signRaw(tok, "K7QX2M|p_0123456789abcdef|soon")); ok {
+		t.Fatal("a token with a malformed issue time was accepted")
+	}
+}
+
+// TestJoinRenewsToken: joining with a token gives a fresh one, so a phone
+// that keeps coming back never meets the expiry, while one away for longer
+// than the TTL gets 4001 (and joins anew).
+func TestJoinRenewsToken(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	svc := NewService(NewMemoryStore(nil, 0), nil, Config{TokenTTL: 24 * time.Hour, Now: func() time.Time { return now }}, zap.NewNop(), nil)
+	created, err := svc.CreateRoom(context.Background(), "Tokens", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor, token, err := svc.Join(context.Background(), Hello{Room: created.Code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 { // every 20 hours: 100 hours on one identity
+		now = now.Add(20 * time.Hour)
+		again, renewed, err := svc.Join(context.Background(), Hello{Room: created.Code, Token: token})
+		if err != nil || again.Participant != actor.Participant || renewed == token {
+			t.Fatalf("rejoin after 20 h: %+v %v, renewed %v", again, err, renewed != token)
+		}
+		token = renewed
+	}
+	now = now.Add(25 * time.Hour)
+	if _, _, err := svc.Join(context.Background(), Hello{Room: created.Code, Token: token}); err != ErrBadToken {
+		t.Fatalf("a token unused for 25 h: %v, want ErrBadToken", err)
 	}
 }

@@ -121,6 +121,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.DurationVar(&c.rooms.ResultsFlush, "results-flush", rooms.DefaultResultsFlush, "interval of coalesced poll results events (at most one per poll per interval)")
 	fs.StringVar(&c.wordFilter, "word-filter", "", "word list file (one word per line, # comments) that replaces the built-in English and Chinese lists; matched words are masked, or the question held for moderation (room setting filter); 'none': no filter")
 	fs.DurationVar(&c.rooms.ReactionFlush, "reaction-flush", rooms.DefaultReactionFlush, "interval of coalesced reactions events per room")
+	fs.DurationVar(&c.rooms.TokenTTL, "token-ttl", rooms.DefaultTokenTTL, "how long a participant token unused is accepted; every join renews it")
 	fs.DurationVar(&c.rooms.Retention, "retention", rooms.DefaultRetention, "how long a closed room's data is kept before it is deleted (both stores), unless the room's retention_days setting says otherwise")
 
 	if err := fs.Parse(args); err != nil {
