@@ -7,12 +7,19 @@
 // What the participant picked but has not sent yet is kept per poll, so a
 // poll event (the host revealing results, say) never loses it.
 //
+// A poll that opens while the page is up is announced (aria-live) and, on
+// the Polls tab, scrolled into view unless the reader is typing an answer;
+// on another tab the page's alert offers it (ctx.alertPoll). A timed quiz
+// with its speed bonus on and one answer to pick is answered in one tap:
+// its options are buttons that send the ballot, and it has no Vote button.
+//
 // Test hooks (data-testid): polls, poll (data-id, data-kind, data-state),
-// poll-option (radio or checkbox, value = option index), rating-1 … rating-5,
+// poll-option (radio or checkbox, value = option index; a button in a
+// one-tap quiz, aria-pressed on the answer sent), rating-1 … rating-5,
 // poll-text-input, vote-submit, vote-status, countdown, quiz-verdict,
 // results-chart, leaderboard.
 
-import { el, clear, toast, keepScroll } from './dom.js';
+import { el, clear, toast, keepScroll, announce, prefersReducedMotion } from './dom.js';
 import { t, addStrings, errorMessage } from './i18n.js';
 import { newCid } from './client.js';
 import { idNumber } from './state.js';
@@ -33,6 +40,9 @@ addStrings({
     'poll.closed': 'Closed',
     'poll.room_closed': 'The room is closed: voting has stopped.',
     'poll.choose_one': 'Choose one',
+    'poll.tap_answer': 'Tap your answer: it is sent at once, and faster answers score more.',
+    'poll.opened': 'New poll: {title}',
+    'poll.quiz_opened': 'Quiz open, {s} seconds: {title}',
     'poll.choose_up_to': 'Choose up to {n}',
     'poll.choose_n': 'Choose {n}',
     'poll.rate': 'Your rating, from 1 (low) to 5 (high)',
@@ -67,6 +77,9 @@ addStrings({
     'poll.closed': '已结束',
     'poll.room_closed': '房间已关闭，投票已停止。',
     'poll.choose_one': '单选',
+    'poll.tap_answer': '点选答案即提交，答得越快得分越高。',
+    'poll.opened': '新投票：{title}',
+    'poll.quiz_opened': '测验开始，限时 {s} 秒：{title}',
     'poll.choose_up_to': '最多选 {n} 项',
     'poll.choose_n': '选择 {n} 项',
     'poll.rate': '你的评分，1（低）到 5（高）',
@@ -112,11 +125,22 @@ function ballotText(poll, ballot) {
 }
 
 /**
- * mountPolls keeps the poll cards in list (emptyNote shown when there is
- * nothing to show) and the leaderboard in board; ctx.alertPoll(poll) is
- * called when a poll opens after the page loaded. Returns {render}.
+ * oneTap reports whether poll is answered by tapping an option, with no
+ * Vote button: an open timed quiz with its speed bonus on and a single
+ * answer to pick, where every second spent on a second tap costs points.
  */
-export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
+export function oneTap(poll) {
+  return poll.kind === 'quiz' && Boolean(poll.speed_bonus) && poll.closes_at > 0 && (poll.max || 1) === 1;
+}
+
+/**
+ * mountPolls keeps the poll cards in list (emptyNote shown when there is
+ * nothing to show) and the leaderboard in board. A poll that opens after
+ * the page loaded is announced and brought into view on the Polls tab
+ * (ctx.currentTab() === 'tab-polls'); on another tab ctx.alertPoll(poll)
+ * is called. Returns {render}.
+ */
+export function mountPolls({ conn, room, alertPoll, currentTab }, list, board, emptyNote) {
   const seenOpen = new Set(); // polls known to be open, to notice newly opened ones
   const cards = new Map(); // poll id → card element
   const drafts = new Map(); // poll id → {choices: Set, rating, text}
@@ -172,18 +196,45 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
     }
   }
 
-  /** noticeOpened calls alertPoll for polls that opened since the last look. */
+  /**
+   * noticeOpened returns the polls that opened since the last look and
+   * still wait for this participant's ballot (none when quiet).
+   */
   function noticeOpened(quiet) {
+    const fresh = [];
     for (const poll of room.polls.values()) {
       const open = poll.state === 'open';
-      if (open && !seenOpen.has(poll.id) && !quiet && room.votes[poll.id] === undefined && alertPoll) alertPoll(poll);
+      if (open && !seenOpen.has(poll.id) && !quiet && room.votes[poll.id] === undefined) fresh.push(poll);
       if (open) seenOpen.add(poll.id); else seenOpen.delete(poll.id);
     }
+    return fresh;
+  }
+
+  /**
+   * present tells the participant that poll has just opened: on the Polls
+   * tab it is announced and scrolled into view (title first, below the
+   * sticky header: see scroll-padding-top), unless a text field has the
+   * focus (someone typing an answer keeps their place); on another tab the
+   * page's alert offers it.
+   */
+  function present(poll) {
+    const card = cards.get(poll.id);
+    if (!card) return;
+    if (currentTab && currentTab() !== 'tab-polls') {
+      if (alertPoll) alertPoll(poll);
+      return;
+    }
+    announce(poll.kind === 'quiz' && poll.closes_at > 0
+      ? t('poll.quiz_opened', { title: poll.title, s: poll.seconds || secondsLeft(poll.closes_at) })
+      : t('poll.opened', { title: poll.title }));
+    const focus = document.activeElement;
+    const typing = focus && (focus.tagName === 'TEXTAREA' || (focus.tagName === 'INPUT' && !['radio', 'checkbox'].includes(focus.type)));
+    if (!typing) card.scrollIntoView({ block: 'start', behavior: prefersReducedMotion() ? 'auto' : 'smooth' });
   }
 
   /** signature changes when a card must be rebuilt (not for new tallies or ballots). */
   function signature(poll) {
-    return [poll.state, Boolean(room.settings.closed), poll.reveal, poll.title, (poll.options || []).join('\u0000'), poll.max, poll.closes_at, (poll.correct || []).join(',')].join('|');
+    return [poll.state, Boolean(room.settings.closed), poll.reveal, poll.title, (poll.options || []).join('\u0000'), poll.max, poll.closes_at, Boolean(poll.speed_bonus), (poll.correct || []).join(',')].join('|');
   }
 
   function buildCard(poll) {
@@ -217,7 +268,17 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
     const hintId = 'poll-hint-' + poll.id;
     const fields = [];
     let hint = '';
-    if (poll.kind === 'single' || poll.kind === 'multi' || poll.kind === 'quiz') {
+    if (oneTap(poll)) {
+      hint = t('poll.tap_answer');
+      const buttons = (poll.options || []).map((label, i) => {
+        const button = el('button', { type: 'button', class: 'option option-tap', 'data-testid': 'poll-option', value: String(i),
+          'aria-pressed': String(draft.choices.has(i)) },
+        el('span', { class: 'option-mark', 'aria-hidden': 'true' }), el('span', { class: 'option-text' }, label));
+        button.addEventListener('click', () => tap(poll.id, i, buttons));
+        return button;
+      });
+      fields.push(...buttons);
+    } else if (poll.kind === 'single' || poll.kind === 'multi' || poll.kind === 'quiz') {
       const max = poll.kind === 'single' ? 1 : (poll.max || (poll.options || []).length);
       const multiple = max > 1;
       hint = !multiple ? t('poll.choose_one') : poll.kind === 'quiz' ? t('poll.choose_n', { n: max }) : t('poll.choose_up_to', { n: max });
@@ -261,16 +322,44 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
       input.addEventListener('input', () => { draft.text = input.value; });
       fields.push(input);
     }
-    const submit = el('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'vote-submit' },
+    const submit = oneTap(poll) ? null : el('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'vote-submit' },
       room.votes[poll.id] !== undefined ? t('poll.change_vote') : (poll.kind === 'text' || poll.kind === 'wordcloud' ? t('poll.submit_answer') : t('poll.vote')));
     const form = el('form', { class: 'poll-form', novalidate: true },
       el('fieldset', { 'aria-describedby': hintId },
         el('legend', { class: 'sr-only' }, poll.title),
         hint ? el('p', { class: 'hint poll-hint', id: hintId }, hint) : null,
         el('div', { class: 'options' + (poll.kind === 'rating' ? ' is-rating' : '') }, fields)),
-      el('div', { class: 'poll-actions' }, submit));
-    form.addEventListener('submit', (e) => { e.preventDefault(); vote(poll.id, submit); });
+      submit ? el('div', { class: 'poll-actions' }, submit) : null);
+    form.addEventListener('submit', (e) => { e.preventDefault(); if (submit) vote(poll.id, submit); });
     return form;
+  }
+
+  /**
+   * tap sends option i as the ballot of one-tap quiz id at once and marks
+   * it pressed (buttons: the quiz's option buttons, in order); a refused
+   * ballot puts the mark back on the ballot the server holds. Taps while a
+   * ballot is on its way are ignored, without disabling the buttons (a
+   * disabled button would lose the keyboard focus).
+   */
+  async function tap(id, i, buttons) {
+    const poll = room.polls.get(id);
+    if (!poll || buttons.sending) return;
+    const draft = draftOf(poll);
+    const paint = () => buttons.forEach((b, j) => b.setAttribute('aria-pressed', String(draft.choices.has(j))));
+    draft.choices = new Set([i]);
+    paint();
+    buttons.sending = true;
+    try {
+      await conn.send({ type: 'vote', poll: id, cid: newCid(), choices: [i] });
+      room.recordBallot(id, [i]);
+    } catch (err) {
+      toast(errorMessage(err));
+      const mine = room.votes[id];
+      draft.choices = new Set(Array.isArray(mine) ? mine : []);
+      paint();
+    } finally {
+      buttons.sending = false;
+    }
   }
 
   async function vote(id, submit) {
@@ -334,8 +423,10 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
     node.textContent = s > 0 ? '⏱ ' + formatCountdown(s) : t('poll.time_up');
     node.setAttribute('aria-label', s > 0 ? t('poll.seconds_left', { s }) : t('poll.time_up'));
     node.classList.toggle('is-urgent', s > 0 && s <= 5);
-    const submit = card.querySelector('[data-testid="vote-submit"]');
-    if (submit && s === 0) { submit.disabled = true; card.classList.add('is-expired'); }
+    if (s === 0) {
+      for (const button of card.querySelectorAll('[data-testid="vote-submit"], button.option-tap')) button.disabled = true;
+      card.classList.add('is-expired');
+    }
   }
   setInterval(() => { for (const card of cards.values()) tick(card); }, 250);
 
@@ -348,7 +439,13 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
   }
 
   room.on('reset', () => { drafts.clear(); noticeOpened(true); renderAll(); renderBoard(); });
-  room.on('polls', (kind, detail) => { if (detail.removed) drafts.delete(detail.id); noticeOpened(false); renderAll(); });
+  room.on('polls', (kind, detail) => {
+    if (detail.removed) drafts.delete(detail.id);
+    const fresh = noticeOpened(false);
+    renderAll();
+    // The newest poll first: it is the one at the top of the list.
+    if (fresh.length) present(fresh.sort((a, b) => idNumber(b.id) - idNumber(a.id))[0]);
+  });
   room.on('results', (kind, { id }) => { const card = cards.get(id); const poll = room.polls.get(id); if (card && poll) updateCard(card, poll); });
   room.on('you', () => { for (const [id, card] of cards) { const poll = room.polls.get(id); if (poll) updateCard(card, poll); } renderCount(ordered()); });
   room.on('leaderboard', renderBoard);
