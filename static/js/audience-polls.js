@@ -17,10 +17,12 @@
 // poll-option (radio or checkbox, value = option index; a button in a
 // one-tap quiz, aria-pressed on the answer sent), rating-1 … rating-5,
 // poll-text-input, vote-submit, vote-status, countdown, quiz-verdict,
-// results-chart, leaderboard.
+// results-chart, leaderboard (its row of this participant has class
+// is-you and a "You" badge, lb-you-badge), lb-you (this participant's
+// rank and points, shown when its row is not in the list).
 
 import { el, clear, toast, keepScroll, announce, prefersReducedMotion } from './dom.js';
-import { t, addStrings, errorMessage } from './i18n.js';
+import { t, addStrings, errorMessage, formatNumber } from './i18n.js';
 import { newCid } from './client.js';
 import { idNumber } from './state.js';
 import { drawResults, drawLeaderboard, chartsReady } from './results.js';
@@ -65,6 +67,10 @@ addStrings({
     'poll.your_answer': 'Your answer: {answer}',
     'poll.leaderboard': 'Leaderboard',
     'poll.results': 'Results',
+    'poll.lb_you': 'You',
+    'poll.you_standing': 'You: rank {rank}, {points} points',
+    'poll.you_standing_one': 'You: rank {rank}, 1 point',
+    'poll.you_unranked': 'You: no points yet',
   },
   zh: {
     'poll.kind.single': '投票',
@@ -102,6 +108,10 @@ addStrings({
     'poll.your_answer': '你的回答：{answer}',
     'poll.leaderboard': '排行榜',
     'poll.results': '结果',
+    'poll.lb_you': '你',
+    'poll.you_standing': '你：第 {rank} 名，{points} 分',
+    'poll.you_standing_one': '你：第 {rank} 名，1 分',
+    'poll.you_unranked': '你：暂无得分',
   },
 });
 
@@ -434,8 +444,38 @@ export function mountPolls({ conn, room, alertPoll, currentTab }, list, board, e
     const ev = room.leaderboard;
     const entries = ev && ['room', 'overall', 'entries', 'top', 'leaders', 'leaderboard'].map((k) => ev[k]).find(Array.isArray);
     board.hidden = !entries;
-    if (entries) drawLeaderboard(board, entries, { title: t('poll.leaderboard') });
+    if (entries) {
+      drawLeaderboard(board, entries, { title: t('poll.leaderboard') });
+      markYou(ev, entries.filter((e) => e && typeof e === 'object'));
+    }
     renderCount(ordered());
+  }
+
+  /**
+   * markYou marks this participant's row in the drawn leaderboard (rows
+   * in the order of entries), or, when it is not in the list, adds a line
+   * with its rank and points from the event's "you" (docs/protocol.md,
+   * "Quiz").
+   */
+  function markYou(ev, entries) {
+    const me = room.participant;
+    const rows = board.querySelectorAll('ol > li');
+    const i = me ? entries.findIndex((e) => e.participant === me) : -1;
+    if (i >= 0 && rows[i]) {
+      const row = rows[i];
+      row.classList.add('is-you');
+      const badge = el('span', { class: 'badge badge-accent lb-you-badge', 'data-testid': 'lb-you-badge' }, t('poll.lb_you'));
+      const name = row.querySelector('.lb-name');
+      if (name) name.after(badge); else row.append(' ', badge);
+      return;
+    }
+    const you = ev.you;
+    if (!you || typeof you !== 'object') return;
+    const rank = Number(you.rank) || 0;
+    const points = Number(you.points) || 0;
+    board.append(el('p', { class: 'lb-you', 'data-testid': 'lb-you' }, rank > 0
+      ? t(points === 1 ? 'poll.you_standing_one' : 'poll.you_standing', { rank: formatNumber(rank), points: formatNumber(points) })
+      : t('poll.you_unranked')));
   }
 
   room.on('reset', () => { drafts.clear(); noticeOpened(true); renderAll(); renderBoard(); });
