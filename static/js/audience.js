@@ -7,7 +7,7 @@
 // 'hubbub:name', so a reload or a reconnect keeps identity, upvotes and
 // ballots.
 //
-// Test hooks (data-testid): offline-banner, closed-banner, room-title,
+// Test hooks (data-testid): skip-reactions, offline-banner, closed-banner, room-title,
 // room-code, presence, lang-switch, stopped, tab-questions, tab-polls,
 // tab-comments, poll-alert (a poll opened while another tab was shown);
 // the parts list theirs in their own files. body[data-conn] is the
@@ -28,6 +28,7 @@ addStrings({
     'aud.doc_title': 'hubbub — audience',
     'aud.doc_title_room': '{title} — hubbub',
     'aud.skip': 'Skip to content',
+    'aud.skip_reactions': 'Skip to reactions',
     'aud.closed_banner': 'This room is closed. You can still read everything.',
     'aud.polls_heading': 'Polls',
     'aud.sections': 'Sections',
@@ -47,6 +48,7 @@ addStrings({
     'aud.doc_title': 'hubbub — 观众',
     'aud.doc_title_room': '{title} — hubbub',
     'aud.skip': '跳到正文',
+    'aud.skip_reactions': '跳到互动表情',
     'aud.closed_banner': '此房间已关闭，内容仍可浏览。',
     'aud.polls_heading': '投票',
     'aud.sections': '栏目',
@@ -132,7 +134,7 @@ function renderPresence(count) {
 }
 
 function showStopped(code) {
-  for (const id of ['#loading', '#content', '#pinned', '#reactions', '#offline-banner']) $(id).hidden = true;
+  for (const id of ['#loading', '#content', '#pinned', '#reactions', '#skip-reactions', '#offline-banner']) $(id).hidden = true;
   const box = clear($('#stopped'));
   box.hidden = false;
   $('#main').removeAttribute('aria-busy');
