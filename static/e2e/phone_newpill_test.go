@@ -22,6 +22,10 @@ func TestPhoneNewQuestionsPillCoversNoQuestion(t *testing.T) {
 	}
 	p := openPage(t, "phone", s.URL+"/r/"+r.Code, phone())
 	p.waitCount(tid("question-list")+" "+tid("question"), 8)
+	headerHeight := `document.querySelector('.topbar').getBoundingClientRect().height`
+	if h := eval[float64](p, headerHeight); h > 64 {
+		t.Errorf("without new questions the header is %.0f px tall, want the one row of 56", h)
+	}
 
 	command(t, s, r.Code, asker, map[string]any{"type": "ask", "text": "A question that arrives while the list is read"})
 	pill := tid("new-questions")
@@ -64,4 +68,7 @@ func TestPhoneNewQuestionsPillCoversNoQuestion(t *testing.T) {
 	p.click(pill)
 	p.waitCount(tid("question-list")+" "+tid("question"), 9)
 	p.waitGone(pill)
+	if h := eval[float64](p, headerHeight); h > 64 {
+		t.Errorf("once the new questions are shown the header stays %.0f px tall", h)
+	}
 }
