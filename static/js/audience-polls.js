@@ -54,6 +54,8 @@ addStrings({
     'poll.answer_label': 'Your answer',
     'poll.vote': 'Vote',
     'poll.change_vote': 'Change vote',
+    'poll.change_answer': 'Change answer',
+    'poll.answered': 'Your answer is in. A new one replaces it while the poll is open.',
     'poll.submit_answer': 'Submit',
     'poll.voted': 'Your vote is in. You can change it while the poll is open.',
     'poll.voted_closed': 'You voted.',
@@ -95,6 +97,8 @@ addStrings({
     'poll.answer_label': '你的回答',
     'poll.vote': '投票',
     'poll.change_vote': '修改投票',
+    'poll.change_answer': '修改回答',
+    'poll.answered': '已提交回答。投票结束前可重新提交，新回答会替换旧的。',
     'poll.submit_answer': '提交',
     'poll.voted': '已投票。投票结束前可以修改。',
     'poll.voted_closed': '你已投票。',
@@ -132,6 +136,19 @@ function ballotText(poll, ballot) {
   }
   if (poll.kind === 'rating') return '★'.repeat(Number(ballot) || 0);
   return String(ballot ?? '');
+}
+
+/** optionLetter is the letter of option i (A, B, C …), as the screen shows it. */
+export function optionLetter(i) {
+  return String.fromCharCode(65 + i);
+}
+
+/**
+ * answers reports whether a ballot in poll is an answer (text, word cloud,
+ * quiz) rather than a vote, for the wording of its buttons and status.
+ */
+function answers(poll) {
+  return poll.kind === 'text' || poll.kind === 'wordcloud' || poll.kind === 'quiz';
 }
 
 /**
@@ -283,7 +300,7 @@ export function mountPolls({ conn, room, alertPoll, currentTab }, list, board, e
       const buttons = (poll.options || []).map((label, i) => {
         const button = el('button', { type: 'button', class: 'option option-tap', 'data-testid': 'poll-option', value: String(i),
           'aria-pressed': String(draft.choices.has(i)) },
-        el('span', { class: 'option-mark', 'aria-hidden': 'true' }), el('span', { class: 'option-text' }, label));
+        el('span', { class: 'option-mark option-letter' }, optionLetter(i)), el('span', { class: 'option-text' }, label));
         button.addEventListener('click', () => tap(poll.id, i, buttons));
         return button;
       });
@@ -308,7 +325,7 @@ export function mountPolls({ conn, room, alertPoll, currentTab }, list, board, e
           sync();
         });
         inputs.push(input);
-        fields.push(el('label', { class: 'option' }, input, el('span', { class: 'option-mark', 'aria-hidden': 'true' }), el('span', { class: 'option-text' }, label)));
+        fields.push(el('label', { class: 'option' }, input, el('span', { class: 'option-mark option-letter' }, optionLetter(i)), el('span', { class: 'option-text' }, label)));
       });
       queueMicrotask(sync);
     } else if (poll.kind === 'rating') {
@@ -333,7 +350,7 @@ export function mountPolls({ conn, room, alertPoll, currentTab }, list, board, e
       fields.push(input);
     }
     const submit = oneTap(poll) ? null : el('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'vote-submit' },
-      room.votes[poll.id] !== undefined ? t('poll.change_vote') : (poll.kind === 'text' || poll.kind === 'wordcloud' ? t('poll.submit_answer') : t('poll.vote')));
+      room.votes[poll.id] !== undefined ? changeLabel(poll) : (poll.kind === 'text' || poll.kind === 'wordcloud' ? t('poll.submit_answer') : t('poll.vote')));
     const form = el('form', { class: 'poll-form', novalidate: true },
       el('fieldset', { 'aria-describedby': hintId },
         el('legend', { class: 'sr-only' }, poll.title),
@@ -372,6 +389,11 @@ export function mountPolls({ conn, room, alertPoll, currentTab }, list, board, e
     }
   }
 
+  /** changeLabel is the submit button's text once a ballot is in: a new ballot replaces it. */
+  function changeLabel(poll) {
+    return t(answers(poll) ? 'poll.change_answer' : 'poll.change_vote');
+  }
+
   async function vote(id, submit) {
     const poll = room.polls.get(id);
     if (!poll) return;
@@ -393,7 +415,7 @@ export function mountPolls({ conn, room, alertPoll, currentTab }, list, board, e
     try {
       await conn.send(cmd);
       room.recordBallot(id, kept);
-      submit.textContent = t('poll.change_vote');
+      submit.textContent = changeLabel(poll);
     } catch (err) {
       toast(errorMessage(err));
     } finally {
@@ -408,7 +430,7 @@ export function mountPolls({ conn, room, alertPoll, currentTab }, list, board, e
     const status = card.querySelector('.vote-status');
     const open = poll.state === 'open';
     const lines = [];
-    if (open && voted) lines.push('✓ ' + t('poll.voted'));
+    if (open && voted) lines.push('✓ ' + t(answers(poll) ? 'poll.answered' : 'poll.voted'));
     if (!open && voted) lines.push(t('poll.your_answer', { answer: ballotText(poll, mine) }));
     if (!open && !room.results.has(poll.id)) lines.push(t('poll.closed_wait'));
     status.textContent = lines.join(' ');

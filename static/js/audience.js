@@ -112,16 +112,43 @@ function init() {
     for (const part of parts) part.render();
     if (conn.status === 'stopped') showStopped(conn.closeCode);
   });
+  // The title's room changes with the window, the presence count and the language switch.
+  new ResizeObserver(() => fitTitle($('#room-title'))).observe($('.room-heading'));
   conn.connect();
 }
 
 function renderRoom(room) {
   const s = room.settings;
   const title = s.title || '';
-  $('#room-title').textContent = title;
+  const heading = $('#room-title');
+  if (heading.textContent !== title) {
+    heading.textContent = title;
+    heading.title = title;
+    fitTitle(heading);
+  }
   document.title = title ? t('aud.doc_title_room', { title }) : t('aud.doc_title');
   $('#closed-banner').hidden = !s.closed;
   document.body.classList.toggle('room-closed', Boolean(s.closed));
+}
+
+/**
+ * TITLE_FITS are the room title's font sizes and most lines, tried in
+ * order ('' is the stylesheet's size): the header grows by a few pixels
+ * only for the third line, at the smallest size.
+ */
+const TITLE_FITS = [['', 2], ['0.9rem', 2], ['0.8rem', 3]];
+
+/**
+ * fitTitle gives the room title the first of TITLE_FITS at which it is
+ * whole; a title longer than that keeps the last and ends with "…" (whole
+ * in its tooltip, the document's title and to screen readers).
+ */
+function fitTitle(node) {
+  for (const [size, lines] of TITLE_FITS) {
+    node.style.fontSize = size;
+    node.style.setProperty('-webkit-line-clamp', String(lines));
+    if (node.scrollHeight <= node.clientHeight + 1) return;
+  }
 }
 
 function renderPresence(count) {
