@@ -122,27 +122,40 @@ func WithYou(b []byte, st Standing) []byte {
 }
 
 // standings returns the Standing of each of who among totals (participant
-// → room points, points above 0 only).
+// → room points, points above 0 only): one pass over totals for a single
+// participant (a client joining), a sort for many (a quiz's fan-out).
 func standings(totals map[string]int64, who []string) map[string]Standing {
 	if len(who) == 0 {
 		return nil
 	}
-	points := make([]int64, 0, len(totals))
-	for _, p := range totals {
-		points = append(points, p)
-	}
-	slices.Sort(points)
 	out := make(map[string]Standing, len(who))
+	var points []int64 // sorted, once there are several to rank
+	if len(who) > 1 {
+		points = make([]int64, 0, len(totals))
+		for _, p := range totals {
+			points = append(points, p)
+		}
+		slices.Sort(points)
+	}
 	for _, participant := range who {
 		p, ok := totals[participant]
 		if !ok || p <= 0 {
 			out[participant] = Standing{}
 			continue
 		}
-		// Rank: 1 + how many have more points than p (those from the
-		// first value above p on).
-		first, _ := slices.BinarySearch(points, p+1)
-		out[participant] = Standing{Rank: 1 + len(points) - first, Points: p}
+		// Rank: 1 + how many have more points than p.
+		above := 0
+		if points != nil {
+			first, _ := slices.BinarySearch(points, p+1) // the first value above p
+			above = len(points) - first
+		} else {
+			for _, q := range totals {
+				if q > p {
+					above++
+				}
+			}
+		}
+		out[participant] = Standing{Rank: 1 + above, Points: p}
 	}
 	return out
 }

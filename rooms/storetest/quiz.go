@@ -447,6 +447,11 @@ func testQuizStandings(t *testing.T, f *pollFixture) {
 	if fmt.Sprint(lb.You) != fmt.Sprint(want) {
 		t.Fatalf("standings %v, want %v", lb.You, want)
 	}
+	// One asked about (a client joining) gets the same standing.
+	one, err := f.ps.Leaderboard(f.ctx, f.code, q.ID, 2, "p_b")
+	if err != nil || fmt.Sprint(one.You) != fmt.Sprint(map[string]rooms.Standing{"p_b": {Rank: 3, Points: 1000}}) {
+		t.Fatalf("standing of p_b alone: %v, %v", one.You, err)
+	}
 	// Nobody asked about: no standings.
 	if lb := f.board(q.ID, 2); len(lb.You) != 0 {
 		t.Fatalf("standings nobody asked for: %v", lb.You)
