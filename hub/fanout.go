@@ -219,11 +219,21 @@ func (r *room) fill(ctx context.Context, upTo uint64) {
 // fanout queues ev to every member: the same bytes for everyone of an
 // audience, no encoding and no allocation per member.
 func (r *room) fanout(ev *rooms.Event) {
+	r.fanoutEach(ev, nil)
+}
+
+// fanoutEach is fanout with the event of each member chosen by pick (nil:
+// ev for every member); pick runs with the room's members read-locked.
+func (r *room) fanoutEach(ev *rooms.Event, pick func(c *client) *rooms.Event) {
 	now := time.Now()
 	n := 0
 	r.mu.RLock()
 	for _, c := range r.members {
-		if c.deliver(ev, now) {
+		e := ev
+		if pick != nil {
+			e = pick(c)
+		}
+		if c.deliver(e, now) {
 			n++
 		}
 	}

@@ -141,24 +141,84 @@ func (r *room) afterPollEvent(ctx context.Context, ev *rooms.Event) {
 	if info.State != rooms.PollClosed {
 		return
 	}
-	lb, ok, err := r.hub.svc.LeaderboardOf(ctx, r.code, info.ID)
+	var who []string
+	if info.Reveal { // the audience sees it: each player gets its own standing
+		who = r.audienceParticipants()
+	}
+	lb, you, ok, err := r.hub.svc.LeaderboardOf(ctx, r.code, info.ID, who...)
 	if err != nil {
 		r.hub.log.Warn("leaderboard not sent", zap.String("room", r.code), zap.String("poll", info.ID), zap.Error(err))
 		return
 	}
 	if ok {
-		r.fanout(&lb)
+		r.fanoutLeaderboard(&lb, you)
 	}
 }
 
+// audienceParticipants returns the distinct participants of the room's
+// audience clients on this instance.
+func (r *room) audienceParticipants() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	seen := make(map[string]bool, len(r.members))
+	var out []string
+	for _, c := range r.members {
+		if p := c.actor.Participant; !c.staff && p != "" && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// fanoutLeaderboard fans out a `leaderboard` event: staff get it as it is,
+// each audience client whose participant is in you gets the audience's
+// version with its own "you" (rooms.WithYou, made once per participant;
+// the shared part is encoded once), and an audience client that joined
+// after you was read gets it without.
+func (r *room) fanoutLeaderboard(ev *rooms.Event, you map[string]rooms.Standing) {
+	if ev.Data == nil || len(you) == 0 {
+		r.fanout(ev)
+		return
+	}
+	mine := make(map[string]*rooms.Event, len(you))
+	r.fanoutEach(ev, func(c *client) *rooms.Event {
+		if c.staff {
+			return ev
+		}
+		p := c.actor.Participant
+		if e := mine[p]; e != nil {
+			return e
+		}
+		st, ok := you[p]
+		if !ok {
+			return ev
+		}
+		e := *ev
+		e.Data = rooms.WithYou(ev.Data, st)
+		mine[p] = &e
+		return &e
+	})
+}
+
 // sendLeaderboard sends a client joining or resuming the leaderboard of
-// the room's latest closed quiz, as far as its role may see it.
+// the room's latest closed quiz, as far as its role may see it; an
+// audience client's has its own standing ("you").
 func (h *Hub) sendLeaderboard(c *client) {
-	ev, ok, err := h.svc.LeaderboardOf(h.ctx, c.actor.Room, "")
+	var who []string
+	if !c.staff && c.actor.Participant != "" {
+		who = []string{c.actor.Participant}
+	}
+	ev, you, ok, err := h.svc.LeaderboardOf(h.ctx, c.actor.Room, "", who...)
 	if err != nil || !ok {
 		return
 	}
-	if b := ev.For(c.staff, c.actor.Participant); b != nil {
-		c.send(b)
+	b := ev.For(c.staff, c.actor.Participant)
+	if b == nil {
+		return
 	}
+	if st, mine := you[c.actor.Participant]; mine && !c.staff {
+		b = rooms.WithYou(b, st)
+	}
+	c.send(b)
 }

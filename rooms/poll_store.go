@@ -74,9 +74,10 @@ type PollStore interface {
 	// in byte order, with ranks (ties shared) and names (the one of the
 	// participant's latest quiz ballot in the room, Pseudonym when
 	// anonymous). id "": the room's closed quiz with the highest number;
-	// Poll is "" when there is none, or when id is not a quiz. Refusals:
-	// ErrRoomNotFound.
-	Leaderboard(ctx context.Context, code, id string, n int) (Leaderboard, error)
+	// Poll is "" when there is none, or when id is not a quiz. You gets
+	// the Standing in the room's totals of each participant in who (read
+	// in the same step as the lists). Refusals: ErrRoomNotFound.
+	Leaderboard(ctx context.Context, code, id string, n int, who ...string) (Leaderboard, error)
 
 	// ResultsChanges returns, in one round trip, for every room in since
 	// whose results version is past the one given, its version now and the

@@ -89,6 +89,75 @@ type Leaderboard struct {
 	Revealed bool
 	Question []LeaderEntry
 	Room     []LeaderEntry
+	// You has an entry for each participant the store was asked about:
+	// its standing in the room's totals (the zero Standing when it has no
+	// points), so a player outside the lists learns where they stand.
+	You map[string]Standing
+}
+
+// Standing is one participant's place in the room's quiz totals: Rank as
+// in LeaderEntry (1 + the number of participants with more points), 0 with
+// Points 0 for a participant without points, who is not ranked (the lists
+// leave such participants out too).
+type Standing struct {
+	Rank   int   `json:"rank"`
+	Points int64 `json:"points"`
+}
+
+// WithYou returns the encoded `leaderboard` event b (a JSON object, as
+// LeaderboardEvent makes it) with the field "you" of one audience client
+// added last: {…,"you":{"rank":37,"points":800}}. b is not modified, so the
+// shared part is encoded once and each client pays one copy.
+func WithYou(b []byte, st Standing) []byte {
+	if len(b) < 2 || b[len(b)-1] != '}' {
+		return b
+	}
+	out := make([]byte, 0, len(b)+48)
+	out = append(out, b[:len(b)-1]...)
+	out = append(out, `,"you":{"rank":`...)
+	out = strconv.AppendInt(out, int64(st.Rank), 10)
+	out = append(out, `,"points":`...)
+	out = strconv.AppendInt(out, st.Points, 10)
+	return append(out, "}}"...)
+}
+
+// standings returns the Standing of each of who among totals (participant
+// → room points, points above 0 only): one pass over totals for a single
+// participant (a client joining), a sort for many (a quiz's fan-out).
+func standings(totals map[string]int64, who []string) map[string]Standing {
+	if len(who) == 0 {
+		return nil
+	}
+	out := make(map[string]Standing, len(who))
+	var points []int64 // sorted, once there are several to rank
+	if len(who) > 1 {
+		points = make([]int64, 0, len(totals))
+		for _, p := range totals {
+			points = append(points, p)
+		}
+		slices.Sort(points)
+	}
+	for _, participant := range who {
+		p, ok := totals[participant]
+		if !ok || p <= 0 {
+			out[participant] = Standing{}
+			continue
+		}
+		// Rank: 1 + how many have more points than p.
+		above := 0
+		if points != nil {
+			first, _ := slices.BinarySearch(points, p+1) // the first value above p
+			above = len(points) - first
+		} else {
+			for _, q := range totals {
+				if q > p {
+					above++
+				}
+			}
+		}
+		out[participant] = Standing{Rank: 1 + above, Points: p}
+	}
+	return out
 }
 
 // Scorer is one participant's points as a store reads them, in leaderboard

@@ -390,17 +390,19 @@ func (s *Service) QuizTimers(ctx context.Context, code string) ([]QuizTimer, err
 // LeaderboardOf returns the `leaderboard` event of quiz id ("": the room's
 // closed quiz with the highest number) as an Event for the fan-out: staff
 // always receive it, the audience only when the quiz is closed and
-// revealed (points tell who answered right). ok is false when there is no
-// such quiz.
-func (s *Service) LeaderboardOf(ctx context.Context, code, id string) (ev Event, ok bool, err error) {
-	lb, err := s.store.Leaderboard(ctx, code, id, LeaderboardSize)
+// revealed (points tell who answered right). you is the standing in the
+// room's totals of each participant in who (the audience clients the
+// caller will send the event to: each gets WithYou of its own). ok is
+// false when there is no such quiz.
+func (s *Service) LeaderboardOf(ctx context.Context, code, id string, who ...string) (ev Event, you map[string]Standing, ok bool, err error) {
+	lb, err := s.store.Leaderboard(ctx, code, id, LeaderboardSize, who...)
 	if err != nil || lb.Poll == "" {
-		return Event{}, false, err
+		return Event{}, nil, false, err
 	}
 	b := LeaderboardEvent(lb)
 	ev = Event{Type: EventLeaderboard, Staff: b, At: time.Now().UnixNano()}
 	if lb.Revealed {
 		ev.Data = b
 	}
-	return ev, true, nil
+	return ev, lb.You, true, nil
 }

@@ -86,7 +86,7 @@ func TestHandleQuizLeaderboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, err := f.svc.LeaderboardOf(f.ctx, f.code, ""); ok || err != nil {
+	if _, _, ok, err := f.svc.LeaderboardOf(f.ctx, f.code, ""); ok || err != nil {
 		t.Fatalf("a room without quizzes has a leaderboard: %v", err)
 	}
 	p := f.must(f.host, Command{Type: TypePollCreate, Kind: PollQuiz, Title: ptr("2+2"), Options: []string{"3", "4"}, Correct: []int{1}, Seconds: 10, State: PollOpen}).Poll
@@ -95,7 +95,7 @@ func TestHandleQuizLeaderboard(t *testing.T) {
 	clock.Advance(5 * time.Second)
 	f.must(anon, Command{Type: TypeVote, Poll: p, Choices: []int{1}, Name: "Bo"}) // HTTP name, 3 s left: 1150
 	f.must(f.host, Command{Type: TypePollSet, Poll: p, State: PollClosed})
-	ev, ok, err := f.svc.LeaderboardOf(f.ctx, f.code, p)
+	ev, _, ok, err := f.svc.LeaderboardOf(f.ctx, f.code, p)
 	if err != nil || !ok || ev.Data != nil || ev.Staff == nil {
 		t.Fatalf("unrevealed leaderboard: %+v, %v, %v", ev, ok, err)
 	}
@@ -111,7 +111,7 @@ func TestHandleQuizLeaderboard(t *testing.T) {
 	q := f.must(f.host, Command{Type: TypePollCreate, Kind: PollQuiz, Title: ptr("3+3"), Options: []string{"6", "7"}, Correct: []int{0}, State: PollOpen}).Poll
 	f.must(anon, Command{Type: TypeVote, Poll: q, Choices: []int{0}})
 	f.must(f.host, Command{Type: TypePollSet, Poll: q, State: PollClosed, Reveal: ptr(true)})
-	ev, ok, err = f.svc.LeaderboardOf(f.ctx, f.code, "")
+	ev, _, ok, err = f.svc.LeaderboardOf(f.ctx, f.code, "")
 	if err != nil || !ok || !bytes.Equal(ev.Data, ev.Staff) {
 		t.Fatalf("revealed leaderboard: %s / %s, %v", ev.Data, ev.Staff, err)
 	}

@@ -206,7 +206,7 @@ func (mp *memoryPolls) unscore(id string) {
 }
 
 // Leaderboard implements PollStore.
-func (s *MemoryStore) Leaderboard(_ context.Context, code, id string, n int) (Leaderboard, error) {
+func (s *MemoryStore) Leaderboard(_ context.Context, code, id string, n int, who ...string) (Leaderboard, error) {
 	r, err := s.room(code)
 	if err != nil {
 		return Leaderboard{}, err
@@ -242,6 +242,7 @@ func (s *MemoryStore) Leaderboard(_ context.Context, code, id string, n int) (Le
 		Revealed: audienceSeesCorrect(quiz.p),
 		Question: scorers(r.polls.points[quiz.p.ID]),
 		Room:     scorers(r.polls.totals),
+		You:      standings(r.polls.totals, who),
 	}, nil
 }
 

@@ -156,17 +156,26 @@ func (s *RedisStore) ExpirePoll(ctx context.Context, code, id string, closesAt i
 }
 
 // Leaderboard implements PollStore.
-func (s *RedisStore) Leaderboard(ctx context.Context, code, id string, n int) (Leaderboard, error) {
+func (s *RedisStore) Leaderboard(ctx context.Context, code, id string, n int, who ...string) (Leaderboard, error) {
 	if n <= 0 {
 		return Leaderboard{}, nil
 	}
-	_, res, err := s.run(ctx, scriptLeaderboard, code, 0, id, n)
+	args := make([]any, 0, 2+len(who))
+	args = append(args, id, n)
+	for _, p := range who {
+		args = append(args, p)
+	}
+	_, res, err := s.run(ctx, scriptLeaderboard, code, 0, args...)
 	if err != nil || len(res) == 0 {
 		return Leaderboard{}, err
 	}
 	quiz, ok1 := replyString(res, 0)
 	rec, ok2 := replyString(res, 1)
-	if !ok1 || !ok2 || len(res) != 4 {
+	if !ok1 || !ok2 || len(res) != 5 {
+		return Leaderboard{}, errBadReply
+	}
+	you, ok := res[4].([]any)
+	if !ok || len(you) != 2*len(who) {
 		return Leaderboard{}, errBadReply
 	}
 	p, err := parsePollRecord(quiz, rec)
@@ -190,6 +199,17 @@ func (s *RedisStore) Leaderboard(ctx context.Context, code, id string, n int) (L
 			scorers = append(scorers, Scorer{Participant: participant, Name: name, Points: points})
 		}
 		*list = rankEntries(scorers)
+	}
+	if len(who) > 0 {
+		lb.You = make(map[string]Standing, len(who))
+		for i, p := range who {
+			rank, ok1 := replyNumber(you[2*i])
+			points, ok2 := replyNumber(you[2*i+1])
+			if !ok1 || !ok2 {
+				return Leaderboard{}, errBadReply
+			}
+			lb.You[p] = Standing{Rank: int(rank), Points: points}
+		}
 	}
 	return lb, nil
 }

@@ -1,8 +1,10 @@
 -- Leaderboard. ARGV 5: quiz id ('' for the closed quiz with the highest
--- number), 6: how many entries per list (at least 1). Returns {OK} when
--- there is no such quiz, else {OK, id, record, question, room} where
--- question and room are flat lists of participant, points, name ('' when
--- anonymous), in leaderboard order.
+-- number), 6: how many entries per list (at least 1), 7…: participants
+-- whose standing is asked. Returns {OK} when there is no such quiz, else
+-- {OK, id, record, question, room, you} where question and room are flat
+-- lists of participant, points, name ('' when anonymous), in leaderboard
+-- order, and you a flat list of rank, points for each participant asked,
+-- in order (0, 0 without points; rank: 1 + how many have more points).
 if not room_exists() then
   return {NOT_FOUND}
 end
@@ -54,4 +56,16 @@ for i = 1, #totals, 2 do
   room[#room + 1] = totals[i]
   room[#room + 1] = -tonumber(totals[i + 1])
 end
-return {OK, id, rec, named(question), named(room)}
+local you = {}
+for i = 7, #ARGV do
+  local score = redis.call('ZSCORE', K_QZTOTAL, ARGV[i])
+  if score and tonumber(score) < 0 then
+    -- Totals are stored as -points: those with more points score lower.
+    you[#you + 1] = 1 + redis.call('ZCOUNT', K_QZTOTAL, '-inf', '(' .. score)
+    you[#you + 1] = -tonumber(score)
+  else
+    you[#you + 1] = 0
+    you[#you + 1] = 0
+  end
+end
+return {OK, id, rec, named(question), named(room), you}

@@ -27,6 +27,7 @@ func testQuiz(t *testing.T, newStore NewStore) {
 		{"RecloseDoesNotDoubleCount", testQuizReclose},
 		{"DeleteRemovesPoints", testQuizDelete},
 		{"TieRanks", testQuizTies},
+		{"Standings", testQuizStandings},
 		{"Names", testQuizNames},
 		{"ConcurrentExpire", testQuizConcurrentExpire},
 	}
@@ -417,6 +418,52 @@ func testQuizTies(t *testing.T, f *pollFixture) {
 	}
 	_, err := f.ps.Leaderboard(f.ctx, "NOROOM", "", 10)
 	wantErr(t, "Leaderboard of an unknown room", err, rooms.ErrRoomNotFound)
+}
+
+// testQuizStandings: the leaderboard gives each participant asked about
+// its rank and points in the room's totals, outside the lists too; one
+// without points is not ranked.
+func testQuizStandings(t *testing.T, f *pollFixture) {
+	p, _ := f.create(quiz)
+	for _, who := range []string{"p_d", "p_b", "p_a", "p_c"} {
+		f.castAt(p.ID, who, "", quizT0, 1)
+	}
+	f.castAt(p.ID, "p_e", "", quizT0, 0)
+	f.closeQuiz(p.ID)
+	q, _ := f.create(quiz)
+	for _, who := range []string{"p_c", "p_d"} {
+		f.castAt(q.ID, who, "", quizT0, 1)
+	}
+	f.closeQuiz(q.ID)
+	lb, err := f.ps.Leaderboard(f.ctx, f.code, q.ID, 2, "p_a", "p_d", "p_e", "p_zz", "p_b")
+	if err != nil {
+		t.Fatalf("Leaderboard: %v", err)
+	}
+	if got, want := entries(lb.Room), "1 p_c "+rooms.Pseudonym("p_c")+" 2000; 1 p_d "+rooms.Pseudonym("p_d")+" 2000"; got != want {
+		t.Fatalf("room list %s, want %s", got, want)
+	}
+	want := map[string]rooms.Standing{"p_a": {Rank: 3, Points: 1000}, "p_b": {Rank: 3, Points: 1000}, "p_d": {Rank: 1, Points: 2000},
+		"p_e": {}, "p_zz": {}}
+	if fmt.Sprint(lb.You) != fmt.Sprint(want) {
+		t.Fatalf("standings %v, want %v", lb.You, want)
+	}
+	// One asked about (a client joining) gets the same standing.
+	one, err := f.ps.Leaderboard(f.ctx, f.code, q.ID, 2, "p_b")
+	if err != nil || fmt.Sprint(one.You) != fmt.Sprint(map[string]rooms.Standing{"p_b": {Rank: 3, Points: 1000}}) {
+		t.Fatalf("standing of p_b alone: %v, %v", one.You, err)
+	}
+	// Nobody asked about: no standings.
+	if lb := f.board(q.ID, 2); len(lb.You) != 0 {
+		t.Fatalf("standings nobody asked for: %v", lb.You)
+	}
+	// Deleting a quiz takes its points off the standings.
+	if _, err := f.ps.DeletePoll(f.ctx, f.code, q.ID); err != nil {
+		t.Fatal(err)
+	}
+	lb, err = f.ps.Leaderboard(f.ctx, f.code, p.ID, 2, "p_d", "p_a")
+	if err != nil || fmt.Sprint(lb.You) != fmt.Sprint(map[string]rooms.Standing{"p_a": {Rank: 1, Points: 1000}, "p_d": {Rank: 1, Points: 1000}}) {
+		t.Fatalf("standings after deleting %s: %v, %v", q.ID, lb.You, err)
+	}
 }
 
 func testQuizNames(t *testing.T, f *pollFixture) {

@@ -7,13 +7,22 @@
 // What the participant picked but has not sent yet is kept per poll, so a
 // poll event (the host revealing results, say) never loses it.
 //
+// A poll that opens while the page is up is announced (aria-live) and, on
+// the Polls tab, scrolled into view unless the reader is typing an answer;
+// on another tab the page's alert offers it (ctx.alertPoll). A timed quiz
+// with its speed bonus on and one answer to pick is answered in one tap:
+// its options are buttons that send the ballot, and it has no Vote button.
+//
 // Test hooks (data-testid): polls, poll (data-id, data-kind, data-state),
-// poll-option (radio or checkbox, value = option index), rating-1 … rating-5,
+// poll-option (radio or checkbox, value = option index; a button in a
+// one-tap quiz, aria-pressed on the answer sent), rating-1 … rating-5,
 // poll-text-input, vote-submit, vote-status, countdown, quiz-verdict,
-// results-chart, leaderboard.
+// results-chart, leaderboard (its row of this participant has class
+// is-you and a "You" badge, lb-you-badge), lb-you (this participant's
+// rank and points, shown when its row is not in the list).
 
-import { el, clear, toast, keepScroll } from './dom.js';
-import { t, addStrings, errorMessage } from './i18n.js';
+import { el, clear, toast, keepScroll, announce, prefersReducedMotion } from './dom.js';
+import { t, addStrings, errorMessage, formatNumber } from './i18n.js';
 import { newCid } from './client.js';
 import { idNumber } from './state.js';
 import { drawResults, drawLeaderboard, chartsReady } from './results.js';
@@ -33,6 +42,9 @@ addStrings({
     'poll.closed': 'Closed',
     'poll.room_closed': 'The room is closed: voting has stopped.',
     'poll.choose_one': 'Choose one',
+    'poll.tap_answer': 'Tap your answer: it is sent at once, and faster answers score more.',
+    'poll.opened': 'New poll: {title}',
+    'poll.quiz_opened': 'Quiz open, {s} seconds: {title}',
     'poll.choose_up_to': 'Choose up to {n}',
     'poll.choose_n': 'Choose {n}',
     'poll.rate': 'Your rating, from 1 (low) to 5 (high)',
@@ -42,6 +54,8 @@ addStrings({
     'poll.answer_label': 'Your answer',
     'poll.vote': 'Vote',
     'poll.change_vote': 'Change vote',
+    'poll.change_answer': 'Change answer',
+    'poll.answered': 'Your answer is in. A new one replaces it while the poll is open.',
     'poll.submit_answer': 'Submit',
     'poll.voted': 'Your vote is in. You can change it while the poll is open.',
     'poll.voted_closed': 'You voted.',
@@ -55,6 +69,10 @@ addStrings({
     'poll.your_answer': 'Your answer: {answer}',
     'poll.leaderboard': 'Leaderboard',
     'poll.results': 'Results',
+    'poll.lb_you': 'You',
+    'poll.you_standing': 'You: rank {rank}, {points} points',
+    'poll.you_standing_one': 'You: rank {rank}, 1 point',
+    'poll.you_unranked': 'You: no points yet',
   },
   zh: {
     'poll.kind.single': '投票',
@@ -67,6 +85,9 @@ addStrings({
     'poll.closed': '已结束',
     'poll.room_closed': '房间已关闭，投票已停止。',
     'poll.choose_one': '单选',
+    'poll.tap_answer': '点选答案即提交，答得越快得分越高。',
+    'poll.opened': '新投票：{title}',
+    'poll.quiz_opened': '测验开始，限时 {s} 秒：{title}',
     'poll.choose_up_to': '最多选 {n} 项',
     'poll.choose_n': '选择 {n} 项',
     'poll.rate': '你的评分，1（低）到 5（高）',
@@ -76,6 +97,8 @@ addStrings({
     'poll.answer_label': '你的回答',
     'poll.vote': '投票',
     'poll.change_vote': '修改投票',
+    'poll.change_answer': '修改回答',
+    'poll.answered': '已提交回答。投票结束前可重新提交，新回答会替换旧的。',
     'poll.submit_answer': '提交',
     'poll.voted': '已投票。投票结束前可以修改。',
     'poll.voted_closed': '你已投票。',
@@ -89,6 +112,10 @@ addStrings({
     'poll.your_answer': '你的回答：{answer}',
     'poll.leaderboard': '排行榜',
     'poll.results': '结果',
+    'poll.lb_you': '你',
+    'poll.you_standing': '你：第 {rank} 名，{points} 分',
+    'poll.you_standing_one': '你：第 {rank} 名，1 分',
+    'poll.you_unranked': '你：暂无得分',
   },
 });
 
@@ -111,12 +138,36 @@ function ballotText(poll, ballot) {
   return String(ballot ?? '');
 }
 
+/** optionLetter is the letter of option i (A, B, C …), as the screen shows it. */
+export function optionLetter(i) {
+  return String.fromCharCode(65 + i);
+}
+
+/**
+ * answers reports whether a ballot in poll is an answer (text, word cloud,
+ * quiz) rather than a vote, for the wording of its buttons and status.
+ */
+function answers(poll) {
+  return poll.kind === 'text' || poll.kind === 'wordcloud' || poll.kind === 'quiz';
+}
+
+/**
+ * oneTap reports whether poll is answered by tapping an option, with no
+ * Vote button: an open timed quiz with its speed bonus on and a single
+ * answer to pick, where every second spent on a second tap costs points.
+ */
+export function oneTap(poll) {
+  return poll.kind === 'quiz' && Boolean(poll.speed_bonus) && poll.closes_at > 0 && (poll.max || 1) === 1;
+}
+
 /**
  * mountPolls keeps the poll cards in list (emptyNote shown when there is
- * nothing to show) and the leaderboard in board; ctx.alertPoll(poll) is
- * called when a poll opens after the page loaded. Returns {render}.
+ * nothing to show) and the leaderboard in board. A poll that opens after
+ * the page loaded is announced and brought into view on the Polls tab
+ * (ctx.currentTab() === 'tab-polls'); on another tab ctx.alertPoll(poll)
+ * is called. Returns {render}.
  */
-export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
+export function mountPolls({ conn, room, alertPoll, currentTab }, list, board, emptyNote) {
   const seenOpen = new Set(); // polls known to be open, to notice newly opened ones
   const cards = new Map(); // poll id → card element
   const drafts = new Map(); // poll id → {choices: Set, rating, text}
@@ -172,18 +223,45 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
     }
   }
 
-  /** noticeOpened calls alertPoll for polls that opened since the last look. */
+  /**
+   * noticeOpened returns the polls that opened since the last look and
+   * still wait for this participant's ballot (none when quiet).
+   */
   function noticeOpened(quiet) {
+    const fresh = [];
     for (const poll of room.polls.values()) {
       const open = poll.state === 'open';
-      if (open && !seenOpen.has(poll.id) && !quiet && room.votes[poll.id] === undefined && alertPoll) alertPoll(poll);
+      if (open && !seenOpen.has(poll.id) && !quiet && room.votes[poll.id] === undefined) fresh.push(poll);
       if (open) seenOpen.add(poll.id); else seenOpen.delete(poll.id);
     }
+    return fresh;
+  }
+
+  /**
+   * present tells the participant that poll has just opened: on the Polls
+   * tab it is announced and scrolled into view (title first, below the
+   * sticky header: see scroll-padding-top), unless a text field has the
+   * focus (someone typing an answer keeps their place); on another tab the
+   * page's alert offers it.
+   */
+  function present(poll) {
+    const card = cards.get(poll.id);
+    if (!card) return;
+    if (currentTab && currentTab() !== 'tab-polls') {
+      if (alertPoll) alertPoll(poll);
+      return;
+    }
+    announce(poll.kind === 'quiz' && poll.closes_at > 0
+      ? t('poll.quiz_opened', { title: poll.title, s: poll.seconds || secondsLeft(poll.closes_at) })
+      : t('poll.opened', { title: poll.title }));
+    const focus = document.activeElement;
+    const typing = focus && (focus.tagName === 'TEXTAREA' || (focus.tagName === 'INPUT' && !['radio', 'checkbox'].includes(focus.type)));
+    if (!typing) card.scrollIntoView({ block: 'start', behavior: prefersReducedMotion() ? 'auto' : 'smooth' });
   }
 
   /** signature changes when a card must be rebuilt (not for new tallies or ballots). */
   function signature(poll) {
-    return [poll.state, Boolean(room.settings.closed), poll.reveal, poll.title, (poll.options || []).join('\u0000'), poll.max, poll.closes_at, (poll.correct || []).join(',')].join('|');
+    return [poll.state, Boolean(room.settings.closed), poll.reveal, poll.title, (poll.options || []).join('\u0000'), poll.max, poll.closes_at, Boolean(poll.speed_bonus), (poll.correct || []).join(',')].join('|');
   }
 
   function buildCard(poll) {
@@ -217,7 +295,17 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
     const hintId = 'poll-hint-' + poll.id;
     const fields = [];
     let hint = '';
-    if (poll.kind === 'single' || poll.kind === 'multi' || poll.kind === 'quiz') {
+    if (oneTap(poll)) {
+      hint = t('poll.tap_answer');
+      const buttons = (poll.options || []).map((label, i) => {
+        const button = el('button', { type: 'button', class: 'option option-tap', 'data-testid': 'poll-option', value: String(i),
+          'aria-pressed': String(draft.choices.has(i)) },
+        el('span', { class: 'option-mark option-letter' }, optionLetter(i)), el('span', { class: 'option-text' }, label));
+        button.addEventListener('click', () => tap(poll.id, i, buttons));
+        return button;
+      });
+      fields.push(...buttons);
+    } else if (poll.kind === 'single' || poll.kind === 'multi' || poll.kind === 'quiz') {
       const max = poll.kind === 'single' ? 1 : (poll.max || (poll.options || []).length);
       const multiple = max > 1;
       hint = !multiple ? t('poll.choose_one') : poll.kind === 'quiz' ? t('poll.choose_n', { n: max }) : t('poll.choose_up_to', { n: max });
@@ -237,7 +325,7 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
           sync();
         });
         inputs.push(input);
-        fields.push(el('label', { class: 'option' }, input, el('span', { class: 'option-mark', 'aria-hidden': 'true' }), el('span', { class: 'option-text' }, label)));
+        fields.push(el('label', { class: 'option' }, input, el('span', { class: 'option-mark option-letter' }, optionLetter(i)), el('span', { class: 'option-text' }, label)));
       });
       queueMicrotask(sync);
     } else if (poll.kind === 'rating') {
@@ -261,16 +349,49 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
       input.addEventListener('input', () => { draft.text = input.value; });
       fields.push(input);
     }
-    const submit = el('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'vote-submit' },
-      room.votes[poll.id] !== undefined ? t('poll.change_vote') : (poll.kind === 'text' || poll.kind === 'wordcloud' ? t('poll.submit_answer') : t('poll.vote')));
+    const submit = oneTap(poll) ? null : el('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'vote-submit' },
+      room.votes[poll.id] !== undefined ? changeLabel(poll) : (poll.kind === 'text' || poll.kind === 'wordcloud' ? t('poll.submit_answer') : t('poll.vote')));
     const form = el('form', { class: 'poll-form', novalidate: true },
       el('fieldset', { 'aria-describedby': hintId },
         el('legend', { class: 'sr-only' }, poll.title),
         hint ? el('p', { class: 'hint poll-hint', id: hintId }, hint) : null,
         el('div', { class: 'options' + (poll.kind === 'rating' ? ' is-rating' : '') }, fields)),
-      el('div', { class: 'poll-actions' }, submit));
-    form.addEventListener('submit', (e) => { e.preventDefault(); vote(poll.id, submit); });
+      submit ? el('div', { class: 'poll-actions' }, submit) : null);
+    form.addEventListener('submit', (e) => { e.preventDefault(); if (submit) vote(poll.id, submit); });
     return form;
+  }
+
+  /**
+   * tap sends option i as the ballot of one-tap quiz id at once and marks
+   * it pressed (buttons: the quiz's option buttons, in order); a refused
+   * ballot puts the mark back on the ballot the server holds. Taps while a
+   * ballot is on its way are ignored, without disabling the buttons (a
+   * disabled button would lose the keyboard focus).
+   */
+  async function tap(id, i, buttons) {
+    const poll = room.polls.get(id);
+    if (!poll || buttons.sending) return;
+    const draft = draftOf(poll);
+    const paint = () => buttons.forEach((b, j) => b.setAttribute('aria-pressed', String(draft.choices.has(j))));
+    draft.choices = new Set([i]);
+    paint();
+    buttons.sending = true;
+    try {
+      await conn.send({ type: 'vote', poll: id, cid: newCid(), choices: [i] });
+      room.recordBallot(id, [i]);
+    } catch (err) {
+      toast(errorMessage(err));
+      const mine = room.votes[id];
+      draft.choices = new Set(Array.isArray(mine) ? mine : []);
+      paint();
+    } finally {
+      buttons.sending = false;
+    }
+  }
+
+  /** changeLabel is the submit button's text once a ballot is in: a new ballot replaces it. */
+  function changeLabel(poll) {
+    return t(answers(poll) ? 'poll.change_answer' : 'poll.change_vote');
   }
 
   async function vote(id, submit) {
@@ -294,7 +415,7 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
     try {
       await conn.send(cmd);
       room.recordBallot(id, kept);
-      submit.textContent = t('poll.change_vote');
+      submit.textContent = changeLabel(poll);
     } catch (err) {
       toast(errorMessage(err));
     } finally {
@@ -309,7 +430,7 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
     const status = card.querySelector('.vote-status');
     const open = poll.state === 'open';
     const lines = [];
-    if (open && voted) lines.push('✓ ' + t('poll.voted'));
+    if (open && voted) lines.push('✓ ' + t(answers(poll) ? 'poll.answered' : 'poll.voted'));
     if (!open && voted) lines.push(t('poll.your_answer', { answer: ballotText(poll, mine) }));
     if (!open && !room.results.has(poll.id)) lines.push(t('poll.closed_wait'));
     status.textContent = lines.join(' ');
@@ -334,8 +455,10 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
     node.textContent = s > 0 ? '⏱ ' + formatCountdown(s) : t('poll.time_up');
     node.setAttribute('aria-label', s > 0 ? t('poll.seconds_left', { s }) : t('poll.time_up'));
     node.classList.toggle('is-urgent', s > 0 && s <= 5);
-    const submit = card.querySelector('[data-testid="vote-submit"]');
-    if (submit && s === 0) { submit.disabled = true; card.classList.add('is-expired'); }
+    if (s === 0) {
+      for (const button of card.querySelectorAll('[data-testid="vote-submit"], button.option-tap')) button.disabled = true;
+      card.classList.add('is-expired');
+    }
   }
   setInterval(() => { for (const card of cards.values()) tick(card); }, 250);
 
@@ -343,12 +466,48 @@ export function mountPolls({ conn, room, alertPoll }, list, board, emptyNote) {
     const ev = room.leaderboard;
     const entries = ev && ['room', 'overall', 'entries', 'top', 'leaders', 'leaderboard'].map((k) => ev[k]).find(Array.isArray);
     board.hidden = !entries;
-    if (entries) drawLeaderboard(board, entries, { title: t('poll.leaderboard') });
+    if (entries) {
+      drawLeaderboard(board, entries, { title: t('poll.leaderboard') });
+      markYou(ev, entries.filter((e) => e && typeof e === 'object'));
+    }
     renderCount(ordered());
   }
 
+  /**
+   * markYou marks this participant's row in the drawn leaderboard (rows
+   * in the order of entries), or, when it is not in the list, adds a line
+   * with its rank and points from the event's "you" (docs/protocol.md,
+   * "Quiz").
+   */
+  function markYou(ev, entries) {
+    const me = room.participant;
+    const rows = board.querySelectorAll('ol > li');
+    const i = me ? entries.findIndex((e) => e.participant === me) : -1;
+    if (i >= 0 && rows[i]) {
+      const row = rows[i];
+      row.classList.add('is-you');
+      const badge = el('span', { class: 'badge badge-accent lb-you-badge', 'data-testid': 'lb-you-badge' }, t('poll.lb_you'));
+      const name = row.querySelector('.lb-name');
+      if (name) name.after(badge); else row.append(' ', badge);
+      return;
+    }
+    const you = ev.you;
+    if (!you || typeof you !== 'object') return;
+    const rank = Number(you.rank) || 0;
+    const points = Number(you.points) || 0;
+    board.append(el('p', { class: 'lb-you', 'data-testid': 'lb-you' }, rank > 0
+      ? t(points === 1 ? 'poll.you_standing_one' : 'poll.you_standing', { rank: formatNumber(rank), points: formatNumber(points) })
+      : t('poll.you_unranked')));
+  }
+
   room.on('reset', () => { drafts.clear(); noticeOpened(true); renderAll(); renderBoard(); });
-  room.on('polls', (kind, detail) => { if (detail.removed) drafts.delete(detail.id); noticeOpened(false); renderAll(); });
+  room.on('polls', (kind, detail) => {
+    if (detail.removed) drafts.delete(detail.id);
+    const fresh = noticeOpened(false);
+    renderAll();
+    // The newest poll first: it is the one at the top of the list.
+    if (fresh.length) present(fresh.sort((a, b) => idNumber(b.id) - idNumber(a.id))[0]);
+  });
   room.on('results', (kind, { id }) => { const card = cards.get(id); const poll = room.polls.get(id); if (card && poll) updateCard(card, poll); });
   room.on('you', () => { for (const [id, card] of cards) { const poll = room.polls.get(id); if (poll) updateCard(card, poll); } renderCount(ordered()); });
   room.on('leaderboard', renderBoard);

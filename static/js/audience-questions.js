@@ -7,7 +7,10 @@
 // while the list is on screen are counted on a "N new questions" button
 // (data-testid="new-questions"), and vote changes update counts in place; the
 // list is re-sorted when the reader asks (that button, the sort buttons), on
-// their own new question, or when the list is off screen.
+// their own new question, or when the list is off screen. The button sits in
+// a band of its own at the foot of the sticky header (#new-questions-slot),
+// shown on the Questions tab only: it stays in sight wherever the reader is
+// in the list and never covers a question (it floated over the first one).
 //
 // Test hooks (data-testid): name-input, ask-input, ask-anonymous, ask-submit,
 // ask-counter, sort-top, sort-recent, sort-answered, new-questions,
@@ -150,7 +153,9 @@ export function mountQuestions({ conn, room }, panel) {
   const list = el('ol', { class: 'plain question-list', 'data-testid': 'question-list', tabindex: '-1' });
   const empty = el('p', { class: 'empty', hidden: true });
 
-  clear(panel).append(formNotice, form, el('div', { class: 'list-toolbar' }, sortGroup), newRegion, list, empty);
+  clear(panel).append(formNotice, form, el('div', { class: 'list-toolbar' }, sortGroup), list, empty);
+  const slot = document.getElementById('new-questions-slot');
+  if (slot) clear(slot).append(newRegion); else list.before(newRegion);
 
   nameInput.addEventListener('change', () => {
     const name = saveName(nameInput.value);
@@ -263,7 +268,7 @@ export function mountQuestions({ conn, room }, panel) {
 
   function renderChrome() {
     const n = waiting.size;
-    newButton.hidden = n === 0 && !stale;
+    newButton.hidden = (n === 0 && !stale) || panel.hidden;
     newButton.textContent = n ? '↑ ' + t('q.new', { n }) : '↻ ' + t('q.reorder');
     empty.hidden = order.length > 0;
     empty.textContent = mode === 'answered' ? t('q.empty_answered') : t('q.empty');
@@ -422,6 +427,6 @@ export function mountQuestions({ conn, room }, panel) {
 
   return {
     render,
-    shown(tabId) { if (tabId === 'tab-questions' && (waiting.size || stale)) resort(); },
+    shown(tabId) { if (tabId === 'tab-questions' && (waiting.size || stale)) resort(); else renderChrome(); },
   };
 }

@@ -3,7 +3,13 @@
 // up (others' reactions float too, a few at a time). With "reduce motion"
 // nothing floats; the count just highlights.
 //
-// Test hooks (data-testid): reactions, react-like, react-love, react-clap,
+// The page's first link, "Skip to reactions" (#skip-reactions, visually
+// hidden until focused), moves the keyboard focus to the reactions' group
+// (named "Reactions"; Tab then reaches each reaction). Not to a reaction
+// itself: the Enter that followed the link would then also send it. The
+// link is shown whenever the bar is.
+//
+// Test hooks (data-testid): reactions, reaction-group, react-like, react-love, react-clap,
 // react-laugh, react-wow, reaction-count (inside each button).
 
 import { el, clear, toast, prefersReducedMotion } from './dom.js';
@@ -29,7 +35,7 @@ export function mountReactions({ conn, room }, bar) {
   const buttons = new Map();
   const counts = new Map();
   const layer = el('div', { class: 'float-layer', 'aria-hidden': 'true' });
-  const group = el('div', { class: 'reaction-group', role: 'group' });
+  const group = el('div', { class: 'reaction-group', role: 'group', tabindex: '-1', 'data-testid': 'reaction-group' });
   let mine = Object.fromEntries(REACTION_KINDS.map((k) => [k, 0])); // sent and not yet in a reactions event
   clear(bar).append(layer, group);
   document.body.appendChild(layer);
@@ -42,6 +48,14 @@ export function mountReactions({ conn, room }, bar) {
     buttons.set(kind, button);
     counts.set(kind, count);
     group.appendChild(button);
+  }
+
+  const skip = document.getElementById('skip-reactions');
+  if (skip) {
+    skip.addEventListener('click', (e) => {
+      e.preventDefault();
+      group.focus();
+    });
   }
 
   function react(kind, button) {
@@ -81,6 +95,7 @@ export function mountReactions({ conn, room }, bar) {
   function renderVisibility() {
     const s = room.settings;
     bar.hidden = !room.loaded || s.reactions === false || Boolean(s.closed);
+    if (skip) skip.hidden = bar.hidden;
     document.body.classList.toggle('has-reaction-bar', !bar.hidden);
   }
 

@@ -7,7 +7,7 @@
 // 'hubbub:name', so a reload or a reconnect keeps identity, upvotes and
 // ballots.
 //
-// Test hooks (data-testid): offline-banner, closed-banner, room-title,
+// Test hooks (data-testid): skip-reactions, offline-banner, closed-banner, room-title,
 // room-code, presence, lang-switch, stopped, tab-questions, tab-polls,
 // tab-comments, poll-alert (a poll opened while another tab was shown);
 // the parts list theirs in their own files. body[data-conn] is the
@@ -28,6 +28,7 @@ addStrings({
     'aud.doc_title': 'hubbub — audience',
     'aud.doc_title_room': '{title} — hubbub',
     'aud.skip': 'Skip to content',
+    'aud.skip_reactions': 'Skip to reactions',
     'aud.closed_banner': 'This room is closed. You can still read everything.',
     'aud.polls_heading': 'Polls',
     'aud.sections': 'Sections',
@@ -47,6 +48,7 @@ addStrings({
     'aud.doc_title': 'hubbub — 观众',
     'aud.doc_title_room': '{title} — hubbub',
     'aud.skip': '跳到正文',
+    'aud.skip_reactions': '跳到互动表情',
     'aud.closed_banner': '此房间已关闭，内容仍可浏览。',
     'aud.polls_heading': '投票',
     'aud.sections': '栏目',
@@ -110,16 +112,43 @@ function init() {
     for (const part of parts) part.render();
     if (conn.status === 'stopped') showStopped(conn.closeCode);
   });
+  // The title's room changes with the window, the presence count and the language switch.
+  new ResizeObserver(() => fitTitle($('#room-title'))).observe($('.room-heading'));
   conn.connect();
 }
 
 function renderRoom(room) {
   const s = room.settings;
   const title = s.title || '';
-  $('#room-title').textContent = title;
+  const heading = $('#room-title');
+  if (heading.textContent !== title) {
+    heading.textContent = title;
+    heading.title = title;
+    fitTitle(heading);
+  }
   document.title = title ? t('aud.doc_title_room', { title }) : t('aud.doc_title');
   $('#closed-banner').hidden = !s.closed;
   document.body.classList.toggle('room-closed', Boolean(s.closed));
+}
+
+/**
+ * TITLE_FITS are the room title's font sizes and most lines, tried in
+ * order ('' is the stylesheet's size): the header grows by a few pixels
+ * only for the third line, at the smallest size.
+ */
+const TITLE_FITS = [['', 2], ['0.9rem', 2], ['0.8rem', 3]];
+
+/**
+ * fitTitle gives the room title the first of TITLE_FITS at which it is
+ * whole; a title longer than that keeps the last and ends with "…" (whole
+ * in its tooltip, the document's title and to screen readers).
+ */
+function fitTitle(node) {
+  for (const [size, lines] of TITLE_FITS) {
+    node.style.fontSize = size;
+    node.style.setProperty('-webkit-line-clamp', String(lines));
+    if (node.scrollHeight <= node.clientHeight + 1) return;
+  }
 }
 
 function renderPresence(count) {
@@ -132,7 +161,7 @@ function renderPresence(count) {
 }
 
 function showStopped(code) {
-  for (const id of ['#loading', '#content', '#pinned', '#reactions', '#offline-banner']) $(id).hidden = true;
+  for (const id of ['#loading', '#content', '#pinned', '#reactions', '#skip-reactions', '#offline-banner']) $(id).hidden = true;
   const box = clear($('#stopped'));
   box.hidden = false;
   $('#main').removeAttribute('aria-busy');
