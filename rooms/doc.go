@@ -10,6 +10,13 @@
 // to the room's bounded log atomically, and publishes the event on the room's
 // channel so that publish order is seq order.
 //
-// Every exported method of Service and of the Store implementations is safe
-// for concurrent use.
+// The rules are moving to one place (docs/architecture.md): a room as a
+// deterministic state machine (Machine, machine*.go) over an ordered Log
+// (log.go; implementations in package roomlog), kept by a Replica on every
+// instance that serves the room (replica.go). The Store path above serves
+// rooms until the Service runs on replicas.
+//
+// Every exported method of Service, of the Store implementations and of
+// Replica is safe for concurrent use; a Machine is used under its
+// replica's lock.
 package rooms
