@@ -14,16 +14,37 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
+	"github.com/andybalholm/brotli"
 	"github.com/gin-gonic/gin"
 )
 
 // asset is one page file as served: its bytes, its gzip form when that is
-// smaller, and its ETag.
+// smaller, its brotli form (made at its first request: brotli's best level
+// is slow, and most processes never serve it), and its ETag.
 type asset struct {
 	body, gz    []byte
 	etag        string
 	contentType string
+
+	brOnce sync.Once
+	br     []byte // nil: not smaller than the gzip form
+}
+
+// brotli returns the asset's brotli form, or nil when it saves nothing
+// over gzip.
+func (a *asset) brotli() []byte {
+	a.brOnce.Do(func() {
+		var b bytes.Buffer
+		w := brotli.NewWriterLevel(&b, brotli.BestCompression)
+		w.Write(a.body)
+		w.Close()
+		if b.Len() < len(a.body) && (a.gz == nil || b.Len() < len(a.gz)) {
+			a.br = b.Bytes()
+		}
+	})
+	return a.br
 }
 
 // assets are the page files, prepared once at start: compressed, tagged,
@@ -111,8 +132,8 @@ func newAsset(name string, b []byte) *asset {
 	return a
 }
 
-// serve answers with the file name: gzip-compressed when the client takes
-// it, 304 when the client's copy is current. Every answer must be
+// serve answers with the file name: brotli- or gzip-compressed when the
+// client takes it (brotli first: about a fifth smaller), 304 when the client's copy is current. Every answer must be
 // revalidated (no-cache), which costs a 304 of a few bytes: the names carry
 // no version, so a long max-age would keep an old script after an upgrade.
 func (as assets) serve(c *gin.Context, name string) {
@@ -130,19 +151,23 @@ func (as assets) serve(c *gin.Context, name string) {
 		return
 	}
 	body := a.body
-	if a.gz != nil && acceptsGzip(c.GetHeader("Accept-Encoding")) {
+	accept := c.GetHeader("Accept-Encoding")
+	if accepts(accept, "br") && a.brotli() != nil {
+		h.Set("Content-Encoding", "br")
+		body = a.br
+	} else if a.gz != nil && accepts(accept, "gzip") {
 		h.Set("Content-Encoding", "gzip")
 		body = a.gz
 	}
 	c.Data(http.StatusOK, a.contentType, body)
 }
 
-// acceptsGzip reports whether an Accept-Encoding header takes gzip (named,
-// with a weight above 0).
-func acceptsGzip(accept string) bool {
+// accepts reports whether an Accept-Encoding header takes the encoding
+// (named, with a weight above 0).
+func accepts(accept, encoding string) bool {
 	for part := range strings.SplitSeq(accept, ",") {
 		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+		if !strings.EqualFold(strings.TrimSpace(enc), encoding) {
 			continue
 		}
 		q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q=")

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/andybalholm/brotli"
+
 	"github.com/hubbubhq/hubbub/rooms"
 	"github.com/hubbubhq/hubbub/static"
 )
@@ -40,7 +42,14 @@ func TestAssetsCompressedAndRevalidated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, gz := fetch(t, ts, "/static/js/client.js", "gzip, deflate, br", "")
+	resp, br := fetch(t, ts, "/static/js/client.js", "gzip, deflate, br", "")
+	if resp.Header.Get("Content-Encoding") != "br" {
+		t.Fatalf("client.js for a client taking br: encoding %q", resp.Header.Get("Content-Encoding"))
+	}
+	if plain, err := io.ReadAll(brotli.NewReader(bytes.NewReader(br))); err != nil || !bytes.Equal(plain, raw) {
+		t.Fatalf("the brotli body is not the file: %v", err)
+	}
+	resp, gz := fetch(t, ts, "/static/js/client.js", "gzip, deflate, br;q=0", "")
 	if resp.Header.Get("Content-Encoding") != "gzip" || len(gz) >= len(raw) {
 		t.Fatalf("client.js: encoding %q, %d bytes of %d", resp.Header.Get("Content-Encoding"), len(gz), len(raw))
 	}
@@ -116,5 +125,15 @@ func TestAudiencePageWeight(t *testing.T) {
 	t.Logf("audience page load: %d files, %d bytes plain, %d bytes gzip", len(files)+1, plain, compressed)
 	if compressed > plain/2 || compressed > 64<<10 {
 		t.Fatalf("audience page load is %d bytes compressed (%d plain)", compressed, plain)
+	}
+	_, brPage := fetch(t, ts, "/r/"+room.Code, "br", "")
+	brotlied := len(brPage)
+	for _, f := range files {
+		_, z := fetch(t, ts, "/static/"+f[1], "br", "")
+		brotlied += len(z)
+	}
+	t.Logf("audience page load: %d bytes brotli", brotlied)
+	if brotlied >= compressed {
+		t.Fatalf("brotli (%d bytes) saves nothing over gzip (%d)", brotlied, compressed)
 	}
 }
