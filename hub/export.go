@@ -24,8 +24,8 @@ var csvHeader = append([]string{"section", "id", "time", "author", "participant"
 // locale's legacy code page and garbles everything outside ASCII.
 const utf8BOM = "\ufeff"
 
-// export answers GET /api/rooms/:code/export?format=json|csv for the host
-// or moderator key, sent as `Authorization: Bearer <key>` or, for a plain
+// export answers GET /api/rooms/:code/export?format=json|csv[&part=all|stats|report]
+// for the host or moderator key, sent as `Authorization: Bearer <key>` or, for a plain
 // download link, as the `key` query parameter.
 func (a api) export(c *gin.Context) {
 	format := c.DefaultQuery("format", "json")
@@ -33,19 +33,29 @@ func (a api) export(c *gin.Context) {
 		a.fail(c, &rooms.Error{Code: rooms.CodeBadRequest, Message: `format must be "json" or "csv"`})
 		return
 	}
-	switch c.DefaultQuery("part", "all") {
+	part := c.DefaultQuery("part", "all")
+	switch part {
 	case "all":
 	case "stats":
 		a.exportStats(c, format)
 		return
+	case "report":
+		if format != "json" {
+			a.fail(c, &rooms.Error{Code: rooms.CodeBadRequest, Message: `part "report" is JSON only`})
+			return
+		}
 	default:
-		a.fail(c, &rooms.Error{Code: rooms.CodeBadRequest, Message: `part must be "all" or "stats"`})
+		a.fail(c, &rooms.Error{Code: rooms.CodeBadRequest, Message: `part must be "all", "stats" or "report"`})
 		return
 	}
 	e, err := a.svc.Export(c.Request.Context(), staffCredential(c), c.Param("code"))
 	if err != nil {
 		a.fail(c, err)
 		return
+	}
+	if part == "report" {
+		// What the report page draws, not the whole room (rooms.ReportView).
+		e = rooms.ReportView(e)
 	}
 	var body []byte
 	var contentType string

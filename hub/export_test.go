@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -174,7 +175,7 @@ func TestExportJSON(t *testing.T) {
 	if e.Reactions != (rooms.Reactions{2, 0, 0, 0, 1}) {
 		t.Fatalf("reactions %v", e.Reactions)
 	}
-	wantStats := rooms.ExportStats{Questions: 3, Live: 1, Answered: 1, Pending: 1, Upvotes: 4, Comments: 3, Reactions: 3, Contributors: 3}
+	wantStats := rooms.ExportStats{Questions: 3, Live: 1, Answered: 1, Pending: 1, Upvotes: 4, Comments: 3, Reactions: 3, Contributors: 3, Askers: 2}
 	if e.Stats != wantStats {
 		t.Fatalf("stats %+v, want %+v", e.Stats, wantStats)
 	}
@@ -336,5 +337,75 @@ func TestExportCSVEncoding(t *testing.T) {
 		if got != want || row[3] != row[5] {
 			t.Fatalf("cell %q: got text %q author %q, want %q", s, row[5], row[3], want)
 		}
+	}
+}
+
+// TestExportReportPart: the report page gets what it draws, not the room:
+// part=report has the 10 questions with the most votes, polls with results
+// and no ballots, no comments, and the whole room's stats (askers among
+// them, staff left out).
+func TestExportReportPart(t *testing.T) {
+	ts := newTestServer(t, Config{}, rooms.Config{})
+	room := ts.createRoom(t, "Report")
+	var people []welcomeMsg
+	for range 14 {
+		c, w, _ := ts.join(t, rooms.Hello{Room: room.Code}, dialOpts{})
+		c.drop()
+		people = append(people, w)
+	}
+	ids := make([]string, 0, 14)
+	for i, p := range people {
+		status, body := ts.command(t, room.Code, p.Token, map[string]any{"type": "ask", "text": fmt.Sprintf("Question %d?", i)})
+		if status != http.StatusOK {
+			t.Fatalf("ask: %d %s", status, body)
+		}
+		var ack struct{ Question string }
+		_ = json.Unmarshal(body, &ack)
+		ids = append(ids, ack.Question)
+	}
+	for i, p := range people { // question k gets k upvotes
+		for k := i + 1; k < len(ids); k++ {
+			ts.command(t, room.Code, p.Token, map[string]any{"type": "upvote", "question": ids[k]})
+		}
+		ts.comment(t, room.Code, p.Token, fmt.Sprintf("comment %d", i))
+	}
+	ts.command(t, room.Code, room.HostKey, map[string]any{"type": "ask", "text": "From the host?"})
+	status, body := ts.command(t, room.Code, room.HostKey, map[string]any{"type": "poll_create", "kind": "single", "title": "Lunch?", "options": []string{"a", "b"}, "state": "open"})
+	var made struct{ Poll string }
+	if _ = json.Unmarshal(body, &made); status != http.StatusOK || made.Poll == "" {
+		t.Fatalf("poll: %d %s", status, body)
+	}
+	for _, p := range people {
+		ts.command(t, room.Code, p.Token, map[string]any{"type": "vote", "poll": made.Poll, "choices": []int{0}})
+	}
+
+	path := "/api/rooms/" + room.Code + "/export?format=json"
+	_, fullBody := ts.request(t, http.MethodGet, path, room.HostKey, nil)
+	status, reportBody := ts.request(t, http.MethodGet, path+"&part=report", room.HostKey, nil)
+	if status != http.StatusOK {
+		t.Fatalf("part=report: %d %s", status, reportBody)
+	}
+	var full, report rooms.Export
+	if err := json.Unmarshal(fullBody, &full); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(reportBody, &report); err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Questions) != rooms.ReportQuestions || report.Questions[0].ID != ids[13] || report.Questions[9].ID != ids[4] {
+		t.Fatalf("report questions: %d, first %s, tenth %s", len(report.Questions), report.Questions[0].ID, report.Questions[min(9, len(report.Questions)-1)].ID)
+	}
+	if len(report.Comments) != 0 || len(report.Polls) != 1 || len(report.Polls[0].Ballots) != 0 || report.Polls[0].Results.Total != 14 {
+		t.Fatalf("report: %d comments, polls %+v", len(report.Comments), report.Polls)
+	}
+	if report.Stats != full.Stats || report.Stats.Askers != 14 || report.Stats.Questions != 15 || report.Stats.Comments != 14 {
+		t.Fatalf("report stats %+v, full %+v", report.Stats, full.Stats)
+	}
+	t.Logf("export %d bytes, report part %d bytes", len(fullBody), len(reportBody))
+	if len(reportBody) >= len(fullBody)/2 {
+		t.Fatalf("the report part (%d bytes) is not much smaller than the export (%d)", len(reportBody), len(fullBody))
+	}
+	if status, _ := ts.request(t, http.MethodGet, "/api/rooms/"+room.Code+"/export?format=csv&part=report", room.HostKey, nil); status != http.StatusBadRequest {
+		t.Fatalf("csv part=report: %d", status)
 	}
 }

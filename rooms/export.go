@@ -1,8 +1,10 @@
 package rooms
 
 import (
+	"cmp"
 	"context"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -60,6 +62,35 @@ type ExportStats struct {
 	// Contributors is how many distinct participants (staff included)
 	// asked a question or wrote a comment that is still there.
 	Contributors int `json:"contributors"`
+	// Askers is how many distinct audience participants (staff left out)
+	// asked a question that is still there.
+	Askers int `json:"askers"`
+}
+
+// ReportQuestions is how many questions ReportView keeps.
+const ReportQuestions = 10
+
+// ReportView returns what the after-event report draws, without what only
+// a full export needs: the ReportQuestions questions with the most votes
+// (ties: the earlier asked first), every poll with its results but without
+// its ballots, and no comments. Stats are those of the whole room.
+func ReportView(e Export) Export {
+	qs := slices.Clone(e.Questions)
+	slices.SortStableFunc(qs, func(a, b ExportQuestion) int {
+		if a.Votes != b.Votes {
+			return cmp.Compare(b.Votes, a.Votes)
+		}
+		return cmp.Compare(a.AskedAtMS, b.AskedAtMS)
+	})
+	e.Questions = qs[:min(len(qs), ReportQuestions)]
+	polls := make([]ExportPoll, len(e.Polls))
+	for i, p := range e.Polls {
+		p.Ballots = []ExportBallot{}
+		polls[i] = p
+	}
+	e.Polls = polls
+	e.Comments = []ExportComment{}
+	return e
 }
 
 // ExportQuestion is one question in an export.
@@ -171,7 +202,7 @@ func buildExport(st State, now time.Time) Export {
 		Comments:     make([]ExportComment, 0, len(st.Comments)),
 		Reactions:    st.Reactions,
 	}
-	contributors := make(map[string]bool)
+	contributors, askers := make(map[string]bool), make(map[string]bool)
 	for _, q := range st.Questions {
 		author, anon := exportAuthor(q.Author)
 		e.Questions = append(e.Questions, ExportQuestion{
@@ -193,6 +224,9 @@ func buildExport(st State, now time.Time) Export {
 		e.Stats.Upvotes += q.Votes
 		if q.Participant != "" {
 			contributors[q.Participant] = true
+			if q.Participant != HostParticipant && q.Participant != ModeratorParticipant {
+				askers[q.Participant] = true
+			}
 		}
 	}
 	for _, c := range st.Comments {
@@ -211,6 +245,7 @@ func buildExport(st State, now time.Time) Export {
 		e.Stats.Reactions += n
 	}
 	e.Stats.Contributors = len(contributors)
+	e.Stats.Askers = len(askers)
 	return e
 }
 

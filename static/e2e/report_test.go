@@ -39,6 +39,13 @@ func TestReportAfterEvent(t *testing.T) {
 		t.Logf("the export holds no polls yet, so the report shows none")
 	}
 
+	// The report asks for what it draws, not the whole export (every ballot and comment).
+	for _, u := range p.Requests() {
+		if strings.Contains(u, "/export") && !strings.Contains(u, "part=report") {
+			t.Errorf("the report downloaded the whole export: %s", u)
+		}
+	}
+
 	wrong := newPage(t, "wrong key")
 	wrong.allowConsole(`/api/rooms/` + r.Code + `/(export|stats)\b.*\b(401|403)\b`)
 	wrong.navigate(s.URL + "/report/" + r.Code + "#key=hk_wrong")

@@ -3,7 +3,7 @@
 // their answers and every poll with its results; printable.
 //
 // Data: GET /api/rooms/CODE/stats (hubbub.stats.v1) and
-// GET /api/rooms/CODE/export?format=json, both with the host or moderator
+// GET /api/rooms/CODE/export?format=json&part=report, both with the host or moderator
 // key as Bearer. The key is found like the host console finds it (the #key=
 // fragment, then localStorage 'hubbub:key:CODE', then a form). A server
 // without the stats endpoint (404) still gets the report from the export,
@@ -81,7 +81,10 @@ async function load(key) {
   $('#loading').hidden = false;
   const base = '/api/rooms/' + encodeURIComponent(code);
   try {
-    const [exp, stats] = await Promise.all([getJSON(base + '/export?format=json', key), getJSON(base + '/stats', key)]);
+    // The report part carries what the report draws, not every ballot and comment; a server
+    // without it (400) gets the whole export asked for instead.
+    let [exp, stats] = await Promise.all([getJSON(base + '/export?format=json&part=report', key), getJSON(base + '/stats', key)]);
+    if (exp.status === 400) exp = await getJSON(base + '/export?format=json', key);
     if (exp.status === 401 || exp.status === 403) { saveKey(''); showAuth(t('report.bad_key')); return; }
     if (exp.status === 404) { showAuth(t('conn.no_room')); $('#auth-form').hidden = true; return; }
     if (exp.status !== 200) throw exp.body || { code: 'unknown' };
@@ -263,7 +266,8 @@ function timelineChart(minutes) {
 /** funnel shows joined → took part → asked a question, each as a share of those who joined. */
 function funnel(exp, stats) {
   const p = stats.participants || {};
-  const askers = new Set((exp.questions || []).map((q) => q.participant).filter((id) => id && !STAFF_IDS.has(id))).size;
+  const askers = exp.stats && typeof exp.stats.askers === 'number' ? exp.stats.askers
+    : new Set((exp.questions || []).map((q) => q.participant).filter((id) => id && !STAFF_IDS.has(id))).size;
   const steps = [
     [t('report.fu_joined'), p.unique || 0],
     [t('report.fu_active'), p.active || 0],
