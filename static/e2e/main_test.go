@@ -103,7 +103,7 @@ func findChromium() (string, error) {
 		}
 	}
 	return "", fmt.Errorf("the browser tests need Chromium and it is not on PATH: " +
-		"run `make deps` as root, or `sudo apt-get install chromium fonts-noto-cjk` " +
+		"run `make deps` as root, or `sudo apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji` " +
 		"(or set HUBBUB_CHROMIUM to a Chromium or Chrome binary)")
 }
 
