@@ -281,8 +281,9 @@ func (ps *machinePolls) unscore(id string) {
 }
 
 // Leaderboard returns quiz id's leaderboard (id "": the room's closed quiz
-// with the highest number), the top n of the quiz and of the room.
-func (m *Machine) Leaderboard(id string, n int) Leaderboard {
+// with the highest number), the top n of the quiz and of the room, and the
+// standing in the room's totals of each participant of who.
+func (m *Machine) Leaderboard(id string, n int, who ...string) Leaderboard {
 	ps := &m.polls
 	var quiz *machinePoll
 	if id != "" {
@@ -308,7 +309,11 @@ func (m *Machine) Leaderboard(id string, n int) Leaderboard {
 		}
 		return rankEntries(list)
 	}
-	return Leaderboard{Poll: quiz.p.ID, Revealed: audienceSeesCorrect(quiz.p), Question: scorers(ps.points[quiz.p.ID]), Room: scorers(ps.totals)}
+	lb := Leaderboard{Poll: quiz.p.ID, Revealed: audienceSeesCorrect(quiz.p), Question: scorers(ps.points[quiz.p.ID]), Room: scorers(ps.totals)}
+	if len(who) > 0 {
+		lb.You = standings(ps.totals, who)
+	}
+	return lb
 }
 
 // TakeResultsChanges returns the results of the polls whose tally changed

@@ -73,6 +73,9 @@ func TestMachineQuiz(t *testing.T) {
 	if lb.Poll != "p1" || lb.Revealed || !slices.Equal(lb.Question, want) || !slices.Equal(lb.Room, want) {
 		t.Fatalf("leaderboard %+v", lb)
 	}
+	if you := f.m.Leaderboard("p1", 10, "p_b", "p_c").You; you["p_b"] != (Standing{Rank: 2, Points: 1300}) || you["p_c"] != (Standing{}) {
+		t.Fatalf("standings %+v", you)
+	}
 	f.ok(Record{Op: OpPollSet, Staff: true, ID: "p1", PollPatch: &PollPatch{Reveal: ptr(true)}})
 	if !f.m.Leaderboard("p1", 10).Revealed {
 		t.Fatal("a revealed closed quiz's leaderboard is not for the audience")
