@@ -16,7 +16,9 @@ import (
 // audience — must still get welcome and a complete first screen, quickly:
 // a catch-up is never refused for its size.
 func TestSnapshotBomb(t *testing.T) {
-	ts := newTestServer(t, Config{}, rooms.Config{})
+	// The room-wide ask limit would spread the bomb out; this test is about
+	// a room that holds all of it.
+	ts := newTestServer(t, Config{}, rooms.Config{RoomAskRate: 1000, RoomAskBurst: 1000})
 	room := ts.createRoom(t, "bombed")
 	const identities, perIdentity = 200, 3
 	var wg sync.WaitGroup

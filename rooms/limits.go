@@ -37,6 +37,13 @@ const (
 	// 3 per minute, 3 at once.
 	DefaultAskRate  = 3.0 / 60
 	DefaultAskBurst = 3
+	// DefaultRoomAskRate and DefaultRoomAskBurst limit the questions of a
+	// whole room (staff not counted), on each instance: a hall opening Q&A
+	// asks a hundred questions in its first minute, far under this, while a
+	// flood of fresh identities (the snapshot bomb: 180 × 3 questions at
+	// once) is spread over half a minute.
+	DefaultRoomAskRate  = 20.0
+	DefaultRoomAskBurst = 200
 	// DefaultVoteFlush is how often the hub reads the changed upvote counts
 	// (Service.FlushVotes) and sends them as one `votes` event per room.
 	// Not 250 ms: a votes event, like every coalesced counter, may wait up
@@ -99,6 +106,8 @@ type Config struct {
 	ReactionFlush    time.Duration
 	AskRate          float64 // questions per second per participant
 	AskBurst         int
+	RoomAskRate      float64 // questions per second per room, everyone but staff together
+	RoomAskBurst     int
 	CommandRate      float64 // commands but react per second per audience participant
 	CommandBurst     int
 	VoteFlush        time.Duration
@@ -146,6 +155,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AskBurst <= 0 {
 		c.AskBurst = DefaultAskBurst
+	}
+	if c.RoomAskRate <= 0 {
+		c.RoomAskRate = DefaultRoomAskRate
+	}
+	if c.RoomAskBurst <= 0 {
+		c.RoomAskBurst = DefaultRoomAskBurst
 	}
 	if c.CommandRate <= 0 {
 		c.CommandRate = DefaultCommandRate

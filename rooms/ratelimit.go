@@ -14,8 +14,29 @@ import (
 type limiters struct {
 	cfg Config
 
-	mu  sync.Mutex
-	all map[string]*participantLimits // room "|" participant
+	mu    sync.Mutex
+	all   map[string]*participantLimits // room "|" participant
+	rooms map[string]*roomLimits        // room
+}
+
+// roomLimits are a room's limits on everyone in it together: many fresh
+// identities cannot flood a room by each staying under its own limits.
+type roomLimits struct {
+	ask      *rate.Limiter
+	lastUsed time.Time
+}
+
+// room returns the room-wide limiters of room, creating them at first use.
+func (l *limiters) room(room string, now time.Time) *roomLimits {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.rooms[room]
+	if r == nil {
+		r = &roomLimits{ask: rate.NewLimiter(rate.Limit(l.cfg.RoomAskRate), l.cfg.RoomAskBurst)}
+		l.rooms[room] = r
+	}
+	r.lastUsed = now
+	return r
 }
 
 type participantLimits struct {
@@ -30,7 +51,7 @@ type participantLimits struct {
 }
 
 func newLimiters(cfg Config) *limiters {
-	return &limiters{cfg: cfg, all: make(map[string]*participantLimits)}
+	return &limiters{cfg: cfg, all: make(map[string]*participantLimits), rooms: make(map[string]*roomLimits)}
 }
 
 // get returns the limiters of participant in room, creating them at first use.
@@ -59,6 +80,11 @@ func (l *limiters) sweep(cutoff time.Time) {
 	for k, p := range l.all {
 		if p.lastUsed.Before(cutoff) {
 			delete(l.all, k)
+		}
+	}
+	for k, r := range l.rooms {
+		if r.lastUsed.Before(cutoff) {
+			delete(l.rooms, k)
 		}
 	}
 }

@@ -24,10 +24,22 @@ func (s *Service) ask(ctx context.Context, actor Actor, cmd Command) (Ack, error
 		s.metrics.rateLimited.WithLabelValues(TypeAsk).Inc()
 		return Ack{}, errorf(CodeRateLimited, "too many questions; wait a minute")
 	}
+	// cancel gives back what a question that is not made took from the limits.
+	cancel := func() { res.CancelAt(now) }
+	if !actor.Role.Staff() {
+		roomRes := s.limits.room(actor.Room, now).ask.ReserveN(now, 1)
+		if !roomRes.OK() || roomRes.DelayFrom(now) > 0 {
+			roomRes.CancelAt(now)
+			res.CancelAt(now)
+			s.metrics.rateLimited.WithLabelValues(TypeAsk).Inc()
+			return Ack{}, errorf(CodeRateLimited, "the room is taking many questions at once; try again in a few seconds")
+		}
+		cancel = func() { res.CancelAt(now); roomRes.CancelAt(now) }
+	}
 	q := Question{Text: text, Participant: actor.Participant, At: now.UnixMilli()}
 	screened, status, err := s.screenQuestion(ctx, actor.Room, text)
 	if err != nil {
-		res.CancelAt(now)
+		cancel()
 		return Ack{}, err
 	}
 	q.Text, q.Status = screened, status
@@ -44,7 +56,7 @@ func (s *Service) ask(ctx context.Context, actor Actor, cmd Command) (Ack, error
 	if err != nil || ev.Seq == 0 {
 		// Refused, or a resend of a question already made: it does not
 		// count against the participant's limit.
-		res.CancelAt(now)
+		cancel()
 	}
 	if err != nil {
 		return Ack{}, err

@@ -3,6 +3,7 @@ package rooms
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -288,5 +289,33 @@ func TestSnapshotQuestions(t *testing.T) {
 	s, _ = get(f.join(""))
 	if got := ids(s.Questions); got != "q3:live:- q4:live:-" {
 		t.Fatalf("fresh participant's snapshot questions %s", got)
+	}
+}
+
+// TestRoomAskRate: fresh identities each within their own limit cannot
+// flood a room: past the room's burst their questions are refused with
+// rate_limited, staff still ask, and a refused question (a duplicate)
+// takes nothing from the room's budget.
+func TestRoomAskRate(t *testing.T) {
+	f := newFixture(t, Config{RoomAskRate: 0.001, RoomAskBurst: 5})
+	if _, err := f.handle(f.join(""), Command{Type: TypeAsk, Text: "q0"}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // duplicates are refused and give their room token back
+		_, err := f.handle(f.join(""), Command{Type: TypeAsk, Text: "q0"})
+		wantRefusal(t, "duplicate", err, CodeConflict)
+	}
+	for i := 1; i < 5; i++ {
+		if _, err := f.handle(f.join(""), Command{Type: TypeAsk, Text: fmt.Sprint("q", i)}); err != nil {
+			t.Fatalf("question %d of the burst: %v", i, err)
+		}
+	}
+	_, err := f.handle(f.join(""), Command{Type: TypeAsk, Text: "one too many"})
+	wantRefusal(t, "past the room's burst", err, CodeRateLimited)
+	if !strings.Contains(AsError(err).Message, "room") {
+		t.Fatalf("the refusal does not say the room is the limit: %v", err)
+	}
+	if _, err := f.handle(f.host, Command{Type: TypeAsk, Text: "from the host"}); err != nil {
+		t.Fatalf("staff past the room's burst: %v", err)
 	}
 }

@@ -117,6 +117,8 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.IntVar(&c.rooms.ReactBurst, "react-burst", rooms.DefaultReactBurst, "reaction burst per participant")
 	fs.Float64Var(&c.rooms.AskRate, "ask-rate", rooms.DefaultAskRate, "questions per second per participant (default 3 per minute)")
 	fs.IntVar(&c.rooms.AskBurst, "ask-burst", rooms.DefaultAskBurst, "question burst per participant")
+	fs.Float64Var(&c.rooms.RoomAskRate, "room-ask-rate", rooms.DefaultRoomAskRate, "questions per second per room, the audience together, on each instance")
+	fs.IntVar(&c.rooms.RoomAskBurst, "room-ask-burst", rooms.DefaultRoomAskBurst, "question burst per room, the audience together, on each instance")
 	fs.DurationVar(&c.rooms.VoteFlush, "vote-flush", rooms.DefaultVoteFlush, "interval of coalesced votes events per room (at most 4 per second by default)")
 	fs.DurationVar(&c.rooms.ResultsFlush, "results-flush", rooms.DefaultResultsFlush, "interval of coalesced poll results events (at most one per poll per interval)")
 	fs.StringVar(&c.wordFilter, "word-filter", "", "word list file (one word per line, # comments) that replaces the built-in English and Chinese lists; matched words are masked, or the question held for moderation (room setting filter); 'none': no filter")

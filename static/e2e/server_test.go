@@ -22,6 +22,7 @@ const serverWait = 20 * time.Second
 var serverArgs = []string{
 	"-log-level", "info",
 	"-ask-rate", "100", "-ask-burst", "100",
+	"-room-ask-rate", "1000", "-room-ask-burst", "1000",
 	"-comment-rate", "100", "-comment-burst", "100",
 	"-secret", "x7EJ9laGNUwylAyOP2DyVpG5RQ19AYJf4fTseDprR8c=",
 }
