@@ -16,7 +16,7 @@
 // delete, ban, comment-list (comments carry data-id), closed-badge,
 // comment, comment-delete, poll-form, poll-kind, poll-title, poll-option,
 // poll-add-option, poll-max, poll-correct, poll-seconds, poll-speed,
-// poll-open-now, poll-create, poll-error, poll-list, poll, poll-open,
+// poll-open-now, poll-reveal-now, poll-preview, poll-create, poll-error, poll-list, poll, poll-open,
 // poll-close, poll-reveal, poll-delete, results-chart, leaderboard, qr,
 // screen-link, report-link, stats, settings, setting-<name>, export-json,
 // export-csv, forget-key, lang-switch.
@@ -27,13 +27,11 @@ import { Connection } from './client.js';
 import { RoomState, sortQuestions } from './state.js';
 import { renderResults, renderLeaderboard, kindLabel, percent } from './charts.js';
 import { hostStrings } from './host-strings.js';
+import { setupPollForm, buildPollForm } from './host-pollform.js';
 import { qrPath, audienceURL } from './qr.js';
 
 /** STATS_REFRESH_MS is how often the live statistics are asked for while visible (the server asks for no more than every 5 s). */
 const STATS_REFRESH_MS = 5000;
-/** MAX_POLL_OPTIONS and MIN_POLL_OPTIONS bound a choice poll's options (docs/protocol.md). */
-const MAX_POLL_OPTIONS = 20;
-const MIN_POLL_OPTIONS = 2;
 /** COMMENTS_SHOWN bounds the comments listed, newest first. */
 const COMMENTS_SHOWN = 100;
 /** KEY_STORAGE_PREFIX + CODE is where the console keeps the key. */
@@ -313,155 +311,6 @@ function renderComments() {
   setText($('#comments-count'), formatNumber(state.comments.size));
   $('#comments-empty').hidden = list.length > 0;
 }
-
-// ---------- polls: creation ----------
-
-const pollForm = { kind: 'single', options: ['', ''], correct: new Set() };
-
-function buildPollForm() {
-  const form = clear($('#poll-form'));
-  const kinds = ['single', 'multi', 'rating', 'wordcloud', 'text', 'quiz'];
-  const kindSelect = el('select', { id: 'poll-kind', class: 'select', 'data-testid': 'poll-kind' },
-    kinds.map((k) => el('option', { value: k, selected: k === pollForm.kind }, kindLabel(k))));
-  kindSelect.addEventListener('change', () => { pollForm.kind = kindSelect.value; captureOptions(); buildPollForm(); $('#poll-kind').focus(); });
-  const title = el('input', { id: 'poll-title', class: 'input', 'data-testid': 'poll-title', maxlength: 200, autocomplete: 'off', placeholder: t('host.poll_title_ph') });
-  title.value = pollForm.title || '';
-  title.addEventListener('input', () => { pollForm.title = title.value; });
-  form.appendChild(el('div', { class: 'poll-form-top' },
-    el('div', { class: 'field' }, el('label', { class: 'label', for: 'poll-kind' }, t('host.poll_kind')), kindSelect),
-    el('div', { class: 'field grow' }, el('label', { class: 'label', for: 'poll-title' }, t('host.poll_title')), title)));
-  form.appendChild(el('p', { class: 'hint kind-hint' }, t('host.kind_hint_' + pollForm.kind)));
-
-  const hasOptions = ['single', 'multi', 'quiz'].includes(pollForm.kind);
-  if (hasOptions) {
-    const isQuiz = pollForm.kind === 'quiz';
-    const list = el('ol', { class: 'option-list plain', id: 'poll-options' });
-    pollForm.options.forEach((value, i) => {
-      const id = 'poll-option-' + i;
-      const input = el('input', { id, class: 'input', 'data-testid': 'poll-option', maxlength: 100, autocomplete: 'off', placeholder: t('host.option_n', { n: i + 1 }) });
-      input.value = value;
-      input.addEventListener('input', () => { pollForm.options[i] = input.value; });
-      list.appendChild(el('li', { class: 'option-row' },
-        el('label', { class: 'sr-only', for: id }, t('host.option_n', { n: i + 1 })),
-        isQuiz ? el('label', { class: 'check correct-check', title: t('host.correct') },
-          el('input', {
-            type: 'checkbox', 'data-testid': 'poll-correct', checked: pollForm.correct.has(i),
-            onchange: (e) => { if (e.target.checked) pollForm.correct.add(i); else pollForm.correct.delete(i); },
-          }),
-          el('span', { class: 'sr-only' }, t('host.correct_n', { n: i + 1 })), el('span', { 'aria-hidden': 'true' }, '✓')) : null,
-        input,
-        pollForm.options.length > MIN_POLL_OPTIONS ? el('button', {
-          type: 'button', class: 'btn btn-small btn-ghost', 'aria-label': t('host.remove_option', { n: i + 1 }),
-          onclick: () => { captureOptions(); pollForm.options.splice(i, 1); shiftCorrect(i); buildPollForm(); },
-        }, '✕') : null));
-    });
-    form.appendChild(el('fieldset', { class: 'options-field' },
-      el('legend', { class: 'label' }, isQuiz ? t('host.options_quiz') : t('host.options')), list,
-      pollForm.options.length < MAX_POLL_OPTIONS ? el('button', {
-        type: 'button', class: 'btn btn-small', 'data-testid': 'poll-add-option',
-        onclick: () => { captureOptions(); pollForm.options.push(''); buildPollForm(); $('#poll-option-' + (pollForm.options.length - 1)).focus(); },
-      }, '+ ', t('host.add_option')) : null));
-  }
-  const extras = el('div', { class: 'poll-extras' });
-  if (pollForm.kind === 'multi') {
-    const max = el('input', { id: 'poll-max', class: 'input input-narrow', type: 'number', min: 1, max: MAX_POLL_OPTIONS, 'data-testid': 'poll-max', inputmode: 'numeric', placeholder: t('host.max_all') });
-    max.value = pollForm.max || '';
-    max.addEventListener('input', () => { pollForm.max = max.value; });
-    extras.appendChild(el('div', { class: 'field' }, el('label', { class: 'label', for: 'poll-max' }, t('host.max')), max));
-  }
-  if (pollForm.kind === 'quiz') {
-    const secs = el('input', { id: 'poll-seconds', class: 'input input-narrow', type: 'number', min: 0, max: 3600, 'data-testid': 'poll-seconds', inputmode: 'numeric', placeholder: t('host.no_timer') });
-    secs.value = pollForm.seconds || '';
-    secs.addEventListener('input', () => { pollForm.seconds = secs.value; });
-    extras.appendChild(el('div', { class: 'field' }, el('label', { class: 'label', for: 'poll-seconds' }, t('host.seconds')), secs));
-    extras.appendChild(el('label', { class: 'check' },
-      el('input', { type: 'checkbox', 'data-testid': 'poll-speed', checked: Boolean(pollForm.speed), onchange: (e) => { pollForm.speed = e.target.checked; } }),
-      el('span', {}, t('host.speed_bonus'))));
-  }
-  extras.appendChild(el('label', { class: 'check' },
-    el('input', { type: 'checkbox', 'data-testid': 'poll-open-now', checked: Boolean(pollForm.openNow), onchange: (e) => { pollForm.openNow = e.target.checked; } }),
-    el('span', {}, t('host.open_now'))));
-  extras.appendChild(el('label', { class: 'check' },
-    el('input', { type: 'checkbox', 'data-testid': 'poll-reveal-now', checked: Boolean(pollForm.revealNow), onchange: (e) => { pollForm.revealNow = e.target.checked; } }),
-    el('span', {}, t('host.reveal_now'))));
-  form.appendChild(extras);
-  form.appendChild(el('p', { id: 'poll-error', class: 'field-error', 'data-testid': 'poll-error', role: 'alert', hidden: true }));
-  form.appendChild(el('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'poll-create' }, t('host.create_poll')));
-}
-
-function captureOptions() {
-  $$('#poll-options input[data-testid="poll-option"]').forEach((input, i) => { pollForm.options[i] = input.value; });
-}
-
-function shiftCorrect(removed) {
-  const next = new Set();
-  for (const i of pollForm.correct) if (i < removed) next.add(i); else if (i > removed) next.add(i - 1);
-  pollForm.correct = next;
-}
-
-function pollError(message) {
-  const p = $('#poll-error');
-  p.hidden = !message;
-  p.textContent = message || '';
-}
-
-$('#poll-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  captureOptions();
-  const kind = pollForm.kind;
-  const title = (pollForm.title || '').trim();
-  if (!title) { pollError(t('host.need_title')); $('#poll-title').focus(); return; }
-  const cmd = { type: 'poll_create', kind, title };
-  if (['single', 'multi', 'quiz'].includes(kind)) {
-    const options = pollForm.options.map((o) => o.trim());
-    if (options.filter(Boolean).length < MIN_POLL_OPTIONS || options.some((o) => !o)) {
-      pollError(t('host.need_options'));
-      return;
-    }
-    if (new Set(options).size !== options.length) { pollError(t('host.dup_options')); return; }
-    cmd.options = options;
-  }
-  if (kind === 'multi' && String(pollForm.max || '').trim()) {
-    const max = Number(pollForm.max);
-    if (!Number.isInteger(max) || max < 1 || max > cmd.options.length) { pollError(t('host.bad_max', { n: cmd.options.length })); return; }
-    cmd.max = max;
-  }
-  if (kind === 'quiz') {
-    cmd.correct = [...pollForm.correct].filter((i) => i < cmd.options.length).sort((a, b) => a - b);
-    if (!cmd.correct.length) { pollError(t('host.need_correct')); return; }
-    const seconds = Number(pollForm.seconds || 0);
-    if (seconds) {
-      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) { pollError(t('host.bad_seconds')); return; }
-      cmd.seconds = seconds;
-      cmd.speed_bonus = Boolean(pollForm.speed);
-    } else if (pollForm.speed) {
-      pollError(t('host.speed_needs_timer'));
-      return;
-    }
-  }
-  if (pollForm.openNow) cmd.state = 'open';
-  if (pollForm.revealNow) cmd.reveal = true;
-  pollError('');
-  const button = $('[data-testid="poll-create"]');
-  button.disabled = true;
-  try {
-    await conn.send(cmd);
-    pollForm.title = '';
-    pollForm.options = ['', ''];
-    pollForm.correct = new Set();
-    pollForm.max = '';
-    buildPollForm();
-    announce(t('host.poll_created'));
-    $('#poll-title').focus();
-  } catch (err) {
-    // seconds and speed_bonus land with the quiz timer; a server without it refuses them.
-    const refusedTimer = (cmd.seconds || cmd.speed_bonus) && err && err.code === 'bad_request' && /second|speed|timer/i.test(err.message || '');
-    pollError(refusedTimer ? t('host.timer_refused', { message: err.message }) : errorMessage(err));
-  } finally {
-    const b = $('[data-testid="poll-create"]');
-    if (b) b.disabled = false;
-  }
-});
 
 // ---------- polls: list ----------
 
@@ -788,7 +637,7 @@ function init() {
     }
   });
   setText($('#room-code'), code);
-  buildPollForm();
+  setupPollForm((cmd) => conn.send(cmd));
   onLangChange(() => {
     showAudience();
     buildPollForm();
