@@ -218,17 +218,34 @@ function updateQuestion(node, q) {
   if (q.status === 'hidden') actions.appendChild(btn(t('host.restore'), 'restore', set({ status: 'live' })));
   else actions.appendChild(btn(t('host.hide'), 'hide', set({ status: 'hidden' })));
   actions.appendChild(btn(t('host.delete'), 'delete', () => {
-    if (confirm(t('host.delete_confirm'))) send({ type: 'question_delete', question: q.id });
+    if (confirm(t('host.delete_confirm', { text: shorten(q.text) }))) send({ type: 'question_delete', question: q.id });
   }, 'btn-ghost btn-danger'));
-  if (canBan(q)) actions.appendChild(banButton(q.participant));
+  if (canBan(q)) actions.appendChild(banButton(q));
 }
 
-function banButton(participant) {
+/** SHORTEN_AT is how many characters of a question, comment or poll a confirm dialog quotes. */
+const SHORTEN_AT = 80;
+
+/** shorten is text on one line, cut to SHORTEN_AT characters with an ellipsis. */
+function shorten(text) {
+  const line = String(text || '').replace(/\s+/g, ' ').trim();
+  const chars = Array.from(line);
+  return chars.length > SHORTEN_AT ? chars.slice(0, SHORTEN_AT - 1).join('') + '…' : line;
+}
+
+/**
+ * banButton bans the author of item (a question or comment); its confirm
+ * names the person, or quotes the item when its author is anonymous.
+ */
+function banButton(item) {
   return el('button', {
     type: 'button', class: 'btn btn-small btn-ghost btn-danger', 'data-testid': 'ban',
     onclick: async () => {
-      if (!confirm(t('host.ban_confirm'))) return;
-      if (await send({ type: 'ban', participant })) toast(t('host.banned'));
+      const question = item.author
+        ? t('host.ban_confirm', { name: item.author })
+        : t('host.ban_confirm_anon', { text: shorten(item.text) });
+      if (!confirm(question)) return;
+      if (await send({ type: 'ban', participant: item.participant })) toast(t('host.banned'));
     },
   }, t('host.ban'));
 }
@@ -256,7 +273,41 @@ function openAnswerEditor(node, q) {
   input.focus();
 }
 
-function renderQuestions() {
+/**
+ * The live question list holds still while the pointer or the keyboard
+ * focus is in its card (#questions-card), so a click or a key press lands
+ * on the question it was aimed at: nodes are updated in place (counts,
+ * badges, buttons) but none is moved, added or removed. The apply button
+ * (data-testid apply-changes) counts the questions that would move, come
+ * or go, and the list is brought up to date when it is pressed or when
+ * the pointer and the focus have both left the card.
+ */
+const hold = { pointer: false };
+
+function holding() {
+  const card = $('#questions-card');
+  return hold.pointer || card.contains(document.activeElement);
+}
+
+/** pendingChanges counts the questions of wanted not at their place in list, plus those that would leave it. */
+function pendingChanges(list, wanted) {
+  const current = Array.from(list.children, (n) => n.dataset.key);
+  const want = new Set(wanted.map((q) => q.id));
+  let n = current.filter((k) => !want.has(k)).length;
+  wanted.forEach((q, i) => { if (current[i] !== q.id) n++; });
+  return n;
+}
+
+/** markGone greys out a held node whose question was deleted, its buttons off. */
+function markGone(node) {
+  if (node.classList.contains('is-gone')) return;
+  node.classList.add('is-gone');
+  node.dataset.sig = '';
+  for (const b of node.querySelectorAll('button')) b.disabled = true;
+  node.querySelector('.q-meta').appendChild(el('span', { class: 'badge' }, t('host.deleted')));
+}
+
+function renderQuestions(apply = false) {
   const all = state.questionList();
   const pending = sortQuestions(all.filter((q) => q.status === 'pending'), 'recent').reverse();
   reconcile($('#queue'), pending, (q) => q.id, questionCard, updateQuestion);
@@ -268,22 +319,58 @@ function renderQuestions() {
   let shown = all.filter((q) => q.status === view.filter);
   shown = sortQuestions(shown, view.sort);
   if (view.filter !== 'hidden') shown.sort((a, b) => Number(Boolean(b.pinned)) - Number(Boolean(a.pinned)));
-  reconcile($('#questions'), shown, (q) => q.id, questionCard, updateQuestion);
+  const list = $('#questions');
+  const changes = pendingChanges(list, shown);
+  if (!apply && changes && list.children.length && holding()) {
+    for (const node of list.children) {
+      const q = state.questions.get(node.dataset.key);
+      if (q) updateQuestion(node, q); else markGone(node);
+    }
+    showApply(changes);
+    return;
+  }
+  reconcile(list, shown, (q) => q.id, questionCard, updateQuestion);
   $('#questions-empty').hidden = shown.length > 0;
+  showApply(0);
+}
+
+/** showApply shows the apply button with the number of held changes, or hides it at 0. */
+function showApply(n) {
+  const bar = $('#apply-bar');
+  bar.hidden = n === 0;
+  if (n) setText($('#apply-changes'), t('host.apply_changes', { n }));
+}
+
+function releaseHold() {
+  if (!holding()) renderQuestions();
+}
+
+{
+  const card = $('#questions-card');
+  card.addEventListener('pointerenter', () => { hold.pointer = true; });
+  card.addEventListener('pointerleave', () => { hold.pointer = false; releaseHold(); });
+  // Focus leaving the card: activeElement is settled once focusout is over.
+  card.addEventListener('focusout', () => setTimeout(releaseHold, 0));
+  $('#apply-changes').addEventListener('click', () => {
+    renderQuestions(true);
+    // The button is gone: the focus goes to the list, which is now current.
+    $('#questions').focus();
+    announce(t('host.applied'));
+  });
 }
 
 for (const b of $$('[data-filter]')) {
   b.addEventListener('click', () => {
     view.filter = b.dataset.filter;
     for (const o of $$('[data-filter]')) o.setAttribute('aria-pressed', String(o === b));
-    renderQuestions();
+    renderQuestions(true);
   });
 }
 for (const b of $$('[data-sort]')) {
   b.addEventListener('click', () => {
     view.sort = b.dataset.sort;
     for (const o of $$('[data-sort]')) o.setAttribute('aria-pressed', String(o === b));
-    renderQuestions();
+    renderQuestions(true);
   });
 }
 
@@ -304,9 +391,9 @@ function renderComments() {
       el('button', {
         type: 'button', class: 'btn btn-small btn-ghost btn-danger', 'data-testid': 'comment-delete',
         'aria-label': t('host.delete_comment'),
-        onclick: () => { if (confirm(t('host.delete_comment_confirm'))) send({ type: 'comment_delete', comment: c.id }); },
+        onclick: () => { if (confirm(t('host.delete_comment_confirm', { text: shorten(c.text) }))) send({ type: 'comment_delete', comment: c.id }); },
       }, t('host.delete')),
-      canBan(c) ? banButton(c.participant) : null));
+      canBan(c) ? banButton(c) : null));
   });
   setText($('#comments-count'), formatNumber(state.comments.size));
   $('#comments-empty').hidden = list.length > 0;
@@ -354,7 +441,7 @@ function updatePoll(node, p) {
     }, p.reveal ? t('host.hide_results') : t('host.reveal_results')));
     controls.appendChild(el('button', {
       type: 'button', class: 'btn btn-small btn-ghost btn-danger', 'data-testid': 'poll-delete',
-      onclick: () => { if (confirm(t('host.delete_poll_confirm'))) send({ type: 'poll_delete', poll: p.id }); },
+      onclick: () => { if (confirm(t('host.delete_poll_confirm', { title: shorten(p.title) }))) send({ type: 'poll_delete', poll: p.id }); },
     }, t('host.delete')));
     setupTimer(node, p);
   }
@@ -441,6 +528,11 @@ function renderSettings() {
         id, type: 'checkbox', role: 'switch', class: 'switch', 'data-testid': id, checked: Boolean(s[name]), disabled: !isHost,
         onchange: async (e) => {
           const input = e.target;
+          // Closing stops everyone in the audience: asked first, naming the room.
+          if (name === 'closed' && input.checked && !confirm(t('host.close_confirm', { title: shorten(s.title || code) }))) {
+            input.checked = false;
+            return;
+          }
           input.disabled = true;
           const ack = await send({ type: 'room_set', [name]: input.checked });
           input.disabled = false;
@@ -600,7 +692,7 @@ function renderAll() {
 
 state.on('*', (kind, detail) => {
   switch (kind) {
-    case 'reset': view.pendingSeen = Infinity; renderAll(); break;
+    case 'reset': view.pendingSeen = Infinity; renderAll(); renderQuestions(true); break;
     case 'room': renderSettings(); break;
     case 'questions': renderQuestions(); break;
     case 'comments': renderComments(); break;
