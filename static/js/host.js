@@ -44,7 +44,18 @@ const keyStorage = KEY_STORAGE_PREFIX + code;
 const state = new RoomState();
 let conn = null;
 let everOnline = false;
-const view = { tab: 'qa', filter: 'live', sort: 'top', pendingSeen: Infinity };
+/** QUEUE_PAGE and LIST_PAGE are how many questions the queue and the list show at first and per "show more". */
+const QUEUE_PAGE = 8;
+const LIST_PAGE = 20;
+/**
+ * view is the console's own state: the tab, the list's filter and sort,
+ * the search text, how many questions each list shows (back to a page when
+ * the filter, sort or search changes) and the selected question ids.
+ */
+const view = {
+  tab: 'qa', filter: 'live', sort: 'top', pendingSeen: Infinity,
+  search: '', queueLimit: QUEUE_PAGE, listLimit: LIST_PAGE, selected: new Set(),
+};
 
 // ---------- key handling ----------
 
@@ -178,8 +189,16 @@ function canBan(item) {
 }
 
 function questionCard() {
+  const select = el('input', {
+    type: 'checkbox', class: 'q-select', 'data-testid': 'select',
+    onchange: (e) => {
+      const id = e.target.closest('.q-card').dataset.id;
+      if (e.target.checked) view.selected.add(id); else view.selected.delete(id);
+      renderBulkBar();
+    },
+  });
   return el('li', { class: 'q-card', 'data-testid': 'question' },
-    el('div', { class: 'q-votes', 'aria-hidden': 'false' }, el('span', { class: 'q-votes-n' }), el('span', { class: 'q-votes-l' })),
+    el('div', { class: 'q-votes', 'aria-hidden': 'false' }, select, el('span', { class: 'q-votes-n' }), el('span', { class: 'q-votes-l' })),
     el('div', { class: 'q-body' }, el('div', { class: 'q-main' }), el('div', { class: 'q-actions row wrap' }), el('div', { class: 'q-editor' })));
 }
 
@@ -189,9 +208,12 @@ function updateQuestion(node, q) {
   node.dataset.id = q.id;
   node.dataset.status = q.status;
   node.classList.toggle('is-pinned', Boolean(q.pinned));
+  const select = node.querySelector('.q-select');
+  select.checked = view.selected.has(q.id);
   const sig = [q.text, q.author, q.status, q.pinned, q.answer, q.at, view.lang].join('\u0000');
   if (node.dataset.sig === sig) return;
   node.dataset.sig = sig;
+  select.setAttribute('aria-label', t('host.select_q', { text: shorten(q.text) }));
   const main = clear(node.querySelector('.q-main'));
   main.appendChild(el('p', { class: 'q-text' }, q.text));
   main.appendChild(el('p', { class: 'q-meta small muted' },
@@ -307,18 +329,46 @@ function markGone(node) {
   node.querySelector('.q-meta').appendChild(el('span', { class: 'badge' }, t('host.deleted')));
 }
 
+/** matches reports whether question q has the search text in its text, author or answer. */
+function matches(q) {
+  if (!view.search) return true;
+  return [q.text, q.author, q.answer].some((f) => typeof f === 'string' && f.toLocaleLowerCase().includes(view.search));
+}
+
+/**
+ * renderQuestions draws the queue and the list: those matching the search,
+ * the first view.queueLimit / view.listLimit of them, with a "show more"
+ * button for the rest; the filter buttons count each status. apply brings a
+ * held list up to date (see hold).
+ */
 function renderQuestions(apply = false) {
   const all = state.questionList();
-  const pending = sortQuestions(all.filter((q) => q.status === 'pending'), 'recent').reverse();
-  reconcile($('#queue'), pending, (q) => q.id, questionCard, updateQuestion);
-  if (state.loaded && pending.length > view.pendingSeen) announce(t('host.new_pending', { n: pending.length }));
-  view.pendingSeen = pending.length;
-  setText($('#queue-count'), formatNumber(pending.length));
+  const allPending = all.filter((q) => q.status === 'pending');
+  const found = all.filter(matches);
+  const pending = sortQuestions(found.filter((q) => q.status === 'pending'), 'recent').reverse();
+  reconcile($('#queue'), pending.slice(0, view.queueLimit), (q) => q.id, questionCard, updateQuestion);
+  showMore($('#queue-more'), pending.length - view.queueLimit, QUEUE_PAGE);
+  if (state.loaded && allPending.length > view.pendingSeen) announce(t('host.new_pending', { n: allPending.length }));
+  view.pendingSeen = allPending.length;
+  setText($('#queue-count'), formatNumber(allPending.length));
   $('#queue-empty').hidden = pending.length > 0;
-  setText($('#tab-qa-count'), pending.length ? '(' + pending.length + ')' : '');
-  let shown = all.filter((q) => q.status === view.filter);
+  const selectPending = $('#select-pending');
+  selectPending.hidden = pending.length < 2;
+  setText(selectPending, t('host.select_pending', { n: pending.length }));
+  setText($('#tab-qa-count'), allPending.length ? '(' + allPending.length + ')' : '');
+  updateDocTitle();
+  for (const status of ['live', 'answered', 'hidden']) {
+    setText($('#count-' + status), formatNumber(found.filter((q) => q.status === status).length));
+  }
+  // Selected questions that were deleted are forgotten.
+  for (const id of view.selected) if (!state.questions.has(id)) view.selected.delete(id);
+  renderBulkBar();
+  let shown = found.filter((q) => q.status === view.filter);
   shown = sortQuestions(shown, view.sort);
   if (view.filter !== 'hidden') shown.sort((a, b) => Number(Boolean(b.pinned)) - Number(Boolean(a.pinned)));
+  setText($('#q-search-status'), view.search ? t('host.search_found', { n: found.length, total: all.length }) : '');
+  const total = shown.length;
+  shown = shown.slice(0, view.listLimit);
   const list = $('#questions');
   const changes = pendingChanges(list, shown);
   if (!apply && changes && list.children.length && holding()) {
@@ -330,9 +380,62 @@ function renderQuestions(apply = false) {
     return;
   }
   reconcile(list, shown, (q) => q.id, questionCard, updateQuestion);
+  showMore($('#questions-more'), total - shown.length, LIST_PAGE);
   $('#questions-empty').hidden = shown.length > 0;
   showApply(0);
 }
+
+/** showMore shows button when left questions are not shown, offering the next page of them. */
+function showMore(button, left, page) {
+  button.hidden = left <= 0;
+  if (left > 0) setText(button, t('host.show_more', { n: Math.min(left, page), left }));
+}
+
+/** updateDocTitle names the room in the tab's title, after the pending count when some wait: "(3) Town hall — hubbub — host console". */
+function updateDocTitle() {
+  const s = state.settings || {};
+  let pending = 0;
+  for (const q of state.questions.values()) if (q.status === 'pending') pending++;
+  document.title = (pending ? '(' + pending + ') ' : '') + (s.title ? s.title + ' — ' : '') + t('host.doc_title');
+}
+
+/** renderBulkBar shows the bulk actions while questions are selected, each offered when it applies to one of them. */
+function renderBulkBar() {
+  const picked = [...view.selected].map((id) => state.questions.get(id)).filter(Boolean);
+  $('#bulk-bar').hidden = picked.length === 0;
+  setText($('#bulk-count'), t('host.selected_n', { n: picked.length }));
+  $('#bulk-approve').hidden = !picked.some((q) => q.status === 'pending');
+  $('#bulk-hide').hidden = !picked.some((q) => q.status !== 'hidden');
+}
+
+/** bulkSet sets fields on every selected question that is in one of statuses, then clears the selection. */
+async function bulkSet(statuses, fields) {
+  const ids = [...view.selected].filter((id) => statuses.includes((state.questions.get(id) || {}).status));
+  view.selected.clear();
+  const acks = await Promise.all(ids.map((id) => send({ type: 'question_set', question: id, ...fields })));
+  renderQuestions();
+  announce(t('host.bulk_done', { n: acks.filter(Boolean).length }));
+}
+
+$('#bulk-approve').addEventListener('click', () => bulkSet(['pending'], { status: 'live' }));
+$('#bulk-hide').addEventListener('click', () => bulkSet(['pending', 'live', 'answered'], { status: 'hidden' }));
+$('#bulk-clear').addEventListener('click', () => { view.selected.clear(); renderQuestions(); });
+$('#select-pending').addEventListener('click', () => {
+  for (const q of state.questionList()) if (q.status === 'pending' && matches(q)) view.selected.add(q.id);
+  renderQuestions();
+});
+$('#queue-more').addEventListener('click', () => { view.queueLimit += QUEUE_PAGE; renderQuestions(true); });
+$('#questions-more').addEventListener('click', () => {
+  view.listLimit += LIST_PAGE;
+  renderQuestions(true);
+  if ($('#questions-more').hidden) $('#questions').focus();
+});
+$('#q-search').addEventListener('input', (e) => {
+  view.search = e.target.value.trim().toLocaleLowerCase();
+  view.queueLimit = QUEUE_PAGE;
+  view.listLimit = LIST_PAGE;
+  renderQuestions(true);
+});
 
 /** showApply shows the apply button with the number of held changes, or hides it at 0. */
 function showApply(n) {
@@ -362,6 +465,7 @@ function releaseHold() {
 for (const b of $$('[data-filter]')) {
   b.addEventListener('click', () => {
     view.filter = b.dataset.filter;
+    view.listLimit = LIST_PAGE;
     for (const o of $$('[data-filter]')) o.setAttribute('aria-pressed', String(o === b));
     renderQuestions(true);
   });
@@ -369,6 +473,7 @@ for (const b of $$('[data-filter]')) {
 for (const b of $$('[data-sort]')) {
   b.addEventListener('click', () => {
     view.sort = b.dataset.sort;
+    view.listLimit = LIST_PAGE;
     for (const o of $$('[data-sort]')) o.setAttribute('aria-pressed', String(o === b));
     renderQuestions(true);
   });
@@ -503,7 +608,7 @@ function renderSettings() {
   const s = state.settings || {};
   setText($('#room-title'), s.title || '');
   $('#closed-badge').hidden = !s.closed;
-  document.title = (s.title ? s.title + ' — ' : '') + t('host.doc_title');
+  updateDocTitle();
   const isHost = state.role === 'host';
   const form = clear($('#settings-form'));
   if (!isHost) form.appendChild(el('p', { class: 'notice notice-info small' }, t('host.settings_host_only')));
