@@ -159,3 +159,51 @@ func TestQuestionListHoldsUnderPointer(t *testing.T) {
 		t.Errorf("the delete confirm does not name the question %q: %q", text[:60], dialogs)
 	}
 }
+
+// TestQuestionListHoldsWhileFocused: the keyboard's turn. With the focus on
+// a question's Pin button and the pointer elsewhere, an upvote storm moves
+// nothing and the focus stays on that button; the list is brought up to
+// date when the focus leaves it.
+func TestQuestionListHoldsWhileFocused(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	r := buildVolumeRoom(t, s, 10, 12, 20)
+	storm := make([]string, 8)
+	for i := range storm {
+		storm[i] = participant(t, s, r.Code, fmt.Sprintf("Storm %d", i+1))
+	}
+	host := openPage(t, "host", hostURL(s, r.room), desktop())
+	list := tid("question-list") + " " + tid("question")
+	host.waitCount(list, 12)
+	order := func() []string {
+		return eval[[]string](host, `[...document.querySelectorAll('`+list+`')].map(e => e.dataset.id)`)
+	}
+	before := order()
+	target := before[1]
+	pin := tid("question-list") + " " + byID("question", target) + " " + tid("pin")
+	host.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1420, 880)) // over the room column
+	eval[bool](host, `(() => { document.querySelector('`+pin+`').focus(); return true; })()`)
+
+	for _, token := range storm {
+		for i := len(before) - 1; i >= 6; i-- {
+			if err := postCommand(s, r.Code, token, map[string]any{"type": "upvote", "question": before[i]}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	host.waitText(tid("apply-changes"), "changes — apply")
+	host.waitFor("the held list counting the storm", `document.querySelector('`+tid("question-list")+` `+byID("question", before[len(before)-1])+` .q-votes-n').textContent !== "0"`)
+	if got := order(); !slices.Equal(got, before) {
+		t.Errorf("the list moved under the focus:\nbefore %v\nafter  %v", before, got)
+	}
+	if !eval[bool](host, `document.activeElement === document.querySelector('`+pin+`')`) {
+		t.Errorf("the focus left the Pin button: it is on %s", eval[string](host, `document.activeElement.outerHTML.slice(0, 120)`))
+	}
+
+	// The focus leaves the list: it is brought up to date.
+	eval[bool](host, `(() => { document.querySelector('`+tid("question-search")+`').focus(); return true; })()`)
+	host.waitGone(tid("apply-changes"))
+	if got := order(); slices.Equal(got, before) {
+		t.Errorf("the list kept its old order after the focus left it")
+	}
+}
