@@ -206,4 +206,18 @@ func TestQuestionListHoldsWhileFocused(t *testing.T) {
 	if got := order(); slices.Equal(got, before) {
 		t.Errorf("the list kept its old order after the focus left it")
 	}
+
+	// Pin by keyboard: the question is redrawn with Unpin, which takes the
+	// focus (it went to the page's body), so the list still holds.
+	eval[bool](host, `(() => { document.querySelector('`+pin+`').focus(); return true; })()`)
+	host.do(chromedp.KeyEvent("\r"))
+	unpin := tid("question-list") + " " + byID("question", target) + " " + tid("unpin")
+	host.waitVisible(unpin)
+	if !eval[bool](host, `document.activeElement === document.querySelector('`+unpin+`')`) {
+		t.Errorf("after Pin the focus is on %s, want the question's Unpin button", eval[string](host, `document.activeElement.outerHTML.slice(0, 120)`))
+	}
+	if got := order(); got[0] == target {
+		t.Errorf("the pinned question jumped to the top while the focus was in the list")
+	}
+	host.waitText(tid("apply-changes"), "apply")
 }

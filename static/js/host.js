@@ -223,7 +223,10 @@ function updateQuestion(node, q) {
     q.status === 'hidden' ? el('span', { class: 'badge' }, t('host.hidden')) : null,
     q.status === 'pending' ? el('span', { class: 'badge badge-warning' }, t('host.pending')) : null));
   if (q.answer) main.appendChild(el('p', { class: 'q-answer' }, el('strong', {}, t('host.answer_label') + ' '), el('span', { 'data-testid': 'answer-text' }, q.answer)));
-  const actions = clear(node.querySelector('.q-actions'));
+  const actions = node.querySelector('.q-actions');
+  // The focused action is redrawn too: the focus goes to its successor.
+  const focused = actions.contains(document.activeElement) ? document.activeElement.dataset.testid : '';
+  clear(actions);
   const btn = (label, testid, onclick, cls = '') => el('button', { type: 'button', class: 'btn btn-small ' + cls, 'data-testid': testid, onclick }, label);
   const set = (fields) => () => send({ type: 'question_set', question: q.id, ...fields });
   if (q.status === 'pending') {
@@ -243,7 +246,15 @@ function updateQuestion(node, q) {
     if (confirm(t('host.delete_confirm', { text: shorten(q.text) }))) send({ type: 'question_delete', question: q.id });
   }, 'btn-ghost btn-danger'));
   if (canBan(q)) actions.appendChild(banButton(q));
+  if (focused) {
+    const next = actions.querySelector(`[data-testid="${focused}"]`)
+      || actions.querySelector(`[data-testid="${FOCUS_SUCCESSOR[focused]}"]`) || actions.querySelector('button');
+    if (next) next.focus();
+  }
 }
+
+/** FOCUS_SUCCESSOR names the button that takes the focus when a question action's own button goes (Pin → Unpin, …). */
+const FOCUS_SUCCESSOR = { pin: 'unpin', unpin: 'pin', hide: 'restore', restore: 'hide', reopen: 'answer', approve: 'pin' };
 
 /** SHORTEN_AT is how many characters of a question, comment or poll a confirm dialog quotes. */
 const SHORTEN_AT = 80;
