@@ -75,7 +75,8 @@ func TestConsoleAtVolume(t *testing.T) {
 	host.waitText(tid("queue-count"), "0")
 	host.waitText(tid("count-live"), "217")
 	host.waitFor("the title without a waiting count", `!document.title.startsWith("(")`)
-	host.waitGone(tid("bulk-bar"))
+	host.waitGone(tid("bulk-approve"))
+	host.waitText(tid("bulk-bar"), "Tick questions")
 
 	// Hide two live questions at once.
 	ids := eval[[]string](host, `[...document.querySelectorAll('`+live+`')].slice(3, 5).map(e => e.dataset.id)`)

@@ -410,13 +410,19 @@ function updateDocTitle() {
   document.title = (pending ? '(' + pending + ') ' : '') + (s.title ? s.title + ' — ' : '') + t('host.doc_title');
 }
 
-/** renderBulkBar shows the bulk actions while questions are selected, each offered when it applies to one of them. */
+/**
+ * renderBulkBar fills the bulk bar (always in its place, so nothing moves
+ * when it changes): a hint while nothing is selected, else the count and
+ * the actions that apply to one of the selected questions.
+ */
 function renderBulkBar() {
   const picked = [...view.selected].map((id) => state.questions.get(id)).filter(Boolean);
-  $('#bulk-bar').hidden = picked.length === 0;
-  setText($('#bulk-count'), t('host.selected_n', { n: picked.length }));
+  const bar = $('#bulk-bar');
+  bar.classList.toggle('is-active', picked.length > 0);
+  setText($('#bulk-count'), picked.length ? t('host.selected_n', { n: picked.length }) : t('host.bulk_hint'));
   $('#bulk-approve').hidden = !picked.some((q) => q.status === 'pending');
   $('#bulk-hide').hidden = !picked.some((q) => q.status !== 'hidden');
+  $('#bulk-clear').hidden = picked.length === 0;
 }
 
 /** bulkSet sets fields on every selected question that is in one of statuses, then clears the selection. */
