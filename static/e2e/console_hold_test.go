@@ -39,10 +39,11 @@ func postCommand(s *server, code, credential string, cmd map[string]any) error {
 	return nil
 }
 
-// TestQuestionListHoldsUnderPointer: with the pointer resting on the third
+// TestQuestionListHoldsUnderPointer: with the pointer resting on the second
 // question of the Top list, an upvote storm from ten people (about 30 a
 // second for 3 s) lifts questions from the bottom above it. The list holds
-// still: the same ids in the same order, the question under the pointer at
+// still, though ten new questions come into the queue above it meanwhile
+// (moderation is on): the same ids in the same order, the question under the pointer at
 // the same place and still under the pointer, and an apply button counting
 // the held changes. Pressing it brings the list up to date (counts as the
 // server has them, most upvoted first). A delete's confirm names the
@@ -55,6 +56,8 @@ func TestQuestionListHoldsUnderPointer(t *testing.T) {
 	for i := range storm {
 		storm[i] = participant(t, s, r.Code, fmt.Sprintf("Storm %d", i+1))
 	}
+	// New questions wait in the queue, above the list, while the storm goes on.
+	command(t, s, r.Code, r.HostKey, map[string]any{"type": "room_set", "moderation": true})
 	host := openPage(t, "host", hostURL(s, r.room), desktop())
 	list := tid("question-list") + " " + tid("question")
 	host.waitCount(list, 20)
@@ -62,13 +65,17 @@ func TestQuestionListHoldsUnderPointer(t *testing.T) {
 		return eval[[]string](host, `[...document.querySelectorAll('`+list+`')].map(e => e.dataset.id)`)
 	}
 	before := order()
-	target := before[2]
+	target := before[1]
 
-	// The pointer on the target question's text, the question mid-screen.
+	// The pointer on the target question's text, the page at its top (where
+	// the browser's scroll anchoring does not hide a shift).
 	type point struct{ X, Y, Top float64 }
-	at := eval[point](host, `(() => { const e = document.querySelector('`+tid("question-list")+` `+byID("question", target)+`');
-		e.scrollIntoView({block: "center"}); const r = e.getBoundingClientRect();
+	at := eval[point](host, `(() => { window.scrollTo(0, 0); const e = document.querySelector('`+tid("question-list")+` `+byID("question", target)+`');
+		const r = e.getBoundingClientRect();
 		return {X: r.left + r.width / 2, Y: r.top + 16, Top: r.top}; })()`)
+	if at.Y > 900-20 {
+		t.Fatalf("the second question is not on the first screen (y=%.0f)", at.Y)
+	}
 	host.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, at.X, at.Y))
 
 	// The storm: each person upvotes the bottom questions, lowest first.
@@ -76,7 +83,7 @@ func TestQuestionListHoldsUnderPointer(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, len(storm))
 	stop := time.Now().Add(3 * time.Second)
-	for _, token := range storm {
+	for k, token := range storm {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -86,6 +93,13 @@ func TestQuestionListHoldsUnderPointer(t *testing.T) {
 					return
 				}
 				sent.Add(1)
+				if i == len(before)-3 {
+					// One new question from each person, for the queue.
+					if err := postCommand(s, r.Code, token, map[string]any{"type": "ask", "text": fmt.Sprintf("Late question %d from the storm", k+1)}); err != nil {
+						errs <- err
+						return
+					}
+				}
 				time.Sleep(300 * time.Millisecond)
 			}
 		}()
@@ -114,6 +128,7 @@ func TestQuestionListHoldsUnderPointer(t *testing.T) {
 		want[i] = fmt.Sprintf("%s=%d", id, votes[id])
 	}
 	// The counts are current in place, while the order holds.
+	host.waitText(tid("queue-count"), "10")
 	host.waitFor("the held list counting every upvote", shownVotes+` === `+js(strings.Join(want, ",")))
 
 	if got := order(); !slices.Equal(got, before) {

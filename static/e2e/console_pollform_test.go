@@ -29,7 +29,9 @@ func TestPollFormResetsAfterCreate(t *testing.T) {
 		host.fill(tid("poll-form")+" li:nth-child(2) "+tid("poll-option"), "Jupiter")
 		host.setChecked(tid("poll-form")+" li:nth-child(2) "+tid("poll-correct"), true)
 	}
-	preview := func() string { return eval[string](host, `document.querySelector('`+tid("poll-preview")+`').textContent`) }
+	preview := func() string {
+		return eval[string](host, `document.querySelector('`+tid("poll-preview")+`').textContent`)
+	}
 
 	const first = "Which planet is the largest?"
 	fillQuiz(first)

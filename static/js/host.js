@@ -307,19 +307,28 @@ function openAnswerEditor(node, q) {
 }
 
 /**
- * The live question list holds still while the pointer or the keyboard
- * focus is in its card (#questions-card), so a click or a key press lands
- * on the question it was aimed at: nodes are updated in place (counts,
- * badges, buttons) but none is moved, added or removed. The apply button
- * (data-testid apply-changes) counts the questions that would move, come
- * or go, and the list is brought up to date when it is pressed or when
- * the pointer and the focus have both left the card.
+ * The question list holds still while the pointer or the keyboard focus is
+ * in its card (#questions-card), so a click or a key press lands on the
+ * question it was aimed at: nodes are updated in place (counts, badges,
+ * buttons) but none is moved, added or removed — nor in the queue above
+ * it, whose growth would push the list down. The apply button (data-testid
+ * apply-changes) counts the questions that would move, come or go, and
+ * both are brought up to date when it is pressed or when the pointer and
+ * the focus have both left the card. (In the queue itself new questions
+ * come last, so nothing moves under a pointer there.)
  */
 const hold = { pointer: false };
 
 function holding() {
-  const card = $('#questions-card');
-  return hold.pointer || card.contains(document.activeElement);
+  return hold.pointer || $('#questions-card').contains(document.activeElement);
+}
+
+/** holdInPlace updates the nodes of a held list without moving any; a deleted question's node is greyed. */
+function holdInPlace(list) {
+  for (const node of list.children) {
+    const q = state.questions.get(node.dataset.key);
+    if (q) updateQuestion(node, q); else markGone(node);
+  }
 }
 
 /** pendingChanges counts the questions of wanted not at their place in list, plus those that would leave it. */
@@ -357,15 +366,10 @@ function renderQuestions(apply = false) {
   const allPending = all.filter((q) => q.status === 'pending');
   const found = all.filter(matches);
   const pending = sortQuestions(found.filter((q) => q.status === 'pending'), 'recent').reverse();
-  reconcile($('#queue'), pending.slice(0, view.queueLimit), (q) => q.id, questionCard, updateQuestion);
-  showMore($('#queue-more'), pending.length - view.queueLimit, QUEUE_PAGE);
+  const queueShown = pending.slice(0, view.queueLimit);
   if (state.loaded && allPending.length > view.pendingSeen) announce(t('host.new_pending', { n: allPending.length }));
   view.pendingSeen = allPending.length;
   setText($('#queue-count'), formatNumber(allPending.length));
-  $('#queue-empty').hidden = pending.length > 0;
-  const selectPending = $('#select-pending');
-  selectPending.hidden = pending.length < 2;
-  setText(selectPending, t('host.select_pending', { n: pending.length }));
   setText($('#tab-qa-count'), allPending.length ? '(' + allPending.length + ')' : '');
   updateDocTitle();
   for (const status of ['live', 'answered', 'hidden']) {
@@ -381,15 +385,20 @@ function renderQuestions(apply = false) {
   const total = shown.length;
   shown = shown.slice(0, view.listLimit);
   const list = $('#questions');
-  const changes = pendingChanges(list, shown);
-  if (!apply && changes && list.children.length && holding()) {
-    for (const node of list.children) {
-      const q = state.questions.get(node.dataset.key);
-      if (q) updateQuestion(node, q); else markGone(node);
-    }
+  const queue = $('#queue');
+  const changes = pendingChanges(queue, queueShown) + pendingChanges(list, shown);
+  if (!apply && changes && holding()) {
+    holdInPlace(queue);
+    holdInPlace(list);
     showApply(changes);
     return;
   }
+  reconcile(queue, queueShown, (q) => q.id, questionCard, updateQuestion);
+  showMore($('#queue-more'), pending.length - queueShown.length, QUEUE_PAGE);
+  $('#queue-empty').hidden = pending.length > 0;
+  const selectPending = $('#select-pending');
+  selectPending.hidden = pending.length < 2;
+  setText(selectPending, t('host.select_pending', { n: pending.length }));
   reconcile(list, shown, (q) => q.id, questionCard, updateQuestion);
   showMore($('#questions-more'), total - shown.length, LIST_PAGE);
   $('#questions-empty').hidden = shown.length > 0;
@@ -430,7 +439,8 @@ async function bulkSet(statuses, fields) {
   const ids = [...view.selected].filter((id) => statuses.includes((state.questions.get(id) || {}).status));
   view.selected.clear();
   const acks = await Promise.all(ids.map((id) => send({ type: 'question_set', question: id, ...fields })));
-  renderQuestions();
+  // Asked for from the bulk bar, above the lists: shown at once.
+  renderQuestions(true);
   announce(t('host.bulk_done', { n: acks.filter(Boolean).length }));
 }
 
