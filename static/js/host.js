@@ -631,16 +631,36 @@ const TOGGLES = [
   ['closed', 'host.set_closed', 'host.set_closed_hint'],
 ];
 
+/**
+ * renderSettings shows the room's settings. The form is built once per
+ * language and role and then updated in place, so a room event does not
+ * replace the control being clicked or focused (a click could land on a
+ * replaced switch and do nothing; a keyboard user lost the focus), and a
+ * title being typed is not overwritten.
+ */
 function renderSettings() {
   const s = state.settings || {};
   setText($('#room-title'), s.title || '');
   $('#closed-badge').hidden = !s.closed;
   updateDocTitle();
-  const isHost = state.role === 'host';
-  const form = clear($('#settings-form'));
+  const form = $('#settings-form');
+  const sig = [view.lang, state.role].join('|');
+  if (form.dataset.sig !== sig) {
+    form.dataset.sig = sig;
+    buildSettingsForm(form, state.role === 'host');
+  }
+  const title = $('#setting-title');
+  if (document.activeElement !== title) title.value = s.title || '';
+  for (const [name] of TOGGLES) $('#setting-' + name).checked = Boolean(s[name]);
+  $('#setting-closed').closest('.switch-row').classList.toggle('is-danger', Boolean(s.closed));
+  $('#setting-filter').value = s.filter === 'moderate' ? 'moderate' : 'mask';
+}
+
+/** buildSettingsForm draws the settings' controls (values are set by renderSettings). */
+function buildSettingsForm(form, isHost) {
+  clear(form);
   if (!isHost) form.appendChild(el('p', { class: 'notice notice-info small' }, t('host.settings_host_only')));
   const title = el('input', { id: 'setting-title', class: 'input', 'data-testid': 'setting-title', maxlength: 120, disabled: !isHost });
-  title.value = s.title || '';
   form.appendChild(el('div', { class: 'field' },
     el('label', { class: 'label', for: 'setting-title' }, t('host.set_title')),
     el('div', { class: 'row' }, title,
@@ -654,27 +674,28 @@ function renderSettings() {
       }, t('host.save')))));
   for (const [name, label, hint] of TOGGLES) {
     const id = 'setting-' + name;
-    form.appendChild(el('div', { class: 'switch-row' + (name === 'closed' && s.closed ? ' is-danger' : '') },
+    form.appendChild(el('div', { class: 'switch-row' },
       el('div', { class: 'switch-text' }, el('label', { for: id, class: 'switch-label' }, t(label)), el('p', { class: 'hint' }, t(hint))),
       el('input', {
-        id, type: 'checkbox', role: 'switch', class: 'switch', 'data-testid': id, checked: Boolean(s[name]), disabled: !isHost,
+        id, type: 'checkbox', role: 'switch', class: 'switch', 'data-testid': id, disabled: !isHost,
         onchange: async (e) => {
           const input = e.target;
           // Closing stops everyone in the audience: asked first, naming the room.
-          if (name === 'closed' && input.checked && !confirm(t('host.close_confirm', { title: shorten(s.title || code) }))) {
+          if (name === 'closed' && input.checked && !confirm(t('host.close_confirm', { title: shorten((state.settings || {}).title || code) }))) {
             input.checked = false;
             return;
           }
-          input.disabled = true;
+          // Not disabled while waiting: that would take the focus from it.
+          input.setAttribute('aria-busy', 'true');
           const ack = await send({ type: 'room_set', [name]: input.checked });
-          input.disabled = false;
+          input.removeAttribute('aria-busy');
           if (!ack) input.checked = Boolean(state.settings[name]);
         },
       })));
   }
   const filter = el('select', { id: 'setting-filter', class: 'select', 'data-testid': 'setting-filter', disabled: !isHost },
-    el('option', { value: 'mask', selected: s.filter !== 'moderate' }, t('host.filter_mask')),
-    el('option', { value: 'moderate', selected: s.filter === 'moderate' }, t('host.filter_moderate')));
+    el('option', { value: 'mask' }, t('host.filter_mask')),
+    el('option', { value: 'moderate' }, t('host.filter_moderate')));
   filter.addEventListener('change', () => send({ type: 'room_set', filter: filter.value }));
   form.appendChild(el('div', { class: 'field' }, el('label', { class: 'label', for: 'setting-filter' }, t('host.set_filter')), filter));
 }
