@@ -7,6 +7,10 @@
 // tallies because of choices made for the one before. Above the create
 // button a preview line (data-testid poll-preview) says what phones will
 // see if the poll is sent as it stands.
+//
+// Test hooks (data-testid): poll-form, poll-kind, poll-title, poll-option,
+// poll-add-option, poll-max, poll-correct, poll-seconds, poll-speed,
+// poll-open-now, poll-reveal-now, poll-preview, poll-error, poll-create.
 
 import { el, $, $$, clear, announce } from './dom.js';
 import { t, errorMessage } from './i18n.js';

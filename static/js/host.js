@@ -11,15 +11,21 @@
 //
 // Test hooks (data-testid): auth, auth-key, auth-submit, auth-error,
 // offline-banner, presence, join-code, room-title, moderation-queue,
-// queue-count, question-list, question, approve, hide, answer, answer-input,
-// answer-save, answer-text, answered-badge, pin, unpin, restore, reopen,
-// delete, ban, comment-list (comments carry data-id), closed-badge,
-// comment, comment-delete, poll-form, poll-kind, poll-title, poll-option,
-// poll-add-option, poll-max, poll-correct, poll-seconds, poll-speed,
-// poll-open-now, poll-reveal-now, poll-preview, poll-create, poll-error, poll-list, poll, poll-open,
-// poll-close, poll-reveal, poll-delete, results-chart, leaderboard, qr,
-// screen-link, report-link, stats, settings, setting-<name>, export-json,
-// export-csv, forget-key, lang-switch.
+// queue-count, queue-more, select-pending, question-search, search-status,
+// bulk-bar, bulk-approve, bulk-hide, bulk-clear, question-list, question,
+// select, count-live, count-answered, count-hidden, show-more,
+// apply-changes, approve, hide, answer, answer-input, answer-save,
+// answer-text, answered-badge, pin, unpin, restore, reopen, delete, ban,
+// comment-list (comments carry data-id), closed-badge, comment,
+// comment-delete, poll-form (see host-pollform.js), poll-list, poll,
+// poll-open, poll-close, poll-reveal, poll-delete, results-chart,
+// leaderboard, qr, screen-link, report-link, stats, settings,
+// setting-<name>, export-json, export-csv, forget-key, lang-switch.
+//
+// At volume (see renderQuestions): a search, a page of questions per list
+// with "show more", counts per status, selection with bulk approve/hide,
+// the waiting count in the tab's title, and lists that hold still under
+// the pointer or focus (see hold).
 
 import { el, $, $$, clear, setText, announce, toast, roomCodeFromPath } from './dom.js';
 import { t, addStrings, applyI18n, langSwitch, onLangChange, errorMessage, closeMessage, formatTime, formatNumber } from './i18n.js';
