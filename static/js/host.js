@@ -11,15 +11,21 @@
 //
 // Test hooks (data-testid): auth, auth-key, auth-submit, auth-error,
 // offline-banner, presence, join-code, room-title, moderation-queue,
-// queue-count, question-list, question, approve, hide, answer, answer-input,
-// answer-save, answer-text, answered-badge, pin, unpin, restore, reopen,
-// delete, ban, comment-list (comments carry data-id), closed-badge,
-// comment, comment-delete, poll-form, poll-kind, poll-title, poll-option,
-// poll-add-option, poll-max, poll-correct, poll-seconds, poll-speed,
-// poll-open-now, poll-create, poll-error, poll-list, poll, poll-open,
-// poll-close, poll-reveal, poll-delete, results-chart, leaderboard, qr,
-// screen-link, report-link, stats, settings, setting-<name>, export-json,
-// export-csv, forget-key, lang-switch.
+// queue-count, queue-more, select-pending, question-search, search-status,
+// bulk-bar, bulk-approve, bulk-hide, bulk-clear, question-list, question,
+// select, count-live, count-answered, count-hidden, show-more,
+// apply-changes, approve, hide, answer, answer-input, answer-save,
+// answer-text, answered-badge, pin, unpin, restore, reopen, delete, ban,
+// comment-list (comments carry data-id), closed-badge, comment,
+// comment-delete, poll-form (see host-pollform.js), poll-list, poll,
+// poll-open, poll-close, poll-reveal, poll-delete, results-chart,
+// leaderboard, qr, screen-link, report-link, stats, settings,
+// setting-<name>, export-json, export-csv, forget-key, lang-switch.
+//
+// At volume (see renderQuestions): a search, a page of questions per list
+// with "show more", counts per status, selection with bulk approve/hide,
+// the waiting count in the tab's title, and lists that hold still under
+// the pointer or focus (see hold).
 
 import { el, $, $$, clear, setText, announce, toast, roomCodeFromPath } from './dom.js';
 import { t, addStrings, applyI18n, langSwitch, onLangChange, errorMessage, closeMessage, formatTime, formatNumber } from './i18n.js';
@@ -27,13 +33,11 @@ import { Connection } from './client.js';
 import { RoomState, sortQuestions } from './state.js';
 import { renderResults, renderLeaderboard, kindLabel, percent } from './charts.js';
 import { hostStrings } from './host-strings.js';
+import { setupPollForm, buildPollForm } from './host-pollform.js';
 import { qrPath, audienceURL } from './qr.js';
 
 /** STATS_REFRESH_MS is how often the live statistics are asked for while visible (the server asks for no more than every 5 s). */
 const STATS_REFRESH_MS = 5000;
-/** MAX_POLL_OPTIONS and MIN_POLL_OPTIONS bound a choice poll's options (docs/protocol.md). */
-const MAX_POLL_OPTIONS = 20;
-const MIN_POLL_OPTIONS = 2;
 /** COMMENTS_SHOWN bounds the comments listed, newest first. */
 const COMMENTS_SHOWN = 100;
 /** KEY_STORAGE_PREFIX + CODE is where the console keeps the key. */
@@ -46,7 +50,18 @@ const keyStorage = KEY_STORAGE_PREFIX + code;
 const state = new RoomState();
 let conn = null;
 let everOnline = false;
-const view = { tab: 'qa', filter: 'live', sort: 'top', pendingSeen: Infinity };
+/** QUEUE_PAGE and LIST_PAGE are how many questions the queue and the list show at first and per "show more". */
+const QUEUE_PAGE = 8;
+const LIST_PAGE = 20;
+/**
+ * view is the console's own state: the tab, the list's filter and sort,
+ * the search text, how many questions each list shows (back to a page when
+ * the filter, sort or search changes) and the selected question ids.
+ */
+const view = {
+  tab: 'qa', filter: 'live', sort: 'top', pendingSeen: Infinity,
+  search: '', queueLimit: QUEUE_PAGE, listLimit: LIST_PAGE, selected: new Set(),
+};
 
 // ---------- key handling ----------
 
@@ -180,8 +195,16 @@ function canBan(item) {
 }
 
 function questionCard() {
+  const select = el('input', {
+    type: 'checkbox', class: 'q-select', 'data-testid': 'select',
+    onchange: (e) => {
+      const id = e.target.closest('.q-card').dataset.id;
+      if (e.target.checked) view.selected.add(id); else view.selected.delete(id);
+      renderBulkBar();
+    },
+  });
   return el('li', { class: 'q-card', 'data-testid': 'question' },
-    el('div', { class: 'q-votes', 'aria-hidden': 'false' }, el('span', { class: 'q-votes-n' }), el('span', { class: 'q-votes-l' })),
+    el('div', { class: 'q-votes', 'aria-hidden': 'false' }, select, el('span', { class: 'q-votes-n' }), el('span', { class: 'q-votes-l' })),
     el('div', { class: 'q-body' }, el('div', { class: 'q-main' }), el('div', { class: 'q-actions row wrap' }), el('div', { class: 'q-editor' })));
 }
 
@@ -191,9 +214,12 @@ function updateQuestion(node, q) {
   node.dataset.id = q.id;
   node.dataset.status = q.status;
   node.classList.toggle('is-pinned', Boolean(q.pinned));
+  const select = node.querySelector('.q-select');
+  select.checked = view.selected.has(q.id);
   const sig = [q.text, q.author, q.status, q.pinned, q.answer, q.at, view.lang].join('\u0000');
   if (node.dataset.sig === sig) return;
   node.dataset.sig = sig;
+  select.setAttribute('aria-label', t('host.select_q', { text: shorten(q.text) }));
   const main = clear(node.querySelector('.q-main'));
   main.appendChild(el('p', { class: 'q-text' }, q.text));
   main.appendChild(el('p', { class: 'q-meta small muted' },
@@ -203,7 +229,10 @@ function updateQuestion(node, q) {
     q.status === 'hidden' ? el('span', { class: 'badge' }, t('host.hidden')) : null,
     q.status === 'pending' ? el('span', { class: 'badge badge-warning' }, t('host.pending')) : null));
   if (q.answer) main.appendChild(el('p', { class: 'q-answer' }, el('strong', {}, t('host.answer_label') + ' '), el('span', { 'data-testid': 'answer-text' }, q.answer)));
-  const actions = clear(node.querySelector('.q-actions'));
+  const actions = node.querySelector('.q-actions');
+  // The focused action is redrawn too: the focus goes to its successor.
+  const focused = actions.contains(document.activeElement) ? document.activeElement.dataset.testid : '';
+  clear(actions);
   const btn = (label, testid, onclick, cls = '') => el('button', { type: 'button', class: 'btn btn-small ' + cls, 'data-testid': testid, onclick }, label);
   const set = (fields) => () => send({ type: 'question_set', question: q.id, ...fields });
   if (q.status === 'pending') {
@@ -220,17 +249,42 @@ function updateQuestion(node, q) {
   if (q.status === 'hidden') actions.appendChild(btn(t('host.restore'), 'restore', set({ status: 'live' })));
   else actions.appendChild(btn(t('host.hide'), 'hide', set({ status: 'hidden' })));
   actions.appendChild(btn(t('host.delete'), 'delete', () => {
-    if (confirm(t('host.delete_confirm'))) send({ type: 'question_delete', question: q.id });
+    if (confirm(t('host.delete_confirm', { text: shorten(q.text) }))) send({ type: 'question_delete', question: q.id });
   }, 'btn-ghost btn-danger'));
-  if (canBan(q)) actions.appendChild(banButton(q.participant));
+  if (canBan(q)) actions.appendChild(banButton(q));
+  if (focused) {
+    const next = actions.querySelector(`[data-testid="${focused}"]`)
+      || actions.querySelector(`[data-testid="${FOCUS_SUCCESSOR[focused]}"]`) || actions.querySelector('button');
+    if (next) next.focus();
+  }
 }
 
-function banButton(participant) {
+/** FOCUS_SUCCESSOR names the button that takes the focus when a question action's own button goes (Pin → Unpin, …). */
+const FOCUS_SUCCESSOR = { pin: 'unpin', unpin: 'pin', hide: 'restore', restore: 'hide', reopen: 'answer', approve: 'pin' };
+
+/** SHORTEN_AT is how many characters of a question, comment or poll a confirm dialog quotes. */
+const SHORTEN_AT = 80;
+
+/** shorten is text on one line, cut to SHORTEN_AT characters with an ellipsis. */
+function shorten(text) {
+  const line = String(text || '').replace(/\s+/g, ' ').trim();
+  const chars = Array.from(line);
+  return chars.length > SHORTEN_AT ? chars.slice(0, SHORTEN_AT - 1).join('') + '…' : line;
+}
+
+/**
+ * banButton bans the author of item (a question or comment); its confirm
+ * names the person, or quotes the item when its author is anonymous.
+ */
+function banButton(item) {
   return el('button', {
     type: 'button', class: 'btn btn-small btn-ghost btn-danger', 'data-testid': 'ban',
     onclick: async () => {
-      if (!confirm(t('host.ban_confirm'))) return;
-      if (await send({ type: 'ban', participant })) toast(t('host.banned'));
+      const question = item.author
+        ? t('host.ban_confirm', { name: item.author })
+        : t('host.ban_confirm_anon', { text: shorten(item.text) });
+      if (!confirm(question)) return;
+      if (await send({ type: 'ban', participant: item.participant })) toast(t('host.banned'));
     },
   }, t('host.ban'));
 }
@@ -258,34 +312,203 @@ function openAnswerEditor(node, q) {
   input.focus();
 }
 
-function renderQuestions() {
+/**
+ * The question list holds still while the pointer or the keyboard focus is
+ * in its card (#questions-card), so a click or a key press lands on the
+ * question it was aimed at: nodes are updated in place (counts, badges,
+ * buttons) but none is moved, added or removed — nor in the queue above
+ * it, whose growth would push the list down. The apply button (data-testid
+ * apply-changes) counts the questions that would move, come or go, and
+ * both are brought up to date when it is pressed or when the pointer and
+ * the focus have both left the card. (In the queue itself new questions
+ * come last, so nothing moves under a pointer there.)
+ */
+const hold = { pointer: false };
+
+function holding() {
+  return hold.pointer || $('#questions-card').contains(document.activeElement);
+}
+
+/** holdInPlace updates the nodes of a held list without moving any; a deleted question's node is greyed. */
+function holdInPlace(list) {
+  for (const node of list.children) {
+    const q = state.questions.get(node.dataset.key);
+    if (q) updateQuestion(node, q); else markGone(node);
+  }
+}
+
+/** pendingChanges counts the questions of wanted not at their place in list, plus those that would leave it. */
+function pendingChanges(list, wanted) {
+  const current = Array.from(list.children, (n) => n.dataset.key);
+  const want = new Set(wanted.map((q) => q.id));
+  let n = current.filter((k) => !want.has(k)).length;
+  wanted.forEach((q, i) => { if (current[i] !== q.id) n++; });
+  return n;
+}
+
+/** markGone greys out a held node whose question was deleted, its buttons off. */
+function markGone(node) {
+  if (node.classList.contains('is-gone')) return;
+  node.classList.add('is-gone');
+  node.dataset.sig = '';
+  for (const b of node.querySelectorAll('button')) b.disabled = true;
+  node.querySelector('.q-meta').appendChild(el('span', { class: 'badge' }, t('host.deleted')));
+}
+
+/** matches reports whether question q has the search text in its text, author or answer. */
+function matches(q) {
+  if (!view.search) return true;
+  return [q.text, q.author, q.answer].some((f) => typeof f === 'string' && f.toLocaleLowerCase().includes(view.search));
+}
+
+/**
+ * renderQuestions draws the queue and the list: those matching the search,
+ * the first view.queueLimit / view.listLimit of them, with a "show more"
+ * button for the rest; the filter buttons count each status. apply brings a
+ * held list up to date (see hold).
+ */
+function renderQuestions(apply = false) {
   const all = state.questionList();
-  const pending = sortQuestions(all.filter((q) => q.status === 'pending'), 'recent').reverse();
-  reconcile($('#queue'), pending, (q) => q.id, questionCard, updateQuestion);
-  if (state.loaded && pending.length > view.pendingSeen) announce(t('host.new_pending', { n: pending.length }));
-  view.pendingSeen = pending.length;
-  setText($('#queue-count'), formatNumber(pending.length));
-  $('#queue-empty').hidden = pending.length > 0;
-  setText($('#tab-qa-count'), pending.length ? '(' + pending.length + ')' : '');
-  let shown = all.filter((q) => q.status === view.filter);
+  const allPending = all.filter((q) => q.status === 'pending');
+  const found = all.filter(matches);
+  const pending = sortQuestions(found.filter((q) => q.status === 'pending'), 'recent').reverse();
+  const queueShown = pending.slice(0, view.queueLimit);
+  if (state.loaded && allPending.length > view.pendingSeen) announce(t('host.new_pending', { n: allPending.length }));
+  view.pendingSeen = allPending.length;
+  setText($('#queue-count'), formatNumber(allPending.length));
+  setText($('#tab-qa-count'), allPending.length ? '(' + allPending.length + ')' : '');
+  updateDocTitle();
+  for (const status of ['live', 'answered', 'hidden']) {
+    setText($('#count-' + status), formatNumber(found.filter((q) => q.status === status).length));
+  }
+  // Selected questions that were deleted are forgotten.
+  for (const id of view.selected) if (!state.questions.has(id)) view.selected.delete(id);
+  renderBulkBar();
+  let shown = found.filter((q) => q.status === view.filter);
   shown = sortQuestions(shown, view.sort);
   if (view.filter !== 'hidden') shown.sort((a, b) => Number(Boolean(b.pinned)) - Number(Boolean(a.pinned)));
-  reconcile($('#questions'), shown, (q) => q.id, questionCard, updateQuestion);
+  setText($('#q-search-status'), view.search ? t('host.search_found', { n: found.length, total: all.length }) : '');
+  const total = shown.length;
+  shown = shown.slice(0, view.listLimit);
+  const list = $('#questions');
+  const queue = $('#queue');
+  const changes = pendingChanges(queue, queueShown) + pendingChanges(list, shown);
+  if (!apply && changes && holding()) {
+    holdInPlace(queue);
+    holdInPlace(list);
+    showApply(changes);
+    return;
+  }
+  reconcile(queue, queueShown, (q) => q.id, questionCard, updateQuestion);
+  showMore($('#queue-more'), pending.length - queueShown.length, QUEUE_PAGE);
+  $('#queue-empty').hidden = pending.length > 0;
+  const selectPending = $('#select-pending');
+  selectPending.hidden = pending.length < 2;
+  setText(selectPending, t('host.select_pending', { n: pending.length }));
+  reconcile(list, shown, (q) => q.id, questionCard, updateQuestion);
+  showMore($('#questions-more'), total - shown.length, LIST_PAGE);
   $('#questions-empty').hidden = shown.length > 0;
+  showApply(0);
+}
+
+/** showMore shows button when left questions are not shown, offering the next page of them. */
+function showMore(button, left, page) {
+  button.hidden = left <= 0;
+  if (left > 0) setText(button, t('host.show_more', { n: Math.min(left, page), left }));
+}
+
+/** updateDocTitle names the room in the tab's title, after the pending count when some wait: "(3) Town hall — hubbub — host console". */
+function updateDocTitle() {
+  const s = state.settings || {};
+  let pending = 0;
+  for (const q of state.questions.values()) if (q.status === 'pending') pending++;
+  document.title = (pending ? '(' + pending + ') ' : '') + (s.title ? s.title + ' — ' : '') + t('host.doc_title');
+}
+
+/**
+ * renderBulkBar fills the bulk bar (always in its place, so nothing moves
+ * when it changes): a hint while nothing is selected, else the count and
+ * the actions that apply to one of the selected questions.
+ */
+function renderBulkBar() {
+  const picked = [...view.selected].map((id) => state.questions.get(id)).filter(Boolean);
+  const bar = $('#bulk-bar');
+  bar.classList.toggle('is-active', picked.length > 0);
+  setText($('#bulk-count'), picked.length ? t('host.selected_n', { n: picked.length }) : t('host.bulk_hint'));
+  $('#bulk-approve').hidden = !picked.some((q) => q.status === 'pending');
+  $('#bulk-hide').hidden = !picked.some((q) => q.status !== 'hidden');
+  $('#bulk-clear').hidden = picked.length === 0;
+}
+
+/** bulkSet sets fields on every selected question that is in one of statuses, then clears the selection. */
+async function bulkSet(statuses, fields) {
+  const ids = [...view.selected].filter((id) => statuses.includes((state.questions.get(id) || {}).status));
+  view.selected.clear();
+  const acks = await Promise.all(ids.map((id) => send({ type: 'question_set', question: id, ...fields })));
+  // Asked for from the bulk bar, above the lists: shown at once.
+  renderQuestions(true);
+  announce(t('host.bulk_done', { n: acks.filter(Boolean).length }));
+}
+
+$('#bulk-approve').addEventListener('click', () => bulkSet(['pending'], { status: 'live' }));
+$('#bulk-hide').addEventListener('click', () => bulkSet(['pending', 'live', 'answered'], { status: 'hidden' }));
+$('#bulk-clear').addEventListener('click', () => { view.selected.clear(); renderQuestions(); });
+$('#select-pending').addEventListener('click', () => {
+  for (const q of state.questionList()) if (q.status === 'pending' && matches(q)) view.selected.add(q.id);
+  renderQuestions();
+});
+$('#queue-more').addEventListener('click', () => { view.queueLimit += QUEUE_PAGE; renderQuestions(true); });
+$('#questions-more').addEventListener('click', () => {
+  view.listLimit += LIST_PAGE;
+  renderQuestions(true);
+  if ($('#questions-more').hidden) $('#questions').focus();
+});
+$('#q-search').addEventListener('input', (e) => {
+  view.search = e.target.value.trim().toLocaleLowerCase();
+  view.queueLimit = QUEUE_PAGE;
+  view.listLimit = LIST_PAGE;
+  renderQuestions(true);
+});
+
+/** showApply shows the apply button with the number of held changes, or hides it at 0. */
+function showApply(n) {
+  const bar = $('#apply-bar');
+  bar.hidden = n === 0;
+  if (n) setText($('#apply-changes'), t('host.apply_changes', { n }));
+}
+
+function releaseHold() {
+  if (!holding()) renderQuestions();
+}
+
+{
+  const card = $('#questions-card');
+  card.addEventListener('pointerenter', () => { hold.pointer = true; });
+  card.addEventListener('pointerleave', () => { hold.pointer = false; releaseHold(); });
+  // Focus leaving the card: activeElement is settled once focusout is over.
+  card.addEventListener('focusout', () => setTimeout(releaseHold, 0));
+  $('#apply-changes').addEventListener('click', () => {
+    renderQuestions(true);
+    // The button is gone: the focus goes to the list, which is now current.
+    $('#questions').focus();
+    announce(t('host.applied'));
+  });
 }
 
 for (const b of $$('[data-filter]')) {
   b.addEventListener('click', () => {
     view.filter = b.dataset.filter;
+    view.listLimit = LIST_PAGE;
     for (const o of $$('[data-filter]')) o.setAttribute('aria-pressed', String(o === b));
-    renderQuestions();
+    renderQuestions(true);
   });
 }
 for (const b of $$('[data-sort]')) {
   b.addEventListener('click', () => {
     view.sort = b.dataset.sort;
+    view.listLimit = LIST_PAGE;
     for (const o of $$('[data-sort]')) o.setAttribute('aria-pressed', String(o === b));
-    renderQuestions();
+    renderQuestions(true);
   });
 }
 
@@ -306,162 +529,13 @@ function renderComments() {
       el('button', {
         type: 'button', class: 'btn btn-small btn-ghost btn-danger', 'data-testid': 'comment-delete',
         'aria-label': t('host.delete_comment'),
-        onclick: () => { if (confirm(t('host.delete_comment_confirm'))) send({ type: 'comment_delete', comment: c.id }); },
+        onclick: () => { if (confirm(t('host.delete_comment_confirm', { text: shorten(c.text) }))) send({ type: 'comment_delete', comment: c.id }); },
       }, t('host.delete')),
-      canBan(c) ? banButton(c.participant) : null));
+      canBan(c) ? banButton(c) : null));
   });
   setText($('#comments-count'), formatNumber(state.comments.size));
   $('#comments-empty').hidden = list.length > 0;
 }
-
-// ---------- polls: creation ----------
-
-const pollForm = { kind: 'single', options: ['', ''], correct: new Set() };
-
-function buildPollForm() {
-  const form = clear($('#poll-form'));
-  const kinds = ['single', 'multi', 'rating', 'wordcloud', 'text', 'quiz'];
-  const kindSelect = el('select', { id: 'poll-kind', class: 'select', 'data-testid': 'poll-kind' },
-    kinds.map((k) => el('option', { value: k, selected: k === pollForm.kind }, kindLabel(k))));
-  kindSelect.addEventListener('change', () => { pollForm.kind = kindSelect.value; captureOptions(); buildPollForm(); $('#poll-kind').focus(); });
-  const title = el('input', { id: 'poll-title', class: 'input', 'data-testid': 'poll-title', maxlength: 200, autocomplete: 'off', placeholder: t('host.poll_title_ph') });
-  title.value = pollForm.title || '';
-  title.addEventListener('input', () => { pollForm.title = title.value; });
-  form.appendChild(el('div', { class: 'poll-form-top' },
-    el('div', { class: 'field' }, el('label', { class: 'label', for: 'poll-kind' }, t('host.poll_kind')), kindSelect),
-    el('div', { class: 'field grow' }, el('label', { class: 'label', for: 'poll-title' }, t('host.poll_title')), title)));
-  form.appendChild(el('p', { class: 'hint kind-hint' }, t('host.kind_hint_' + pollForm.kind)));
-
-  const hasOptions = ['single', 'multi', 'quiz'].includes(pollForm.kind);
-  if (hasOptions) {
-    const isQuiz = pollForm.kind === 'quiz';
-    const list = el('ol', { class: 'option-list plain', id: 'poll-options' });
-    pollForm.options.forEach((value, i) => {
-      const id = 'poll-option-' + i;
-      const input = el('input', { id, class: 'input', 'data-testid': 'poll-option', maxlength: 100, autocomplete: 'off', placeholder: t('host.option_n', { n: i + 1 }) });
-      input.value = value;
-      input.addEventListener('input', () => { pollForm.options[i] = input.value; });
-      list.appendChild(el('li', { class: 'option-row' },
-        el('label', { class: 'sr-only', for: id }, t('host.option_n', { n: i + 1 })),
-        isQuiz ? el('label', { class: 'check correct-check', title: t('host.correct') },
-          el('input', {
-            type: 'checkbox', 'data-testid': 'poll-correct', checked: pollForm.correct.has(i),
-            onchange: (e) => { if (e.target.checked) pollForm.correct.add(i); else pollForm.correct.delete(i); },
-          }),
-          el('span', { class: 'sr-only' }, t('host.correct_n', { n: i + 1 })), el('span', { 'aria-hidden': 'true' }, '✓')) : null,
-        input,
-        pollForm.options.length > MIN_POLL_OPTIONS ? el('button', {
-          type: 'button', class: 'btn btn-small btn-ghost', 'aria-label': t('host.remove_option', { n: i + 1 }),
-          onclick: () => { captureOptions(); pollForm.options.splice(i, 1); shiftCorrect(i); buildPollForm(); },
-        }, '✕') : null));
-    });
-    form.appendChild(el('fieldset', { class: 'options-field' },
-      el('legend', { class: 'label' }, isQuiz ? t('host.options_quiz') : t('host.options')), list,
-      pollForm.options.length < MAX_POLL_OPTIONS ? el('button', {
-        type: 'button', class: 'btn btn-small', 'data-testid': 'poll-add-option',
-        onclick: () => { captureOptions(); pollForm.options.push(''); buildPollForm(); $('#poll-option-' + (pollForm.options.length - 1)).focus(); },
-      }, '+ ', t('host.add_option')) : null));
-  }
-  const extras = el('div', { class: 'poll-extras' });
-  if (pollForm.kind === 'multi') {
-    const max = el('input', { id: 'poll-max', class: 'input input-narrow', type: 'number', min: 1, max: MAX_POLL_OPTIONS, 'data-testid': 'poll-max', inputmode: 'numeric', placeholder: t('host.max_all') });
-    max.value = pollForm.max || '';
-    max.addEventListener('input', () => { pollForm.max = max.value; });
-    extras.appendChild(el('div', { class: 'field' }, el('label', { class: 'label', for: 'poll-max' }, t('host.max')), max));
-  }
-  if (pollForm.kind === 'quiz') {
-    const secs = el('input', { id: 'poll-seconds', class: 'input input-narrow', type: 'number', min: 0, max: 3600, 'data-testid': 'poll-seconds', inputmode: 'numeric', placeholder: t('host.no_timer') });
-    secs.value = pollForm.seconds || '';
-    secs.addEventListener('input', () => { pollForm.seconds = secs.value; });
-    extras.appendChild(el('div', { class: 'field' }, el('label', { class: 'label', for: 'poll-seconds' }, t('host.seconds')), secs));
-    extras.appendChild(el('label', { class: 'check' },
-      el('input', { type: 'checkbox', 'data-testid': 'poll-speed', checked: Boolean(pollForm.speed), onchange: (e) => { pollForm.speed = e.target.checked; } }),
-      el('span', {}, t('host.speed_bonus'))));
-  }
-  extras.appendChild(el('label', { class: 'check' },
-    el('input', { type: 'checkbox', 'data-testid': 'poll-open-now', checked: Boolean(pollForm.openNow), onchange: (e) => { pollForm.openNow = e.target.checked; } }),
-    el('span', {}, t('host.open_now'))));
-  extras.appendChild(el('label', { class: 'check' },
-    el('input', { type: 'checkbox', 'data-testid': 'poll-reveal-now', checked: Boolean(pollForm.revealNow), onchange: (e) => { pollForm.revealNow = e.target.checked; } }),
-    el('span', {}, t('host.reveal_now'))));
-  form.appendChild(extras);
-  form.appendChild(el('p', { id: 'poll-error', class: 'field-error', 'data-testid': 'poll-error', role: 'alert', hidden: true }));
-  form.appendChild(el('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'poll-create' }, t('host.create_poll')));
-}
-
-function captureOptions() {
-  $$('#poll-options input[data-testid="poll-option"]').forEach((input, i) => { pollForm.options[i] = input.value; });
-}
-
-function shiftCorrect(removed) {
-  const next = new Set();
-  for (const i of pollForm.correct) if (i < removed) next.add(i); else if (i > removed) next.add(i - 1);
-  pollForm.correct = next;
-}
-
-function pollError(message) {
-  const p = $('#poll-error');
-  p.hidden = !message;
-  p.textContent = message || '';
-}
-
-$('#poll-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  captureOptions();
-  const kind = pollForm.kind;
-  const title = (pollForm.title || '').trim();
-  if (!title) { pollError(t('host.need_title')); $('#poll-title').focus(); return; }
-  const cmd = { type: 'poll_create', kind, title };
-  if (['single', 'multi', 'quiz'].includes(kind)) {
-    const options = pollForm.options.map((o) => o.trim());
-    if (options.filter(Boolean).length < MIN_POLL_OPTIONS || options.some((o) => !o)) {
-      pollError(t('host.need_options'));
-      return;
-    }
-    if (new Set(options).size !== options.length) { pollError(t('host.dup_options')); return; }
-    cmd.options = options;
-  }
-  if (kind === 'multi' && String(pollForm.max || '').trim()) {
-    const max = Number(pollForm.max);
-    if (!Number.isInteger(max) || max < 1 || max > cmd.options.length) { pollError(t('host.bad_max', { n: cmd.options.length })); return; }
-    cmd.max = max;
-  }
-  if (kind === 'quiz') {
-    cmd.correct = [...pollForm.correct].filter((i) => i < cmd.options.length).sort((a, b) => a - b);
-    if (!cmd.correct.length) { pollError(t('host.need_correct')); return; }
-    const seconds = Number(pollForm.seconds || 0);
-    if (seconds) {
-      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) { pollError(t('host.bad_seconds')); return; }
-      cmd.seconds = seconds;
-      cmd.speed_bonus = Boolean(pollForm.speed);
-    } else if (pollForm.speed) {
-      pollError(t('host.speed_needs_timer'));
-      return;
-    }
-  }
-  if (pollForm.openNow) cmd.state = 'open';
-  if (pollForm.revealNow) cmd.reveal = true;
-  pollError('');
-  const button = $('[data-testid="poll-create"]');
-  button.disabled = true;
-  try {
-    await conn.send(cmd);
-    pollForm.title = '';
-    pollForm.options = ['', ''];
-    pollForm.correct = new Set();
-    pollForm.max = '';
-    buildPollForm();
-    announce(t('host.poll_created'));
-    $('#poll-title').focus();
-  } catch (err) {
-    // seconds and speed_bonus land with the quiz timer; a server without it refuses them.
-    const refusedTimer = (cmd.seconds || cmd.speed_bonus) && err && err.code === 'bad_request' && /second|speed|timer/i.test(err.message || '');
-    pollError(refusedTimer ? t('host.timer_refused', { message: err.message }) : errorMessage(err));
-  } finally {
-    const b = $('[data-testid="poll-create"]');
-    if (b) b.disabled = false;
-  }
-});
 
 // ---------- polls: list ----------
 
@@ -505,7 +579,7 @@ function updatePoll(node, p) {
     }, p.reveal ? t('host.hide_results') : t('host.reveal_results')));
     controls.appendChild(el('button', {
       type: 'button', class: 'btn btn-small btn-ghost btn-danger', 'data-testid': 'poll-delete',
-      onclick: () => { if (confirm(t('host.delete_poll_confirm'))) send({ type: 'poll_delete', poll: p.id }); },
+      onclick: () => { if (confirm(t('host.delete_poll_confirm', { title: shorten(p.title) }))) send({ type: 'poll_delete', poll: p.id }); },
     }, t('host.delete')));
     setupTimer(node, p);
   }
@@ -563,16 +637,36 @@ const TOGGLES = [
   ['closed', 'host.set_closed', 'host.set_closed_hint'],
 ];
 
+/**
+ * renderSettings shows the room's settings. The form is built once per
+ * language and role and then updated in place, so a room event does not
+ * replace the control being clicked or focused (a click could land on a
+ * replaced switch and do nothing; a keyboard user lost the focus), and a
+ * title being typed is not overwritten.
+ */
 function renderSettings() {
   const s = state.settings || {};
   setText($('#room-title'), s.title || '');
   $('#closed-badge').hidden = !s.closed;
-  document.title = (s.title ? s.title + ' — ' : '') + t('host.doc_title');
-  const isHost = state.role === 'host';
-  const form = clear($('#settings-form'));
+  updateDocTitle();
+  const form = $('#settings-form');
+  const sig = [view.lang, state.role].join('|');
+  if (form.dataset.sig !== sig) {
+    form.dataset.sig = sig;
+    buildSettingsForm(form, state.role === 'host');
+  }
+  const title = $('#setting-title');
+  if (document.activeElement !== title) title.value = s.title || '';
+  for (const [name] of TOGGLES) $('#setting-' + name).checked = Boolean(s[name]);
+  $('#setting-closed').closest('.switch-row').classList.toggle('is-danger', Boolean(s.closed));
+  $('#setting-filter').value = s.filter === 'moderate' ? 'moderate' : 'mask';
+}
+
+/** buildSettingsForm draws the settings' controls (values are set by renderSettings). */
+function buildSettingsForm(form, isHost) {
+  clear(form);
   if (!isHost) form.appendChild(el('p', { class: 'notice notice-info small' }, t('host.settings_host_only')));
   const title = el('input', { id: 'setting-title', class: 'input', 'data-testid': 'setting-title', maxlength: 120, disabled: !isHost });
-  title.value = s.title || '';
   form.appendChild(el('div', { class: 'field' },
     el('label', { class: 'label', for: 'setting-title' }, t('host.set_title')),
     el('div', { class: 'row' }, title,
@@ -586,22 +680,28 @@ function renderSettings() {
       }, t('host.save')))));
   for (const [name, label, hint] of TOGGLES) {
     const id = 'setting-' + name;
-    form.appendChild(el('div', { class: 'switch-row' + (name === 'closed' && s.closed ? ' is-danger' : '') },
+    form.appendChild(el('div', { class: 'switch-row' },
       el('div', { class: 'switch-text' }, el('label', { for: id, class: 'switch-label' }, t(label)), el('p', { class: 'hint' }, t(hint))),
       el('input', {
-        id, type: 'checkbox', role: 'switch', class: 'switch', 'data-testid': id, checked: Boolean(s[name]), disabled: !isHost,
+        id, type: 'checkbox', role: 'switch', class: 'switch', 'data-testid': id, disabled: !isHost,
         onchange: async (e) => {
           const input = e.target;
-          input.disabled = true;
+          // Closing stops everyone in the audience: asked first, naming the room.
+          if (name === 'closed' && input.checked && !confirm(t('host.close_confirm', { title: shorten((state.settings || {}).title || code) }))) {
+            input.checked = false;
+            return;
+          }
+          // Not disabled while waiting: that would take the focus from it.
+          input.setAttribute('aria-busy', 'true');
           const ack = await send({ type: 'room_set', [name]: input.checked });
-          input.disabled = false;
+          input.removeAttribute('aria-busy');
           if (!ack) input.checked = Boolean(state.settings[name]);
         },
       })));
   }
   const filter = el('select', { id: 'setting-filter', class: 'select', 'data-testid': 'setting-filter', disabled: !isHost },
-    el('option', { value: 'mask', selected: s.filter !== 'moderate' }, t('host.filter_mask')),
-    el('option', { value: 'moderate', selected: s.filter === 'moderate' }, t('host.filter_moderate')));
+    el('option', { value: 'mask' }, t('host.filter_mask')),
+    el('option', { value: 'moderate' }, t('host.filter_moderate')));
   filter.addEventListener('change', () => send({ type: 'room_set', filter: filter.value }));
   form.appendChild(el('div', { class: 'field' }, el('label', { class: 'label', for: 'setting-filter' }, t('host.set_filter')), filter));
 }
@@ -751,7 +851,7 @@ function renderAll() {
 
 state.on('*', (kind, detail) => {
   switch (kind) {
-    case 'reset': view.pendingSeen = Infinity; renderAll(); break;
+    case 'reset': view.pendingSeen = Infinity; renderAll(); renderQuestions(true); break;
     case 'room': renderSettings(); break;
     case 'questions': renderQuestions(); break;
     case 'comments': renderComments(); break;
@@ -788,7 +888,7 @@ function init() {
     }
   });
   setText($('#room-code'), code);
-  buildPollForm();
+  setupPollForm((cmd) => conn.send(cmd));
   onLangChange(() => {
     showAudience();
     buildPollForm();
