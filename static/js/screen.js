@@ -489,8 +489,15 @@ function init() {
   conn.onStatus((status, c) => {
     if (status === 'online') everOnline = true;
     const banner = $('#offline-banner');
-    banner.hidden = !(everOnline && (status === 'offline' || status === 'connecting'));
+    const offline = everOnline && (status === 'offline' || status === 'connecting');
     banner.textContent = t('conn.offline');
+    if (banner.hidden === offline) {
+      banner.hidden = !offline;
+      // The banner takes a row of its own: the stage below it shrinks, and is refitted.
+      document.body.classList.toggle('is-offline', offline);
+      if (offline) document.body.style.setProperty('--banner-h', banner.offsetHeight + 'px');
+      fitStage();
+    }
     if (status === 'stopped') {
       $('#stopped').hidden = false;
       setText($('#stopped-text'), closeMessage(c.closeCode));
