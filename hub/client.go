@@ -58,6 +58,9 @@ type client struct {
 	// Set by the session before the client joins its room; read-only after.
 	actor rooms.Actor
 	staff bool
+	// counted: the client is in the room's presence count (an audience
+	// participant, not staff and not a display such as the screen).
+	counted bool
 
 	roomIndex int // position in its room's members; guarded by that room's mu
 

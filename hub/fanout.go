@@ -27,6 +27,7 @@ type room struct {
 
 	mu      sync.RWMutex
 	members []*client
+	present int // members with counted set: the room's presence on this instance
 
 	inboxMu sync.Mutex
 	inbox   []rooms.Event
@@ -283,6 +284,9 @@ func (r *room) add(c *client) {
 	r.mu.Lock()
 	c.roomIndex = len(r.members)
 	r.members = append(r.members, c)
+	if c.counted {
+		r.present++
+	}
 	r.mu.Unlock()
 }
 
@@ -296,13 +300,25 @@ func (r *room) remove(c *client) int {
 	moved.roomIndex = c.roomIndex
 	r.members[last] = nil
 	r.members = r.members[:last]
+	if c.counted {
+		r.present--
+	}
 	return len(r.members)
 }
 
+// size is how many clients are in the room.
 func (r *room) size() int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return len(r.members)
+}
+
+// audience is how many clients count in the room's presence: audience
+// participants, not staff, not displays.
+func (r *room) audience() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.present
 }
 
 // presenceEvent encodes the ephemeral `presence` event.

@@ -6,7 +6,8 @@ import (
 	"go.uber.org/zap"
 )
 
-// Presence sums each room's connections over every instance serving it.
+// Presence sums each room's audience connections (not staff, not displays
+// such as the screen) over every instance serving it.
 type Presence interface {
 	// Report records this instance's connection count per room (a room
 	// whose last local client left is reported once with 0) and returns the
@@ -27,7 +28,7 @@ func (LocalPresence) Report(_ context.Context, local map[string]int) (map[string
 
 // Count implements Presence.
 func (p LocalPresence) Count(_ context.Context, room string) (int, error) {
-	return p.hub.localCount(room), nil
+	return p.hub.localAudience(room), nil
 }
 
 // reportPresence reports the local counts and queues a `presence` event to
@@ -42,7 +43,7 @@ func (h *Hub) reportPresence() {
 	clear(h.emptied)
 	for code, r := range h.rooms {
 		list = append(list, r)
-		local[code] = r.size()
+		local[code] = r.audience()
 	}
 	h.mu.Unlock()
 	if len(local) == 0 {
@@ -80,4 +81,16 @@ func (h *Hub) localCount(code string) int {
 		return 0
 	}
 	return r.size()
+}
+
+// localAudience returns how many clients this instance has in a room's
+// presence count (room.audience).
+func (h *Hub) localAudience(code string) int {
+	h.mu.Lock()
+	r := h.rooms[code]
+	h.mu.Unlock()
+	if r == nil {
+		return 0
+	}
+	return r.audience()
 }

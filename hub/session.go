@@ -88,6 +88,7 @@ func (h *Hub) startSession(c *client) *room {
 		return nil
 	}
 	c.actor, c.staff, c.syncing = actor, actor.Role.Staff(), true
+	c.counted = !c.staff && !hello.Display
 	log = log.With(zap.String("room", actor.Room), zap.String("participant", actor.Participant))
 	rm := h.join(c)
 	if !rm.awaitReady(h.cfg.HelloTimeout) {

@@ -115,8 +115,8 @@ func TestFramesMaySplitIntoSeveralEvents(t *testing.T) {
 	}
 }
 
-// TestPresence checks presence events: they count the room's connections
-// and come at most once per second.
+// TestPresence checks presence events: they count the room's audience
+// connections (not staff, not the screen) and come at most once per second.
 func TestPresence(t *testing.T) {
 	ts := newTestServer(t, Config{}, rooms.Config{})
 	room := ts.createRoom(t, "Presence")
@@ -153,7 +153,14 @@ func TestPresence(t *testing.T) {
 	if !strings.Contains(ev.String(), `"count":2`) {
 		t.Errorf("after one left: %s, want count 2", ev)
 	}
+	// Staff and displays (the projector screen) are not among the people present.
+	ts.join(t, rooms.Hello{Room: room.Code, Token: room.HostKey}, dialOpts{})
+	ts.join(t, rooms.Hello{Room: room.Code, Token: room.ModeratorKey}, dialOpts{})
+	ts.join(t, rooms.Hello{Room: room.Code, Display: true}, dialOpts{})
 	a.expectNo(rooms.EventPresence, 1200*time.Millisecond) // unchanged count: no event
+	if status, body := ts.request(t, http.MethodGet, "/api/rooms/"+room.Code, "", nil); !strings.Contains(string(body), `"presence":2`) {
+		t.Errorf("GET room with host, moderator and screen joined: %d %s, want presence 2", status, body)
+	}
 }
 
 // TestRoomSet checks that only the host may change settings and that

@@ -81,6 +81,9 @@ type Hello struct {
 	Token string `json:"token,omitempty"`
 	Name  string `json:"name,omitempty"`
 	Since uint64 `json:"since,omitempty"`
+	// Display (extension) marks a connection that shows the room rather
+	// than takes part (the projector screen): it is not counted in presence.
+	Display bool `json:"display,omitempty"`
 }
 
 // Command is any client command. Fields a command type does not use are

@@ -96,10 +96,12 @@ export class Connection {
    * @param {string|null} [opts.tokenKey] localStorage key for the token; null: do not keep it
    * @param {boolean} [opts.rejoinOnBadToken=true] on 4001, forget the token and rejoin
    * @param {string} [opts.url]       WebSocket URL (default: /ws on this host)
+   * @param {boolean} [opts.display=false] a display of the room (the projector screen), not counted in presence
    */
-  constructor({ room, name = '', token, tokenKey, rejoinOnBadToken = true, url } = {}) {
+  constructor({ room, name = '', token, tokenKey, rejoinOnBadToken = true, url, display = false } = {}) {
     this.room = String(room || '').toUpperCase();
     this.name = name;
+    this.display = display;
     this.tokenKey = tokenKey === undefined ? 'hubbub:token:' + this.room : tokenKey;
     this.token = token || this.#loadToken();
     this.rejoinOnBadToken = rejoinOnBadToken;
@@ -237,6 +239,7 @@ export class Connection {
       if (this.token) hello.token = this.token;
       if (this.name) hello.name = this.name;
       if (this.lastSeq > 0) hello.since = this.lastSeq;
+      if (this.display) hello.display = true;
       ws.send(JSON.stringify(hello));
     };
     ws.onmessage = (msg) => {

@@ -482,9 +482,10 @@ function init() {
     return;
   }
   const key = staffKeyFromFragment();
+  // A display: the screen is not one of the people present.
   const conn = key
-    ? new Connection({ room: code, token: key, tokenKey: null, rejoinOnBadToken: false })
-    : new Connection({ room: code, tokenKey: 'hubbub:screen:' + code });
+    ? new Connection({ room: code, token: key, tokenKey: null, rejoinOnBadToken: false, display: true })
+    : new Connection({ room: code, tokenKey: 'hubbub:screen:' + code, display: true });
   state.bind(conn);
   conn.onStatus((status, c) => {
     if (status === 'online') everOnline = true;
