@@ -102,3 +102,26 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// TestReportChartReadableOnPhone: the timeline's labels are readable on a
+// 390-px phone (found: 5 px): at least 12 px on screen, the chart scrolling
+// sideways instead of shrinking.
+func TestReportChartReadableOnPhone(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	r := seedRoom(t, s, "en")
+	p := openPage(t, "report on a phone", s.URL+"/report/"+r.Code+"#key="+r.HostKey, phone())
+	p.waitVisible(tid("timeline") + " svg")
+	// A label's size on screen: its font size in the chart's units times the chart's scale.
+	smallest := eval[float64](p, `(() => {
+	  const svg = document.querySelector('[data-testid="timeline"] svg');
+	  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+	  return Math.min(...[...svg.querySelectorAll('text.axis')].map((e) => parseFloat(getComputedStyle(e).fontSize) * scale));
+	})()`)
+	if smallest < 12 {
+		t.Fatalf("the timeline's smallest label is %.1f px on a phone", smallest)
+	}
+	if over := eval[float64](p, `document.documentElement.scrollWidth - innerWidth`); over > 0 {
+		t.Fatalf("the page is %.0f px wider than the phone: only the chart may scroll sideways", over)
+	}
+}
