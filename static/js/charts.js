@@ -24,7 +24,7 @@ import { t, addStrings, formatNumber, locale } from './i18n.js';
 
 /** WORDCLOUD_MAX_WORDS bounds the words a cloud shows (the server sends at most 100). */
 export const WORDCLOUD_MAX_WORDS = 60;
-/** TEXT_ANSWERS_SHOWN bounds the text answers listed, newest first. */
+/** TEXT_ANSWERS_SHOWN bounds the text answers listed (the newest ones, grouped). */
 export const TEXT_ANSWERS_SHOWN = 50;
 /** RATING_MAX is the highest rating. */
 export const RATING_MAX = 5;
@@ -48,6 +48,7 @@ addStrings({
     'chart.stars_one': '1 star',
     'chart.word_count': '{word}: {n}',
     'chart.more_answers': 'and {n} earlier answers',
+    'chart.answer_count': 'given {n} times',
     'chart.hidden': 'Results are hidden until the host reveals them.',
     'lb.title': 'Leaderboard',
     'lb.round': 'This question',
@@ -78,6 +79,7 @@ addStrings({
     'chart.stars_one': '1 星',
     'chart.word_count': '{word}：{n}',
     'chart.more_answers': '以及更早的 {n} 条回答',
+    'chart.answer_count': '共 {n} 人回答',
     'chart.hidden': '主持人公布之前，结果不可见。',
     'lb.title': '排行榜',
     'lb.round': '本题',
@@ -308,19 +310,37 @@ export function renderWordCloud(node, words, opts = {}) {
   return node;
 }
 
-/** renderTextAnswers lists text answers, newest first. */
+/**
+ * groupAnswers folds identical answers (ignoring case, width and spacing)
+ * into one entry with its count: the most given first, then the newest.
+ * answers are oldest first; returns [{text, count}], text as last written.
+ */
+export function groupAnswers(answers) {
+  const groups = new Map();
+  answers.forEach((a, i) => {
+    const key = String(a).normalize('NFKC').toLocaleLowerCase().replace(/\s+/g, ' ').trim();
+    const g = groups.get(key);
+    if (g) { g.count++; g.last = i; g.text = a; } else groups.set(key, { text: a, count: 1, last: i });
+  });
+  return [...groups.values()].sort((a, b) => (b.count - a.count) || (b.last - a.last));
+}
+
+/** renderTextAnswers lists text answers, identical ones grouped with their count, most given first. */
 function renderTextAnswers(node, answers, total, opts) {
-  const shown = answers.slice(-TEXT_ANSWERS_SHOWN).reverse();
+  const recent = answers.slice(-TEXT_ANSWERS_SHOWN);
   const signature = 'text:' + total + ':' + answers.length + ':' + (answers[answers.length - 1] || '') + ':' + currentLangTag();
   if (node.dataset.signature === signature) return;
   clear(node);
   node.dataset.signature = signature;
-  if (!shown.length) {
+  if (!recent.length) {
     node.appendChild(el('p', { class: 'chart-empty' }, t('chart.no_votes')));
     return;
   }
-  node.appendChild(el('ol', { class: 'answers' }, shown.map((a) => el('li', { class: 'answer-item' + (opts.mine === a ? ' is-mine' : '') }, a))));
-  const more = Math.max(0, total - shown.length);
+  const groups = groupAnswers(recent);
+  node.appendChild(el('ol', { class: 'answers' }, groups.map((g) => el('li', { class: 'answer-item' + (opts.mine === g.text ? ' is-mine' : '') },
+    el('span', { class: 'answer-text' }, g.text),
+    g.count > 1 ? el('span', { class: 'answer-count', 'aria-label': t('chart.answer_count', { n: g.count }) }, '×' + formatNumber(g.count)) : null))));
+  const more = Math.max(0, total - recent.length);
   if (more > 0) node.appendChild(el('p', { class: 'chart-total' }, t('chart.more_answers', { n: formatNumber(more) })));
   else if (opts.caption !== false) node.appendChild(el('p', { class: 'chart-total' }, ballotsText(total)));
 }
