@@ -22,6 +22,7 @@ type Report struct {
 	QA       *QAReport      `json:"qa,omitempty"`    // with question or upvote traffic
 	Polls    *PollsReport   `json:"polls,omitempty"` // with a poll storm
 	Abuse    *AbuseReport   `json:"abuse,omitempty"` // with attackers
+	Verify   *VerifyReport  `json:"verify,omitempty"` // with -verify or -delete-rooms
 	Harness  HarnessReport  `json:"harness"`
 	Servers  []ServerReport `json:"servers"`
 	Server   ServerTotals   `json:"server_totals"`
@@ -42,6 +43,10 @@ type ClientsReport struct {
 	ResumeFailures int64            `json:"resume_failures"`
 	CloseCodes     map[string]int64 `json:"close_codes,omitempty"` // seen during the run, not at its end
 	ConnectedAtEnd int64            `json:"connected_at_end"`
+	// Dropped and Left: connections the churn driver (-drop-rate) closed
+	// without a close frame and with 1000; each client came back.
+	Dropped int64 `json:"dropped,omitempty"`
+	Left    int64 `json:"left,omitempty"`
 }
 
 // DeliveryReport covers comment deliveries: one per comment per receiving client.
