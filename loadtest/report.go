@@ -19,9 +19,9 @@ type Report struct {
 	Loss     LossReport     `json:"loss"`
 	Commands CommandsReport `json:"commands"`
 	Reaction ReactionReport `json:"reactions"`
-	QA       *QAReport      `json:"qa,omitempty"`    // with question or upvote traffic
-	Polls    *PollsReport   `json:"polls,omitempty"` // with a poll storm
-	Abuse    *AbuseReport   `json:"abuse,omitempty"` // with attackers
+	QA       *QAReport      `json:"qa,omitempty"`     // with question or upvote traffic
+	Polls    *PollsReport   `json:"polls,omitempty"`  // with a poll storm
+	Abuse    *AbuseReport   `json:"abuse,omitempty"`  // with attackers
 	Verify   *VerifyReport  `json:"verify,omitempty"` // with -verify or -delete-rooms
 	Harness  HarnessReport  `json:"harness"`
 	Servers  []ServerReport `json:"servers"`
