@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -9,7 +10,9 @@ import (
 )
 
 // churn breaks rate connections per second of room r until ctx ends,
-// taking the room's connected clients in turn: alternately a drop (the TCP
+// each of a connected client picked at random (not in turn: the pacers
+// take publishers in turn, and a churn walking in step with one of them
+// would drop every asker right after it asked): alternately a drop (the TCP
 // connection closed with no close frame, like a phone losing its network)
 // and a leave (a close with 1000, as a tab closed). Each client comes back
 // 0.5–5 s later as the same participant, with its token and since
@@ -19,7 +22,6 @@ func (f *fleet) churn(ctx context.Context, r *room, rate float64) {
 	var closing sync.WaitGroup
 	defer closing.Wait()
 	var issued int64
-	next := 0
 	start := time.Now()
 	t := time.NewTicker(pacerTick)
 	defer t.Stop()
@@ -34,8 +36,7 @@ func (f *fleet) churn(ctx context.Context, r *room, rate float64) {
 			var c *client
 			var conn *websocket.Conn
 			for range len(r.clients) {
-				cand := r.clients[next%len(r.clients)]
-				next++
+				cand := r.clients[rand.IntN(len(r.clients))]
 				if conn = cand.conn.Load(); conn != nil {
 					c = cand
 					break

@@ -123,7 +123,7 @@ var Presets = map[string]Scenario{
 	// every acknowledged comment, question and ballot checked in the
 	// room's export, which is deleted at the end.
 	"soak": {Rooms: 1, ClientsPerRoom: 40, Ramp: 40, Duration: 30 * time.Second, CommentRate: 4, ReactRate: 20,
-		QuestionRate: 0.5, UpvoteRate: 2, UpvoteQuestions: 2, VoteRate: 2, VotePolls: 2, DropRate: 0.5,
+		QuestionRate: 0.5, UpvoteRate: 2, UpvoteQuestions: 2, VoteRate: 4, VotePolls: 2, DropRate: 0.5,
 		Verify: true, DeleteRooms: true},
 	// idle: connected clients and no traffic; reports server RSS per client.
 	"idle": {Rooms: 1, ClientsPerRoom: 10000, Ramp: 1000, Duration: 10 * time.Second},

@@ -1,0 +1,63 @@
+package loadtest
+
+import (
+	"bufio"
+	"math"
+	"strings"
+	"testing"
+)
+
+// TestCheckGrowth: the growth rule passes flat and noisy series and a
+// warm-up that levels off, and fails a steady climb and a late step.
+func TestCheckGrowth(t *testing.T) {
+	series := func(n int, f func(i int) float64) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = f(i)
+		}
+		return v
+	}
+	rule := GrowthRule{Abs: 10, Rel: 0.10}
+	for _, tc := range []struct {
+		name string
+		vals []float64
+		pass bool
+	}{
+		{"flat", series(30, func(int) float64 { return 500 }), true},
+		{"noisy, with wave swings", series(60, func(i int) float64 { return 500 + 80*math.Sin(float64(i)) }), true},
+		{"warm-up then level", series(30, func(i int) float64 { return 500 - 400*math.Exp(-float64(i)/3) }), true},
+		{"falling", series(30, func(i int) float64 { return 1000 - 10*float64(i) }), true},
+		{"steady climb", series(30, func(i int) float64 { return 500 + 10*float64(i) }), false},
+		{"slow leak on noise", series(90, func(i int) float64 { return 500 + 4*float64(i) + 40*math.Sin(float64(i)) }), false},
+		{"step in the last third", series(30, func(i int) float64 { return 500 + 100*float64(i/20) }), false},
+		{"too few samples", []float64{1, 1, 1, 1, 1}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := CheckGrowth("x", tc.vals, rule, nil)
+			if g.Passed != tc.pass {
+				t.Errorf("passed %v, want %v: %s", g.Passed, tc.pass, g.Message)
+			}
+			if !strings.HasPrefix(g.Message, map[bool]string{true: "ok", false: "FAILED"}[tc.pass]) {
+				t.Errorf("message %q", g.Message)
+			}
+		})
+	}
+	// The relative tolerance takes over from the absolute one on big values.
+	big := series(30, func(i int) float64 { return 1e6 + float64(i/20)*90e3 })
+	if g := CheckGrowth("big", big, rule, nil); !g.Passed || g.Tolerance != 1e5 {
+		t.Errorf("9%% step within 10%%: %s", g.Message)
+	}
+}
+
+// TestReadInfoReply parses INFO's bulk reply and refuses an error reply.
+func TestReadInfoReply(t *testing.T) {
+	body := "# Memory\r\nused_memory:1048576\r\nused_memory_human:1.00M\r\n"
+	reply := "$" + itoa(len(body)) + "\r\n" + body + "\r\n"
+	info, err := readInfoReply(bufio.NewReader(strings.NewReader(reply)))
+	if err != nil || info["used_memory"] != "1048576" || info["used_memory_human"] != "1.00M" {
+		t.Fatalf("%v %v", info, err)
+	}
+	if _, err := readInfoReply(bufio.NewReader(strings.NewReader("-NOAUTH Authentication required.\r\n"))); err == nil {
+		t.Fatal("an error reply was accepted")
+	}
+}
