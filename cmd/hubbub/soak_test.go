@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,15 +36,11 @@ func TestSoak(t *testing.T) {
 		}
 	}
 	redis := redistest.Start(t, redistest.AOF())
-	var a, b *instance
-	var wg sync.WaitGroup
+	// One after the other: startInstance fails the test, which only the
+	// test's goroutine may do.
 	extra := []string{"-secret", clusterSecret, "-room-create-rate", "-1"}
-	wg.Go(func() { a = startInstance(t, "soak-a", redis.URL(), extra...) })
-	wg.Go(func() { b = startInstance(t, "soak-b", redis.URL(), extra...) })
-	wg.Wait()
-	if t.Failed() {
-		return
-	}
+	a := startInstance(t, "soak-a", redis.URL(), extra...)
+	b := startInstance(t, "soak-b", redis.URL(), extra...)
 
 	var log bytes.Buffer
 	rep, err := loadtest.Soak(context.Background(), loadtest.SoakConfig{
