@@ -43,6 +43,7 @@ var (
 	RSSGrowth       = GrowthRule{Abs: 8 << 20, Rel: 0.10} // per server process, bytes
 	GoroutineGrowth = GrowthRule{Abs: 20, Rel: 0.10}      // per server process
 	RedisGrowth     = GrowthRule{Abs: 1 << 20, Rel: 0.10} // used_memory, bytes
+	RedisKeysGrowth = GrowthRule{Abs: 50, Rel: 0.10}      // keys in every database
 )
 
 // minSoakSamples is the fewest samples a growth check accepts (two per third).
@@ -124,6 +125,7 @@ type SoakSample struct {
 	RSS        []float64 `json:"rss"`        // per target, bytes
 	Goroutines []float64 `json:"goroutines"` // per target
 	RedisUsed  float64   `json:"redis_used_memory,omitempty"`
+	RedisKeys  float64   `json:"redis_keys,omitempty"`
 }
 
 // SoakReport is what a soak did and found.
@@ -263,8 +265,8 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakReport, error) {
 		}
 		if n := len(rep.Samples); err == nil && n >= next*int(cfg.Duration/interval)/10 {
 			next++
-			logf("soak %s: rss %s, goroutines %s, redis used_memory %s", fmtSoakTime(time.Since(start)),
-				joinF(smp.RSS, fmtBytes), joinF(smp.Goroutines, nil), fmtBytes(smp.RedisUsed))
+			logf("soak %s: rss %s, goroutines %s, redis used_memory %s, %.0f keys", fmtSoakTime(time.Since(start)),
+				joinF(smp.RSS, fmtBytes), joinF(smp.Goroutines, nil), fmtBytes(smp.RedisUsed), smp.RedisKeys)
 		}
 		mu.Unlock()
 		if time.Now().After(deadline) || ctx.Err() != nil {
@@ -292,7 +294,12 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakReport, error) {
 		for j, s := range rep.Samples {
 			used[j] = s.RedisUsed
 		}
-		rep.Checks = append(rep.Checks, CheckGrowth("redis used_memory", used, RedisGrowth, fmtBytes))
+		keys := make([]float64, len(rep.Samples))
+		for j, s := range rep.Samples {
+			keys[j] = s.RedisKeys
+		}
+		rep.Checks = append(rep.Checks, CheckGrowth("redis used_memory", used, RedisGrowth, fmtBytes),
+			CheckGrowth("redis keys", keys, RedisKeysGrowth, nil))
 	}
 	return rep, ctx.Err()
 }
@@ -365,8 +372,30 @@ func sampleSoak(ctx context.Context, hc *http.Client, cfg SoakConfig, start time
 			return s, fmt.Errorf("redis INFO memory: used_memory %q", info["used_memory"])
 		}
 		s.RedisUsed = used
+		if info, err = redisInfo(ctx, cfg.RedisAddr, "keyspace"); err != nil {
+			return s, err
+		}
+		s.RedisKeys = keyspaceKeys(info)
 	}
 	return s, nil
+}
+
+// keyspaceKeys sums the keys of every database in INFO keyspace
+// ("db0:keys=12,expires=3,avg_ttl=0").
+func keyspaceKeys(info map[string]string) float64 {
+	var n float64
+	for k, v := range info {
+		if !strings.HasPrefix(k, "db") {
+			continue
+		}
+		for f := range strings.SplitSeq(v, ",") {
+			if num, ok := strings.CutPrefix(f, "keys="); ok {
+				x, _ := strconv.ParseFloat(num, 64)
+				n += x
+			}
+		}
+	}
+	return n
 }
 
 // procRSS reads a process's resident set (VmRSS) from /proc/<pid>/status, in bytes.
@@ -467,6 +496,7 @@ func WriteSoakText(w io.Writer, r *SoakReport) {
 		p("rss", "%s at start → %s at end", joinF(first.RSS, fmtBytes), joinF(last.RSS, fmtBytes))
 		p("goroutines", "%s at start → %s at end", joinF(first.Goroutines, nil), joinF(last.Goroutines, nil))
 		p("redis used_memory", "%s at start → %s at end", fmtBytes(first.RedisUsed), fmtBytes(last.RedisUsed))
+		p("redis keys", "%.0f at start → %.0f at end", first.RedisKeys, last.RedisKeys)
 	}
 	var kinds []string
 	for k, n := range r.Sent {

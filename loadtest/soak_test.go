@@ -57,6 +57,9 @@ func TestReadInfoReply(t *testing.T) {
 	if err != nil || info["used_memory"] != "1048576" || info["used_memory_human"] != "1.00M" {
 		t.Fatalf("%v %v", info, err)
 	}
+	if n := keyspaceKeys(map[string]string{"db0": "keys=12,expires=3,avg_ttl=0", "db1": "keys=5,expires=0,avg_ttl=0", "used_memory": "7"}); n != 17 {
+		t.Errorf("keys in db0 and db1: %v, want 17", n)
+	}
 	if _, err := readInfoReply(bufio.NewReader(strings.NewReader("-NOAUTH Authentication required.\r\n"))); err == nil {
 		t.Fatal("an error reply was accepted")
 	}
