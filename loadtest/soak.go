@@ -66,7 +66,7 @@ type GrowthCheck struct {
 func CheckGrowth(name string, vals []float64, rule GrowthRule, format func(float64) string) GrowthCheck {
 	g := GrowthCheck{Name: name, Samples: len(vals)}
 	if format == nil {
-		format = func(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) }
+		format = func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	}
 	if len(vals) < minSoakSamples {
 		g.Message = fmt.Sprintf("FAILED %s: %d samples, need %d", name, len(vals), minSoakSamples)
