@@ -87,6 +87,29 @@ func CheckGrowth(name string, vals []float64, rule GrowthRule, format func(float
 	return g
 }
 
+// afterSettle is how long the soak waits after its last wave before the
+// after sample; then a server may have at most settledGoroutines more
+// goroutines than at the start, and Redis settledKeys more keys (every
+// room was deleted).
+const (
+	afterSettle       = 2 * time.Second
+	settledGoroutines = 10
+	settledKeys       = 5
+)
+
+// checkSettled checks a figure once every client left and every room was
+// deleted: at most slack above the start.
+func checkSettled(name string, start, after, slack float64) GrowthCheck {
+	g := GrowthCheck{Name: name + " after", Samples: 2, Start: start, End: after, Tolerance: slack}
+	g.Passed = after-start <= slack
+	verdict := "ok"
+	if !g.Passed {
+		verdict = "FAILED"
+	}
+	g.Message = fmt.Sprintf("%s %s after the last wave: %g, %g at the start (at most %g more)", verdict, name, after, start, slack)
+	return g
+}
+
 func median(v []float64) float64 {
 	s := slices.Clone(v)
 	slices.Sort(s)
@@ -130,11 +153,14 @@ type SoakSample struct {
 
 // SoakReport is what a soak did and found.
 type SoakReport struct {
-	Duration     float64          `json:"duration_s"`
-	Targets      []string         `json:"targets"`
-	Waves        int              `json:"waves"`
-	WaveErrors   []string         `json:"wave_errors,omitempty"`
-	Samples      []SoakSample     `json:"samples"`
+	Duration   float64      `json:"duration_s"`
+	Targets    []string     `json:"targets"`
+	Waves      int          `json:"waves"`
+	WaveErrors []string     `json:"wave_errors,omitempty"`
+	Samples    []SoakSample `json:"samples"`
+	// After is a sample taken once the last wave has ended (every client
+	// gone, every room deleted) and the servers had afterSettle to tidy up.
+	After        *SoakSample      `json:"after,omitempty"`
 	SampleErrors []string         `json:"sample_errors,omitempty"`
 	Checks       []GrowthCheck    `json:"checks"`
 	Verify       VerifyReport     `json:"verify"`
@@ -279,6 +305,18 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakReport, error) {
 	}
 	wg.Wait()
 
+	// After the last wave: no client, no room. A server's goroutines must
+	// be back near where they started, whatever the medians said.
+	select {
+	case <-time.After(afterSettle):
+	case <-ctx.Done():
+	}
+	if smp, err := sampleSoak(ctx, hc, cfg, start); err != nil {
+		rep.SampleErrors = append(rep.SampleErrors, fmt.Sprintf("after: %v", err))
+	} else {
+		rep.After = &smp
+	}
+
 	for i, target := range cfg.Targets {
 		rss := make([]float64, len(rep.Samples))
 		gor := make([]float64, len(rep.Samples))
@@ -288,6 +326,9 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakReport, error) {
 		rep.Checks = append(rep.Checks,
 			CheckGrowth("rss "+target, rss, RSSGrowth, fmtBytes),
 			CheckGrowth("goroutines "+target, gor, GoroutineGrowth, nil))
+		if rep.After != nil && len(rep.Samples) > 0 {
+			rep.Checks = append(rep.Checks, checkSettled("goroutines "+target, rep.Samples[0].Goroutines[i], rep.After.Goroutines[i], settledGoroutines))
+		}
 	}
 	if cfg.RedisAddr != "" {
 		used := make([]float64, len(rep.Samples))
@@ -300,6 +341,9 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakReport, error) {
 		}
 		rep.Checks = append(rep.Checks, CheckGrowth("redis used_memory", used, RedisGrowth, fmtBytes),
 			CheckGrowth("redis keys", keys, RedisKeysGrowth, nil))
+		if rep.After != nil && len(rep.Samples) > 0 {
+			rep.Checks = append(rep.Checks, checkSettled("redis keys", rep.Samples[0].RedisKeys, rep.After.RedisKeys, settledKeys))
+		}
 	}
 	return rep, ctx.Err()
 }
@@ -497,6 +541,10 @@ func WriteSoakText(w io.Writer, r *SoakReport) {
 		p("goroutines", "%s at start → %s at end", joinF(first.Goroutines, nil), joinF(last.Goroutines, nil))
 		p("redis used_memory", "%s at start → %s at end", fmtBytes(first.RedisUsed), fmtBytes(last.RedisUsed))
 		p("redis keys", "%.0f at start → %.0f at end", first.RedisKeys, last.RedisKeys)
+	}
+	if a := r.After; a != nil {
+		p("after the last wave", "rss %s, goroutines %s, redis used_memory %s, %.0f keys",
+			joinF(a.RSS, fmtBytes), joinF(a.Goroutines, nil), fmtBytes(a.RedisUsed), a.RedisKeys)
 	}
 	var kinds []string
 	for k, n := range r.Sent {

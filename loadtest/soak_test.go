@@ -64,3 +64,13 @@ func TestReadInfoReply(t *testing.T) {
 		t.Fatal("an error reply was accepted")
 	}
 }
+
+// TestCheckSettled: back near the start passes, a remainder past the slack fails.
+func TestCheckSettled(t *testing.T) {
+	if g := checkSettled("goroutines", 13, 23, 10); !g.Passed {
+		t.Errorf("10 more with slack 10: %s", g.Message)
+	}
+	if g := checkSettled("goroutines", 13, 24, 10); g.Passed || !strings.HasPrefix(g.Message, "FAILED") {
+		t.Errorf("11 more with slack 10: %s", g.Message)
+	}
+}
