@@ -59,6 +59,8 @@ type client struct {
 	// with 1000 (a leave): the client then comes back as the same
 	// participant, as after 1001.
 	rejoin atomic.Bool
+	// connectedAtEnd: the client was connected when the run closed it.
+	connectedAtEnd atomic.Bool
 }
 
 // seenVotes returns the last count of upvote question i this client saw.

@@ -77,6 +77,10 @@ type LossReport struct {
 	OutOfOrder      int64 `json:"out_of_order"`
 	ResyncSkipped   int64 `json:"resync_skipped"` // replaced by a snapshot on resume
 	ClientsWithLoss int64 `json:"clients_with_loss"`
+	// LostAway is the part of Lost of clients that were not connected
+	// when the run closed them (dropped or gone and not back yet, with
+	// -drop-rate): they miss whatever came after they went.
+	LostAway int64 `json:"lost_away,omitempty"`
 	// Worst lists up to maxWorst clients with the most lost, duplicate or
 	// out-of-order events, to find a failing target or room.
 	Worst []ClientLoss `json:"worst,omitempty"`
@@ -293,6 +297,9 @@ func lossFor(rooms []*room) LossReport {
 			l.Expected += t.expected(final)
 			l.Received += t.received
 			l.Lost += lost
+			if !c.connectedAtEnd.Load() {
+				l.LostAway += lost
+			}
 			l.Duplicates += t.duplicates
 			l.OutOfOrder += t.outOfOrder
 			l.ResyncSkipped += t.skipped

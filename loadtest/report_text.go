@@ -82,6 +82,9 @@ func WriteText(w io.Writer, rep *Report) {
 	fmt.Fprintln(tw, "durable events (seq accounting per client)")
 	p("expected / received", "%d / %d", ls.Expected, ls.Received)
 	p("lost", "%d (%d clients)", ls.Lost, ls.ClientsWithLoss)
+	if ls.LostAway > 0 {
+		p("  by clients away at the end", "%d (dropped or left and not back when the run closed them)", ls.LostAway)
+	}
 	p("duplicates / out of order", "%d / %d", ls.Duplicates, ls.OutOfOrder)
 	if ls.ResyncSkipped > 0 {
 		p("replaced by snapshot", "%d", ls.ResyncSkipped)

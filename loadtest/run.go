@@ -206,6 +206,9 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 	timeline := col.stop()
 	prog.end()
 	connectedAtEnd := st.connected.Load()
+	for _, c := range f.clients {
+		c.connectedAtEnd.Store(c.conn.Load() != nil)
+	}
 	f.stop() // also wakes a ramp still running and unblocks pacers stuck in a write
 	rampWG.Wait()
 	pacers.Wait()

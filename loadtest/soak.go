@@ -172,9 +172,14 @@ type SoakReport struct {
 	Left         int64            `json:"left"`
 	Reconnects   int64            `json:"reconnects"`
 	ConnectFails int64            `json:"connect_failures"`
-	DeliveryLost int64            `json:"delivery_lost"` // seqs a client never received (reported, not a failure: see docs)
-	Deliveries   int64            `json:"deliveries"`
-	OtherCores   float64          `json:"other_cores_max"` // most CPU other processes used during a wave's traffic
+	// DeliveryLost: seqs some client never received; DeliveryLostAway the
+	// part of it of clients that were away (dropped or left, not back
+	// yet) when their wave ended. Reported, not failed on: the soak's
+	// verdict on loss is on what the server acknowledged.
+	DeliveryLost     int64   `json:"delivery_lost"`
+	DeliveryLostAway int64   `json:"delivery_lost_away"`
+	Deliveries       int64   `json:"deliveries"`
+	OtherCores       float64 `json:"other_cores_max"` // most CPU other processes used during a wave's traffic
 }
 
 // Failures lists why the soak failed; empty when it passed.
@@ -373,6 +378,7 @@ func (rep *SoakReport) add(r *Report, err error, at time.Duration, logf func(str
 	rep.Reconnects += r.Clients.Reconnects
 	rep.ConnectFails += r.Clients.Failures
 	rep.DeliveryLost += r.Loss.Lost
+	rep.DeliveryLostAway += r.Loss.LostAway
 	rep.Deliveries += r.Delivery.Deliveries
 	rep.OtherCores = max(rep.OtherCores, r.Harness.OtherCPUCores)
 	v := r.Verify
@@ -557,7 +563,8 @@ func WriteSoakText(w io.Writer, r *SoakReport) {
 	p("lost", "%d acknowledged items missing (comments %d, questions %d, ballots %d); %d ballots unexpected",
 		r.Verify.Lost(), r.Verify.CommentsMissing, r.Verify.QuestionsMissing, r.Verify.BallotsMissing, r.Verify.BallotsUnexpected)
 	p("clients", "%d joins, %d drops, %d leaves, %d reconnects, %d connect failures", r.Connected, r.Dropped, r.Left, r.Reconnects, r.ConnectFails)
-	p("deliveries", "%d comment deliveries; %d seqs never received by some client (a client still reconnecting when its wave ended misses the rest; reported, not a failure)", r.Deliveries, r.DeliveryLost)
+	p("deliveries", "%d comment deliveries; %d seqs never received by some client, %d of them by clients away (dropped or left, not back) when their wave ended; reported, not a failure",
+		r.Deliveries, r.DeliveryLost, r.DeliveryLostAway)
 	p("rooms", "%d verified, %d deleted", r.Verify.Rooms, r.Verify.Deleted)
 	p("other work", "up to %.2f cores used by other processes during a wave", r.OtherCores)
 	for _, c := range r.Checks {
