@@ -23,10 +23,11 @@ const defaultSoak = 60 * time.Second
 // drops and leaves, comments, reactions, questions, upvotes and ballots in
 // two polls, in rooms with clients on both instances. It fails when a
 // server's RSS (/proc VmRSS) or goroutines (/metrics) or Redis used_memory
-// keeps growing (loadtest.CheckGrowth: median of the last third against
-// the middle third's), or when an acknowledged comment, question or
-// ballot is missing from its room's export. HUBBUB_SOAK_JSON writes the
-// report there.
+// or keys keep growing (loadtest.CheckGrowth: median of the last third
+// against the middle third's), when a server's goroutines or Redis's keys
+// are not back near their start once every client left and every room was
+// deleted, or when an acknowledged comment, question or ballot is missing
+// from its room's export. HUBBUB_SOAK_JSON writes the report there.
 func TestSoak(t *testing.T) {
 	d := defaultSoak
 	if v := os.Getenv("HUBBUB_SOAK"); v != "" {
