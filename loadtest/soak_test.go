@@ -3,6 +3,7 @@ package loadtest
 import (
 	"bufio"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -72,5 +73,32 @@ func TestCheckSettled(t *testing.T) {
 	}
 	if g := checkSettled("goroutines", 13, 24, 10); g.Passed || !strings.HasPrefix(g.Message, "FAILED") {
 		t.Errorf("11 more with slack 10: %s", g.Message)
+	}
+}
+
+// TestSoakFailures: a soak fails on a growing series, on lost or phantom
+// items, on failed waves and exports, and when it verified nothing.
+func TestSoakFailures(t *testing.T) {
+	ok := &SoakReport{Waves: 2, Checks: []GrowthCheck{{Passed: true}},
+		Verify: VerifyReport{CommentsAcked: 5, QuestionsAcked: 1, BallotsAcked: 3}}
+	if f := ok.Failures(); len(f) != 0 {
+		t.Fatalf("a clean soak failed: %v", f)
+	}
+	for name, spoil := range map[string]func(r *SoakReport){
+		"growth":         func(r *SoakReport) { r.Checks = append(r.Checks, GrowthCheck{Message: "FAILED rss"}) },
+		"lost comment":   func(r *SoakReport) { r.Verify.CommentsMissing = 1 },
+		"lost ballot":    func(r *SoakReport) { r.Verify.BallotsMissing = 1 },
+		"phantom ballot": func(r *SoakReport) { r.Verify.BallotsUnexpected = 1 },
+		"export failed":  func(r *SoakReport) { r.Verify.Errors = []string{"export X: 500"} },
+		"wave failed":    func(r *SoakReport) { r.WaveErrors = []string{"wave at 0:10: create room"} },
+		"no waves":       func(r *SoakReport) { r.Waves = 0 },
+		"nothing acked":  func(r *SoakReport) { r.Verify.QuestionsAcked = 0 },
+	} {
+		r := *ok
+		r.Checks = slices.Clone(ok.Checks)
+		spoil(&r)
+		if f := r.Failures(); len(f) == 0 {
+			t.Errorf("%s: the soak passed", name)
+		}
 	}
 }
