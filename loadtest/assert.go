@@ -70,6 +70,8 @@ var metrics = map[string]metric{
 	"vote_ack_p99":             {unitMS, "vote ack latency p99 (write to ack, at the voter)", func(r *Report) float64 { return pollsReport(r).AckLatency.P99 }},
 	"results_per_s_max":        {unitCount, "most results events of one poll a client got in any 1 s window", func(r *Report) float64 { return float64(pollsReport(r).ResultsPerSecondMax) }},
 	"results_stale":            {unitCount, "clients whose last results of a poll are not the tally of the acked ballots", func(r *Report) float64 { return float64(pollsReport(r).ClientsStale) }},
+	"lost_acked":               {unitCount, "acknowledged comments, questions and ballots missing from the rooms' exports (-verify)", func(r *Report) float64 { return float64(verifyReport(r).Lost()) }},
+	"verify_errors":            {unitCount, "exports or deletions that failed, and ballots no client can have cast (-verify)", func(r *Report) float64 { return float64(verifyReport(r).Failures()) }},
 	"vote_errors":              {unitCount, "error answers to votes", func(r *Report) float64 { return float64(pollsReport(r).VoteErrors) }},
 	"question_p99":             {unitMS, "question delivery latency p99", func(r *Report) float64 { return qaLatency(r).P99 }},
 	"server_cpu_per_delivery":  {unitUS, "server CPU per delivery", func(r *Report) float64 { return r.Server.CPUPerDelivery }},

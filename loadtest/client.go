@@ -54,6 +54,13 @@ type client struct {
 	votes eventRate
 
 	polls clientPolls // the poll storm (polls.go)
+
+	// rejoin is set by the churn driver before it closes the connection
+	// with 1000 (a leave): the client then comes back as the same
+	// participant, as after 1001.
+	rejoin atomic.Bool
+	// connectedAtEnd: the client was connected when the run closed it.
+	connectedAtEnd atomic.Bool
 }
 
 // seenVotes returns the last count of upvote question i this client saw.
@@ -191,8 +198,14 @@ func (c *client) handleFrame(f *fleet, frame []byte, now int64) (welcome bool) {
 				if sent := c.sentAt[uint64(ev.id)%ackRing].Swap(0); sent > 0 {
 					f.st.recordAck(now - sent)
 				}
+				if v := c.room.verify; v != nil {
+					v.add(&v.comments, c.idx, uint64(ev.id))
+				}
 			case "question":
 				f.st.questionAcks.Add(1)
+				if v := c.room.verify; v != nil {
+					v.add(&v.questions, c.idx, uint64(ev.id-questionIDBase))
+				}
 			case "upvote":
 				c.upvoteAcked(ev)
 			case "vote":

@@ -252,6 +252,7 @@ func (f *fleet) pace(ctx context.Context, d Driver, r *room, rate float64, pubs 
 				pubs[i].sentAt[counts[i]%ackRing].Store(now)
 			case voteIDBase:
 				pubs[i].polls.sentAt[counts[i]%ackRing].Store(now)
+				pubs[i].polls.noteSent(counts[i], len(r.pollIDs()))
 			}
 			if err := conn.Write(f.writeCtx, websocket.MessageText, buf); err != nil {
 				if !f.stopping.Load() {

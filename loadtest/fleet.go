@@ -148,12 +148,16 @@ func (f *fleet) runClient(c *client) {
 			return
 		}
 		code := int(websocket.CloseStatus(err))
+		rejoin := c.rejoin.Swap(false)
 		if welcomed {
 			failures = 0
 			if code < 0 {
 				code = 1006 // closed without a close frame
 			}
 			f.st.recordClose(code)
+			if rejoin {
+				code = 1001 // left (churn.go): back later, like after a going-away
+			}
 		} else {
 			if !resume {
 				f.st.connectFails.Add(1)

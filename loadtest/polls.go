@@ -66,6 +66,11 @@ type clientPolls struct {
 	// client received (0: none), seenSig[i] their signature (resultsSig).
 	seenTotal [MaxVotePolls]atomic.Int64
 	seenSig   [MaxVotePolls]atomic.Uint64
+	// sentN[i] and ackedN[i] are the n of the client's last ballot written
+	// in poll i and of its last acknowledged one (0: none), for Verify:
+	// the ballot standing at the end is the acked one or one written after
+	// it whose answer was lost with its connection.
+	sentN, ackedN [MaxVotePolls]atomic.Uint64
 	// sentAt: the send time (unix ns) of vote n at n % ackRing.
 	sentAt [ackRing]atomic.Int64
 	// rate[i]: how often `results` of poll i arrived (owned by the reader).
@@ -144,7 +149,18 @@ func (c *client) voteAcked(f *fleet, ev *event, now int64) {
 		return
 	}
 	p, v := voteAction(c.idx, n, len(ids))
-	c.polls.ballot[p].Store(int32(v + 1))
+	if n > c.polls.ackedN[p].Load() {
+		c.polls.ackedN[p].Store(n)
+		c.polls.ballot[p].Store(int32(v + 1))
+	}
+}
+
+// noteSent records that the client wrote its n-th ballot, with k polls.
+func (p *clientPolls) noteSent(n uint64, k int) {
+	if k < 1 {
+		return
+	}
+	p.sentN[(n-1)%uint64(k)].Store(n)
 }
 
 // noteResults accounts a `results` event received at now.

@@ -19,9 +19,10 @@ type Report struct {
 	Loss     LossReport     `json:"loss"`
 	Commands CommandsReport `json:"commands"`
 	Reaction ReactionReport `json:"reactions"`
-	QA       *QAReport      `json:"qa,omitempty"`    // with question or upvote traffic
-	Polls    *PollsReport   `json:"polls,omitempty"` // with a poll storm
-	Abuse    *AbuseReport   `json:"abuse,omitempty"` // with attackers
+	QA       *QAReport      `json:"qa,omitempty"`     // with question or upvote traffic
+	Polls    *PollsReport   `json:"polls,omitempty"`  // with a poll storm
+	Abuse    *AbuseReport   `json:"abuse,omitempty"`  // with attackers
+	Verify   *VerifyReport  `json:"verify,omitempty"` // with -verify or -delete-rooms
 	Harness  HarnessReport  `json:"harness"`
 	Servers  []ServerReport `json:"servers"`
 	Server   ServerTotals   `json:"server_totals"`
@@ -42,6 +43,10 @@ type ClientsReport struct {
 	ResumeFailures int64            `json:"resume_failures"`
 	CloseCodes     map[string]int64 `json:"close_codes,omitempty"` // seen during the run, not at its end
 	ConnectedAtEnd int64            `json:"connected_at_end"`
+	// Dropped and Left: connections the churn driver (-drop-rate) closed
+	// without a close frame and with 1000; each client came back.
+	Dropped int64 `json:"dropped,omitempty"`
+	Left    int64 `json:"left,omitempty"`
 }
 
 // DeliveryReport covers comment deliveries: one per comment per receiving client.
@@ -72,6 +77,10 @@ type LossReport struct {
 	OutOfOrder      int64 `json:"out_of_order"`
 	ResyncSkipped   int64 `json:"resync_skipped"` // replaced by a snapshot on resume
 	ClientsWithLoss int64 `json:"clients_with_loss"`
+	// LostAway is the part of Lost of clients that were not connected
+	// when the run closed them (dropped or gone and not back yet, with
+	// -drop-rate): they miss whatever came after they went.
+	LostAway int64 `json:"lost_away,omitempty"`
 	// Worst lists up to maxWorst clients with the most lost, duplicate or
 	// out-of-order events, to find a failing target or room.
 	Worst []ClientLoss `json:"worst,omitempty"`
@@ -288,6 +297,9 @@ func lossFor(rooms []*room) LossReport {
 			l.Expected += t.expected(final)
 			l.Received += t.received
 			l.Lost += lost
+			if !c.connectedAtEnd.Load() {
+				l.LostAway += lost
+			}
 			l.Duplicates += t.duplicates
 			l.OutOfOrder += t.outOfOrder
 			l.ResyncSkipped += t.skipped

@@ -48,6 +48,9 @@ func WriteText(w io.Writer, rep *Report) {
 	}
 	p("connect latency", "p50 %s  p99 %s  max %s", fmtMS(c.ConnectLatency.P50), fmtMS(c.ConnectLatency.P99), fmtMS(c.ConnectLatency.Max))
 	p("reconnects", "%d (%d failed resumes)", c.Reconnects, c.ResumeFailures)
+	if c.Dropped+c.Left > 0 {
+		p("churn", "%d dropped (no close frame), %d left (1000) and came back", c.Dropped, c.Left)
+	}
 	if len(c.CloseCodes) > 0 {
 		var parts []string
 		for _, k := range sortedKeys(c.CloseCodes) {
@@ -79,6 +82,9 @@ func WriteText(w io.Writer, rep *Report) {
 	fmt.Fprintln(tw, "durable events (seq accounting per client)")
 	p("expected / received", "%d / %d", ls.Expected, ls.Received)
 	p("lost", "%d (%d clients)", ls.Lost, ls.ClientsWithLoss)
+	if ls.LostAway > 0 {
+		p("  by clients away at the end", "%d (dropped or left and not back when the run closed them)", ls.LostAway)
+	}
 	p("duplicates / out of order", "%d / %d", ls.Duplicates, ls.OutOfOrder)
 	if ls.ResyncSkipped > 0 {
 		p("replaced by snapshot", "%d", ls.ResyncSkipped)
@@ -148,6 +154,17 @@ func WriteText(w io.Writer, rep *Report) {
 		p("final results", "expected %v (first poll, from acks); %d clients stale", pr.Expected, pr.ClientsStale)
 		p("results events", "%d received; per client and poll at most %d in any 1 s window (%d in a calendar second), shortest gap %s",
 			pr.ResultsEvents, pr.ResultsPerSecondMax, pr.ResultsPerCalendarMax, fmtMS(pr.ResultsMinGapMS))
+	}
+
+	if v := rep.Verify; v != nil {
+		fmt.Fprintln(tw, "verified in the exports (after every client closed)")
+		p("comments", "%d acked, %d missing", v.CommentsAcked, v.CommentsMissing)
+		p("questions", "%d acked, %d missing", v.QuestionsAcked, v.QuestionsMissing)
+		p("ballots", "%d acked standing, %d missing, %d unexpected", v.BallotsAcked, v.BallotsMissing, v.BallotsUnexpected)
+		p("rooms", "%d verified, %d deleted", v.Rooms, v.Deleted)
+		for _, e := range v.Errors {
+			p("  error", "%s", e)
+		}
 	}
 
 	h := rep.Harness

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -35,6 +36,10 @@ type room struct {
 	maxAckVotes        atomic.Int64 // highest count any upvote ack carried
 
 	polls roomPolls // the poll storm (polls.go)
+
+	// verify logs what the server acknowledged, for Scenario.Verify
+	// (verify.go); nil otherwise.
+	verify *ackLog
 }
 
 // questions returns the upvote questions' ids (nil before they are asked).
@@ -161,4 +166,24 @@ func wsURL(target string) string {
 		t = "ws://" + strings.TrimPrefix(t, "http://")
 	}
 	return t + "/ws"
+}
+
+// ackKey names one comment or question of the harness: its publisher and
+// the publisher's n, both in its text ("lt <unixnano> <pub> <n>").
+type ackKey struct {
+	pub int
+	n   uint64
+}
+
+// ackLog is every comment and question of a room the server acknowledged.
+type ackLog struct {
+	mu        sync.Mutex
+	comments  []ackKey
+	questions []ackKey
+}
+
+func (l *ackLog) add(list *[]ackKey, pub int, n uint64) {
+	l.mu.Lock()
+	*list = append(*list, ackKey{pub, n})
+	l.mu.Unlock()
 }

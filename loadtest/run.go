@@ -95,6 +95,9 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 		if i < len(hostKeys) {
 			r.hostKey = hostKeys[i]
 		}
+		if sc.Verify {
+			r.verify = &ackLog{}
+		}
 	}
 	rampTime := time.Duration(float64(total) / sc.Ramp * float64(time.Second))
 	prog := &progress{w: opt.Progress, tty: opt.TTY, clients: total, duration: sc.Duration, ramp: rampTime}
@@ -180,6 +183,9 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 		for range sc.Attackers {
 			pacers.Go(func() { attack.attack(tctx, hc, r, attackPolls[i]) })
 		}
+		if sc.DropRate > 0 {
+			pacers.Go(func() { f.churn(tctx, r, sc.DropRate) })
+		}
 	}
 	<-tctx.Done()
 	cancelTraffic()
@@ -200,11 +206,25 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 	timeline := col.stop()
 	prog.end()
 	connectedAtEnd := st.connected.Load()
+	for _, c := range f.clients {
+		c.connectedAtEnd.Store(c.conn.Load() != nil)
+	}
 	f.stop() // also wakes a ramp still running and unblocks pacers stuck in a write
 	rampWG.Wait()
 	pacers.Wait()
 	after := sp.once(post)
 	u1 := selfUsage()
+	// Every client is closed: what was acknowledged is known for good.
+	var verified *VerifyReport
+	if sc.Verify || sc.DeleteRooms {
+		verified = &VerifyReport{}
+		if sc.Verify {
+			verifyRooms(post, hc, sc.Targets, f.rooms, verified)
+		}
+		if sc.DeleteRooms {
+			deleteRooms(post, hc, f.rooms, verified)
+		}
+	}
 
 	rep := &Report{
 		Scenario: sc.reportView(),
@@ -218,6 +238,7 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 	if sc.Attackers > 0 {
 		rep.Abuse = attack.report(sc.Attackers * len(f.rooms))
 	}
+	rep.Verify = verified
 	fillServers(rep, sc, before, atTraffic, peak, after)
 	rep.Harness = HarnessReport{
 		CPUSeconds:        (u1.cpu - u0.cpu).Seconds(),
@@ -360,6 +381,8 @@ func fillReport(rep *Report, f *fleet, st *stats, busy time.Duration, connectedA
 		ResumeFailures: st.reconnectFails.Load(),
 		CloseCodes:     closes,
 		ConnectedAtEnd: connectedAtEnd,
+		Dropped:        st.drops.Load(),
+		Left:           st.leaves.Load(),
 	}
 	if len(reasons) == 0 {
 		rep.Clients.FailureReasons = nil

@@ -74,6 +74,23 @@ type Scenario struct {
 	// the rest of it what the other clients saw meanwhile.
 	Attackers int `json:"attackers"`
 
+	// DropRate is connections per second per room the harness breaks
+	// during traffic (churn.go): alternately a drop (the TCP connection
+	// closed without a close frame, as when a phone loses its network) and
+	// a leave (close 1000); either way the client comes back 0.5–5 s later
+	// as the same participant (token and since), so the run's accounting of
+	// upvotes and ballots stays exact.
+	DropRate float64 `json:"drop_rate"`
+	// Verify checks, after the clients closed, that everything the server
+	// acknowledged is in each room's export (verify.go): every acked
+	// comment and question, and every client's acked ballot in the polls'
+	// results. Needs rooms the harness creates (the export needs the host key).
+	Verify bool `json:"verify"`
+	// DeleteRooms deletes the rooms the harness created at the end of the
+	// run (DELETE /api/rooms/{code} with the host key), as the soak does so
+	// that the store holds only the rooms in play.
+	DeleteRooms bool `json:"delete_rooms"`
+
 	NoReconnect bool `json:"no_reconnect"` // do not resume after 1001/1012/4008
 	SourceAddrs int  `json:"source_addrs"`
 }
@@ -100,6 +117,14 @@ var Presets = map[string]Scenario{
 	// abuse: one attacker minting identities and asking, commenting, voting
 	// and reacting at full speed, while 2,000 clients follow a calm event.
 	"abuse": {Rooms: 1, ClientsPerRoom: 2000, Ramp: 1000, Duration: 20 * time.Second, CommentRate: 10, ReactRate: 100, Attackers: 1},
+	// soak: one wave of the soak (soak.go, make soak): a small room on
+	// every target with everything at once — joins, drops and leaves,
+	// comments, reactions, questions, upvotes, ballots in two polls — and
+	// every acknowledged comment, question and ballot checked in the
+	// room's export, which is deleted at the end.
+	"soak": {Rooms: 1, ClientsPerRoom: 40, Ramp: 40, Duration: 30 * time.Second, CommentRate: 4, ReactRate: 20,
+		QuestionRate: 0.5, UpvoteRate: 2, UpvoteQuestions: 2, VoteRate: 4, VotePolls: 2, DropRate: 0.5,
+		Verify: true, DeleteRooms: true},
 	// idle: connected clients and no traffic; reports server RSS per client.
 	"idle": {Rooms: 1, ClientsPerRoom: 10000, Ramp: 1000, Duration: 10 * time.Second},
 }
@@ -229,7 +254,9 @@ func (s Scenario) Validate() error {
 		return fmt.Errorf("attackers must not be negative")
 	case s.Attackers > 0 && len(s.RoomCodes) > 0:
 		return fmt.Errorf("attackers need rooms the harness creates (it opens their poll with the host key), not -room-codes")
-	case s.Ramp < 0, s.CommentRate < 0, s.ReactRate < 0, s.QuestionRate < 0, s.UpvoteRate < 0, s.VoteRate < 0:
+	case (s.Verify || s.DeleteRooms) && len(s.RoomCodes) > 0:
+		return fmt.Errorf("verify and delete-rooms need rooms the harness creates (export and delete need the host key), not -room-codes")
+	case s.Ramp < 0, s.CommentRate < 0, s.ReactRate < 0, s.QuestionRate < 0, s.UpvoteRate < 0, s.VoteRate < 0, s.DropRate < 0:
 		return fmt.Errorf("rates must not be negative")
 	case s.Duration < 0, s.UpvoteFor < 0, s.VoteFor < 0:
 		return fmt.Errorf("duration must not be negative")

@@ -99,6 +99,7 @@ type stats struct {
 	badEvents      atomic.Int64 // event lines the scanner could not read
 	pacerBehind    atomic.Int64 // commands a pacer dropped because it fell behind
 	sent           atomic.Int64 // commands written, all kinds
+	drops, leaves  atomic.Int64 // connections the churn driver broke (churn.go)
 
 	errMu       sync.Mutex
 	failReasons map[string]int64 // connect failure reason -> clients

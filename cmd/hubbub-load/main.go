@@ -68,6 +68,9 @@ func bindScenario(fs *flag.FlagSet, s *loadtest.Scenario) {
 	fs.IntVar(&s.Attackers, "attackers", s.Attackers, "attacking clients per room: each mints identity after identity and fires questions, comments, reactions and ballots at full speed")
 	fs.IntVar(&s.VotePolls, "vote-polls", s.VotePolls, "polls the host creates for voting, per room: 1 single-choice, 2 adds a wordcloud (0: default 1)")
 	fs.DurationVar(&s.VoteFor, "vote-for", s.VoteFor, "end the vote storm this long after traffic starts (0: all of it); exactly vote-rate × vote-for are sent")
+	fs.Float64Var(&s.DropRate, "drop-rate", s.DropRate, "connections per second per room broken during traffic, alternately dropped (no close frame) and left (1000); each comes back 0.5–5 s later as the same participant")
+	fs.BoolVar(&s.Verify, "verify", s.Verify, "after the run, check every acknowledged comment, question and ballot in each room's export (host key)")
+	fs.BoolVar(&s.DeleteRooms, "delete-rooms", s.DeleteRooms, "delete the rooms the harness created at the end (host key)")
 	fs.BoolVar(&s.NoReconnect, "no-reconnect", s.NoReconnect, "do not resume after 1001/1012/4008/4029 closes")
 	fs.IntVar(&s.SourceAddrs, "source-addrs", s.SourceAddrs, "loopback source addresses (127.0.x.y) to spread clients over (0: default 64)")
 }
