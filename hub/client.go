@@ -22,17 +22,19 @@ type conn interface {
 	CloseNow() error
 }
 
-// writerLinger is how long a client's writer goroutine waits for more to
-// send after its last frame before it exits. A client of a busy room keeps
-// one goroutine and one timer for as long as the room is busy (no goroutine
-// or timer is made per flush); a quiet one owns neither.
-const writerLinger = 2 * time.Second
+// writerState is where a client's writer is.
+type writerState uint8
+
+const (
+	writerIdle      writerState = iota // no goroutine, no timer: nothing pending
+	writerScheduled                    // a timer will start the writer
+	writerWriting                      // a writer goroutine is running
+)
 
 // client is one WebSocket connection's sending side: a send queue bounded
-// in bytes and the flush policy. Its writer goroutine starts on demand,
-// waits out each frame's delay on its own timer, and exits once nothing has
-// been pending for writerLinger: an idle client owns no goroutine and no
-// timer.
+// in bytes and the flush policy. While idle it owns no goroutine and no
+// armed timer; its writer goroutine starts on demand and exits when the
+// queue is empty.
 //
 // Flush policy: all pending events leave together, newline-separated, in
 // frames of at most MaxFrameBytes and one system call. An urgent event
@@ -76,16 +78,17 @@ type client struct {
 	// written: they do not count against the queue's bound, so a catch-up
 	// is never refused for its size; the bound applies to what follows.
 	catchUpPending, catchUpInFlight int
-	writer                          bool          // a writer goroutine runs (writeLoop)
-	wake                            chan struct{} // tells the writer that pending changed; made with the first writer
+	state                           writerState
 	lastWrite                       time.Time
+	due                             time.Time // when the armed timer fires (writerScheduled)
+	timer                           *time.Timer
 	closed                          bool
 	syncing                         bool          // catching up: durable events are held, not queued
 	held                            []rooms.Event // durable events that arrived while syncing
 	sentSeq                         uint64        // highest durable seq queued
 
-	// goroutines counts the writer, the closer and the pinger; the session
-	// waits for it before it returns.
+	// goroutines counts the writer, the flush timer when armed, the closer
+	// and the pinger; the session waits for it before it returns.
 	goroutines sync.WaitGroup
 }
 
@@ -198,24 +201,30 @@ func (c *client) enqueueLocked(b []byte, now time.Time, urgent bool) bool {
 	return true
 }
 
-// kickLocked makes sure a writer will send what is pending when it is due:
-// an urgent frame a flush interval after the last write, a frame of
-// counters only a counter delay after it (a client quiet for that long is
-// written at once). It starts the writer, or wakes the one that runs.
-func (c *client) kickLocked(time.Time) {
-	if c.writer {
-		select {
-		case c.wake <- struct{}{}:
-		default: // a wake is pending already
+// kickLocked makes sure the writer runs by the time the pending events are
+// due: an urgent frame a flush interval after the last write, a frame of
+// counters only a counter delay after it. A client quiet for that long is
+// written at once.
+func (c *client) kickLocked(now time.Time) {
+	due := c.lastWrite.Add(c.delayLocked())
+	switch c.state {
+	case writerWriting:
+		return // the writer schedules what is pending when it is done
+	case writerScheduled:
+		if !due.Before(c.due) || !c.timer.Stop() {
+			return // due no sooner, or the timer is firing now
 		}
+		// The stopped timer's count in goroutines passes to what starts below.
+	case writerIdle:
+		c.goroutines.Add(1)
+	}
+	if wait := due.Sub(now); wait > 0 {
+		c.state, c.due = writerScheduled, due
+		c.armTimerLocked(wait)
 		return
 	}
-	if c.wake == nil {
-		c.wake = make(chan struct{}, 1)
-	}
-	c.writer = true
-	c.goroutines.Add(1)
-	go c.writeLoop()
+	c.state = writerWriting
+	go c.flush()
 }
 
 // delayLocked is the least time between the last frame and the next for
@@ -227,62 +236,52 @@ func (c *client) delayLocked() time.Duration {
 	return max(c.hub.cfg.CounterDelay, c.hub.cfg.FlushInterval)
 }
 
-// writeLoop is the client's writer: it writes everything pending as one
-// frame when it is due (delayLocked after the last frame), one frame at a
-// time, and exits when the client closes or nothing has been pending for
-// writerLinger.
-func (c *client) writeLoop() {
+func (c *client) armTimerLocked(wait time.Duration) {
+	if c.timer == nil {
+		c.timer = time.AfterFunc(wait, c.flush)
+	} else {
+		c.timer.Reset(wait)
+	}
+}
+
+// flush writes everything pending as one frame. It runs as the writer
+// goroutine (started at once or by the timer), one at a time per client.
+func (c *client) flush() {
 	defer c.goroutines.Done()
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for {
-		c.mu.Lock()
-		if c.closed {
-			c.writer = false
-			c.mu.Unlock()
-			return
-		}
-		now := time.Now()
-		var wait time.Duration
-		if c.pending == nil {
-			wait = c.lastWrite.Add(writerLinger).Sub(now)
-			if wait <= 0 {
-				c.writer = false
-				c.mu.Unlock()
-				return
-			}
-		} else {
-			wait = c.lastWrite.Add(c.delayLocked()).Sub(now)
-		}
-		if wait > 0 {
-			c.mu.Unlock()
-			timer.Reset(wait)
-			select {
-			case <-c.wake:
-				timer.Stop()
-			case <-timer.C:
-			}
-			continue
-		}
-		buf := c.pending
-		c.pending, c.pendingUrgent = nil, false
-		c.catchUpInFlight, c.catchUpPending = c.catchUpPending, 0
-		c.inFlight = len(buf.b)
+	c.mu.Lock()
+	buf := c.pending
+	c.pending, c.pendingUrgent = nil, false
+	c.catchUpInFlight, c.catchUpPending = c.catchUpPending, 0
+	if c.closed || buf == nil {
+		c.state = writerIdle
 		c.mu.Unlock()
-
-		err := c.writeFrames(buf.b)
 		putFrameBuf(buf)
+		return
+	}
+	c.state = writerWriting
+	c.inFlight = len(buf.b)
+	c.mu.Unlock()
 
-		c.mu.Lock()
-		c.inFlight, c.catchUpInFlight = 0, 0
-		c.lastWrite = time.Now()
-		if err != nil {
-			c.writer = false
-			c.mu.Unlock()
-			c.conn.CloseNow()
-			return
-		}
-		c.mu.Unlock()
+	err := c.writeFrames(buf.b)
+	putFrameBuf(buf)
+
+	c.mu.Lock()
+	c.inFlight, c.catchUpInFlight = 0, 0
+	c.lastWrite = time.Now()
+	switch {
+	case err != nil || c.closed:
+		c.state = writerIdle
+	case c.pending != nil:
+		// More arrived while writing: the next frame waits out its delay.
+		c.state, c.due = writerScheduled, c.lastWrite.Add(c.delayLocked())
+		c.goroutines.Add(1)
+		c.armTimerLocked(c.delayLocked())
+	default:
+		c.state = writerIdle
+	}
+	c.mu.Unlock()
+	if err != nil {
+		c.conn.CloseNow()
 	}
 }
 
@@ -369,11 +368,9 @@ func (c *client) markClosedLocked() bool {
 	putFrameBuf(c.pending)
 	c.pending = nil
 	c.held = nil
-	if c.writer {
-		select {
-		case c.wake <- struct{}{}: // the writer sees closed and exits
-		default:
-		}
+	if c.state == writerScheduled && c.timer.Stop() {
+		c.state = writerIdle
+		c.goroutines.Done()
 	}
 	return true
 }

@@ -151,9 +151,8 @@ func measureIdle(b *testing.B, n int) idleMeasure {
 	if got := h.localCount(created.Code); got != n {
 		b.Fatalf("%d connections in the room, want %d", got, n)
 	}
-	// Let the last presence event go out and every writer finish (a writer
-	// lingers writerLinger after its last frame).
-	time.Sleep(presenceInterval + 4*DefaultFlushInterval + writerLinger)
+	// Let the last presence event go out and every writer finish.
+	time.Sleep(presenceInterval + 4*DefaultFlushInterval)
 	after, gAfter := settledMemory()
 	if path := os.Getenv(envIdleProfile); path != "" {
 		f, err := os.Create(path)
