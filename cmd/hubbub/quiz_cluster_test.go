@@ -152,10 +152,22 @@ func TestClusterQuizTimerClosesOnce(t *testing.T) {
 		if len(closes) != 1 || len(boards) != 1 {
 			t.Fatalf("client %d got %d closes and %d leaderboards, want one each:\n%s", i, len(closes), len(boards), closes)
 		}
+		// Every client gets the same board; a player's own standing ("you")
+		// is its own, and a player who answered right has one.
+		var board map[string]json.RawMessage
+		if err := json.Unmarshal(boards[0], &board); err != nil {
+			t.Fatal(err)
+		}
+		you, hasYou := board["you"]
+		delete(board, "you")
+		shared, _ := json.Marshal(board)
 		if first == nil {
-			first = boards[0]
-		} else if !bytes.Equal(boards[0], first) {
-			t.Errorf("client %d's leaderboard %s differs from %s", i, boards[0], first)
+			first = shared
+		} else if !bytes.Equal(shared, first) {
+			t.Errorf("client %d's leaderboard %s differs from %s", i, shared, first)
+		}
+		if i%2 == 1 && (!hasYou || bytes.Contains(you, []byte(`"rank":0`))) {
+			t.Errorf("client %d answered right, and its standing is %s", i, you)
 		}
 		var last uint64
 		for _, raw := range w.matching(func(e quizEvent) bool { return e.Seq > 0 && e.Type != "welcome" }) {
