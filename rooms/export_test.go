@@ -140,7 +140,8 @@ func (r exportRoom) check(t *testing.T, e rooms.Export) {
 		t.Fatalf("polls %v, want empty, not nil", e.Polls)
 	}
 	wantStats := rooms.ExportStats{Questions: 3, Live: 1, Answered: 1, Pending: 1, Upvotes: 4, Comments: 5, Reactions: 3,
-		Contributors: 5} // Ada, Bob, two voters and the host
+		Contributors: 5, // Ada, Bob, two voters and the host
+		Askers:       2} // Ada and Bob (the host is staff)
 	if e.Stats != wantStats {
 		t.Fatalf("stats %+v, want %+v", e.Stats, wantStats)
 	}

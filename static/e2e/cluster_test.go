@@ -34,8 +34,10 @@ func TestTwoInstancesSharingRedis(t *testing.T) {
 	ada.waitText(tid("pinned"), question)
 	bob.waitText(tid("pinned"), question)
 
-	// Four pages connected over two instances.
+	// Four pages connected over two instances; the people present are the
+	// two of the audience (the console and the screen are not counted).
 	for _, p := range []*page{ada, bob} {
-		p.waitFor(p.name+" counting 4 people", `(document.querySelector('[data-testid="presence"]') || {}).textContent.includes("4")`)
+		p.waitFor(p.name+" counting 2 people", `(document.querySelector('[data-testid="presence"]') || {}).textContent.includes("2")`)
 	}
+	screen.waitFor("the screen counting 2 people", `(document.querySelector('[data-testid="presence"]') || {}).textContent.includes("2")`)
 }
