@@ -35,6 +35,8 @@ func TestReconnectAfterServerRestart(t *testing.T) {
 	// While the server is down the browser logs each failed connection.
 	for _, p := range pages {
 		p.allowConsole(`WebSocket connection to 'ws://` + regexp.QuoteMeta(strings.TrimPrefix(s.URL, "http://")) + `/ws' failed`)
+		// Chromium may fetch the icon again (the address's #fragment changes) while the server is down.
+		p.allowConsole(`/static/favicon\.svg\b.*ERR_CONNECTION_REFUSED`)
 	}
 	var questions, comments []string
 
