@@ -20,6 +20,7 @@ type Machine struct {
 	code    string
 	created bool
 	room    Room
+	keys    RoomKeys
 	seq     uint64
 	pos     uint64 // the last entry applied
 	epoch   uint64
@@ -66,6 +67,9 @@ type Outcome struct {
 	// Changed whether the vote (or the ballot) changed a count.
 	Votes   int64
 	Changed bool
+	// Events are the events the entry made, as Apply returned them; set
+	// by the Replica that applied it.
+	Events []Event
 }
 
 // NewMachine returns the machine of room code before its first entry.
@@ -82,6 +86,14 @@ func (m *Machine) Epoch() uint64 { return m.epoch }
 
 // Room is the room's settings.
 func (m *Machine) Room() Room { return m.room }
+
+// Created reports whether the room exists: its create entry was applied.
+func (m *Machine) Created() bool { return m.created }
+
+// Record is the room's settings with the hashes of its keys.
+func (m *Machine) Record() RoomRecord {
+	return RoomRecord{Room: m.room, HostKeyHash: m.keys.Host, ModeratorKeyHash: m.keys.Moderator}
+}
 
 // Banned reports whether participant is banned from the room.
 func (m *Machine) Banned(participant string) bool { return m.banned[participant] }
@@ -168,6 +180,9 @@ func (m *Machine) create(r Record, at int64) ([]Event, Outcome) {
 	}
 	m.created = true
 	m.room = *r.Room
+	if r.Keys != nil {
+		m.keys = *r.Keys
+	}
 	m.room.Code = m.code
 	m.room.CreatedAt = at
 	return nil, Outcome{}

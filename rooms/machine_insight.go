@@ -149,6 +149,9 @@ func (m *Machine) schedule(r Record) ([]Event, Outcome) {
 	return nil, Outcome{}
 }
 
+// DeleteAt is when the room is to be deleted (Unix ms); 0: not scheduled.
+func (m *Machine) DeleteAt() int64 { return m.insight.deleteAt }
+
 // Insight returns the room's insight figures.
 func (m *Machine) Insight() Insight {
 	in := &m.insight

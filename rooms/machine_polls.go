@@ -1,8 +1,10 @@
 package rooms
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Ops of the poll records.
@@ -76,15 +78,7 @@ func (mp *machinePoll) tally() Tally {
 			t.Words = append(t.Words, WordCount{Word: w, Count: n})
 		}
 		slices.SortFunc(t.Words, func(a, b WordCount) int {
-			switch {
-			case a.Count != b.Count:
-				return int(b.Count - a.Count)
-			case a.Word < b.Word:
-				return -1
-			case a.Word > b.Word:
-				return 1
-			}
-			return 0
+			return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Word, b.Word))
 		})
 		if len(t.Words) > MaxCloudWords {
 			t.Words = t.Words[:MaxCloudWords]
@@ -94,7 +88,7 @@ func (mp *machinePoll) tally() Tally {
 		for p := range mp.ballots {
 			who = append(who, p)
 		}
-		slices.SortFunc(who, func(a, b string) int { return int(int64(mp.cast[a]) - int64(mp.cast[b])) })
+		slices.SortFunc(who, func(a, b string) int { return cmp.Compare(mp.cast[a], mp.cast[b]) })
 		if len(who) > MaxTextAnswers {
 			who = who[len(who)-MaxTextAnswers:]
 		}
@@ -348,6 +342,40 @@ func (m *Machine) Ballots(participant string) map[string]Ballot {
 		if b, ok := mp.ballots[participant]; ok {
 			out[mp.p.ID] = b
 		}
+	}
+	return out
+}
+
+// Poll returns poll id as kept (with Correct); ok is false when there is
+// no such poll.
+func (m *Machine) Poll(id string) (p Poll, ok bool) {
+	mp := m.polls.byID[id]
+	if mp == nil {
+		return Poll{}, false
+	}
+	p = mp.p
+	p.Options, p.Correct = slices.Clone(p.Options), slices.Clone(p.Correct)
+	return p, true
+}
+
+// AllBallots returns every poll in poll order with every ballot cast in
+// it: a text poll's in the order they were cast, the others' by
+// participant id.
+func (m *Machine) AllBallots() []PollBallots {
+	out := make([]PollBallots, 0, len(m.polls.list))
+	for _, mp := range m.polls.list {
+		p, _ := m.Poll(mp.p.ID)
+		pb := PollBallots{Poll: p, Ballots: make([]VoterBallot, 0, len(mp.ballots))}
+		for who, b := range mp.ballots {
+			b = Ballot{Choices: slices.Clone(b.Choices), Rating: b.Rating, Words: slices.Clone(b.Words), Text: b.Text}
+			pb.Ballots = append(pb.Ballots, VoterBallot{Participant: who, Ballot: b})
+		}
+		if p.Kind == PollText {
+			slices.SortFunc(pb.Ballots, func(a, b VoterBallot) int { return cmp.Compare(mp.cast[a.Participant], mp.cast[b.Participant]) })
+		} else {
+			slices.SortFunc(pb.Ballots, func(a, b VoterBallot) int { return strings.Compare(a.Participant, b.Participant) })
+		}
+		out = append(out, pb)
 	}
 	return out
 }

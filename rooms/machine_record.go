@@ -40,8 +40,10 @@ type Record struct {
 	// ID names the question or comment a command is about; for OpBan, the
 	// participant banned.
 	ID string `json:"id,omitempty"`
-	// Room is the new room's settings (OpCreate).
-	Room *Room `json:"room,omitempty"`
+	// Room is the new room's settings (OpCreate), and Keys the hashes of
+	// its host and moderator keys.
+	Room *Room     `json:"room,omitempty"`
+	Keys *RoomKeys `json:"keys,omitempty"`
 	// Patch is a room_set's change (OpRoomSet).
 	Patch *RoomPatch `json:"patch,omitempty"`
 	// Question is a question_set's change (OpQuestionSet).
@@ -67,6 +69,12 @@ type Record struct {
 	// Held: an ask that must wait for moderation whatever the room's
 	// setting (the word filter's "moderate" verdict).
 	Held bool `json:"held,omitempty"`
+}
+
+// RoomKeys are the hashes of a room's host and moderator keys (HashKey).
+type RoomKeys struct {
+	Host      [32]byte `json:"host"`
+	Moderator [32]byte `json:"moderator"`
 }
 
 // EncodeRecord returns the record as a log entry's data.

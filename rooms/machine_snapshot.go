@@ -16,6 +16,7 @@ type machineState struct {
 	Code      string            `json:"code"`
 	Created   bool              `json:"created"`
 	Room      Room              `json:"room"`
+	Keys      RoomKeys          `json:"keys"`
 	Seq       uint64            `json:"seq"`
 	Pos       uint64            `json:"pos"`
 	Epoch     uint64            `json:"epoch"`
@@ -102,7 +103,7 @@ type machineStateQ struct {
 // Restore(Snapshot()) is a machine in the same state.
 func (m *Machine) Snapshot() []byte {
 	st := machineState{
-		Code: m.code, Created: m.created, Room: m.room, Seq: m.seq, Pos: m.pos, Epoch: m.epoch,
+		Code: m.code, Created: m.created, Room: m.room, Keys: m.keys, Seq: m.seq, Pos: m.pos, Epoch: m.epoch,
 		Pinned: m.pinned, NextQ: m.nextQ, AskCIDs: m.askCIDs,
 		Comments: m.comments, CommentCI: m.commentCID, NextC: m.nextC,
 		Reactions: m.reactions[:],
@@ -182,7 +183,7 @@ func RestoreMachine(data []byte) (*Machine, error) {
 		return nil, fmt.Errorf("rooms: reading a machine snapshot: %w", err)
 	}
 	m := &Machine{
-		code: st.Code, created: st.Created, room: st.Room, seq: st.Seq, pos: st.Pos, epoch: st.Epoch,
+		code: st.Code, created: st.Created, room: st.Room, keys: st.Keys, seq: st.Seq, pos: st.Pos, epoch: st.Epoch,
 		pinned: st.Pinned, nextQ: st.NextQ, askCIDs: st.AskCIDs,
 		comments: st.Comments, commentCID: st.CommentCI, nextC: st.NextC,
 	}

@@ -32,9 +32,9 @@ type Replica struct {
 	log      Log
 	code     string
 	retained int
-	// emit receives the durable events of every entry applied, in order, with
-	// the entry (for its own appends too); it runs under the replica's lock.
-	emit func(e Entry, events []Event)
+	// emit receives every entry applied, in order, with the events it made
+	// (for its own appends too); it runs under the replica's lock.
+	emit func(m *Machine, e Entry, events []Event)
 
 	mu       sync.Mutex
 	m        *Machine
@@ -57,9 +57,11 @@ type ReplicaOptions struct {
 	// Retained is how many durable events the replica keeps for Since;
 	// 0 means DefaultRetainedEvents.
 	Retained int
-	// Emit, when set, receives each applied entry's durable events (see
-	// Replica.emit). It must not call back into the replica.
-	Emit func(e Entry, events []Event)
+	// Emit, when set, receives each applied entry with the events it made
+	// and the machine after it (see Replica.emit). It may read the machine
+	// and take its vote and results changes, but must not change it
+	// otherwise, keep it, or call back into the replica.
+	Emit func(m *Machine, e Entry, events []Event)
 }
 
 // replicaSnapshot is what a replica saves as the log's snapshot: the
@@ -147,6 +149,7 @@ func (r *Replica) applyLocked(ctx context.Context, e Entry) error {
 		return r.resyncLocked(ctx)
 	}
 	events, out := r.m.Apply(e)
+	out.Events = events
 	for _, ev := range events {
 		if ev.Seq > 0 {
 			r.keepLocked(ev)
@@ -162,7 +165,7 @@ func (r *Replica) applyLocked(ctx context.Context, e Entry) error {
 		}
 	}
 	if r.emit != nil {
-		r.emit(e, events)
+		r.emit(r.m, e, events)
 	}
 	return nil
 }

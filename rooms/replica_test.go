@@ -26,7 +26,11 @@ func createLogRoom(t *testing.T, log rooms.Log, code string) {
 
 func openReplica(t *testing.T, log rooms.Log, code string, emit func(rooms.Entry, []rooms.Event)) *rooms.Replica {
 	t.Helper()
-	r, err := rooms.OpenReplica(bg, log, code, rooms.ReplicaOptions{Retained: 50, Emit: emit})
+	opts := rooms.ReplicaOptions{Retained: 50}
+	if emit != nil {
+		opts.Emit = func(_ *rooms.Machine, e rooms.Entry, events []rooms.Event) { emit(e, events) }
+	}
+	r, err := rooms.OpenReplica(bg, log, code, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

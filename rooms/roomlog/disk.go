@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -29,6 +30,7 @@ type Disk struct {
 	db     *bolt.DB
 	commit *committer
 	epochs epochClock
+	now    func() int64 // Unix ms
 }
 
 // OpenDisk opens (creating it when missing) the log in dir. Only one
@@ -43,7 +45,15 @@ func OpenDisk(dir string) (*Disk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("roomlog: open %s: %w", path, err)
 	}
-	return &Disk{db: db, commit: newCommitter(db)}, nil
+	return &Disk{db: db, commit: newCommitter(db), now: func() int64 { return time.Now().UnixMilli() }}, nil
+}
+
+// WithClock makes the log stamp entries with now (Unix ms; never going
+// back, as always) and returns it: for tests that set the time of each
+// command. Call it before the first append.
+func (d *Disk) WithClock(now func() int64) *Disk {
+	d.now = now
+	return d
 }
 
 // Close waits for the writes in hand and closes the file.
@@ -129,7 +139,7 @@ func (d *Disk) Create(_ context.Context, code string, rules uint32, data []byte)
 		if _, err := b.CreateBucket(keyEntries); err != nil {
 			return err
 		}
-		e, err = appendEntry(b, diskMeta{epoch: d.epochs.next(0), first: 1}, rules, data)
+		e, err = appendEntry(b, diskMeta{epoch: d.epochs.next(0), first: 1}, rules, data, d.now())
 		return err
 	})
 	return e, err
@@ -146,16 +156,16 @@ func (d *Disk) Append(_ context.Context, code string, rules uint32, data []byte,
 		if wentBackwards(m.epoch, m.last, epoch, known) {
 			m.epoch = d.epochs.next(m.epoch)
 		}
-		e, err = appendEntry(b, m, rules, data)
+		e, err = appendEntry(b, m, rules, data, d.now())
 		return err
 	})
 	return e, err
 }
 
 // appendEntry writes the room's next entry and its meta.
-func appendEntry(b *bolt.Bucket, m diskMeta, rules uint32, data []byte) (rooms.Entry, error) {
+func appendEntry(b *bolt.Bucket, m diskMeta, rules uint32, data []byte, now int64) (rooms.Entry, error) {
 	m.last++
-	m.lastTime = stampTime(time.Now().UnixMilli(), m.lastTime)
+	m.lastTime = stampTime(now, m.lastTime)
 	e := rooms.Entry{Pos: m.last, Time: m.lastTime, Epoch: m.epoch, Rules: rules, Data: data}
 	if err := b.Bucket(keyEntries).Put(posKey(e.Pos), encodeRecord(uint64(e.Time), e.Epoch, rules, data)); err != nil {
 		return rooms.Entry{}, err
@@ -268,4 +278,18 @@ func (d *Disk) Delete(_ context.Context, code string) error {
 		}
 		return tx.DeleteBucket(roomBucket(code))
 	})
+}
+
+// Rooms lists the rooms that have a log, in code order.
+func (d *Disk) Rooms(context.Context) ([]string, error) {
+	var out []string
+	err := d.db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			if code, ok := strings.CutPrefix(string(name), "room:"); ok {
+				out = append(out, code)
+			}
+			return nil
+		})
+	})
+	return out, err
 }

@@ -14,6 +14,7 @@ type Memory struct {
 	mu     sync.Mutex
 	rooms  map[string]*memoryRoom
 	epochs epochClock
+	now    func() int64 // Unix ms
 }
 
 // memoryRoom is one room's log: entries[i] is at position first+i.
@@ -28,7 +29,27 @@ type memoryRoom struct {
 func (r *memoryRoom) last() uint64 { return r.first + uint64(len(r.entries)) - 1 }
 
 // NewMemory returns an empty log.
-func NewMemory() *Memory { return &Memory{rooms: make(map[string]*memoryRoom)} }
+func NewMemory() *Memory {
+	return NewMemoryWithClock(func() int64 { return time.Now().UnixMilli() })
+}
+
+// NewMemoryWithClock returns an empty log that stamps entries with now
+// (Unix ms; never going back, as with every log): for tests that set the
+// time of each command.
+func NewMemoryWithClock(now func() int64) *Memory {
+	return &Memory{rooms: make(map[string]*memoryRoom), now: now}
+}
+
+// Rooms lists the rooms that have a log, in no order.
+func (m *Memory) Rooms(context.Context) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, 0, len(m.rooms))
+	for code := range m.rooms {
+		out = append(out, code)
+	}
+	return out, nil
+}
 
 // Create implements rooms.Log.
 func (m *Memory) Create(_ context.Context, room string, rules uint32, data []byte) (rooms.Entry, error) {
@@ -39,7 +60,7 @@ func (m *Memory) Create(_ context.Context, room string, rules uint32, data []byt
 	}
 	r := &memoryRoom{epoch: m.epochs.next(0), first: 1}
 	m.rooms[room] = r
-	return r.append(rules, data), nil
+	return r.append(rules, data, m.now()), nil
 }
 
 // Append implements rooms.Log.
@@ -53,17 +74,17 @@ func (m *Memory) Append(_ context.Context, room string, rules uint32, data []byt
 	if wentBackwards(r.epoch, r.last(), epoch, known) {
 		r.epoch = m.epochs.next(r.epoch)
 	}
-	return r.append(rules, data), nil
+	return r.append(rules, data, m.now()), nil
 }
 
-func (r *memoryRoom) append(rules uint32, data []byte) rooms.Entry {
+func (r *memoryRoom) append(rules uint32, data []byte, now int64) rooms.Entry {
 	var prev int64
 	if n := len(r.entries); n > 0 {
 		prev = r.entries[n-1].Time
 	}
 	e := rooms.Entry{
 		Pos:   r.last() + 1,
-		Time:  stampTime(time.Now().UnixMilli(), prev),
+		Time:  stampTime(now, prev),
 		Epoch: r.epoch,
 		Rules: rules,
 		Data:  append([]byte(nil), data...),

@@ -1,0 +1,401 @@
+package rooms
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultSnapshotEvery is how many entries a room's log grows by between
+// the snapshots a LogStore saves (and trims the log through).
+const DefaultSnapshotEvery = 4096
+
+// LogStore is the Store over a Log: each room is a Replica (a Machine
+// kept in step with the room's log), every change is one Record appended
+// to the log, and every read is of the replica. The rules live once, in
+// Machine.Apply; the store only turns Store calls into records and
+// outcomes back into results.
+//
+// Durable events are published as the replica applies their entry, under
+// its lock, so publish order is seq order. Internal events the machine
+// makes (a ban) are left to the Service, which publishes its own.
+//
+// Votes and ballots make no durable event: the store keeps, per room, a
+// version that grows with every entry that changed a count, and which
+// questions and polls changed at which version, for VoteChanges and
+// ResultsChanges.
+type LogStore struct {
+	log           Log
+	pub           Publisher
+	retained      int
+	snapshotEvery uint64
+	now           func() time.Time
+
+	mu    sync.Mutex
+	rooms map[string]*logRoom // open replicas, and those being opened
+	// due is each open room's scheduled deletion (Unix ms), for
+	// DueDeletions; listed marks that every room of the log was opened.
+	due    map[string]int64
+	listed bool
+}
+
+// logRoom is one open room of a LogStore.
+type logRoom struct {
+	ready   chan struct{} // closed once replica or err is set
+	replica *Replica
+	err     error
+
+	// Under the replica's lock (written in emit, read through Read):
+	votes   changeLog // questions whose count changed, by version
+	results changeLog // polls whose tally changed, by version
+
+	snapPos  atomic.Uint64 // the position of the last snapshot saved
+	snapping sync.Mutex    // one snapshot of the room at a time
+}
+
+// changeLog is a room's version of one kind of coalesced counter and the
+// version at which each item last changed.
+type changeLog struct {
+	version uint64
+	changed map[string]uint64
+}
+
+func (c *changeLog) mark(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	c.version++
+	if c.changed == nil {
+		c.changed = make(map[string]uint64)
+	}
+	for _, id := range ids {
+		c.changed[id] = c.version
+	}
+}
+
+// LogStoreOptions configure NewLogStore.
+type LogStoreOptions struct {
+	// Retained is how many durable events each room keeps for Since;
+	// 0: DefaultRetainedEvents.
+	Retained int
+	// SnapshotEvery is how many entries a room's log grows by between
+	// snapshots; 0: DefaultSnapshotEvery.
+	SnapshotEvery int
+}
+
+// RoomLister is a Log that can list its rooms; a LogStore over one finds
+// every room's scheduled deletion (DueDeletions), also of rooms it has not
+// opened since it started.
+type RoomLister interface {
+	Rooms(ctx context.Context) ([]string, error)
+}
+
+// NewLogStore returns a Store over log that publishes durable events on
+// pub.
+func NewLogStore(log Log, pub Publisher, opts LogStoreOptions) *LogStore {
+	if opts.Retained <= 0 {
+		opts.Retained = DefaultRetainedEvents
+	}
+	if opts.SnapshotEvery <= 0 {
+		opts.SnapshotEvery = DefaultSnapshotEvery
+	}
+	return &LogStore{
+		log: log, pub: pub, retained: opts.Retained, snapshotEvery: uint64(opts.SnapshotEvery), now: time.Now,
+		rooms: make(map[string]*logRoom), due: make(map[string]int64),
+	}
+}
+
+// room returns room code's open replica, opening it from the log the
+// first time. ErrRoomNotFound when the log has no such room.
+func (s *LogStore) room(ctx context.Context, code string) (*logRoom, error) {
+	s.mu.Lock()
+	lr := s.rooms[code]
+	if lr == nil {
+		lr = &logRoom{ready: make(chan struct{})}
+		s.rooms[code] = lr
+		s.mu.Unlock()
+		lr.replica, lr.err = OpenReplica(ctx, s.log, code, ReplicaOptions{
+			Retained: s.retained,
+			Emit:     func(m *Machine, e Entry, events []Event) { s.emit(lr, m, e, events) },
+		})
+		if lr.err == nil {
+			lr.replica.Read(func(m *Machine) {
+				lr.snapPos.Store(m.Pos())
+				if !m.Created() {
+					lr.err = ErrRoomNotFound
+				}
+			})
+		}
+		if lr.err != nil {
+			s.mu.Lock()
+			delete(s.rooms, code)
+			s.mu.Unlock()
+		}
+		close(lr.ready)
+	} else {
+		s.mu.Unlock()
+		<-lr.ready
+	}
+	if lr.err != nil {
+		return nil, lr.err
+	}
+	return lr, nil
+}
+
+// emit runs for every entry a room's replica applies, under its lock:
+// it publishes the entry's durable events and notes what changed.
+func (s *LogStore) emit(lr *logRoom, m *Machine, e Entry, events []Event) {
+	now := s.now().UnixNano()
+	for _, ev := range events {
+		if ev.Seq > 0 {
+			ev.At = now
+			s.pub.Publish(m.code, ev)
+		}
+	}
+	if vc := m.TakeVoteChanges(); len(vc) > 0 {
+		ids := make([]string, len(vc))
+		for i, c := range vc {
+			ids[i] = c.ID
+		}
+		lr.votes.mark(ids)
+	}
+	if rc := m.TakeResultsChanges(); len(rc) > 0 {
+		ids := make([]string, len(rc))
+		for i, c := range rc {
+			ids[i] = c.ID
+		}
+		lr.results.mark(ids)
+	}
+	s.mu.Lock()
+	if at := m.DeleteAt(); at > 0 {
+		s.due[m.code] = at
+	} else {
+		delete(s.due, m.code)
+	}
+	s.mu.Unlock()
+}
+
+// apply appends rec to room code's log and returns the outcome of its
+// entry: a refusal as the error, a failure of the log as the error too.
+func (s *LogStore) apply(ctx context.Context, code string, rec Record) (Outcome, error) {
+	lr, err := s.room(ctx, code)
+	if err != nil {
+		return Outcome{}, err
+	}
+	e, out, err := lr.replica.Append(ctx, rec)
+	if err != nil {
+		if errors.Is(err, ErrRoomNotFound) {
+			s.forget(code, lr)
+		}
+		return Outcome{}, err
+	}
+	if out.Err != nil {
+		return out, out.Err
+	}
+	if e.Pos >= lr.snapPos.Load()+s.snapshotEvery {
+		s.snapshot(ctx, lr)
+	}
+	return out, nil
+}
+
+// snapshot saves the room's snapshot and trims its log, unless another
+// caller is doing it. A failure costs only log length: it is retried
+// after the next entry.
+func (s *LogStore) snapshot(ctx context.Context, lr *logRoom) {
+	if !lr.snapping.TryLock() {
+		return
+	}
+	defer lr.snapping.Unlock()
+	var pos uint64
+	lr.replica.Read(func(m *Machine) { pos = m.Pos() })
+	if saved, err := lr.replica.SaveSnapshot(ctx); err == nil && saved {
+		lr.snapPos.Store(pos)
+	}
+}
+
+// forget drops an open room that the log no longer has.
+func (s *LogStore) forget(code string, lr *logRoom) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rooms[code] == lr {
+		delete(s.rooms, code)
+	}
+	delete(s.due, code)
+}
+
+// read calls f with room code's machine.
+func (s *LogStore) read(ctx context.Context, code string, f func(m *Machine)) error {
+	lr, err := s.room(ctx, code)
+	if err != nil {
+		return err
+	}
+	lr.replica.Read(f)
+	return nil
+}
+
+// staff reports whether participant is the host's or a moderator's id.
+func staff(participant string) bool {
+	return participant == HostParticipant || participant == ModeratorParticipant
+}
+
+// firstEvent returns the first of events, or a zero Event.
+func firstEvent(events []Event) Event {
+	if len(events) == 0 {
+		return Event{}
+	}
+	return events[0]
+}
+
+// CreateRoom implements Store.
+func (s *LogStore) CreateRoom(ctx context.Context, rec RoomRecord) error {
+	room := rec.Room
+	keys := RoomKeys{Host: rec.HostKeyHash, Moderator: rec.ModeratorKeyHash}
+	_, err := s.log.Create(ctx, rec.Code, RulesVersion, EncodeRecord(Record{Op: OpCreate, Staff: true, Room: &room, Keys: &keys}))
+	return err
+}
+
+// Room implements Store.
+func (s *LogStore) Room(ctx context.Context, code string) (rec RoomRecord, err error) {
+	err = s.read(ctx, code, func(m *Machine) { rec = m.Record() })
+	return rec, err
+}
+
+// UpdateRoom implements Store.
+func (s *LogStore) UpdateRoom(ctx context.Context, code string, patch RoomPatch) (Room, Event, error) {
+	out, err := s.apply(ctx, code, Record{Op: OpRoomSet, Staff: true, Patch: &patch})
+	if err != nil {
+		return Room{}, Event{}, err
+	}
+	var room Room
+	err = s.read(ctx, code, func(m *Machine) { room = m.Room() })
+	return room, firstEvent(out.Events), err
+}
+
+// AddComment implements Store.
+func (s *LogStore) AddComment(ctx context.Context, code string, c Comment, cid string) (Comment, Event, error) {
+	out, err := s.apply(ctx, code, Record{Op: OpComment, Participant: c.Participant, Staff: staff(c.Participant), Author: c.Author, CID: cid, Text: c.Text})
+	if err != nil {
+		return Comment{}, Event{}, err
+	}
+	return *out.Comment, firstEvent(out.Events), nil
+}
+
+// DeleteComment implements Store.
+func (s *LogStore) DeleteComment(ctx context.Context, code, id, author string) (Event, error) {
+	out, err := s.apply(ctx, code, Record{Op: OpCommentDelete, ID: id, Participant: author, Staff: author == ""})
+	return firstEvent(out.Events), err
+}
+
+// Ban implements Store.
+func (s *LogStore) Ban(ctx context.Context, code, participant string) error {
+	_, err := s.apply(ctx, code, Record{Op: OpBan, Staff: true, ID: participant})
+	return err
+}
+
+// Banned implements Store.
+func (s *LogStore) Banned(ctx context.Context, code, participant string) (banned bool, err error) {
+	err = s.read(ctx, code, func(m *Machine) { banned = m.Banned(participant) })
+	return banned, err
+}
+
+// AddReactions implements Store.
+func (s *LogStore) AddReactions(ctx context.Context, code string, delta Reactions) (totals Reactions, err error) {
+	if delta != (Reactions{}) {
+		if _, err := s.apply(ctx, code, Record{Op: OpReact, Reactions: &delta}); err != nil && !isRefusal(err) {
+			return Reactions{}, err
+		}
+	}
+	err = s.read(ctx, code, func(m *Machine) { totals = m.Reactions() })
+	return totals, err
+}
+
+// isRefusal reports whether err is a refusal of the rules, not a failure.
+func isRefusal(err error) bool {
+	var e *Error
+	return errors.As(err, &e)
+}
+
+// FlushReactions implements Store: one entry per room with a delta.
+func (s *LogStore) FlushReactions(ctx context.Context, deltas map[string]Reactions, watch []string) (map[string]Reactions, error) {
+	totals := make(map[string]Reactions, len(deltas)+len(watch))
+	for code, d := range deltas {
+		t, err := s.AddReactions(ctx, code, d)
+		switch {
+		case err == nil:
+			totals[code] = t
+		case !isRefusal(err):
+			return nil, err
+		}
+	}
+	for _, code := range watch {
+		if _, done := totals[code]; done {
+			continue
+		}
+		var t Reactions
+		err := s.read(ctx, code, func(m *Machine) { t = m.Reactions() })
+		switch {
+		case err == nil:
+			totals[code] = t
+		case !isRefusal(err):
+			return nil, err
+		}
+	}
+	return totals, nil
+}
+
+// Since implements Store.
+func (s *LogStore) Since(ctx context.Context, code string, seq uint64) ([]Event, bool, error) {
+	lr, err := s.room(ctx, code)
+	if err != nil {
+		return nil, false, err
+	}
+	events, ok := lr.replica.Since(seq)
+	return events, ok, nil
+}
+
+// state reads the room's state at one seq; with questions and polls when
+// asked.
+func (s *LogStore) state(ctx context.Context, code string, comments int, questions, polls bool) (st State, err error) {
+	err = s.read(ctx, code, func(m *Machine) {
+		st = State{Seq: m.Seq(), Room: m.Room(), Comments: m.Comments(comments), Reactions: m.Reactions()}
+		if questions {
+			st.Questions = m.Questions()
+		}
+		if polls {
+			st.Polls = m.Polls()
+		}
+	})
+	return st, err
+}
+
+// State implements Store.
+func (s *LogStore) State(ctx context.Context, code string, comments int) (State, error) {
+	return s.state(ctx, code, comments, false, false)
+}
+
+// StateWithQuestions implements Store.
+func (s *LogStore) StateWithQuestions(ctx context.Context, code string, comments int) (State, error) {
+	return s.state(ctx, code, comments, true, false)
+}
+
+// StateWithPolls implements Store.
+func (s *LogStore) StateWithPolls(ctx context.Context, code string, comments int) (State, error) {
+	return s.state(ctx, code, comments, true, true)
+}
+
+// Seq implements Store.
+func (s *LogStore) Seq(ctx context.Context, code string) (seq uint64, err error) {
+	err = s.read(ctx, code, func(m *Machine) { seq = m.Seq() })
+	return seq, err
+}
+
+// Ping implements Store: a log that answers a read is up.
+func (s *LogStore) Ping(ctx context.Context) error {
+	_, _, err := s.log.Snapshot(ctx, "ZZZZZZ")
+	if errors.Is(err, ErrRoomNotFound) {
+		return nil
+	}
+	return err
+}
