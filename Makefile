@@ -16,7 +16,7 @@ TEST_TIMEOUT ?= 15m
 
 all: build
 
-## run: serve on http://localhost:8080 with the embedded in-memory store
+## run: serve on http://localhost:8080 with the embedded store, which keeps rooms in ./data
 run:
 	$(GO) run ./cmd/hubbub -addr :8080
 
@@ -81,12 +81,12 @@ fuzz:
 
 ## smoke: start the server, drive it with the load harness for a few seconds, assert, stop it (SIGTERM)
 smoke: build
-	@set -u; \
-	$(BIN)/hubbub -addr 127.0.0.1:$(SMOKE_PORT) -log-level warn & pid=$$!; \
-	trap 'kill $$pid 2>/dev/null' EXIT; \
+	@set -u; data=$$(mktemp -d); \
+	$(BIN)/hubbub -addr 127.0.0.1:$(SMOKE_PORT) -data $$data -log-level warn & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; rm -rf $$data' EXIT; \
 	$(BIN)/hubbub-load -preset smoke -targets http://127.0.0.1:$(SMOKE_PORT) -wait 10s \
 		-assert 'p99<250ms,loss=0,connect_failures=0'; rc=$$?; \
-	kill -TERM $$pid; wait $$pid; src=$$?; trap - EXIT; \
+	kill -TERM $$pid; wait $$pid; src=$$?; trap - EXIT; rm -rf $$data; \
 	if [ $$src -ne 0 ]; then echo "server exited with $$src after SIGTERM"; exit 1; fi; \
 	exit $$rc
 
@@ -111,10 +111,11 @@ PRESETS ?= storm audience event idle upvotes polls
 loadtest: build
 	@set -u; mkdir -p out; \
 	for p in $(PRESETS); do \
-		$(BIN)/hubbub -addr 127.0.0.1:$(SMOKE_PORT) -log-level warn & pid=$$!; \
+		data=$$(mktemp -d); \
+		$(BIN)/hubbub -addr 127.0.0.1:$(SMOKE_PORT) -data $$data -log-level warn & pid=$$!; \
 		$(BIN)/hubbub-load -preset $$p -targets http://127.0.0.1:$(SMOKE_PORT) -wait 10s \
 			-json out/loadtest-$$p.json -html out/loadtest-$$p.html; \
-		kill -TERM $$pid; wait $$pid; \
+		kill -TERM $$pid; wait $$pid; rm -rf $$data; \
 	done
 
 clean:

@@ -16,6 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/hubbubhq/hubbub/rooms"
+	"github.com/hubbubhq/hubbub/rooms/roomlog"
 	"github.com/hubbubhq/hubbub/static"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -33,7 +34,7 @@ type testServer struct {
 	*httptest.Server
 	hub   *Hub
 	svc   *rooms.Service
-	store *rooms.MemoryStore
+	store rooms.Store
 	reg   *prometheus.Registry
 	http  *http.Client
 }
@@ -43,7 +44,11 @@ func newTestServer(t testing.TB, hubCfg Config, roomsCfg rooms.Config) *testServ
 	reg := prometheus.NewRegistry()
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	broker := NewMemoryBroker()
-	store := rooms.NewMemoryStore(broker, roomsCfg.RetainedEvents)
+	roomLog := roomlog.NewMemory()
+	if now := roomsCfg.Now; now != nil { // the log stamps the time the rules see
+		roomLog = roomlog.NewMemoryWithClock(func() int64 { return now().UnixMilli() })
+	}
+	store := rooms.NewLogStore(roomLog, broker, rooms.LogStoreOptions{Retained: roomsCfg.RetainedEvents})
 	svc := rooms.NewService(store, broker, roomsCfg, log, reg)
 	h := New(hubCfg, svc, broker, log, reg)
 	srv := httptest.NewServer(NewRouter(h, reg, static.Pages))

@@ -13,17 +13,18 @@ import (
 
 	"github.com/hubbubhq/hubbub/hub"
 	"github.com/hubbubhq/hubbub/rooms"
+	"github.com/hubbubhq/hubbub/rooms/roomlog"
 	"github.com/hubbubhq/hubbub/static"
 )
 
-// startHub serves a real hubbub (memory store) on a test server, stopped
+// startHub serves a real hubbub (its log in memory) on a test server, stopped
 // at cleanup. Poll storms are tested against the real server: the fake
 // hub does not speak polls.
 func startHub(t *testing.T, roomsCfg rooms.Config) string {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	broker := hub.NewMemoryBroker()
-	svc := rooms.NewService(rooms.NewMemoryStore(broker, 0), broker, roomsCfg, zap.NewNop(), reg)
+	svc := rooms.NewService(rooms.NewLogStore(roomlog.NewMemory(), broker, rooms.LogStoreOptions{}), broker, roomsCfg, zap.NewNop(), reg)
 	h := hub.New(hub.Config{}, svc, broker, zap.NewNop(), reg)
 	srv := httptest.NewServer(hub.NewRouter(h, reg, static.Pages))
 	ctx, cancel := context.WithCancel(context.Background())

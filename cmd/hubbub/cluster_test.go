@@ -46,17 +46,21 @@ type instance struct {
 	log   bytes.Buffer
 }
 
-// startInstance starts hubbub on a free port against redisURL and waits
-// until it serves.
+// startInstance starts hubbub on a free port against redisURL (""; the
+// embedded store, given its -data in extra) and waits until it serves.
 func startInstance(t *testing.T, name, redisURL string, extra ...string) *instance {
 	t.Helper()
-	args := append([]string{
-		"-addr", "127.0.0.1:0", "-redis", redisURL,
+	var store []string
+	if redisURL != "" {
+		store = []string{"-redis", redisURL}
+	}
+	args := append(append(store,
+		"-addr", "127.0.0.1:0",
 		"-instance-id", name, "-log-level", "info", "-redis-timeout", "2s",
 		"-comment-rate", "10000", "-comment-burst", "10000",
 		"-react-rate", "10000", "-react-burst", "10000",
 		"-command-rate", "10000", "-command-burst", "10000",
-	}, extra...)
+	), extra...)
 	in := &instance{t: t, name: name, cmd: exec.Command(hubbubBin, args...), done: make(chan struct{})}
 	stderr, err := in.cmd.StderrPipe()
 	if err != nil {
@@ -802,6 +806,7 @@ type voter struct {
 	votes    map[string]int
 	tallies  map[string]pollTally
 	replies  map[int64]cmdReply
+	myVotes  map[string][]int // the snapshot's you.votes of choice polls
 	done     chan struct{}
 }
 
@@ -900,6 +905,21 @@ func (v *voter) apply(typ string, line []byte) {
 		var r cmdReply
 		if json.Unmarshal(line, &r) == nil {
 			v.replies[r.ID] = r
+		}
+	case "snapshot":
+		var ev struct {
+			You struct {
+				Votes map[string]json.RawMessage
+			}
+		}
+		if json.Unmarshal(line, &ev) == nil {
+			v.myVotes = make(map[string][]int)
+			for poll, raw := range ev.You.Votes {
+				var choices []int
+				if json.Unmarshal(raw, &choices) == nil {
+					v.myVotes[poll] = choices
+				}
+			}
 		}
 	}
 }

@@ -30,6 +30,7 @@ type config struct {
 	maxHTTPConnsPerIP int
 	logLevel          string
 	secret            string
+	dataDir           string
 	secretFile        string
 	// secretInArgs: -secret was given on the command line, where every
 	// user of the machine reads it in ps.
@@ -82,6 +83,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.secretFile, "secret-file", "", "file holding the secret that signs participant tokens (see -secret); keeps it out of ps and shell history")
 	fs.StringVar(&c.secret, "secret", "", "secret that signs participant tokens; instances sharing it accept each other's tokens (default: with -redis, one shared by every instance, kept in Redis under hubbub:secret; else random at start)")
+	fs.StringVar(&c.dataDir, "data", "data", "directory where a server without -redis keeps its rooms (one file, rooms.db, written with group commits) and, without -secret, its token secret; \"\": keep rooms in memory only, lost at exit")
 	fs.StringVar(&c.redisURL, "redis", "", "Redis URL (redis://[user:password@]host:port/db, rediss:// for TLS): keep rooms in Redis so that many instances serve them; empty: memory, one instance")
 	fs.DurationVar(&c.redisTimeout, "redis-timeout", defaultRedisTimeout, "time to connect to Redis, and to read or write one command, before the request fails")
 	fs.StringVar(&c.instanceID, "instance-id", defaultInstanceID(), "this instance's name among those sharing a Redis (unique; used for presence)")

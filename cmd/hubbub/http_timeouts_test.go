@@ -18,7 +18,7 @@ import (
 // stop is called) and returns its base URL.
 func startServe(t *testing.T, args ...string) (base string, stop func(), served <-chan error) {
 	t.Helper()
-	cfg, err := parseConfig(append([]string{"-log-level", "warn"}, args...), func(string) string { return "" })
+	cfg, err := parseConfig(append([]string{"-log-level", "warn", "-data", t.TempDir()}, args...), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,11 +92,33 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 		log.Warn("-secret on the command line can be read by anyone on this machine (ps); use -secret-file or HUBBUB_SECRET")
 	}
 	if cfg.redisURL == "" {
-		if len(cfg.rooms.Secret) == 0 {
-			log.Warn("no -secret set: participant tokens will not survive a restart or work on other instances")
+		roomLog, closeLog, err := openDataLog(cfg.dataDir)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		switch {
+		case len(cfg.rooms.Secret) > 0:
+		case cfg.dataDir == "":
+			log.Warn("no -secret and no -data: participant tokens will not survive a restart or work on other instances")
+		default:
+			if cfg.rooms.Secret, err = dataSecret(cfg.dataDir); err != nil {
+				closeLog()
+				ln.Close()
+				return fmt.Errorf("the token secret in -data: %w", err)
+			}
 		}
 		mb := hub.NewMemoryBroker()
-		store, broker = rooms.NewMemoryStore(mb, cfg.rooms.RetainedEvents), mb
+		store, broker = rooms.NewLogStore(roomLog, mb, rooms.LogStoreOptions{Retained: cfg.rooms.RetainedEvents}), mb
+		storeName = "disk " + cfg.dataDir
+		if cfg.dataDir == "" {
+			storeName = "memory"
+		}
+		closeAll = func() {
+			if err := closeLog(); err != nil {
+				log.Warn("closing the room log", zap.Error(err))
+			}
+		}
 	} else {
 		rdb, err := newRedisClient(cfg.redisURL, cfg.redisTimeout)
 		if err != nil {

@@ -119,7 +119,7 @@ func TestEnvName(t *testing.T) {
 // TestServeShutsDownGracefully runs the whole binary's wiring: a client in a
 // room receives 1012 when the server is told to stop, and serve returns.
 func TestServeShutsDownGracefully(t *testing.T) {
-	cfg, err := parseConfig([]string{"-log-level", "warn"}, func(string) string { return "" })
+	cfg, err := parseConfig([]string{"-log-level", "warn", "-data", t.TempDir()}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,11 +44,12 @@ type server struct {
 }
 
 // startServer starts hubbub on a free port with serverArgs plus extra and
-// waits until it answers /healthz. The process is stopped at t's cleanup;
+// waits until it answers /healthz. Its rooms are kept in a data directory
+// of the test's own, kept across restarts of s (extra's -data overrides it). The process is stopped at t's cleanup;
 // its log is printed when the test failed.
 func startServer(t *testing.T, extra ...string) *server {
 	t.Helper()
-	s := &server{t: t, args: append(append([]string{}, serverArgs...), extra...)}
+	s := &server{t: t, args: append(append([]string{"-data", t.TempDir()}, serverArgs...), extra...)}
 	t.Cleanup(func() {
 		s.stop(syscall.SIGTERM)
 		if t.Failed() {
