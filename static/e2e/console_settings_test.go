@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -21,10 +22,16 @@ func TestSettingsKeepFocusAndTyping(t *testing.T) {
 	eval[bool](host, `(() => { document.querySelector('`+sw+`').focus(); return true; })()`)
 	host.do(chromedp.KeyEvent(" "))
 	host.waitFor("moderation on in the room", `document.querySelector('`+sw+`').checked`)
-	if exp := export(t, s, r)["room"].(map[string]any); exp["moderation"] != true {
-		t.Fatalf("the room's moderation is %v after the switch", exp["moderation"])
+	// The switch shows its new state at once; the room has it once the
+	// command is applied (and written to the log).
+	for deadline := time.Now().Add(5 * time.Second); export(t, s, r)["room"].(map[string]any)["moderation"] != true; {
+		if time.Now().After(deadline) {
+			t.Fatal("the room's moderation is still off 5 s after the switch")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	// The room event has come back by now (the ack follows it); one more from elsewhere.
+	// One more room event, from elsewhere (once it shows, the first one
+	// has come back too).
 	command(t, s, r.Code, r.HostKey, map[string]any{"type": "room_set", "comments": false})
 	host.waitFor("comments off", `!document.querySelector('`+tid("setting-comments")+`').checked`)
 	if !eval[bool](host, `document.activeElement === document.querySelector('`+sw+`')`) {
