@@ -43,6 +43,11 @@ const (
 
 // RedisBrokerOptions tune a RedisBroker; zero values take the defaults.
 type RedisBrokerOptions struct {
+	// Channel names a room's pub/sub channel; nil: rooms.RedisChannel.
+	Channel func(room string) string
+	// Decode reads a message of such a channel; nil: rooms.DecodeEnvelope.
+	Decode func(payload []byte) (rooms.Event, error)
+
 	SubscribeTimeout time.Duration
 	ProbeInterval    time.Duration
 	ProbeTimeout     time.Duration
@@ -62,6 +67,12 @@ func (o RedisBrokerOptions) withDefaults() RedisBrokerOptions {
 	def(&o.UnsubscribeDelay, DefaultUnsubscribeDelay)
 	if o.PublishQueue <= 0 {
 		o.PublishQueue = DefaultPublishQueue
+	}
+	if o.Channel == nil {
+		o.Channel = rooms.RedisChannel
+	}
+	if o.Decode == nil {
+		o.Decode = rooms.DecodeEnvelope
 	}
 	return o
 }
@@ -170,7 +181,7 @@ func (b *RedisBroker) Publish(room string, ev rooms.Event) {
 		return
 	}
 	select {
-	case b.pubq <- brokerPublish{channel: rooms.RedisChannel(room), msg: rooms.EncodeEnvelope(ev)}:
+	case b.pubq <- brokerPublish{channel: b.opts.Channel(room), msg: rooms.EncodeEnvelope(ev)}:
 	default:
 		b.metrics.publishDrops.Inc()
 	}
@@ -213,7 +224,7 @@ func (b *RedisBroker) publish() {
 // subscription, or an error when that took longer than SubscribeTimeout,
 // ctx ended or the command could not be sent.
 func (b *RedisBroker) Subscribe(ctx context.Context, room string, handler func(rooms.Event)) (func(), error) {
-	name := rooms.RedisChannel(room)
+	name := b.opts.Channel(room)
 	sub := &redisSub{handler: handler}
 
 	b.cmdMu.Lock()
@@ -433,7 +444,7 @@ func (b *RedisBroker) reconnect() *redis.PubSub {
 // dispatch decodes a message and hands it to its room's handler.
 func (b *RedisBroker) dispatch(m *redis.Message, now time.Time, lastBadLog *time.Time) {
 	b.metrics.received.Inc()
-	ev, err := rooms.DecodeEnvelope([]byte(m.Payload))
+	ev, err := b.opts.Decode([]byte(m.Payload))
 	if err != nil {
 		b.metrics.malformed.Inc()
 		if now.Sub(*lastBadLog) >= malformedLogEvery {

@@ -258,6 +258,9 @@ func (r *room) handleInternal(ctx context.Context, ev *rooms.Event) {
 	case rooms.EventRoomDeleted:
 		r.closeAll(rooms.CloseRoomDeleted, "room deleted")
 		return
+	case rooms.EventUpgrade:
+		r.closeAll(websocket.StatusServiceRestart, "the room runs newer rules: reconnect")
+		return
 	case rooms.EventBan:
 	default:
 		return

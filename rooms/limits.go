@@ -8,6 +8,10 @@ const (
 	// DefaultRetainedEvents is how many durable events each room keeps for
 	// resume. A client further behind than this receives a snapshot.
 	DefaultRetainedEvents = 2000
+	// MaxRetainedEvents bounds RetainedEvents: below EpochSeqGap, so a
+	// room's seq jump at a new epoch always lies outside what a resume
+	// can replay.
+	MaxRetainedEvents = 100_000
 	// DefaultSnapshotComments is how many of the newest comments a snapshot carries.
 	DefaultSnapshotComments = 200
 	// DefaultCommentRate and DefaultCommentBurst limit comments per participant.

@@ -72,6 +72,12 @@ type Outcome struct {
 	Events []Event
 }
 
+// EpochSeqGap is how far a room's seq jumps at the first entry of a new
+// epoch: more than any replica retains for resumes (DefaultRetainedEvents
+// and the -retained-events bound), so a client of the lost history always
+// gets a snapshot.
+const EpochSeqGap = 1 << 20
+
 // NewMachine returns the machine of room code before its first entry.
 func NewMachine(code string) *Machine {
 	return &Machine{code: code}
@@ -107,6 +113,13 @@ func (m *Machine) Reactions() Reactions { return m.reactions }
 // bad_request and changes nothing but the position: the log is the truth,
 // and a replica must keep step with every other.
 func (m *Machine) Apply(e Entry) ([]Event, Outcome) {
+	if m.created && e.Epoch != m.epoch {
+		// The log went backwards: clients may have seen seqs it lost.
+		// Skipping EpochSeqGap puts every one of them outside the newest
+		// events a resume can replay, so each gets a fresh snapshot, and no
+		// seq of the lost history is given to another event.
+		m.seq += EpochSeqGap
+	}
 	m.pos, m.epoch = e.Pos, e.Epoch
 	r, err := DecodeRecord(e.Data)
 	if err != nil {

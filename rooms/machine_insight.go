@@ -5,7 +5,8 @@ import "maps"
 // Ops of the insight records: what the log learns from outside commands.
 const (
 	// OpSeen: participants joined the room (Record.Seen: participant →
-	// the Unix minute it joined), gathered by an instance.
+	// the Unix minute it joined) or took part (Record.Active), gathered by
+	// an instance.
 	OpSeen = "seen"
 	// OpPresence: the room's connected count now (Record.Connected).
 	OpPresence = "presence"
@@ -111,6 +112,12 @@ func (m *Machine) pollOpen(id string) {
 
 func (m *Machine) seen(r Record) ([]Event, Outcome) {
 	in := &m.insight
+	for _, p := range r.Active {
+		if in.active == nil {
+			in.active = make(map[string]bool)
+		}
+		in.active[p] = true
+	}
 	for p, minute := range r.Seen {
 		if in.seen == nil {
 			in.seen = make(map[string]bool)

@@ -59,8 +59,12 @@ type Record struct {
 	// Ballot is an OpVote's answer, in canonical form (At and Name unused:
 	// the entry's time and Author stand for them).
 	Ballot *Ballot `json:"ballot,omitempty"`
-	// Seen: OpSeen's participants, each with the Unix minute it joined.
-	Seen map[string]int64 `json:"seen,omitempty"`
+	// Seen: OpSeen's participants, each with the Unix minute it joined;
+	// Active: those among them an instance saw take part in a way the log
+	// does not name them in (a reaction: reactions reach the log in
+	// batches), in byte order.
+	Seen   map[string]int64 `json:"seen,omitempty"`
+	Active []string         `json:"active,omitempty"`
 	// Connected: OpPresence's count of connected people.
 	Connected int64 `json:"connected,omitempty"`
 	// ClosedAt and DeleteAt: OpSchedule's retention, Unix milliseconds.

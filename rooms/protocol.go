@@ -50,6 +50,10 @@ const (
 	// to a room, so the instance fetches from the store whatever was
 	// published while it was not listening.
 	EventResync = "resync"
+	// EventUpgrade is internal: the room's log holds entries of newer
+	// rules than this instance runs (ErrNewerRules), so it closes the
+	// room's clients with 1012 and they reconnect, to an upgraded instance.
+	EventUpgrade = "upgrade"
 )
 
 // Role is what a participant may do in a room.

@@ -33,8 +33,11 @@ type Replica struct {
 	code     string
 	retained int
 	// emit receives every entry applied, in order, with the events it made
-	// (for its own appends too); it runs under the replica's lock.
+	// (for its own appends too), except those replayed while the replica
+	// (re)loads; it runs under the replica's lock.
 	emit func(m *Machine, e Entry, events []Event)
+	// onResync runs under the lock after the replica rebuilt itself.
+	onResync func(m *Machine)
 
 	mu       sync.Mutex
 	m        *Machine
@@ -62,6 +65,10 @@ type ReplicaOptions struct {
 	// and take its vote and results changes, but must not change it
 	// otherwise, keep it, or call back into the replica.
 	Emit func(m *Machine, e Entry, events []Event)
+	// OnResync, when set, runs after the replica rebuilt itself from the
+	// log because the log went backwards (a new epoch): whoever was sent
+	// its events needs a fresh snapshot. Same rules as Emit.
+	OnResync func(m *Machine)
 }
 
 // replicaSnapshot is what a replica saves as the log's snapshot: the
@@ -77,7 +84,7 @@ func OpenReplica(ctx context.Context, log Log, code string, opts ReplicaOptions)
 	if opts.Retained <= 0 {
 		opts.Retained = DefaultRetainedEvents
 	}
-	r := &Replica{log: log, code: code, retained: opts.Retained, emit: opts.Emit}
+	r := &Replica{log: log, code: code, retained: opts.Retained, emit: opts.Emit, onResync: opts.OnResync}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.loadLocked(ctx); err != nil {
@@ -164,7 +171,7 @@ func (r *Replica) applyLocked(ctx context.Context, e Entry) error {
 			}
 		}
 	}
-	if r.emit != nil {
+	if r.emit != nil && !r.loading {
 		r.emit(r.m, e, events)
 	}
 	return nil
@@ -173,7 +180,13 @@ func (r *Replica) applyLocked(ctx context.Context, e Entry) error {
 // resyncLocked rebuilds the replica from the log after an epoch change.
 func (r *Replica) resyncLocked(ctx context.Context) error {
 	r.resyncs++
-	return r.loadLocked(ctx)
+	if err := r.loadLocked(ctx); err != nil {
+		return err
+	}
+	if r.onResync != nil {
+		r.onResync(r.m)
+	}
+	return nil
 }
 
 // keepLocked adds a durable event to the ring.
@@ -240,6 +253,15 @@ func (r *Replica) Receive(ctx context.Context, e Entry) error {
 		return r.resyncLocked(ctx)
 	}
 	return r.catchUpLocked(ctx, e.Pos)
+}
+
+// CatchUp applies every entry the log holds past the replica's position:
+// for a replica that may have missed notifications (its subscription was
+// lost, or it had none).
+func (r *Replica) CatchUp(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.catchUpLocked(ctx, ^uint64(0))
 }
 
 // Since returns the durable events after seq, or ok false when they are

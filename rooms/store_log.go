@@ -18,9 +18,11 @@ const DefaultSnapshotEvery = 4096
 // Machine.Apply; the store only turns Store calls into records and
 // outcomes back into results.
 //
-// Durable events are published as the replica applies their entry, under
-// its lock, so publish order is seq order. Internal events the machine
-// makes (a ban) are left to the Service, which publishes its own.
+// The events of an entry are published as the replica applies it, under
+// its lock, so publish order is seq order: the durable ones, and the
+// internal ones (a ban, which closes the participant's connections). When
+// several instances share the log (Redis), each follows the rooms its
+// clients are in (Follow, Receive) and publishes to its own clients only.
 //
 // Votes and ballots make no durable event: the store keeps, per room, a
 // version that grows with every entry that changed a count, and which
@@ -29,6 +31,7 @@ const DefaultSnapshotEvery = 4096
 type LogStore struct {
 	log           Log
 	pub           Publisher
+	shared        bool // other instances append to the log too
 	retained      int
 	snapshotEvery uint64
 	now           func() time.Time
@@ -51,8 +54,9 @@ type logRoom struct {
 	votes   changeLog // questions whose count changed, by version
 	results changeLog // polls whose tally changed, by version
 
-	snapPos  atomic.Uint64 // the position of the last snapshot saved
-	snapping sync.Mutex    // one snapshot of the room at a time
+	snapPos   atomic.Uint64 // the position of the last snapshot saved
+	snapping  sync.Mutex    // one snapshot of the room at a time
+	followers atomic.Int32  // Follow calls not yet ended (store_log_follow.go)
 }
 
 // changeLog is a room's version of one kind of coalesced counter and the
@@ -83,6 +87,9 @@ type LogStoreOptions struct {
 	// SnapshotEvery is how many entries a room's log grows by between
 	// snapshots; 0: DefaultSnapshotEvery.
 	SnapshotEvery int
+	// Shared: other instances append to the log too (Redis). Reads of a
+	// room this instance does not follow then catch up with the log first.
+	Shared bool
 }
 
 // RoomLister is a Log that can list its rooms; a LogStore over one finds
@@ -102,7 +109,7 @@ func NewLogStore(log Log, pub Publisher, opts LogStoreOptions) *LogStore {
 		opts.SnapshotEvery = DefaultSnapshotEvery
 	}
 	return &LogStore{
-		log: log, pub: pub, retained: opts.Retained, snapshotEvery: uint64(opts.SnapshotEvery), now: time.Now,
+		log: log, pub: pub, shared: opts.Shared, retained: opts.Retained, snapshotEvery: uint64(opts.SnapshotEvery), now: time.Now,
 		rooms: make(map[string]*logRoom), due: make(map[string]int64),
 	}
 }
@@ -119,6 +126,7 @@ func (s *LogStore) room(ctx context.Context, code string) (*logRoom, error) {
 		lr.replica, lr.err = OpenReplica(ctx, s.log, code, ReplicaOptions{
 			Retained: s.retained,
 			Emit:     func(m *Machine, e Entry, events []Event) { s.emit(lr, m, e, events) },
+			OnResync: s.resynced,
 		})
 		if lr.err == nil {
 			lr.replica.Read(func(m *Machine) {
@@ -126,6 +134,7 @@ func (s *LogStore) room(ctx context.Context, code string) (*logRoom, error) {
 				if !m.Created() {
 					lr.err = ErrRoomNotFound
 				}
+				s.noteDeletion(m)
 			})
 		}
 		if lr.err != nil {
@@ -149,10 +158,8 @@ func (s *LogStore) room(ctx context.Context, code string) (*logRoom, error) {
 func (s *LogStore) emit(lr *logRoom, m *Machine, e Entry, events []Event) {
 	now := s.now().UnixNano()
 	for _, ev := range events {
-		if ev.Seq > 0 {
-			ev.At = now
-			s.pub.Publish(m.code, ev)
-		}
+		ev.At = now
+		s.pub.Publish(m.code, ev)
 	}
 	if vc := m.TakeVoteChanges(); len(vc) > 0 {
 		ids := make([]string, len(vc))
@@ -168,13 +175,26 @@ func (s *LogStore) emit(lr *logRoom, m *Machine, e Entry, events []Event) {
 		}
 		lr.results.mark(ids)
 	}
+	s.noteDeletion(m)
+}
+
+// resynced runs after a room's replica rebuilt itself because the log
+// went backwards: the room's clients resume, and the seq jump of the new
+// epoch (EpochSeqGap) gives each a fresh snapshot.
+func (s *LogStore) resynced(m *Machine) {
+	s.noteDeletion(m)
+	s.pub.Publish(m.code, Event{Type: EventResync, At: s.now().UnixNano()})
+}
+
+// noteDeletion keeps the room's scheduled deletion for DueDeletions.
+func (s *LogStore) noteDeletion(m *Machine) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if at := m.DeleteAt(); at > 0 {
 		s.due[m.code] = at
 	} else {
 		delete(s.due, m.code)
 	}
-	s.mu.Unlock()
 }
 
 // apply appends rec to room code's log and returns the outcome of its
@@ -225,11 +245,20 @@ func (s *LogStore) forget(code string, lr *logRoom) {
 	delete(s.due, code)
 }
 
-// read calls f with room code's machine.
+// read calls f with room code's machine: up to date with the log when
+// others append to it and this instance does not follow the room.
 func (s *LogStore) read(ctx context.Context, code string, f func(m *Machine)) error {
 	lr, err := s.room(ctx, code)
 	if err != nil {
 		return err
+	}
+	if s.shared && lr.followers.Load() <= 0 {
+		if err := lr.replica.CatchUp(ctx); err != nil {
+			if errors.Is(err, ErrRoomNotFound) {
+				s.forget(code, lr)
+			}
+			return err
+		}
 	}
 	lr.replica.Read(f)
 	return nil

@@ -2,19 +2,22 @@ package rooms
 
 import (
 	"context"
+	"maps"
 	"slices"
 )
 
 // AddInsight implements InsightStore. The log's machine counts every
-// interaction itself as it applies it (Machine.Insight), so of a delta
-// only the participants seen are new to it: those who joined without
-// acting. One entry per room with any.
+// interaction itself as it applies it (Machine.Insight), so of a delta it
+// takes only the participants: those seen (who may have joined without
+// acting) and those active (reactions reach the log in batches, without
+// their senders). One entry per room with any.
 func (s *LogStore) AddInsight(ctx context.Context, deltas map[string]*InsightDelta) error {
 	for code, d := range deltas {
-		if len(d.Seen) == 0 {
+		if len(d.Seen) == 0 && len(d.Active) == 0 {
 			continue
 		}
-		if _, err := s.apply(ctx, code, Record{Op: OpSeen, Seen: d.Seen}); err != nil && !isRefusal(err) {
+		active := slices.Sorted(maps.Keys(d.Active))
+		if _, err := s.apply(ctx, code, Record{Op: OpSeen, Seen: d.Seen, Active: active}); err != nil && !isRefusal(err) {
 			return err
 		}
 	}
@@ -22,7 +25,7 @@ func (s *LogStore) AddInsight(ctx context.Context, deltas map[string]*InsightDel
 }
 
 // DerivesInsight reports that the store counts interactions from the
-// commands it applies: AddInsight takes only the participants seen.
+// commands it applies: AddInsight takes only the participants.
 func (s *LogStore) DerivesInsight() bool { return true }
 
 // RecordPresence implements InsightStore: one entry per room.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hubbubhq/hubbub/hub"
 	"github.com/hubbubhq/hubbub/rooms"
+	"github.com/hubbubhq/hubbub/rooms/roomlog"
 	"github.com/hubbubhq/hubbub/static"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -138,12 +139,20 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 			log.Info("participant tokens signed with -secret")
 		}
 		warnIfRedisLoses(ctx, rdb, log)
-		rb := hub.NewRedisBroker(rdb, log, reg, hub.RedisBrokerOptions{})
-		store, broker, storeName = rooms.NewRedisStore(rdb, rooms.RedisStoreOptions{Retained: cfg.rooms.RetainedEvents}), rb, "redis"
+		var closeBroker func() error
+		if cfg.legacyRedis {
+			rb := hub.NewRedisBroker(rdb, log, reg, hub.RedisBrokerOptions{})
+			store, broker, storeName, closeBroker = rooms.NewRedisStore(rdb, rooms.RedisStoreOptions{Retained: cfg.rooms.RetainedEvents}), rb, "redis (legacy store)", rb.Close
+		} else {
+			local := hub.NewMemoryBroker()
+			ls := rooms.NewLogStore(roomlog.NewRedis(rdb, roomlog.RedisOptions{}), local, rooms.LogStoreOptions{Retained: cfg.rooms.RetainedEvents, Shared: true})
+			lb := hub.NewLogBroker(rdb, ls, local, log, reg, hub.RedisBrokerOptions{})
+			store, broker, storeName, closeBroker = ls, lb, "redis", lb.Close
+		}
 		cfg.hub.Presence = hub.NewRedisPresence(rdb, cfg.instanceID, 0)
 		cfg.hub.SharedLimits = rdb
 		closeAll = func() {
-			_ = rb.Close()
+			_ = closeBroker()
 			_ = rdb.Close()
 		}
 	}

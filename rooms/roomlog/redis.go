@@ -212,11 +212,20 @@ func (r *Redis) Trim(ctx context.Context, room string, through uint64) error {
 
 // Delete implements rooms.Log.
 func (r *Redis) Delete(ctx context.Context, room string) error {
-	if err := r.rdb.Del(ctx, metaKey(room), streamKey(room), snapshotKey(room)).Err(); err != nil {
+	_, err := r.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		pipe.Del(ctx, metaKey(room), streamKey(room), snapshotKey(room))
+		pipe.Do(ctx, r.publish, EntriesChannel(room), DeletedAnnouncement)
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("roomlog: delete %s: %w", room, err)
 	}
 	return nil
 }
+
+// DeletedAnnouncement is published on a room's EntriesChannel when its log
+// is deleted, so that every instance following it lets its clients go.
+const DeletedAnnouncement = "deleted"
 
 // EncodePublished is how the append script publishes an entry:
 // "pos time epoch rules data", numbers in decimal.

@@ -1,0 +1,79 @@
+package rooms
+
+import "context"
+
+// Rooms whose log several instances share (Redis) change under a replica
+// without its knowing: each instance follows the rooms its clients are in,
+// applying the entries the log announces (Receive), and reads the other
+// rooms fresh from the log.
+
+// Follow marks room code as followed by this instance: its replica is
+// brought up to date now and then kept so by Receive, the log's
+// announcements, which the caller subscribed to before calling Follow.
+// Every Follow is paired with an Unfollow.
+func (s *LogStore) Follow(ctx context.Context, code string) error {
+	lr, err := s.room(ctx, code)
+	if err != nil {
+		return err
+	}
+	lr.followers.Add(1)
+	return lr.replica.CatchUp(ctx)
+}
+
+// Unfollow ends a Follow.
+func (s *LogStore) Unfollow(code string) {
+	s.mu.Lock()
+	lr := s.rooms[code]
+	s.mu.Unlock()
+	if lr != nil {
+		select {
+		case <-lr.ready:
+			if lr.err == nil {
+				lr.followers.Add(-1)
+			}
+		default:
+		}
+	}
+}
+
+// Receive applies an entry the log announced for room code (and any entry
+// before it the replica missed). Rooms not open here are left alone: they
+// are read from the log when needed.
+func (s *LogStore) Receive(ctx context.Context, code string, e Entry) error {
+	s.mu.Lock()
+	lr := s.rooms[code]
+	s.mu.Unlock()
+	if lr == nil {
+		return nil
+	}
+	<-lr.ready
+	if lr.err != nil {
+		return nil
+	}
+	return lr.replica.Receive(ctx, e)
+}
+
+// CatchUp applies every entry of room code's log that its replica has not:
+// after a follower's subscription was lost and restored.
+func (s *LogStore) CatchUp(ctx context.Context, code string) error {
+	s.mu.Lock()
+	lr := s.rooms[code]
+	s.mu.Unlock()
+	if lr == nil {
+		return nil
+	}
+	<-lr.ready
+	if lr.err != nil {
+		return nil
+	}
+	return lr.replica.CatchUp(ctx)
+}
+
+// Forget drops room code's replica after another instance deleted the
+// room's log: the room is read from the log (and not found) from now on.
+func (s *LogStore) Forget(code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.rooms, code)
+	delete(s.due, code)
+}
