@@ -69,13 +69,11 @@ func (b *LogBroker) Subscribe(ctx context.Context, room string, handler func(roo
 		return nil, err
 	}
 	if err := b.store.Follow(ctx, room); err != nil && !errors.Is(err, rooms.ErrRoomNotFound) {
-		b.store.Unfollow(room)
 		unsubEntries()
 		unsubLocal()
 		return nil, err
 	}
 	return func() {
-		b.store.Unfollow(room)
 		unsubEntries()
 		unsubLocal()
 	}, nil

@@ -153,7 +153,7 @@ func (h *Hub) catchUp(c *client, since uint64, token string, rm *room) error {
 	}
 	welcome, _ := rooms.MarshalJSON(welcomeEvent{
 		Type: rooms.EventWelcome, Room: code, Role: c.actor.Role, Participant: c.actor.Participant,
-		Token: token, Seq: seq, Resumed: resumed,
+		Token: token, Seq: seq, Resumed: resumed, Epoch: h.svc.Epoch(h.ctx, code),
 	})
 	c.sendCatchUp(welcome)
 	if resumed {
@@ -197,6 +197,9 @@ type welcomeEvent struct {
 	Token       string     `json:"token"`
 	Seq         uint64     `json:"seq"`
 	Resumed     bool       `json:"resumed"`
+	// Epoch is the generation of the room's history (rooms.Entry.Epoch);
+	// left out by stores without one.
+	Epoch uint64 `json:"epoch,omitempty"`
 }
 
 // handleFrame decodes and applies one command, answering with ack (when

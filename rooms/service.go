@@ -485,6 +485,20 @@ func (s *Service) Since(ctx context.Context, code string, seq uint64) ([]Event, 
 	return s.store.Since(ctx, code, seq)
 }
 
+// Epoch returns the generation of a room's history: it changes when the
+// room's log went backwards, and seq jumped (EpochSeqGap). 0 when the
+// store has no epochs or the room cannot be read.
+func (s *Service) Epoch(ctx context.Context, code string) uint64 {
+	es, ok := s.store.(interface {
+		Epoch(ctx context.Context, code string) (uint64, error)
+	})
+	if !ok {
+		return 0
+	}
+	epoch, _ := es.Epoch(ctx, code)
+	return epoch
+}
+
 // Seq returns a room's current seq.
 func (s *Service) Seq(ctx context.Context, code string) (uint64, error) {
 	return s.store.Seq(ctx, code)

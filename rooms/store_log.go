@@ -22,7 +22,8 @@ const DefaultSnapshotEvery = 4096
 // its lock, so publish order is seq order: the durable ones, and the
 // internal ones (a ban, which closes the participant's connections). When
 // several instances share the log (Redis), each follows the rooms its
-// clients are in (Follow, Receive) and publishes to its own clients only.
+// clients are in (Follow, Receive) and publishes to its own clients only,
+// and catches up with the log before every read.
 //
 // Votes and ballots make no durable event: the store keeps, per room, a
 // version that grows with every entry that changed a count, and which
@@ -54,9 +55,8 @@ type logRoom struct {
 	votes   changeLog // questions whose count changed, by version
 	results changeLog // polls whose tally changed, by version
 
-	snapPos   atomic.Uint64 // the position of the last snapshot saved
-	snapping  sync.Mutex    // one snapshot of the room at a time
-	followers atomic.Int32  // Follow calls not yet ended (store_log_follow.go)
+	snapPos  atomic.Uint64 // the position of the last snapshot saved
+	snapping sync.Mutex    // one snapshot of the room at a time
 }
 
 // changeLog is a room's version of one kind of coalesced counter and the
@@ -87,8 +87,8 @@ type LogStoreOptions struct {
 	// SnapshotEvery is how many entries a room's log grows by between
 	// snapshots; 0: DefaultSnapshotEvery.
 	SnapshotEvery int
-	// Shared: other instances append to the log too (Redis). Reads of a
-	// room this instance does not follow then catch up with the log first.
+	// Shared: other instances append to the log too (Redis). Reads then
+	// catch up with the log first.
 	Shared bool
 }
 
@@ -245,14 +245,15 @@ func (s *LogStore) forget(code string, lr *logRoom) {
 	delete(s.due, code)
 }
 
-// read calls f with room code's machine: up to date with the log when
-// others append to it and this instance does not follow the room.
+// read calls f with room code's machine, caught up with the log first
+// when other instances append to it: a command is checked against what
+// the log holds, not against an announcement still on its way.
 func (s *LogStore) read(ctx context.Context, code string, f func(m *Machine)) error {
 	lr, err := s.room(ctx, code)
 	if err != nil {
 		return err
 	}
-	if s.shared && lr.followers.Load() <= 0 {
+	if s.shared {
 		if err := lr.replica.CatchUp(ctx); err != nil {
 			if errors.Is(err, ErrRoomNotFound) {
 				s.forget(code, lr)
@@ -418,6 +419,12 @@ func (s *LogStore) StateWithPolls(ctx context.Context, code string, comments int
 func (s *LogStore) Seq(ctx context.Context, code string) (seq uint64, err error) {
 	err = s.read(ctx, code, func(m *Machine) { seq = m.Seq() })
 	return seq, err
+}
+
+// Epoch returns the epoch of room code's history (Entry.Epoch).
+func (s *LogStore) Epoch(ctx context.Context, code string) (epoch uint64, err error) {
+	err = s.read(ctx, code, func(m *Machine) { epoch = m.Epoch() })
+	return epoch, err
 }
 
 // Ping implements Store: a log that answers a read is up.

@@ -4,36 +4,18 @@ import "context"
 
 // Rooms whose log several instances share (Redis) change under a replica
 // without its knowing: each instance follows the rooms its clients are in,
-// applying the entries the log announces (Receive), and reads the other
-// rooms fresh from the log.
+// applying the entries the log announces (Receive), so their events reach
+// its clients as they happen.
 
-// Follow marks room code as followed by this instance: its replica is
-// brought up to date now and then kept so by Receive, the log's
-// announcements, which the caller subscribed to before calling Follow.
-// Every Follow is paired with an Unfollow.
+// Follow opens room code's replica and brings it up to date; Receive, the
+// log's announcements (which the caller subscribed to before calling
+// Follow), keep it so, and its events flowing to this instance's clients.
 func (s *LogStore) Follow(ctx context.Context, code string) error {
 	lr, err := s.room(ctx, code)
 	if err != nil {
 		return err
 	}
-	lr.followers.Add(1)
 	return lr.replica.CatchUp(ctx)
-}
-
-// Unfollow ends a Follow.
-func (s *LogStore) Unfollow(code string) {
-	s.mu.Lock()
-	lr := s.rooms[code]
-	s.mu.Unlock()
-	if lr != nil {
-		select {
-		case <-lr.ready:
-			if lr.err == nil {
-				lr.followers.Add(-1)
-			}
-		default:
-		}
-	}
 }
 
 // Receive applies an entry the log announced for room code (and any entry

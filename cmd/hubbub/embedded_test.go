@@ -185,6 +185,7 @@ func TestEmbeddedKeepsAckedThroughKill(t *testing.T) {
 			t.Fatalf("voter %d with its token after the restart: %v", i, err)
 		}
 		defer back.close()
+		back.waitUntil(clusterWait, func() bool { return back.myVotes != nil }) // the snapshot follows the welcome
 		back.mu.Lock()
 		got, ok := back.myVotes[created.Poll]
 		back.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ type viewer struct {
 	seq       uint64
 	comments  map[string]string // id → text
 	snapshots int
+	epochs    []uint64 // each welcome's epoch
 	problems  []string
 	closed    bool
 	done      chan struct{}
@@ -45,6 +47,7 @@ func resumeWatching(t *testing.T, url, room string, old *viewer) *viewer {
 	if old != nil {
 		old.mu.Lock()
 		v.token, v.seq, v.comments, v.snapshots = old.token, old.seq, maps.Clone(old.comments), old.snapshots
+		v.epochs = slices.Clone(old.epochs)
 		old.mu.Unlock()
 	}
 	v.cond = sync.NewCond(&v.mu)
@@ -124,6 +127,7 @@ func (v *viewer) apply(line []byte) {
 		ID       json.RawMessage
 		Text     string
 		Comments []struct{ ID, Text string }
+		Epoch    uint64
 	}
 	if len(line) == 0 || json.Unmarshal(line, &ev) != nil {
 		return
@@ -134,6 +138,7 @@ func (v *viewer) apply(line []byte) {
 	switch ev.Type {
 	case "welcome":
 		v.token = ev.Token
+		v.epochs = append(v.epochs, ev.Epoch)
 		return
 	case "snapshot":
 		v.seq, v.snapshots = ev.Seq, v.snapshots+1
@@ -288,6 +293,9 @@ func TestClusterRedisLosesWritesNewEpoch(t *testing.T) {
 		}
 		if v.snapshots < 2 {
 			t.Errorf("viewer %d got no fresh snapshot after the log went backwards", i)
+		}
+		if n := len(v.epochs); n < 2 || v.epochs[0] == 0 || v.epochs[n-1] <= v.epochs[0] {
+			t.Errorf("viewer %d saw epochs %v: want a new, higher one after the restart", i, v.epochs)
 		}
 		for _, p := range v.problems {
 			t.Errorf("viewer %d: %s", i, p)
