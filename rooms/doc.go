@@ -1,20 +1,21 @@
-// Package rooms is what happens in a room: its settings, roles, comments,
-// reactions and bans (Q&A and polls follow), the wire types of the protocol,
-// participant tokens, and the Store that keeps a room's state and its ordered
-// event log.
+// Package rooms is what happens in a room: its settings, roles, Q&A,
+// polls and quizzes, comments, reactions and bans, the wire types of the
+// protocol, and participant tokens.
 //
 // The network side lives in package hub: it decodes a client's frame into a
-// Command and calls Service.Handle. The Service validates the command against
-// the room's rules and the actor's role and applies it to the Store, which
-// performs the state change, assigns the room's next seq and appends the event
-// to the room's bounded log atomically, and publishes the event on the room's
-// channel so that publish order is seq order.
+// Command and calls Service.Handle. The Service checks the command (texts,
+// word filter, rate limits, roles) and calls its Store. The serving Store is
+// the LogStore (store_log*.go): it appends the command as one Record to the
+// room's ordered Log (log.go; implementations in package roomlog) and the
+// room's Replica (replica.go) applies it, and every entry before it, with
+// Machine.Apply (machine*.go): every room rule, written once, as a pure,
+// deterministic state machine. The replica publishes each entry's events in
+// seq order. docs/architecture.md follows one event along this path.
 //
-// The rules are moving to one place (docs/architecture.md): a room as a
-// deterministic state machine (Machine, machine*.go) over an ordered Log
-// (log.go; implementations in package roomlog), kept by a Replica on every
-// instance that serves the room (replica.go). The Store path above serves
-// rooms until the Service runs on replicas.
+// MemoryStore and RedisStore (store_memory*.go, store_redis*.go, lua/) are
+// the rules' earlier home, kept for side-by-side measurement until they are
+// removed; package storetest is the Store conformance suite every Store
+// passes.
 //
 // Every exported method of Service, of the Store implementations and of
 // Replica is safe for concurrent use; a Machine is used under its
