@@ -66,6 +66,29 @@ type changeLog struct {
 	changed map[string]uint64
 }
 
+// changedAfter reports whether item id changed after version v.
+func (c *changeLog) changedAfter(id string, v uint64) bool {
+	at, ok := c.changed[id]
+	return ok && at > v
+}
+
+// eachSince calls f, under each room's replica lock, for every room of
+// since that exists, with the version given for it: f reports what changed
+// after it.
+func (s *LogStore) eachSince(ctx context.Context, since map[string]uint64, f func(code string, lr *logRoom, m *Machine, v uint64)) error {
+	for code, v := range since {
+		lr, err := s.room(ctx, code)
+		if isRefusal(err) {
+			continue // gone: left out
+		}
+		if err != nil {
+			return err
+		}
+		lr.replica.Read(func(m *Machine) { f(code, lr, m, v) })
+	}
+	return nil
+}
+
 func (c *changeLog) mark(ids []string) {
 	if len(ids) == 0 {
 		return

@@ -22,22 +22,24 @@ func (s *LogStore) Follow(ctx context.Context, code string) error {
 // before it the replica missed). Rooms not open here are left alone: they
 // are read from the log when needed.
 func (s *LogStore) Receive(ctx context.Context, code string, e Entry) error {
-	s.mu.Lock()
-	lr := s.rooms[code]
-	s.mu.Unlock()
-	if lr == nil {
-		return nil
+	if lr := s.opened(code); lr != nil {
+		return lr.replica.Receive(ctx, e)
 	}
-	<-lr.ready
-	if lr.err != nil {
-		return nil
-	}
-	return lr.replica.Receive(ctx, e)
+	return nil
 }
 
 // CatchUp applies every entry of room code's log that its replica has not:
 // after a follower's subscription was lost and restored.
 func (s *LogStore) CatchUp(ctx context.Context, code string) error {
+	if lr := s.opened(code); lr != nil {
+		return lr.replica.CatchUp(ctx)
+	}
+	return nil
+}
+
+// opened returns room code if it is open here (waiting for an opening in
+// progress), or nil.
+func (s *LogStore) opened(code string) *logRoom {
 	s.mu.Lock()
 	lr := s.rooms[code]
 	s.mu.Unlock()
@@ -48,7 +50,7 @@ func (s *LogStore) CatchUp(ctx context.Context, code string) error {
 	if lr.err != nil {
 		return nil
 	}
-	return lr.replica.CatchUp(ctx)
+	return lr
 }
 
 // Forget drops room code's replica after another instance deleted the

@@ -65,31 +65,18 @@ func (s *LogStore) Leaderboard(ctx context.Context, code, id string, n int, who 
 // ResultsChanges implements PollStore from the rooms' change logs.
 func (s *LogStore) ResultsChanges(ctx context.Context, since map[string]uint64) (map[string]ResultsChanges, error) {
 	out := make(map[string]ResultsChanges)
-	for code, v := range since {
-		lr, err := s.room(ctx, code)
-		if err != nil {
-			if isRefusal(err) {
-				continue
+	err := s.eachSince(ctx, since, func(code string, lr *logRoom, m *Machine, v uint64) {
+		rc := ResultsChanges{Version: lr.results.version}
+		for _, mp := range m.polls.list {
+			if lr.results.changedAfter(mp.p.ID, v) || (v == 0 && len(mp.ballots) > 0) {
+				rc.Results = append(rc.Results, PollResult{ID: mp.p.ID, Kind: mp.p.Kind, Revealed: AudienceSeesResults(mp.p), Tally: mp.tally()})
 			}
-			return nil, err
 		}
-		lr.replica.Read(func(m *Machine) {
-			if lr.results.version <= v && v != 0 {
-				return
-			}
-			rc := ResultsChanges{Version: lr.results.version}
-			for _, mp := range m.polls.list {
-				if at, ok := lr.results.changed[mp.p.ID]; (ok && at > v) || (v == 0 && len(mp.ballots) > 0) {
-					rc.Results = append(rc.Results, PollResult{ID: mp.p.ID, Kind: mp.p.Kind, Revealed: AudienceSeesResults(mp.p), Tally: mp.tally()})
-				}
-			}
-			if v == 0 && len(rc.Results) == 0 {
-				return
-			}
+		if (v > 0 && rc.Version > v) || (v == 0 && len(rc.Results) > 0) {
 			out[code] = rc
-		})
-	}
-	return out, nil
+		}
+	})
+	return out, err
 }
 
 // Ballots implements PollStore.

@@ -42,31 +42,18 @@ func (s *LogStore) Vote(ctx context.Context, code, id, participant string, up bo
 // VoteChanges implements QuestionStore from the rooms' change logs.
 func (s *LogStore) VoteChanges(ctx context.Context, since map[string]uint64) (map[string]VoteChanges, error) {
 	out := make(map[string]VoteChanges)
-	for code, v := range since {
-		lr, err := s.room(ctx, code)
-		if err != nil {
-			if isRefusal(err) {
-				continue
+	err := s.eachSince(ctx, since, func(code string, lr *logRoom, m *Machine, v uint64) {
+		vc := VoteChanges{Version: lr.votes.version}
+		for _, mq := range m.questions {
+			if lr.votes.changedAfter(mq.q.ID, v) || (v == 0 && mq.q.Votes > 0) {
+				vc.Counts = append(vc.Counts, VoteCount{ID: mq.q.ID, Votes: mq.q.Votes, Visible: mq.q.Visible()})
 			}
-			return nil, err
 		}
-		lr.replica.Read(func(m *Machine) {
-			if lr.votes.version <= v && v != 0 {
-				return
-			}
-			vc := VoteChanges{Version: lr.votes.version}
-			for _, mq := range m.questions {
-				if at, ok := lr.votes.changed[mq.q.ID]; (ok && at > v) || (v == 0 && mq.q.Votes > 0) {
-					vc.Counts = append(vc.Counts, VoteCount{ID: mq.q.ID, Votes: mq.q.Votes, Visible: mq.q.Visible()})
-				}
-			}
-			if v == 0 && len(vc.Counts) == 0 {
-				return
-			}
+		if (v > 0 && vc.Version > v) || (v == 0 && len(vc.Counts) > 0) {
 			out[code] = vc
-		})
-	}
-	return out, nil
+		}
+	})
+	return out, err
 }
 
 // Upvoted implements QuestionStore.
