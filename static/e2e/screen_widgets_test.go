@@ -69,7 +69,7 @@ func cornerColour(t *testing.T, p *page) [3]uint32 {
 // the root and body paint no background: over a magenta default background
 // (standing in for the video) the widget's corner is magenta, where the
 // plain screen paints its own. A key in the fragment still works beside ?show= (the
-// fragment goes, the query stays).
+// fragment goes, the query stays). The console links to each widget.
 func TestScreenWidgets(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
@@ -192,5 +192,15 @@ func TestScreenWidgets(t *testing.T) {
 	}
 	if out := eval[[]string](keyed, onlyJS("#poll-view")); len(out) > 0 {
 		t.Errorf("the keyed widget shows more than the poll: %v", out[:min(6, len(out))])
+	}
+
+	// The console's share card links to every widget, transparent.
+	console := openPage(t, "console", hostURL(s, r.room), desktop())
+	console.waitCount(tid("widget-link"), len(widgets))
+	hrefs := eval[[]string](console, `[...document.querySelectorAll('`+tid("widget-link")+`')].map((a) => a.getAttribute('href'))`)
+	for i, w := range widgets {
+		if want := s.URL + "/screen/" + r.Code + "?show=" + w.show + "&bg=transparent"; hrefs[i] != want {
+			t.Errorf("the console's widget link %d is %q, want %q", i, hrefs[i], want)
+		}
 	}
 }

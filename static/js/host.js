@@ -19,7 +19,7 @@
 // comment-list (comments carry data-id), closed-badge, comment,
 // comment-delete, poll-form (see host-pollform.js), poll-list, poll,
 // poll-open, poll-close, poll-reveal, poll-delete, results-chart,
-// leaderboard, qr, screen-link, report-link, stats, settings,
+// leaderboard, qr, screen-link, widget-links, widget-link, report-link, stats, settings,
 // setting-<name>, export-json, export-csv, forget-key, lang-switch,
 // section-toggle (see host-sections.js).
 //
@@ -894,6 +894,10 @@ state.on('*', (kind, detail) => {
   }
 });
 
+/** WIDGET_LINKS are the screen's widgets (?show=) the share card links to, with their names. */
+const WIDGET_LINKS = [['poll', 'host.w_poll'], ['question', 'host.w_question'], ['questions', 'host.w_questions'],
+  ['leaderboard', 'host.w_leaderboard'], ['podium', 'host.w_podium'], ['code', 'host.w_code'], ['reactions', 'host.w_reactions']];
+
 function init() {
   // Before anything is drawn in them; opened statistics are fetched at once.
   setupSections($('#console'), (name, collapsed) => { if (name === 'stats' && !collapsed) refreshStats(); });
@@ -908,6 +912,13 @@ function init() {
     $('#qr').alt = t('host.qr_alt', { url: audience });
   };
   $('#link-screen').href = base + '/screen/' + code;
+  // The screen's widgets (screen.js), on a transparent page, for OBS browser sources.
+  for (const [show, label] of WIDGET_LINKS) {
+    $('#widget-list').appendChild(el('li', {}, el('a', {
+      href: base + '/screen/' + code + '?show=' + show + '&bg=transparent', target: '_blank', rel: 'noopener',
+      'data-testid': 'widget-link', 'data-i18n': label,
+    }, t(label))));
+  }
   $('#link-report').href = base + '/report/' + code;
   $('#qr').src = qrPath(code);
   showAudience();
