@@ -102,7 +102,7 @@ func TestPageWeight(t *testing.T) {
 
 	pages := []struct {
 		name, path, content string
-		opts               []pageOption
+		opts                []pageOption
 	}{
 		{"audience", "/r/" + r.Code, `[data-testid="question-list"] [data-testid="question"]`, []pageOption{phone()}},
 		{"console", "/host/" + r.Code + "#key=" + r.HostKey, `[data-testid="question-list"] [data-testid="question"]`, []pageOption{viewport(1440, 900, 1, false)}},
