@@ -13,19 +13,22 @@
 // offline-banner, presence, join-code, room-title, moderation-queue,
 // queue-count, queue-more, select-pending, question-search, search-status,
 // bulk-bar, bulk-approve, bulk-hide, bulk-clear, question-list, question,
-// select, count-live, count-answered, count-hidden, show-more,
-// apply-changes, approve, hide, answer, answer-input, answer-save,
+// select, count-live, count-answered (the archive's), count-hidden,
+// show-more, archive-list, archive-more, apply-changes, approve, hide, answer, answer-input, answer-save,
 // answer-text, answered-badge, pin, unpin, restore, reopen, delete, ban,
 // comment-list (comments carry data-id), closed-badge, comment,
 // comment-delete, poll-form (see host-pollform.js), poll-list, poll,
 // poll-open, poll-close, poll-reveal, poll-delete, results-chart,
-// leaderboard, qr, screen-link, report-link, stats, settings,
-// setting-<name>, export-json, export-csv, forget-key, lang-switch.
+// leaderboard, qr, screen-link, widget-links, widget-link, report-link, stats, settings,
+// setting-<name>, export-json, export-csv, forget-key, lang-switch,
+// section-toggle (see host-sections.js).
 //
 // At volume (see renderQuestions): a search, a page of questions per list
 // with "show more", counts per status, selection with bulk approve/hide,
-// the waiting count in the tab's title, and lists that hold still under
-// the pointer or focus (see hold).
+// the waiting count in the tab's title, lists that hold still under the
+// pointer or focus (see hold), an archive that answered questions move to
+// (collapsed at first), and sections that collapse to their heading
+// (host-sections.js).
 
 import { el, $, $$, clear, setText, announce, toast, roomCodeFromPath } from './dom.js';
 import { t, addStrings, applyI18n, langSwitch, onLangChange, errorMessage, closeMessage, formatTime, formatNumber } from './i18n.js';
@@ -35,6 +38,7 @@ import { renderResults, renderLeaderboard, kindLabel, percent } from './charts.j
 import { hostStrings } from './host-strings.js';
 import { setupPollForm, buildPollForm } from './host-pollform.js';
 import { qrPath, audienceURL } from './qr.js';
+import { setupSections, isCollapsed } from './host-sections.js';
 
 /** STATS_REFRESH_MS is how often the live statistics are asked for while visible (the server asks for no more than every 5 s). */
 const STATS_REFRESH_MS = 5000;
@@ -60,7 +64,7 @@ const LIST_PAGE = 20;
  */
 const view = {
   tab: 'qa', filter: 'live', sort: 'top', pendingSeen: Infinity,
-  search: '', queueLimit: QUEUE_PAGE, listLimit: LIST_PAGE, selected: new Set(),
+  search: '', queueLimit: QUEUE_PAGE, listLimit: LIST_PAGE, archiveLimit: LIST_PAGE, selected: new Set(),
 };
 
 // ---------- key handling ----------
@@ -313,20 +317,22 @@ function openAnswerEditor(node, q) {
 }
 
 /**
- * The question list holds still while the pointer or the keyboard focus is
- * in its card (#questions-card), so a click or a key press lands on the
- * question it was aimed at: nodes are updated in place (counts, badges,
- * buttons) but none is moved, added or removed — nor in the queue above
- * it, whose growth would push the list down. The apply button (data-testid
- * apply-changes) counts the questions that would move, come or go, and
- * both are brought up to date when it is pressed or when the pointer and
- * the focus have both left the card. (In the queue itself new questions
- * come last, so nothing moves under a pointer there.)
+ * The question list and the archive hold still while the pointer or the
+ * keyboard focus is in their cards (#questions-card, #archive-card), so a
+ * click or a key press lands on the question it was aimed at: nodes are
+ * updated in place (counts, badges, buttons) but none is moved, added or
+ * removed — nor in the queue above them, whose growth would push them
+ * down. The apply button (data-testid apply-changes) counts the questions
+ * that would move, come or go, and all are brought up to date when it is
+ * pressed or when the pointer and the focus have left both cards. (In the
+ * queue itself new questions come last, so nothing moves under a pointer
+ * there.)
  */
-const hold = { pointer: false };
+const HOLDING_CARDS = ['#questions-card', '#archive-card'];
+const hold = { over: new Set() };
 
 function holding() {
-  return hold.pointer || $('#questions-card').contains(document.activeElement);
+  return hold.over.size > 0 || HOLDING_CARDS.some((c) => $(c).contains(document.activeElement));
 }
 
 /** holdInPlace updates the nodes of a held list without moving any; a deleted question's node is greyed. */
@@ -361,11 +367,22 @@ function matches(q) {
   return [q.text, q.author, q.answer].some((f) => typeof f === 'string' && f.toLocaleLowerCase().includes(view.search));
 }
 
+/** archived reports whether q belongs in the archive: answered, and not pinned (a pinned one is still on stage). */
+function archived(q) {
+  return q.status === 'answered' && !q.pinned;
+}
+
+/** listed reports whether q belongs in the list under the filter: live ones (and a pinned answered one), or hidden ones. */
+function listed(q, filter) {
+  return filter === 'hidden' ? q.status === 'hidden' : q.status === 'live' || (q.status === 'answered' && Boolean(q.pinned));
+}
+
 /**
- * renderQuestions draws the queue and the list: those matching the search,
- * the first view.queueLimit / view.listLimit of them, with a "show more"
- * button for the rest; the filter buttons count each status. apply brings a
- * held list up to date (see hold).
+ * renderQuestions draws the queue, the list and the archive: those
+ * matching the search, the first view.queueLimit / view.listLimit /
+ * view.archiveLimit of them, with a "show more" button for the rest; the
+ * filter buttons and the archive count what each holds. apply brings held
+ * lists up to date (see hold).
  */
 function renderQuestions(apply = false) {
   const all = state.questionList();
@@ -378,13 +395,16 @@ function renderQuestions(apply = false) {
   setText($('#queue-count'), formatNumber(allPending.length));
   setText($('#tab-qa-count'), allPending.length ? '(' + allPending.length + ')' : '');
   updateDocTitle();
-  for (const status of ['live', 'answered', 'hidden']) {
-    setText($('#count-' + status), formatNumber(found.filter((q) => q.status === status).length));
+  for (const filter of ['live', 'hidden']) {
+    setText($('#count-' + filter), formatNumber(found.filter((q) => listed(q, filter)).length));
   }
+  const archive = sortQuestions(found.filter(archived), view.sort);
+  setText($('#count-answered'), formatNumber(archive.length));
+  const archiveShown = archive.slice(0, view.archiveLimit);
   // Selected questions that were deleted are forgotten.
   for (const id of view.selected) if (!state.questions.has(id)) view.selected.delete(id);
   renderBulkBar();
-  let shown = found.filter((q) => q.status === view.filter);
+  let shown = found.filter((q) => listed(q, view.filter));
   shown = sortQuestions(shown, view.sort);
   if (view.filter !== 'hidden') shown.sort((a, b) => Number(Boolean(b.pinned)) - Number(Boolean(a.pinned)));
   setText($('#q-search-status'), view.search ? t('host.search_found', { n: found.length, total: all.length }) : '');
@@ -392,10 +412,12 @@ function renderQuestions(apply = false) {
   shown = shown.slice(0, view.listLimit);
   const list = $('#questions');
   const queue = $('#queue');
-  const changes = pendingChanges(queue, queueShown) + pendingChanges(list, shown);
+  const archiveList = $('#archive');
+  const changes = pendingChanges(queue, queueShown) + pendingChanges(list, shown) + pendingChanges(archiveList, archiveShown);
   if (!apply && changes && holding()) {
     holdInPlace(queue);
     holdInPlace(list);
+    holdInPlace(archiveList);
     showApply(changes);
     return;
   }
@@ -408,6 +430,9 @@ function renderQuestions(apply = false) {
   reconcile(list, shown, (q) => q.id, questionCard, updateQuestion);
   showMore($('#questions-more'), total - shown.length, LIST_PAGE);
   $('#questions-empty').hidden = shown.length > 0;
+  reconcile(archiveList, archiveShown, (q) => q.id, questionCard, updateQuestion);
+  showMore($('#archive-more'), archive.length - archiveShown.length, LIST_PAGE);
+  $('#archive-empty').hidden = archive.length > 0;
   showApply(0);
 }
 
@@ -463,10 +488,15 @@ $('#questions-more').addEventListener('click', () => {
   renderQuestions(true);
   if ($('#questions-more').hidden) $('#questions').focus();
 });
+$('#archive-more').addEventListener('click', () => {
+  view.archiveLimit += LIST_PAGE;
+  renderQuestions(true);
+});
 $('#q-search').addEventListener('input', (e) => {
   view.search = e.target.value.trim().toLocaleLowerCase();
   view.queueLimit = QUEUE_PAGE;
   view.listLimit = LIST_PAGE;
+  view.archiveLimit = LIST_PAGE;
   renderQuestions(true);
 });
 
@@ -481,19 +511,19 @@ function releaseHold() {
   if (!holding()) renderQuestions();
 }
 
-{
-  const card = $('#questions-card');
-  card.addEventListener('pointerenter', () => { hold.pointer = true; });
-  card.addEventListener('pointerleave', () => { hold.pointer = false; releaseHold(); });
+for (const css of HOLDING_CARDS) {
+  const card = $(css);
+  card.addEventListener('pointerenter', () => { hold.over.add(css); });
+  card.addEventListener('pointerleave', () => { hold.over.delete(css); releaseHold(); });
   // Focus leaving the card: activeElement is settled once focusout is over.
   card.addEventListener('focusout', () => setTimeout(releaseHold, 0));
-  $('#apply-changes').addEventListener('click', () => {
-    renderQuestions(true);
-    // The button is gone: the focus goes to the list, which is now current.
-    $('#questions').focus();
-    announce(t('host.applied'));
-  });
 }
+$('#apply-changes').addEventListener('click', () => {
+  renderQuestions(true);
+  // The button is gone: the focus goes to the list, which is now current.
+  $('#questions').focus();
+  announce(t('host.applied'));
+});
 
 for (const b of $$('[data-filter]')) {
   b.addEventListener('click', () => {
@@ -507,6 +537,7 @@ for (const b of $$('[data-sort]')) {
   b.addEventListener('click', () => {
     view.sort = b.dataset.sort;
     view.listLimit = LIST_PAGE;
+    view.archiveLimit = LIST_PAGE;
     for (const o of $$('[data-sort]')) o.setAttribute('aria-pressed', String(o === b));
     renderQuestions(true);
   });
@@ -712,7 +743,7 @@ let statsTimer = 0;
 let statsBusy = false;
 
 function statsVisible() {
-  if (document.visibilityState !== 'visible' || $('#console').hidden) return false;
+  if (document.visibilityState !== 'visible' || $('#console').hidden || isCollapsed('stats')) return false;
   const panel = $('#panel-room');
   return getComputedStyle(panel).display !== 'none';
 }
@@ -863,7 +894,13 @@ state.on('*', (kind, detail) => {
   }
 });
 
+/** WIDGET_LINKS are the screen's widgets (?show=) the share card links to, with their names. */
+const WIDGET_LINKS = [['poll', 'host.w_poll'], ['question', 'host.w_question'], ['questions', 'host.w_questions'],
+  ['leaderboard', 'host.w_leaderboard'], ['podium', 'host.w_podium'], ['code', 'host.w_code'], ['reactions', 'host.w_reactions']];
+
 function init() {
+  // Before anything is drawn in them; opened statistics are fetched at once.
+  setupSections($('#console'), (name, collapsed) => { if (name === 'stats' && !collapsed) refreshStats(); });
   $('#lang-slot').appendChild(langSwitch());
   applyI18n(document);
   document.body.dataset.tab = view.tab;
@@ -875,6 +912,13 @@ function init() {
     $('#qr').alt = t('host.qr_alt', { url: audience });
   };
   $('#link-screen').href = base + '/screen/' + code;
+  // The screen's widgets (screen.js), on a transparent page, for OBS browser sources.
+  for (const [show, label] of WIDGET_LINKS) {
+    $('#widget-list').appendChild(el('li', {}, el('a', {
+      href: base + '/screen/' + code + '?show=' + show + '&bg=transparent', target: '_blank', rel: 'noopener',
+      'data-testid': 'widget-link', 'data-i18n': label,
+    }, t(label))));
+  }
   $('#link-report').href = base + '/report/' + code;
   $('#qr').src = qrPath(code);
   showAudience();

@@ -17,9 +17,22 @@
 // revealed); pinning a question brings the stage back to the questions; a
 // poll that is deleted, or closed with its results hidden, leaves it.
 //
+// Widgets: /screen/CODE?show=WHAT shows one stage element alone, for an
+// OBS browser source or a livestream overlay: poll (the poll on stage, its
+// chart or word cloud), question (the pinned question), questions (the top
+// questions), leaderboard (every ranked player, in rows), podium (the first
+// three), code (the join address, code and QR code), reactions (the emoji
+// rising over the whole widget). &bg=transparent drops the page's
+// background, so the stream shows through around the element. The element
+// fills the widget's viewport and is fitted to it as on the stage. A widget
+// keeps its element: a pin does not take a poll widget back to questions,
+// and a poll widget does not turn into the leaderboard. A widget shows no
+// offline banner (the stream's viewers would read it); it resumes by
+// itself. The key still goes in the fragment (…?show=poll#key=…).
+//
 // Test hooks (data-testid): join-code, qr, presence, pinned, poll,
-// results-chart, question-list, question, leaderboard, offline-banner,
-// room-title, lang-switch.
+// results-chart, question-list, question, leaderboard, widget-leaderboard,
+// offline-banner, room-title, lang-switch.
 
 import { el, $, clear, setText, prefersReducedMotion, roomCodeFromPath } from './dom.js';
 import { t, addStrings, applyI18n, langSwitch, onLangChange, closeMessage, formatNumber } from './i18n.js';
@@ -90,6 +103,19 @@ addStrings({
   },
 });
 
+/** WIDGETS are the stage elements ?show= may name, and the element each one shows. */
+const WIDGETS = {
+  poll: '#poll-view', question: '#pinned', questions: '#qa-view', leaderboard: '#widget-lb',
+  podium: '#widget-lb', code: '.rail', reactions: '#floaters',
+};
+const query = new URLSearchParams(location.search);
+/** widget is the element this page shows alone (a key of WIDGETS), or '' for the whole stage. */
+const widget = Object.hasOwn(WIDGETS, query.get('show') || '') ? query.get('show') : '';
+/** transparent: no page background (?bg=transparent), for compositing over video. */
+const transparent = query.get('bg') === 'transparent';
+/** followsPolls: the stage may turn to a poll (the whole stage and the poll widget). */
+const followsPolls = !widget || widget === 'poll';
+
 const code = roomCodeFromPath();
 const state = new RoomState();
 /** stage is what the stage shows: {poll: id} or {questions: true}. */
@@ -124,7 +150,7 @@ function stageable(p) {
 }
 
 function pickInitialStage() {
-  const open = state.pollList().filter((p) => p.state === 'open');
+  const open = followsPolls ? state.pollList().filter((p) => p.state === 'open') : [];
   stage = open.length ? { poll: open[open.length - 1].id } : { questions: true };
 }
 
@@ -168,6 +194,7 @@ function fitStage(force = true) {
   fit($('#qa-view'), '.top-q', force);
   fit($('#poll-chart'), '.answer-item, .cloud-word, .option-preview li', force);
   fit($('#poll-lb'), '.podium-row', force);
+  fit($('#widget-lb'), '.podium-row', force);
 }
 
 // ---------- rendering ----------
@@ -193,7 +220,7 @@ function renderPinned() {
   if (box.dataset.sig === sig) return;
   box.dataset.sig = sig;
   clear(box);
-  box.classList.toggle('compact', Boolean(stage.poll));
+  box.classList.toggle('compact', Boolean(stage.poll) && !widget);
   box.appendChild(el('p', { class: 'pinned-label' }, '📌 ', t('screen.pinned')));
   box.appendChild(el('p', { class: 'pinned-text' }, q.text));
   box.appendChild(el('p', { class: 'pinned-meta' }, (q.author || t('screen.anonymous')) + ' · ' + votesText(q.votes || 0)));
@@ -276,7 +303,8 @@ function renderPollLeaderboard(p) {
   const box = $('#poll-lb');
   if (!box) return;
   const lb = state.leaderboard;
-  const ready = p.kind === 'quiz' && p.state === 'closed' && p.reveal && lb && lb.poll === p.id && Array.isArray(lb.room) && lb.room.length > 0;
+  // The poll widget keeps the answer: the leaderboard is a widget of its own.
+  const ready = !widget && boardReady(p, lb);
   if (!ready) {
     box.hidden = true;
     $('#poll-view').classList.remove('show-lb');
@@ -297,6 +325,28 @@ function renderPollLeaderboard(p) {
   }
 }
 
+/** boardReady reports whether lb is the leaderboard of quiz p, closed and revealed, with players ranked. */
+function boardReady(p, lb) {
+  return Boolean(p) && p.kind === 'quiz' && p.state === 'closed' && p.reveal && Boolean(lb) && lb.poll === p.id &&
+    Array.isArray(lb.room) && lb.room.length > 0;
+}
+
+/**
+ * renderWidgetBoard draws the leaderboard and podium widgets: the room's
+ * standings after the last quiz closed and revealed, at once (no answer
+ * shown first); nothing before.
+ */
+function renderWidgetBoard() {
+  if (widget !== 'leaderboard' && widget !== 'podium') return;
+  const box = $('#widget-lb');
+  const lb = state.leaderboard;
+  const ready = Boolean(lb) && boardReady(state.polls.get(lb.poll), lb);
+  box.hidden = !ready;
+  if (!ready) { clear(box); delete box.dataset.sig; return; }
+  renderPodium(box, lb.room, widget);
+  fit(box, '.podium-row');
+}
+
 /** showLeaderboard gives the stage to quiz id's leaderboard (on) or to its answer. */
 function showLeaderboard(id, on) {
   const view = $('#poll-view');
@@ -306,25 +356,30 @@ function showLeaderboard(id, on) {
   if (on) fit($('#poll-lb'), '.podium-row'); else fit($('#poll-chart'), '.answer-item, .cloud-word');
 }
 
-/** renderPodium draws leaderboard entries ([{rank, name, points}]): the first three on a podium, the next in two columns. */
-function renderPodium(box, entries) {
+/**
+ * renderPodium draws leaderboard entries ([{rank, name, points}]): the
+ * first three on a podium, the next in two columns. mode 'podium' draws the
+ * podium alone, 'leaderboard' every entry in rows (the widgets).
+ */
+function renderPodium(box, entries, mode = '') {
   const list = entries.filter((e) => e && typeof e === 'object');
-  const sig = JSON.stringify(list) + document.documentElement.lang;
+  const sig = JSON.stringify(list) + document.documentElement.lang + mode;
   if (box.dataset.sig === sig) return;
   box.dataset.sig = sig;
   clear(box);
-  box.setAttribute('data-testid', 'leaderboard');
+  if (!box.dataset.testid) box.setAttribute('data-testid', 'leaderboard');
   const name = (e) => String(e.name || '—');
   const points = (e) => t('lb.points', { n: formatNumber(Number(e.points) || 0) });
   box.appendChild(el('h2', { class: 'podium-title' }, t('lb.title')));
-  box.appendChild(el('ol', { class: 'podium' }, list.slice(0, 3).map((e, i) => el('li', { class: 'podium-place place-' + (i + 1), 'data-testid': 'lb-entry' },
+  const onPodium = mode === 'leaderboard' ? 0 : 3;
+  if (onPodium) box.appendChild(el('ol', { class: 'podium' }, list.slice(0, 3).map((e, i) => el('li', { class: 'podium-place place-' + (i + 1), 'data-testid': 'lb-entry' },
     el('span', { class: 'podium-name' }, name(e)),
     el('span', { class: 'podium-points' }, points(e)),
     el('span', { class: 'podium-block', 'aria-label': t('lb.rank', { n: Number(e.rank) || i + 1 }) }, String(Number(e.rank) || i + 1))))));
-  const rest = list.slice(3);
+  const rest = mode === 'podium' ? [] : list.slice(onPodium);
   if (rest.length) {
-    const ol = el('ol', { class: 'podium-rest', start: 4 }, rest.map((e, i) => el('li', { class: 'podium-row', 'data-testid': 'lb-entry' },
-      el('span', { class: 'podium-rank' }, String(Number(e.rank) || i + 4)),
+    const ol = el('ol', { class: 'podium-rest', start: onPodium + 1 }, rest.map((e, i) => el('li', { class: 'podium-row', 'data-testid': 'lb-entry' },
+      el('span', { class: 'podium-rank' }, String(Number(e.rank) || i + onPodium + 1)),
       el('span', { class: 'podium-name' }, name(e)),
       el('span', { class: 'podium-points' }, points(e)))));
     ol.style.setProperty('--rows', String(Math.ceil(rest.length / 2)));
@@ -358,6 +413,7 @@ function renderStage() {
   $('#pinned').dataset.sig = '';
   renderPinned();
   renderQuestions();
+  renderWidgetBoard();
 }
 
 function renderReactionTotals() {
@@ -386,6 +442,8 @@ function float(delta) {
       const node = el('span', {
         class: 'floater',
         style: {
+          // The reactions widget spreads them over its whole width.
+          ...(widget === 'reactions' ? { left: (8 + Math.random() * 84).toFixed(1) + '%' } : {}),
           animationDelay: Math.round(Math.random() * 600) + 'ms',
           animationDuration: Math.round(FLOAT_MS * (0.8 + Math.random() * 0.4)) + 'ms',
           fontSize: (1.8 + Math.random() * 0.8).toFixed(2) + 'rem',
@@ -419,14 +477,14 @@ state.on('*', (kind, detail) => {
       const pinnedId = pinned && visibleQuestion(pinned) ? pinned.id : '';
       const newlyPinned = pinnedId && pinnedId !== lastPinnedId;
       lastPinnedId = pinnedId;
-      if (newlyPinned && stage.poll) { stage = { questions: true }; renderStage(); break; }
+      if (newlyPinned && stage.poll && widget !== 'poll') { stage = { questions: true }; renderStage(); break; }
       renderPinned();
       renderQuestions();
       break;
     }
     case 'polls': {
       const p = state.polls.get(detail.id);
-      if (stageable(p)) stage = { poll: p.id };
+      if (stageable(p) && followsPolls) stage = { poll: p.id };
       else if (stage.poll === detail.id) stage = { questions: true };
       renderStage();
       break;
@@ -437,6 +495,7 @@ state.on('*', (kind, detail) => {
     case 'leaderboard': {
       const p = stage.poll && state.polls.get(stage.poll);
       if (p) renderPollLeaderboard(p);
+      renderWidgetBoard();
       break;
     }
     case 'reactions':
@@ -448,7 +507,20 @@ state.on('*', (kind, detail) => {
   }
 });
 
+/**
+ * setupWidget marks the page for ?show= and ?bg=: body.widget and
+ * widget-WHAT, and .widget-target on the widget's element and the blocks
+ * around it, which screen.css keeps while it hides everything else.
+ */
+function setupWidget() {
+  document.documentElement.classList.toggle('bg-transparent', transparent);
+  if (!widget) return;
+  document.body.classList.add('widget', 'widget-' + widget);
+  for (let n = $(WIDGETS[widget]); n && n !== document.body; n = n.parentElement) n.classList.add('widget-target');
+}
+
 function init() {
+  setupWidget();
   $('#lang-slot').appendChild(langSwitch());
   applyI18n(document);
   // The address as the server encodes it (its -public-url), not this page's: a
@@ -468,7 +540,7 @@ function init() {
   if (document.fonts) document.fonts.ready.then(() => fitStage());
   // L switches a revealed quiz between its answer and its leaderboard.
   document.addEventListener('keydown', (e) => {
-    if (e.ctrlKey || e.metaKey || e.altKey || !stage.poll) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || !stage.poll || widget) return;
     if (e.key === 'l' || e.key === 'L') showLeaderboard(stage.poll, !$('#poll-view').classList.contains('show-lb'));
   });
   onLangChange(() => {
@@ -490,7 +562,7 @@ function init() {
   conn.onStatus((status, c) => {
     if (status === 'online') everOnline = true;
     const banner = $('#offline-banner');
-    const offline = everOnline && (status === 'offline' || status === 'connecting');
+    const offline = !widget && everOnline && (status === 'offline' || status === 'connecting');
     banner.textContent = t('conn.offline');
     if (banner.hidden === offline) {
       banner.hidden = !offline;
