@@ -17,6 +17,11 @@ var ErrNewerRules = errors.New("rooms: the room's log holds entries of newer rul
 // replicaReadBatch is how many entries a replica reads from the log at once.
 const replicaReadBatch = 512
 
+// outcomesKept is how many entries back a replica keeps outcomes (and
+// digests) for: an Append finds its entry's outcome even when thousands of
+// others were applied while it waited for the log.
+const outcomesKept = 4096
+
 // Replica is one instance's copy of a room: a Machine kept in step with the
 // room's Log. It applies entries strictly in log order, whether they come
 // from its own appends, from the log's notifications (Receive) or from
@@ -163,9 +168,9 @@ func (r *Replica) applyLocked(ctx context.Context, e Entry) error {
 		}
 	}
 	r.outcomes[e.Pos], r.applied[e.Pos] = out, entryDigest(e)
-	if len(r.outcomes) > 4096 {
+	if len(r.outcomes) > 2*outcomesKept {
 		for p := range r.outcomes {
-			if p+1024 < e.Pos {
+			if p+outcomesKept < e.Pos {
 				delete(r.outcomes, p)
 				delete(r.applied, p)
 			}
@@ -198,6 +203,44 @@ func (r *Replica) keepLocked(ev Event) {
 	r.kept = min(r.kept+1, r.retained)
 }
 
+// catchUpUnlocked is catchUpLocked for a replica that is serving: it
+// releases the lock while it reads the log, so that commands and reads of
+// the room do not wait behind a round trip to the log (Redis), and applies
+// only what nobody else applied meanwhile. Called, and returns, with r.mu
+// held.
+func (r *Replica) catchUpUnlocked(ctx context.Context, to uint64) error {
+	for r.m.Pos() < to {
+		after, epoch := r.m.Pos(), r.m.Epoch()
+		r.mu.Unlock()
+		es, err := r.log.Read(ctx, r.code, after, replicaReadBatch)
+		r.mu.Lock()
+		if err != nil {
+			return err
+		}
+		if len(es) == 0 {
+			return nil
+		}
+		if r.m.Epoch() != epoch {
+			continue // rebuilt meanwhile: read again from where it is now
+		}
+		for _, e := range es {
+			if e.Pos > to {
+				return nil
+			}
+			if e.Pos <= r.m.Pos() {
+				continue // applied meanwhile
+			}
+			if e.Pos != r.m.Pos()+1 {
+				break
+			}
+			if err := r.applyLocked(ctx, e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Append adds rec to the room's log and applies the log through it, and
 // returns what it meant: the outcome of rec's entry, once this replica has
 // applied it (with every entry before it). A refusal is the Outcome's Err,
@@ -218,7 +261,7 @@ func (r *Replica) Append(ctx context.Context, rec Record) (Entry, Outcome, error
 		if err := r.resyncLocked(ctx); err != nil {
 			return e, Outcome{}, err
 		}
-	} else if err := r.catchUpLocked(ctx, e.Pos); err != nil {
+	} else if err := r.catchUpUnlocked(ctx, e.Pos); err != nil {
 		return e, Outcome{}, err
 	}
 	out, ok := r.outcomes[e.Pos]
@@ -252,7 +295,7 @@ func (r *Replica) Receive(ctx context.Context, e Entry) error {
 	if e.Epoch != r.m.Epoch() {
 		return r.resyncLocked(ctx)
 	}
-	return r.catchUpLocked(ctx, e.Pos)
+	return r.catchUpUnlocked(ctx, e.Pos)
 }
 
 // CatchUp applies every entry the log holds past the replica's position:
@@ -261,7 +304,7 @@ func (r *Replica) Receive(ctx context.Context, e Entry) error {
 func (r *Replica) CatchUp(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.catchUpLocked(ctx, ^uint64(0))
+	return r.catchUpUnlocked(ctx, ^uint64(0))
 }
 
 // Since returns the durable events after seq, or ok false when they are
