@@ -92,3 +92,11 @@ type Log interface {
 	// no log is not an error.
 	Delete(ctx context.Context, room string) error
 }
+
+// Expirer is a Log that can drop a room by itself at a time (Redis key
+// expiry): a room due for deletion goes even when no instance is running
+// then. The LogStore sets it whenever a room's deletion is scheduled.
+type Expirer interface {
+	// ExpireAt drops the room's log and snapshot at Unix ms at; 0 cancels.
+	ExpireAt(ctx context.Context, room string, at int64) error
+}

@@ -59,8 +59,13 @@ func (s *LogStore) Insight(ctx context.Context, code string) (in Insight, err er
 
 // ScheduleDeletion implements InsightStore.
 func (s *LogStore) ScheduleDeletion(ctx context.Context, code string, closedAt, deleteAt int64) error {
-	_, err := s.apply(ctx, code, Record{Op: OpSchedule, ClosedAt: closedAt, DeleteAt: deleteAt})
-	return err
+	if _, err := s.apply(ctx, code, Record{Op: OpSchedule, ClosedAt: closedAt, DeleteAt: deleteAt}); err != nil {
+		return err
+	}
+	if ex, ok := s.log.(Expirer); ok {
+		return ex.ExpireAt(ctx, code, max(deleteAt, 0))
+	}
+	return nil
 }
 
 // DueDeletions implements InsightStore. The first call opens every room

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -219,6 +220,27 @@ func (r *Redis) Delete(ctx context.Context, room string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("roomlog: delete %s: %w", room, err)
+	}
+	return nil
+}
+
+// ExpireAt makes Redis delete the room's keys (its log, meta and
+// snapshot) at Unix milliseconds at, even if no instance is there to
+// delete the room then; at 0 keeps them again. A snapshot saved later
+// takes the same expiry.
+func (r *Redis) ExpireAt(ctx context.Context, room string, at int64) error {
+	_, err := r.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		for _, k := range []string{metaKey(room), streamKey(room), snapshotKey(room)} {
+			if at > 0 {
+				pipe.PExpireAt(ctx, k, time.UnixMilli(at))
+			} else {
+				pipe.Persist(ctx, k)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("roomlog: expiry of %s: %w", room, err)
 	}
 	return nil
 }

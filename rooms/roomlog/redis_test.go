@@ -125,3 +125,37 @@ func waitForRedis(t *testing.T, log *Redis) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestRedisExpireAt: a room due for deletion has every key expire at its
+// time, a snapshot saved afterwards too, and cancelling keeps them all.
+func TestRedisExpireAt(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	log := NewRedis(rdb, RedisOptions{})
+	if _, err := log.Create(ctx, "gone", 1, []byte("0")); err != nil {
+		t.Fatal(err)
+	}
+	e := mustAppend(t, log, "gone", "a")
+	at := time.Now().Add(time.Hour).UnixMilli()
+	if err := log.ExpireAt(ctx, "gone", at); err != nil {
+		t.Fatal(err)
+	}
+	if saved, err := log.SaveSnapshot(ctx, "gone", rooms.Snapshot{Pos: e.Pos, Epoch: e.Epoch, Rules: 1, Data: []byte("s")}); err != nil || !saved {
+		t.Fatalf("SaveSnapshot: %v %v", saved, err)
+	}
+	keys := []string{metaKey("gone"), streamKey("gone"), snapshotKey("gone")}
+	for _, k := range keys {
+		got, err := rdb.PExpireTime(ctx, k).Result()
+		if err != nil || got.Milliseconds() < at-1000 || got.Milliseconds() > at+1000 {
+			t.Errorf("%s expires at %v (%v), want about %d", k, got, err, at)
+		}
+	}
+	if err := log.ExpireAt(ctx, "gone", 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if ttl, err := rdb.PTTL(ctx, k).Result(); err != nil || ttl != -1 {
+			t.Errorf("%s keeps a TTL of %v (%v) after the deletion was cancelled", k, ttl, err)
+		}
+	}
+}

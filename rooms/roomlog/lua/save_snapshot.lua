@@ -11,4 +11,6 @@ if kept[1] then
   if not (epoch > ke or (epoch == ke and pos > kp)) then return 0 end
 end
 redis.call('HSET', KEYS[2], 'pos', ARGV[1], 'epoch', ARGV[2], 'rules', ARGV[3], 'data', ARGV[4])
+local ttl = redis.call('PTTL', KEYS[1]) -- a room due for deletion: the snapshot goes with it
+if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
 return 1
