@@ -26,22 +26,23 @@ type conn interface {
 type writerState uint8
 
 const (
-	writerIdle      writerState = iota // no goroutine, no timer: nothing pending
-	writerScheduled                    // a timer will start the writer
-	writerWriting                      // a writer goroutine is running
+	writerIdle    writerState = iota // not in the writer pool: nothing pending
+	writerQueued                     // in the writer pool, ready or waiting for its due time
+	writerWriting                    // a pool writer (or the client's slow write) is writing
 )
 
 // client is one WebSocket connection's sending side: a send queue bounded
-// in bytes and the flush policy. While idle it owns no goroutine and no
-// armed timer; its writer goroutine starts on demand and exits when the
-// queue is empty.
+// in bytes and the flush policy. Its frames are written by the hub's
+// writer pool (writers.go); while idle it is not in the pool and owns no
+// goroutine and no timer.
 //
 // Flush policy: all pending events leave together, newline-separated, in
 // frames of at most MaxFrameBytes and one system call. An urgent event
 // (durable events, acks, errors) for a client that has not been written to
-// for a flush interval starts the writer at once; otherwise the writer
-// starts when the interval since the last frame has passed. So a quiet
-// client hears at once and a busy one gets at most one flush per interval.
+// for a flush interval makes it ready for the pool's writers at once;
+// otherwise it waits in the pool until the interval since the last frame
+// has passed. So a quiet client hears at once and a busy one gets at most
+// one flush per interval.
 // Coalesced counters (reactions, presence) are not urgent: they wait up to
 // the counter delay after the last frame and ride along with any urgent
 // event that comes sooner.
@@ -51,10 +52,11 @@ type client struct {
 	ip   string
 	id   uint64
 
-	// Set when the connection came from a real upgrade (nil in benchmarks):
-	// the writer collecting a flush into one system call, and the socket,
-	// closed by a watchdog if a close handshake hangs.
-	out     *heldWriter
+	// Set when the connection came from a real upgrade (nil in benchmarks,
+	// where frames go through conn.Write): the byte stream the hub writes
+	// its data frames to, and the raw connection, closed by a watchdog if a
+	// close handshake hangs.
+	sock    *socket
 	netConn net.Conn
 
 	// Set by the session before the client joins its room; read-only after.
@@ -80,20 +82,25 @@ type client struct {
 	catchUpPending, catchUpInFlight int
 	state                           writerState
 	lastWrite                       time.Time
-	due                             time.Time // when the armed timer fires (writerScheduled)
-	timer                           *time.Timer
+	due                             time.Time // the due time it was queued with (writerQueued)
 	closed                          bool
 	syncing                         bool          // catching up: durable events are held, not queued
 	held                            []rooms.Event // durable events that arrived while syncing
 	sentSeq                         uint64        // highest durable seq queued
 
-	// goroutines counts the writer, the flush timer when armed, the closer
-	// and the pinger; the session waits for it before it returns.
+	// Guarded by the writer pool's mu: the due time in its waiting heap,
+	// and the index there (-1: not waiting).
+	poolDue   time.Time
+	poolIndex int
+
+	// goroutines counts the client's place in the writer pool (queued or
+	// being written), its slow write, the closer and the pinger; the
+	// session waits for it before it returns.
 	goroutines sync.WaitGroup
 }
 
 func newClient(h *Hub, wc conn, ip string) *client {
-	c := &client{hub: h, conn: wc, ip: ip, id: h.nextConn.Add(1)}
+	c := &client{hub: h, conn: wc, ip: ip, id: h.nextConn.Add(1), poolIndex: -1}
 	c.lastActive.Store(time.Now().UnixNano())
 	return c
 }
@@ -201,30 +208,25 @@ func (c *client) enqueueLocked(b []byte, now time.Time, urgent bool) bool {
 	return true
 }
 
-// kickLocked makes sure the writer runs by the time the pending events are
-// due: an urgent frame a flush interval after the last write, a frame of
-// counters only a counter delay after it. A client quiet for that long is
-// written at once.
+// kickLocked makes sure the pool writes the client by the time the
+// pending events are due: an urgent frame a flush interval after the last
+// write, a frame of counters only a counter delay after it. A client quiet
+// for that long is ready at once.
 func (c *client) kickLocked(now time.Time) {
 	due := c.lastWrite.Add(c.delayLocked())
 	switch c.state {
 	case writerWriting:
-		return // the writer schedules what is pending when it is done
-	case writerScheduled:
-		if !due.Before(c.due) || !c.timer.Stop() {
-			return // due no sooner, or the timer is firing now
+		return // the flush queues what is pending when it is done
+	case writerQueued:
+		if due.Before(c.due) { // urgent behind counters: sooner
+			c.due = due
+			c.hub.writers.sooner(c, due, now)
 		}
-		// The stopped timer's count in goroutines passes to what starts below.
-	case writerIdle:
-		c.goroutines.Add(1)
-	}
-	if wait := due.Sub(now); wait > 0 {
-		c.state, c.due = writerScheduled, due
-		c.armTimerLocked(wait)
 		return
 	}
-	c.state = writerWriting
-	go c.flush()
+	c.goroutines.Add(1) // the pool's hold on the client, until its flush ends
+	c.state, c.due = writerQueued, due
+	c.hub.writers.schedule(c, due, now)
 }
 
 // delayLocked is the least time between the last frame and the next for
@@ -236,18 +238,11 @@ func (c *client) delayLocked() time.Duration {
 	return max(c.hub.cfg.CounterDelay, c.hub.cfg.FlushInterval)
 }
 
-func (c *client) armTimerLocked(wait time.Duration) {
-	if c.timer == nil {
-		c.timer = time.AfterFunc(wait, c.flush)
-	} else {
-		c.timer.Reset(wait)
-	}
-}
-
-// flush writes everything pending as one frame. It runs as the writer
-// goroutine (started at once or by the timer), one at a time per client.
-func (c *client) flush() {
-	defer c.goroutines.Done()
+// flush writes everything pending. The pool's writers call it for a ready
+// client, one flush at a time per client; scratch is the writer's. It never
+// blocks on the socket: what the kernel does not take at once is written
+// by a goroutine of the client's own (finishFlush).
+func (c *client) flush(scratch *flushScratch) {
 	c.mu.Lock()
 	buf := c.pending
 	c.pending, c.pendingUrgent = nil, false
@@ -256,26 +251,58 @@ func (c *client) flush() {
 		c.state = writerIdle
 		c.mu.Unlock()
 		putFrameBuf(buf)
+		c.goroutines.Done()
 		return
 	}
 	c.state = writerWriting
 	c.inFlight = len(buf.b)
 	c.mu.Unlock()
 
-	err := c.writeFrames(buf.b)
+	if c.sock == nil {
+		err := c.writeFrames(buf.b)
+		putFrameBuf(buf)
+		c.flushed(err)
+		return
+	}
+	var frames int
+	scratch.wire, frames = appendDataFrames(scratch.wire[:0], buf.b)
+	m := c.hub.metrics
+	m.frames.Add(float64(frames))
+	m.bytes.Add(float64(len(buf.b) - (frames - 1))) // payload: the events without the newlines between frames
 	putFrameBuf(buf)
+	wire := scratch.wire
+	n, err := c.sock.tryWrite(wire, scratch.raw)
+	if n < len(wire) && (err == nil || err == errSocketBusy) {
+		m.slowWrites.Inc()
+		c.goroutines.Add(1)
+		go c.finishFlush(bytes.Clone(wire[n:]), err == nil)
+		return
+	}
+	c.flushed(err)
+}
 
+// finishFlush writes the rest of a flush the socket could not take at once
+// (its buffer full, or another frame being written) and ends the flush.
+// locked: the flush holds the socket (it wrote a part).
+func (c *client) finishFlush(rest []byte, locked bool) {
+	defer c.goroutines.Done()
+	c.flushed(c.sock.finishWrite(rest, locked))
+}
+
+// flushed ends a flush: what arrived meanwhile waits out its delay in the
+// pool; on a write error the connection is dropped.
+func (c *client) flushed(err error) {
 	c.mu.Lock()
 	c.inFlight, c.catchUpInFlight = 0, 0
 	c.lastWrite = time.Now()
+	requeued := false
 	switch {
 	case err != nil || c.closed:
 		c.state = writerIdle
 	case c.pending != nil:
-		// More arrived while writing: the next frame waits out its delay.
-		c.state, c.due = writerScheduled, c.lastWrite.Add(c.delayLocked())
-		c.goroutines.Add(1)
-		c.armTimerLocked(c.delayLocked())
+		c.state, c.due = writerQueued, c.lastWrite.Add(c.delayLocked())
+		c.hub.writers.schedule(c, c.due, c.lastWrite)
+		requeued = true // the pool keeps its hold
 	default:
 		c.state = writerIdle
 	}
@@ -283,19 +310,22 @@ func (c *client) flush() {
 	if err != nil {
 		c.conn.CloseNow()
 	}
+	if !requeued {
+		c.goroutines.Done()
+	}
 }
 
-// writeFrames writes pending events as frames of at most MaxFrameBytes,
-// cut at event boundaries; an event larger than that goes alone.
-func (c *client) writeFrames(b []byte) (err error) {
-	if c.out != nil {
-		c.out.hold()
-		defer func() {
-			if e := c.out.release(); err == nil {
-				err = e
-			}
-		}()
-	}
+// flushScratch is what a pool writer reuses from flush to flush.
+type flushScratch struct {
+	wire []byte // the flush's frames, headers and payloads, as written
+	raw  *rawWrite
+}
+
+// writeFrames writes pending events through conn.Write (connections
+// without a socket: benchmarks and tests) as frames of at most
+// MaxFrameBytes, cut at event boundaries; an event larger than that goes
+// alone.
+func (c *client) writeFrames(b []byte) error {
 	m := c.hub.metrics
 	for len(b) > 0 {
 		n := frameCut(b, MaxFrameBytes)
@@ -368,7 +398,7 @@ func (c *client) markClosedLocked() bool {
 	putFrameBuf(c.pending)
 	c.pending = nil
 	c.held = nil
-	if c.state == writerScheduled && c.timer.Stop() {
+	if c.state == writerQueued && c.hub.writers.cancel(c) {
 		c.state = writerIdle
 		c.goroutines.Done()
 	}
