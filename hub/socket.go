@@ -56,9 +56,18 @@ func newRawWrite() *rawWrite {
 // is being written; the caller finishes with finishWrite.
 var errSocketBusy = errors.New("socket busy")
 
+// newSocket returns the socket of conn. Non-blocking writes go to the
+// file descriptor of conn, or of the TCP connection under the listener's
+// limitedConn; any other wrapper (TLS above all, whose bytes must not
+// bypass it) leaves raw nil, and every flush then writes through conn on
+// the client's own goroutine, as before the writer pool.
 func newSocket(conn net.Conn) *socket {
 	s := &socket{conn: conn}
-	if sc, ok := conn.(syscall.Conn); ok {
+	c := conn
+	if lc, ok := c.(*limitedConn); ok {
+		c = lc.Conn
+	}
+	if sc, ok := c.(*net.TCPConn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			s.raw = raw
 		}

@@ -173,3 +173,16 @@ func readFull(c net.Conn, b []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// TestSocketUnderConnLimit: the server's listener wraps each connection to
+// count it per address; the hub's writers still reach its file descriptor
+// (without it every flush would take the slow path).
+func TestSocketUnderConnLimit(t *testing.T) {
+	srv, _ := tcpPair(t)
+	if s := newSocket(&limitedConn{Conn: srv, release: func() {}}); s.raw == nil {
+		t.Fatal("no file descriptor under the listener's limitedConn")
+	}
+	if s := newSocket(struct{ net.Conn }{srv}); s.raw != nil {
+		t.Fatal("an unknown wrapper was bypassed")
+	}
+}
