@@ -71,10 +71,15 @@ type client struct {
 	lastActive atomic.Int64 // Unix nanoseconds of the last frame or pong from the peer
 	pinging    atomic.Bool
 
-	mu            sync.Mutex
-	pending       *frameBuf // events not yet written; nil when empty
-	pendingUrgent bool      // pending holds more than coalesced counters
-	inFlight      int       // bytes of the frame being written
+	mu      sync.Mutex
+	pending *frameBuf // events not yet written; nil when empty
+	// shared, when set instead of pending, is the one event pending as a
+	// frame built once for a whole broadcast (frame_once.go), header and
+	// payload; sharedHeader is its header's length. Never written to.
+	shared        []byte
+	sharedHeader  int
+	pendingUrgent bool // pending holds more than coalesced counters
+	inFlight      int  // bytes of the frame being written
 	// catchUpPending and catchUpInFlight are the bytes of the catch-up
 	// (welcome, snapshot or replay) in pending and in the frame being
 	// written: they do not count against the queue's bound, so a catch-up
@@ -108,6 +113,12 @@ func newClient(h *Hub, wc conn, ip string) *client {
 // deliver queues a room event for this client, in the version its role may
 // see. It never blocks. It reports whether the event was queued.
 func (c *client) deliver(ev *rooms.Event, now time.Time) bool {
+	return c.deliverFramed(ev, now, nil)
+}
+
+// deliverFramed is deliver for a broadcast whose frames f builds once for
+// its quiet clients (frame_once.go); f may be nil.
+func (c *client) deliverFramed(ev *rooms.Event, now time.Time, f *frameOnce) bool {
 	b := ev.For(c.staff, c.actor.Participant)
 	if b == nil {
 		return false
@@ -138,6 +149,9 @@ func (c *client) deliver(ev *rooms.Event, now time.Time) bool {
 		return false // already sent (in the catch-up)
 	}
 	c.sentSeq = ev.Seq
+	if c.shareLocked(f, b, now) {
+		return true
+	}
 	return c.enqueueLocked(b, now, true)
 }
 
@@ -189,6 +203,7 @@ func (c *client) goLive(seq uint64) {
 // next urgent frame when one comes sooner). Past the queue's byte bound the
 // client is closed with 4008.
 func (c *client) enqueueLocked(b []byte, now time.Time, urgent bool) bool {
+	c.unshareLocked()
 	used := c.inFlight + len(b) + 1
 	if c.pending != nil {
 		used += len(c.pending.b)
@@ -244,10 +259,10 @@ func (c *client) delayLocked() time.Duration {
 // by a goroutine of the client's own (finishFlush).
 func (c *client) flush(scratch *flushScratch) {
 	c.mu.Lock()
-	buf := c.pending
-	c.pending, c.pendingUrgent = nil, false
+	buf, shared := c.pending, c.shared
+	c.pending, c.shared, c.pendingUrgent = nil, nil, false
 	c.catchUpInFlight, c.catchUpPending = c.catchUpPending, 0
-	if c.closed || buf == nil {
+	if c.closed || (buf == nil && shared == nil) {
 		c.state = writerIdle
 		c.mu.Unlock()
 		putFrameBuf(buf)
@@ -255,9 +270,17 @@ func (c *client) flush(scratch *flushScratch) {
 		return
 	}
 	c.state = writerWriting
-	c.inFlight = len(buf.b)
+	if shared != nil {
+		c.inFlight = len(shared) - c.sharedHeader
+	} else {
+		c.inFlight = len(buf.b)
+	}
 	c.mu.Unlock()
 
+	if shared != nil {
+		c.writeShared(shared, scratch)
+		return
+	}
 	if c.sock == nil {
 		err := c.writeFrames(buf.b)
 		putFrameBuf(buf)
@@ -276,6 +299,23 @@ func (c *client) flush(scratch *flushScratch) {
 		m.slowWrites.Inc()
 		c.goroutines.Add(1)
 		go c.finishFlush(bytes.Clone(wire[n:]), err == nil)
+		return
+	}
+	c.flushed(err)
+}
+
+// writeShared writes a frame built once for a broadcast, as it is: the
+// flush's bytes are not copied (a slow write finishes from the same
+// frame, which nobody changes).
+func (c *client) writeShared(frame []byte, scratch *flushScratch) {
+	m := c.hub.metrics
+	m.frames.Inc()
+	m.bytes.Add(float64(len(frame) - frameHeaderLen(frame)))
+	n, err := c.sock.tryWrite(frame, scratch.raw)
+	if n < len(frame) && (err == nil || err == errSocketBusy) {
+		m.slowWrites.Inc()
+		c.goroutines.Add(1)
+		go c.finishFlush(frame[n:], err == nil)
 		return
 	}
 	c.flushed(err)
@@ -396,7 +436,7 @@ func (c *client) markClosedLocked() bool {
 	}
 	c.closed = true
 	putFrameBuf(c.pending)
-	c.pending = nil
+	c.pending, c.shared = nil, nil
 	c.held = nil
 	if c.state == writerQueued && c.hub.writers.cancel(c) {
 		c.state = writerIdle

@@ -31,6 +31,17 @@ func appendFrameHeader(dst []byte, n int) []byte {
 	}
 }
 
+// frameHeaderLen is the length of the header of server frame f.
+func frameHeaderLen(f []byte) int {
+	switch f[1] & 0x7f {
+	case 126:
+		return 4
+	case 127:
+		return 10
+	}
+	return 2
+}
+
 // appendDataFrames appends pending events b (newline-separated) as text
 // frames of at most MaxFrameBytes, cut at event boundaries as frameCut
 // does, and returns dst and the number of frames.
