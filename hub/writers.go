@@ -24,8 +24,8 @@ import (
 // A writer never blocks on a socket (socket.tryWrite): a client whose
 // socket is full finishes its flush on a goroutine of its own.
 //
-// Lock order: a client's mu before the pool's mu. Writers hold no lock
-// while they flush.
+// Lock order: a client's mu before the pool's mu. Writers do not hold the
+// pool's mu while they flush. All methods are safe for concurrent use.
 type writerPool struct {
 	max int
 
