@@ -26,22 +26,23 @@ type conn interface {
 type writerState uint8
 
 const (
-	writerIdle      writerState = iota // no goroutine, no timer: nothing pending
-	writerScheduled                    // a timer will start the writer
-	writerWriting                      // a writer goroutine is running
+	writerIdle    writerState = iota // not in the writer pool: nothing pending
+	writerQueued                     // in the writer pool, ready or waiting for its due time
+	writerWriting                    // a pool writer (or the client's slow write) is writing
 )
 
 // client is one WebSocket connection's sending side: a send queue bounded
-// in bytes and the flush policy. While idle it owns no goroutine and no
-// armed timer; its writer goroutine starts on demand and exits when the
-// queue is empty.
+// in bytes and the flush policy. Its frames are written by the hub's
+// writer pool (writers.go); while idle it is not in the pool and owns no
+// goroutine and no timer.
 //
 // Flush policy: all pending events leave together, newline-separated, in
 // frames of at most MaxFrameBytes and one system call. An urgent event
 // (durable events, acks, errors) for a client that has not been written to
-// for a flush interval starts the writer at once; otherwise the writer
-// starts when the interval since the last frame has passed. So a quiet
-// client hears at once and a busy one gets at most one flush per interval.
+// for a flush interval makes it ready for the pool's writers at once;
+// otherwise it waits in the pool until the interval since the last frame
+// has passed. So a quiet client hears at once and a busy one gets at most
+// one flush per interval.
 // Coalesced counters (reactions, presence) are not urgent: they wait up to
 // the counter delay after the last frame and ride along with any urgent
 // event that comes sooner.
@@ -51,10 +52,11 @@ type client struct {
 	ip   string
 	id   uint64
 
-	// Set when the connection came from a real upgrade (nil in benchmarks):
-	// the writer collecting a flush into one system call, and the socket,
-	// closed by a watchdog if a close handshake hangs.
-	out     *heldWriter
+	// Set when the connection came from a real upgrade (nil in benchmarks,
+	// where frames go through conn.Write): the byte stream the hub writes
+	// its data frames to, and the raw connection, closed by a watchdog if a
+	// close handshake hangs.
+	sock    *socket
 	netConn net.Conn
 
 	// Set by the session before the client joins its room; read-only after.
@@ -69,10 +71,15 @@ type client struct {
 	lastActive atomic.Int64 // Unix nanoseconds of the last frame or pong from the peer
 	pinging    atomic.Bool
 
-	mu            sync.Mutex
-	pending       *frameBuf // events not yet written; nil when empty
-	pendingUrgent bool      // pending holds more than coalesced counters
-	inFlight      int       // bytes of the frame being written
+	mu      sync.Mutex
+	pending *frameBuf // events not yet written; nil when empty
+	// shared, when set instead of pending, is the one event pending as a
+	// frame built once for a whole broadcast (frame_once.go), header and
+	// payload; sharedHeader is its header's length. Never written to.
+	shared        []byte
+	sharedHeader  int
+	pendingUrgent bool // pending holds more than coalesced counters
+	inFlight      int  // bytes of the frame being written
 	// catchUpPending and catchUpInFlight are the bytes of the catch-up
 	// (welcome, snapshot or replay) in pending and in the frame being
 	// written: they do not count against the queue's bound, so a catch-up
@@ -80,20 +87,25 @@ type client struct {
 	catchUpPending, catchUpInFlight int
 	state                           writerState
 	lastWrite                       time.Time
-	due                             time.Time // when the armed timer fires (writerScheduled)
-	timer                           *time.Timer
+	due                             time.Time // the due time it was queued with (writerQueued)
 	closed                          bool
 	syncing                         bool          // catching up: durable events are held, not queued
 	held                            []rooms.Event // durable events that arrived while syncing
 	sentSeq                         uint64        // highest durable seq queued
 
-	// goroutines counts the writer, the flush timer when armed, the closer
-	// and the pinger; the session waits for it before it returns.
+	// Guarded by the writer pool's mu: the due time in its waiting heap,
+	// and the index there (-1: not waiting).
+	poolDue   time.Time
+	poolIndex int
+
+	// goroutines counts the client's place in the writer pool (queued or
+	// being written), its slow write, the closer and the pinger; the
+	// session waits for it before it returns.
 	goroutines sync.WaitGroup
 }
 
 func newClient(h *Hub, wc conn, ip string) *client {
-	c := &client{hub: h, conn: wc, ip: ip, id: h.nextConn.Add(1)}
+	c := &client{hub: h, conn: wc, ip: ip, id: h.nextConn.Add(1), poolIndex: -1}
 	c.lastActive.Store(time.Now().UnixNano())
 	return c
 }
@@ -101,6 +113,12 @@ func newClient(h *Hub, wc conn, ip string) *client {
 // deliver queues a room event for this client, in the version its role may
 // see. It never blocks. It reports whether the event was queued.
 func (c *client) deliver(ev *rooms.Event, now time.Time) bool {
+	return c.deliverFramed(ev, now, nil)
+}
+
+// deliverFramed is deliver for a broadcast whose frames f builds once for
+// its quiet clients (frame_once.go); f may be nil.
+func (c *client) deliverFramed(ev *rooms.Event, now time.Time, f *frameOnce) bool {
 	b := ev.For(c.staff, c.actor.Participant)
 	if b == nil {
 		return false
@@ -131,6 +149,9 @@ func (c *client) deliver(ev *rooms.Event, now time.Time) bool {
 		return false // already sent (in the catch-up)
 	}
 	c.sentSeq = ev.Seq
+	if c.shareLocked(f, b, now) {
+		return true
+	}
 	return c.enqueueLocked(b, now, true)
 }
 
@@ -182,6 +203,7 @@ func (c *client) goLive(seq uint64) {
 // next urgent frame when one comes sooner). Past the queue's byte bound the
 // client is closed with 4008.
 func (c *client) enqueueLocked(b []byte, now time.Time, urgent bool) bool {
+	c.unshareLocked()
 	used := c.inFlight + len(b) + 1
 	if c.pending != nil {
 		used += len(c.pending.b)
@@ -201,30 +223,25 @@ func (c *client) enqueueLocked(b []byte, now time.Time, urgent bool) bool {
 	return true
 }
 
-// kickLocked makes sure the writer runs by the time the pending events are
-// due: an urgent frame a flush interval after the last write, a frame of
-// counters only a counter delay after it. A client quiet for that long is
-// written at once.
+// kickLocked makes sure the pool writes the client by the time the
+// pending events are due: an urgent frame a flush interval after the last
+// write, a frame of counters only a counter delay after it. A client quiet
+// for that long is ready at once.
 func (c *client) kickLocked(now time.Time) {
 	due := c.lastWrite.Add(c.delayLocked())
 	switch c.state {
 	case writerWriting:
-		return // the writer schedules what is pending when it is done
-	case writerScheduled:
-		if !due.Before(c.due) || !c.timer.Stop() {
-			return // due no sooner, or the timer is firing now
+		return // the flush queues what is pending when it is done
+	case writerQueued:
+		if due.Before(c.due) { // urgent behind counters: sooner
+			c.due = due
+			c.hub.writers.sooner(c, due, now)
 		}
-		// The stopped timer's count in goroutines passes to what starts below.
-	case writerIdle:
-		c.goroutines.Add(1)
-	}
-	if wait := due.Sub(now); wait > 0 {
-		c.state, c.due = writerScheduled, due
-		c.armTimerLocked(wait)
 		return
 	}
-	c.state = writerWriting
-	go c.flush()
+	c.goroutines.Add(1) // the pool's hold on the client, until its flush ends
+	c.state, c.due = writerQueued, due
+	c.hub.writers.schedule(c, due, now)
 }
 
 // delayLocked is the least time between the last frame and the next for
@@ -236,46 +253,96 @@ func (c *client) delayLocked() time.Duration {
 	return max(c.hub.cfg.CounterDelay, c.hub.cfg.FlushInterval)
 }
 
-func (c *client) armTimerLocked(wait time.Duration) {
-	if c.timer == nil {
-		c.timer = time.AfterFunc(wait, c.flush)
-	} else {
-		c.timer.Reset(wait)
-	}
-}
-
-// flush writes everything pending as one frame. It runs as the writer
-// goroutine (started at once or by the timer), one at a time per client.
-func (c *client) flush() {
-	defer c.goroutines.Done()
+// flush writes everything pending. The pool's writers call it for a ready
+// client, one flush at a time per client; scratch is the writer's. It never
+// blocks on the socket: what the kernel does not take at once is written
+// by a goroutine of the client's own (finishFlush).
+func (c *client) flush(scratch *flushScratch) {
 	c.mu.Lock()
-	buf := c.pending
-	c.pending, c.pendingUrgent = nil, false
+	buf, shared := c.pending, c.shared
+	c.pending, c.shared, c.pendingUrgent = nil, nil, false
 	c.catchUpInFlight, c.catchUpPending = c.catchUpPending, 0
-	if c.closed || buf == nil {
+	if c.closed || (buf == nil && shared == nil) {
 		c.state = writerIdle
 		c.mu.Unlock()
 		putFrameBuf(buf)
+		c.goroutines.Done()
 		return
 	}
 	c.state = writerWriting
-	c.inFlight = len(buf.b)
+	if shared != nil {
+		c.inFlight = len(shared) - c.sharedHeader
+	} else {
+		c.inFlight = len(buf.b)
+	}
 	c.mu.Unlock()
 
-	err := c.writeFrames(buf.b)
+	if shared != nil {
+		c.writeShared(shared, scratch)
+		return
+	}
+	if c.sock == nil {
+		err := c.writeFrames(buf.b)
+		putFrameBuf(buf)
+		c.flushed(err)
+		return
+	}
+	var frames int
+	scratch.wire, frames = appendDataFrames(scratch.wire[:0], buf.b)
+	m := c.hub.metrics
+	m.frames.Add(float64(frames))
+	m.bytes.Add(float64(len(buf.b) - (frames - 1))) // payload: the events without the newlines between frames
 	putFrameBuf(buf)
+	wire := scratch.wire
+	n, err := c.sock.tryWrite(wire, scratch.raw)
+	if n < len(wire) && (err == nil || err == errSocketBusy) {
+		m.slowWrites.Inc()
+		c.goroutines.Add(1)
+		go c.finishFlush(bytes.Clone(wire[n:]), err == nil)
+		return
+	}
+	c.flushed(err)
+}
 
+// writeShared writes a frame built once for a broadcast, as it is: the
+// flush's bytes are not copied (a slow write finishes from the same
+// frame, which nobody changes).
+func (c *client) writeShared(frame []byte, scratch *flushScratch) {
+	m := c.hub.metrics
+	m.frames.Inc()
+	m.bytes.Add(float64(len(frame) - frameHeaderLen(frame)))
+	n, err := c.sock.tryWrite(frame, scratch.raw)
+	if n < len(frame) && (err == nil || err == errSocketBusy) {
+		m.slowWrites.Inc()
+		c.goroutines.Add(1)
+		go c.finishFlush(frame[n:], err == nil)
+		return
+	}
+	c.flushed(err)
+}
+
+// finishFlush writes the rest of a flush the socket could not take at once
+// (its buffer full, or another frame being written) and ends the flush.
+// locked: the flush holds the socket (it wrote a part).
+func (c *client) finishFlush(rest []byte, locked bool) {
+	defer c.goroutines.Done()
+	c.flushed(c.sock.finishWrite(rest, locked))
+}
+
+// flushed ends a flush: what arrived meanwhile waits out its delay in the
+// pool; on a write error the connection is dropped.
+func (c *client) flushed(err error) {
 	c.mu.Lock()
 	c.inFlight, c.catchUpInFlight = 0, 0
 	c.lastWrite = time.Now()
+	requeued := false
 	switch {
 	case err != nil || c.closed:
 		c.state = writerIdle
 	case c.pending != nil:
-		// More arrived while writing: the next frame waits out its delay.
-		c.state, c.due = writerScheduled, c.lastWrite.Add(c.delayLocked())
-		c.goroutines.Add(1)
-		c.armTimerLocked(c.delayLocked())
+		c.state, c.due = writerQueued, c.lastWrite.Add(c.delayLocked())
+		c.hub.writers.schedule(c, c.due, c.lastWrite)
+		requeued = true // the pool keeps its hold
 	default:
 		c.state = writerIdle
 	}
@@ -283,19 +350,22 @@ func (c *client) flush() {
 	if err != nil {
 		c.conn.CloseNow()
 	}
+	if !requeued {
+		c.goroutines.Done()
+	}
 }
 
-// writeFrames writes pending events as frames of at most MaxFrameBytes,
-// cut at event boundaries; an event larger than that goes alone.
-func (c *client) writeFrames(b []byte) (err error) {
-	if c.out != nil {
-		c.out.hold()
-		defer func() {
-			if e := c.out.release(); err == nil {
-				err = e
-			}
-		}()
-	}
+// flushScratch is what a pool writer reuses from flush to flush.
+type flushScratch struct {
+	wire []byte // the flush's frames, headers and payloads, as written
+	raw  *rawWrite
+}
+
+// writeFrames writes pending events through conn.Write (connections
+// without a socket: benchmarks and tests) as frames of at most
+// MaxFrameBytes, cut at event boundaries; an event larger than that goes
+// alone.
+func (c *client) writeFrames(b []byte) error {
 	m := c.hub.metrics
 	for len(b) > 0 {
 		n := frameCut(b, MaxFrameBytes)
@@ -366,9 +436,9 @@ func (c *client) markClosedLocked() bool {
 	}
 	c.closed = true
 	putFrameBuf(c.pending)
-	c.pending = nil
+	c.pending, c.shared = nil, nil
 	c.held = nil
-	if c.state == writerScheduled && c.timer.Stop() {
+	if c.state == writerQueued && c.hub.writers.cancel(c) {
 		c.state = writerIdle
 		c.goroutines.Done()
 	}

@@ -42,6 +42,7 @@ func (c *client) enqueueResultsLocked(b []byte, now time.Time) bool {
 	if poll == nil {
 		return c.enqueueLocked(b, now, false)
 	}
+	c.unshareLocked() // the offsets below are in the client's own buffer
 	if f := c.pending; f != nil {
 		for i, q := range f.results {
 			if bytes.Equal(resultsPoll(f.b[q.off:q.off+q.n]), poll) {

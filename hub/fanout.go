@@ -228,13 +228,17 @@ func (r *room) fanout(ev *rooms.Event) {
 func (r *room) fanoutEach(ev *rooms.Event, pick func(c *client) *rooms.Event) {
 	now := time.Now()
 	n := 0
+	var frames *frameOnce
+	if pick == nil {
+		frames = new(frameOnce) // each audience's frame built once, for its quiet clients
+	}
 	r.mu.RLock()
 	for _, c := range r.members {
 		e := ev
 		if pick != nil {
 			e = pick(c)
 		}
-		if c.deliver(e, now) {
+		if c.deliverFramed(e, now, frames) {
 			n++
 		}
 	}

@@ -211,3 +211,80 @@ func BenchmarkFanoutWrite(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFanoutSocket is BenchmarkFanoutWrite over real loopback TCP
+// connections: fanout, the writer pool, the hub's own framing and the
+// non-blocking socket writes, as on a server (the WebSocket library has no
+// part in writing data frames). Each client's far end is drained by a
+// goroutine of the benchmark. The timer stops when every client has
+// handed all its events to the kernel. flush=1µs is about one frame per
+// event per client: the calm-room case, where each delivery is a write
+// system call.
+func BenchmarkFanoutSocket(b *testing.B) {
+	for _, flush := range []time.Duration{DefaultFlushInterval, time.Microsecond} {
+		for _, n := range []int{1000} {
+			b.Run(fmt.Sprintf("flush=%v/subscribers=%d", flush, n), func(b *testing.B) {
+				br := newBenchRoom(b, n, Config{FlushInterval: flush, MaxQueueBytes: 64 << 20})
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer ln.Close()
+				var drains sync.WaitGroup
+				b.Cleanup(drains.Wait) // after the connections are closed (cleanups run last first)
+				for _, c := range br.clients {
+					far, err := net.Dial("tcp", ln.Addr().String())
+					if err != nil {
+						b.Fatal(err)
+					}
+					near, err := ln.Accept()
+					if err != nil {
+						b.Fatal(err)
+					}
+					c.sock, c.netConn = newSocket(near), near
+					drains.Go(func() {
+						buf := make([]byte, 64<<10)
+						for {
+							if _, err := far.Read(buf); err != nil {
+								return
+							}
+						}
+					})
+					b.Cleanup(func() { near.Close(); far.Close() })
+				}
+				flushed := func() bool {
+					for _, c := range br.clients {
+						c.mu.Lock()
+						idle := c.state == writerIdle && c.pending == nil
+						c.mu.Unlock()
+						if !idle {
+							return false
+						}
+					}
+					return true
+				}
+				seq := br.ev.Seq
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					seq++
+					br.fanout(seq)
+				}
+				deadline := time.Now().Add(time.Minute)
+				for !flushed() {
+					if time.Now().After(deadline) {
+						b.Fatal("not every client flushed after a minute")
+					}
+					time.Sleep(100 * time.Microsecond)
+				}
+				b.StopTimer()
+				reportDeliveries(b, n)
+				for i, c := range br.clients {
+					if c.closed {
+						b.Fatalf("client %d was closed", i)
+					}
+				}
+			})
+		}
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sync"
 )
 
 // Buffer sizes handed to the WebSocket library at the upgrade, in place of
@@ -16,18 +15,21 @@ const (
 	// connReadBuffer holds client frames (commands are at most 4 KiB; a
 	// larger read bypasses the buffer).
 	connReadBuffer = 512
-	// connWriteBuffer only stages frame headers and control frames: data
-	// frames are collected by heldWriter in a pooled buffer.
-	connWriteBuffer = 64
+	// connWriteBuffer stages the library's frames, which are only control
+	// frames (the hub writes data frames itself, frames.go): the largest,
+	// 2 header bytes and 125 of payload, fits, so each reaches the socket
+	// in one write.
+	connWriteBuffer = 128
 )
 
 // hijacker wraps the ResponseWriter given to websocket.Accept so that the
-// connection is built on small buffers and a heldWriter. After Accept it
-// holds the raw connection and the writer.
+// connection is built on small buffers and writes through a socket shared
+// with the hub's data frames (socket.go). After Accept it holds the raw
+// connection and the socket.
 type hijacker struct {
 	http.ResponseWriter
 	netConn net.Conn
-	out     *heldWriter
+	sock    *socket
 }
 
 // Hijack implements http.Hijacker.
@@ -53,8 +55,8 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		}
 	}
 	h.netConn = netConn
-	h.out = &heldWriter{conn: netConn}
-	return netConn, bufio.NewReadWriter(r, bufio.NewWriterSize(h.out, connWriteBuffer)), nil
+	h.sock = newSocket(netConn)
+	return netConn, bufio.NewReadWriter(r, bufio.NewWriterSize(h.sock, connWriteBuffer)), nil
 }
 
 // WriteHeaderNow forwards to gin's writer, which the WebSocket library calls
@@ -63,57 +65,4 @@ func (h *hijacker) WriteHeaderNow() {
 	if w, ok := h.ResponseWriter.(interface{ WriteHeaderNow() }); ok {
 		w.WriteHeaderNow()
 	}
-}
-
-// heldWriter sits between the WebSocket library and the socket. While a
-// client's writer holds it, whatever the library writes (frame headers and
-// payloads, for every frame of one flush) collects in a pooled buffer and
-// leaves in ONE system call at release; otherwise writes (control frames
-// from other goroutines) go straight to the socket. An idle connection thus
-// keeps no write buffer, and a flush costs one write however many frames
-// it has.
-type heldWriter struct {
-	conn net.Conn
-
-	mu   sync.Mutex
-	held bool
-	buf  *frameBuf
-}
-
-// Write implements io.Writer.
-func (w *heldWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	if w.held {
-		if w.buf == nil {
-			w.buf = getFrameBuf()
-		}
-		w.buf.b = append(w.buf.b, p...)
-		w.mu.Unlock()
-		return len(p), nil
-	}
-	w.mu.Unlock()
-	return w.conn.Write(p)
-}
-
-// hold starts collecting writes.
-func (w *heldWriter) hold() {
-	w.mu.Lock()
-	w.held = true
-	w.mu.Unlock()
-}
-
-// release stops collecting and writes what was collected. The socket write
-// happens outside the mutex, so a close frame written meanwhile by another
-// goroutine is not stuck behind a peer that stopped reading.
-func (w *heldWriter) release() error {
-	w.mu.Lock()
-	buf := w.buf
-	w.buf, w.held = nil, false
-	w.mu.Unlock()
-	if buf == nil {
-		return nil
-	}
-	_, err := w.conn.Write(buf.b)
-	putFrameBuf(buf)
-	return err
 }

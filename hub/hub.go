@@ -26,6 +26,7 @@ type Hub struct {
 	cancel context.CancelFunc
 
 	presence Presence
+	writers  *writerPool
 	creates  buckets
 	joins    *joinGuard
 
@@ -57,6 +58,7 @@ func New(cfg Config, svc *rooms.Service, broker Broker, log *zap.Logger, reg pro
 		emptied: make(map[string]bool),
 		clients: make(map[*client]struct{}),
 		perIP:   make(map[string]int),
+		writers: newWriterPool(),
 	}
 	h.creates = newBuckets(h.cfg.SharedLimits, "room-create", h.cfg.RoomCreateRate, h.cfg.RoomCreateBurst, log)
 	h.joins = newJoinGuard(h.cfg, h.metrics, log)
@@ -219,6 +221,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	}
 	h.cancel()
 	h.workers.Wait()
+	h.writers.wait()
 	return err
 }
 

@@ -22,6 +22,7 @@ type Metrics struct {
 	frames           prometheus.Counter
 	bytes            prometheus.Counter
 	slowConsumers    prometheus.Counter
+	slowWrites       prometheus.Counter
 	gapsFilled       prometheus.Counter
 	inboxDrops       prometheus.Counter
 	broadcastLatency prometheus.Histogram
@@ -64,6 +65,9 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 		slowConsumers: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "hubbub_slow_consumer_closes_total", Help: "Clients closed with 4008 because their send queue overflowed.",
 		}),
+		slowWrites: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hubbub_slow_writes_total", Help: "Flushes the socket did not take at once (its buffer full, or a control frame being written), finished on a goroutine of their own.",
+		}),
 		gapsFilled: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "hubbub_gaps_filled_total", Help: "Durable events a room fetched from the store because the broker did not deliver them.",
 		}),
@@ -78,7 +82,7 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.connections, m.rooms, m.rejected, m.commands, m.broadcasts, m.delivered,
-			m.frames, m.bytes, m.slowConsumers, m.gapsFilled, m.inboxDrops, m.broadcastLatency,
+			m.frames, m.bytes, m.slowConsumers, m.slowWrites, m.gapsFilled, m.inboxDrops, m.broadcastLatency,
 			m.failedJoins, m.mintsRefused)
 	}
 	return m

@@ -39,7 +39,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(ReadLimit)
 	c := newClient(h, conn, h.cfg.TrustedProxies.addressKey(r))
-	c.out, c.netConn = hj.out, hj.netConn
+	c.sock, c.netConn = hj.sock, hj.netConn
 	if code, reason, ok := h.admit(c); !ok {
 		conn.Close(code, reason)
 		return
