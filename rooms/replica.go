@@ -99,7 +99,10 @@ func OpenReplica(ctx context.Context, log Log, code string, opts ReplicaOptions)
 }
 
 // loadLocked (re)builds the machine from the log's snapshot and tail.
-func (r *Replica) loadLocked(ctx context.Context) error {
+func (r *Replica) loadLocked(ctx context.Context) error { return r.loadAttempt(ctx, 0) }
+
+// loadAttempt is loadLocked's attempt number attempt (from 0).
+func (r *Replica) loadAttempt(ctx context.Context, attempt int) error {
 	snap, ok, err := r.log.Snapshot(ctx, r.code)
 	if err != nil {
 		return err
@@ -123,7 +126,13 @@ func (r *Replica) loadLocked(ctx context.Context) error {
 	}
 	r.loading = true
 	defer func() { r.loading = false }()
-	return r.catchUpLocked(ctx, ^uint64(0))
+	err = r.catchUpLocked(ctx, ^uint64(0))
+	if errors.Is(err, ErrLogTrimmed) && attempt < 3 {
+		// A newer snapshot was saved, and the log trimmed, between reading
+		// the snapshot and reading the log after it: load that one.
+		return r.loadAttempt(ctx, attempt+1)
+	}
+	return err
 }
 
 // catchUpLocked applies the log's entries after the machine's position,
@@ -214,7 +223,14 @@ func (r *Replica) catchUpUnlocked(ctx context.Context, to uint64) error {
 		r.mu.Unlock()
 		es, err := r.log.Read(ctx, r.code, after, replicaReadBatch)
 		r.mu.Lock()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrLogTrimmed) && r.m.Pos() > after:
+			continue // a snapshot was saved and the log trimmed past what this replica applied meanwhile
+		case errors.Is(err, ErrLogTrimmed):
+			// Behind the log's snapshot (another instance saved it and
+			// trimmed): reload from it.
+			return r.resyncLocked(ctx)
+		case err != nil:
 			return err
 		}
 		if len(es) == 0 {
