@@ -69,23 +69,27 @@ func verifyReport(r *Report) *VerifyReport {
 // roomExport is the part of GET /api/rooms/{code}/export?format=json the
 // check reads.
 type roomExport struct {
-	Questions []struct {
-		Text string `json:"text"`
-	} `json:"questions"`
-	Comments []struct {
-		Text string `json:"text"`
-	} `json:"comments"`
-	Polls []struct {
-		ID      string `json:"id"`
-		Results struct {
-			Counts []int64 `json:"counts"`
-			Total  int64   `json:"total"`
-			Words  []struct {
-				Word  string `json:"word"`
-				Count int64  `json:"count"`
-			} `json:"words"`
-		} `json:"results"`
-	} `json:"polls"`
+	Questions []exportText `json:"questions"`
+	Comments  []exportText `json:"comments"`
+	Polls     []exportPoll `json:"polls"`
+}
+
+// exportText is a question or comment of the export: its text.
+type exportText struct {
+	Text string `json:"text"`
+}
+
+// exportPoll is a poll of the export with its results.
+type exportPoll struct {
+	ID      string `json:"id"`
+	Results struct {
+		Counts []int64 `json:"counts"`
+		Total  int64   `json:"total"`
+		Words  []struct {
+			Word  string `json:"word"`
+			Count int64  `json:"count"`
+		} `json:"words"`
+	} `json:"results"`
 }
 
 // verifyRooms exports every room (from the target after the one it was

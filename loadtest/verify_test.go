@@ -70,24 +70,10 @@ func TestCheckExportFindsLoss(t *testing.T) {
 	full := func() *roomExport {
 		ex := &roomExport{}
 		for _, k := range r.verify.comments {
-			ex.Comments = append(ex.Comments, struct {
-				Text string `json:"text"`
-			}{Text: "lt 1 " + itoa(k.pub) + " " + itoa(int(k.n))})
+			ex.Comments = append(ex.Comments, exportText{Text: "lt 1 " + itoa(k.pub) + " " + itoa(int(k.n))})
 		}
-		ex.Questions = append(ex.Questions, struct {
-			Text string `json:"text"`
-		}{Text: "lt 5 0 1"})
-		ex.Polls = make([]struct {
-			ID      string `json:"id"`
-			Results struct {
-				Counts []int64 `json:"counts"`
-				Total  int64   `json:"total"`
-				Words  []struct {
-					Word  string `json:"word"`
-					Count int64  `json:"count"`
-				} `json:"words"`
-			} `json:"results"`
-		}, 1)
+		ex.Questions = append(ex.Questions, exportText{Text: "lt 5 0 1"})
+		ex.Polls = make([]exportPoll, 1)
 		ex.Polls[0].ID = "p1"
 		ex.Polls[0].Results.Counts = []int64{1, 1, 1, 0}
 		ex.Polls[0].Results.Total = 3
