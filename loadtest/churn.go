@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/rand/v2"
 	"sync"
-	"time"
 
 	"github.com/coder/websocket"
 )
@@ -22,16 +21,7 @@ func (f *fleet) churn(ctx context.Context, r *room, rate float64) {
 	var closing sync.WaitGroup
 	defer closing.Wait()
 	var issued int64
-	start := time.Now()
-	t := time.NewTicker(pacerTick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		due := int64(rate * time.Since(start).Seconds())
+	everyTick(ctx, rate, func(due int64) bool {
 		for ; issued < due && ctx.Err() == nil; issued++ {
 			var c *client
 			var conn *websocket.Conn
@@ -54,5 +44,6 @@ func (f *fleet) churn(ctx context.Context, r *room, rate float64) {
 			c.rejoin.Store(true)
 			closing.Go(func() { conn.Close(websocket.StatusNormalClosure, "leaving") })
 		}
-	}
+		return true
+	})
 }

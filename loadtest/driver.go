@@ -216,16 +216,7 @@ func (f *fleet) pace(ctx context.Context, d Driver, r *room, rate float64, pubs 
 	lim := d.limit(f.sc)
 	var buf []byte
 	var issued, next int64
-	start := time.Now()
-	t := time.NewTicker(pacerTick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		due := int64(rate * time.Since(start).Seconds())
+	everyTick(ctx, rate, func(due int64) bool {
 		if lim > 0 && due >= lim {
 			due = lim
 		}
@@ -263,7 +254,23 @@ func (f *fleet) pace(ctx context.Context, d Driver, r *room, rate float64, pubs 
 			sent.Add(1)
 			f.st.sent.Add(1)
 		}
-		if lim > 0 && issued >= lim {
+		return lim <= 0 || issued < lim
+	})
+}
+
+// everyTick calls tick every pacerTick until ctx ends or tick returns
+// false, with how many actions are due at rate per second since it began.
+func everyTick(ctx context.Context, rate float64, tick func(due int64) bool) {
+	start := time.Now()
+	t := time.NewTicker(pacerTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !tick(int64(rate * time.Since(start).Seconds())) {
 			return
 		}
 	}
