@@ -52,8 +52,9 @@ type logRoom struct {
 	err     error
 
 	// Under the replica's lock (written in emit, read through Read):
-	votes   changeLog // questions whose count changed, by version
-	results changeLog // polls whose tally changed, by version
+	votes    changeLog // questions whose count changed, by version
+	results  changeLog // polls whose tally changed, by version
+	deleteAt int64     // the scheduled deletion s.due was last told of
 
 	snapPos  atomic.Uint64 // the position of the last snapshot saved
 	snapping sync.Mutex    // one snapshot of the room at a time
@@ -149,7 +150,7 @@ func (s *LogStore) room(ctx context.Context, code string) (*logRoom, error) {
 		lr.replica, lr.err = OpenReplica(ctx, s.log, code, ReplicaOptions{
 			Retained: s.retained,
 			Emit:     func(m *Machine, e Entry, events []Event) { s.emit(lr, m, e, events) },
-			OnResync: s.resynced,
+			OnResync: func(m *Machine) { s.resynced(lr, m) },
 		})
 		if lr.err == nil {
 			lr.replica.Read(func(m *Machine) {
@@ -157,7 +158,7 @@ func (s *LogStore) room(ctx context.Context, code string) (*logRoom, error) {
 				if !m.Created() {
 					lr.err = ErrRoomNotFound
 				}
-				s.noteDeletion(m)
+				s.noteDeletion(lr, m)
 			})
 		}
 		if lr.err != nil {
@@ -198,19 +199,25 @@ func (s *LogStore) emit(lr *logRoom, m *Machine, e Entry, events []Event) {
 		}
 		lr.results.mark(ids)
 	}
-	s.noteDeletion(m)
+	s.noteDeletion(lr, m)
 }
 
 // resynced runs after a room's replica rebuilt itself because the log
 // went backwards: the room's clients resume, and the seq jump of the new
 // epoch (EpochSeqGap) gives each a fresh snapshot.
-func (s *LogStore) resynced(m *Machine) {
-	s.noteDeletion(m)
+func (s *LogStore) resynced(lr *logRoom, m *Machine) {
+	s.noteDeletion(lr, m)
 	s.pub.Publish(m.code, Event{Type: EventResync, At: s.now().UnixNano()})
 }
 
-// noteDeletion keeps the room's scheduled deletion for DueDeletions.
-func (s *LogStore) noteDeletion(m *Machine) {
+// noteDeletion keeps the room's scheduled deletion for DueDeletions. It
+// runs under the room's replica lock after every entry, so it takes the
+// store's lock only when the schedule changed.
+func (s *LogStore) noteDeletion(lr *logRoom, m *Machine) {
+	if m.DeleteAt() == lr.deleteAt {
+		return
+	}
+	lr.deleteAt = m.DeleteAt()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if at := m.DeleteAt(); at > 0 {
@@ -283,6 +290,20 @@ func (s *LogStore) read(ctx context.Context, code string, f func(m *Machine)) er
 			}
 			return err
 		}
+	}
+	lr.replica.Read(f)
+	return nil
+}
+
+// readFollowed calls f with room code's machine as this instance has it,
+// without catching up with the log: for the rooms of this instance's
+// clients, which the log's announcements keep current (FlushReactions'
+// watched rooms at every flush, the epoch of a welcome just after its
+// snapshot was read), where a round trip to Redis per call would be waste.
+func (s *LogStore) readFollowed(ctx context.Context, code string, f func(m *Machine)) error {
+	lr, err := s.room(ctx, code)
+	if err != nil {
+		return err
 	}
 	lr.replica.Read(f)
 	return nil
@@ -387,7 +408,7 @@ func (s *LogStore) FlushReactions(ctx context.Context, deltas map[string]Reactio
 			continue
 		}
 		var t Reactions
-		err := s.read(ctx, code, func(m *Machine) { t = m.Reactions() })
+		err := s.readFollowed(ctx, code, func(m *Machine) { t = m.Reactions() })
 		switch {
 		case err == nil:
 			totals[code] = t
@@ -446,7 +467,7 @@ func (s *LogStore) Seq(ctx context.Context, code string) (seq uint64, err error)
 
 // Epoch returns the epoch of room code's history (Entry.Epoch).
 func (s *LogStore) Epoch(ctx context.Context, code string) (epoch uint64, err error) {
-	err = s.read(ctx, code, func(m *Machine) { epoch = m.Epoch() })
+	err = s.readFollowed(ctx, code, func(m *Machine) { epoch = m.Epoch() })
 	return epoch, err
 }
 
