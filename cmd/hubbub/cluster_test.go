@@ -409,16 +409,22 @@ func (c *liveClient) send(cmd map[string]any) bool {
 
 // waitUntil waits until cond (called with c.mu held) holds.
 func (c *liveClient) waitUntil(timeout time.Duration, cond func() bool) bool {
-	timer := time.AfterFunc(timeout, c.cond.Broadcast)
+	return waitCond(c.cond, timeout, cond)
+}
+
+// waitCond waits until cond (called with cv.L held) holds, or timeout
+// passed; cv is broadcast whenever what cond reads changed.
+func waitCond(cv *sync.Cond, timeout time.Duration, cond func() bool) bool {
+	timer := time.AfterFunc(timeout, cv.Broadcast)
 	defer timer.Stop()
 	deadline := time.Now().Add(timeout)
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	cv.L.Lock()
+	defer cv.L.Unlock()
 	for !cond() {
 		if time.Now().After(deadline) {
 			return false
 		}
-		c.cond.Wait()
+		cv.Wait()
 	}
 	return true
 }

@@ -172,20 +172,7 @@ func (v *viewer) apply(line []byte) {
 	}
 }
 
-func (v *viewer) waitUntil(cond func() bool) bool {
-	timer := time.AfterFunc(clusterWait, v.cond.Broadcast)
-	defer timer.Stop()
-	deadline := time.Now().Add(clusterWait)
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		v.cond.Wait()
-	}
-	return true
-}
+func (v *viewer) waitUntil(cond func() bool) bool { return waitCond(v.cond, clusterWait, cond) }
 
 // TestClusterRedisLosesWritesNewEpoch restarts Redis without AOF from an
 // older save while two instances serve a room: the log went backwards, so
