@@ -129,7 +129,7 @@ func (m *MemoryLog) SaveSnapshot(_ context.Context, room string, snap Snapshot) 
 	if r == nil {
 		return false, ErrRoomNotFound
 	}
-	if !snap.Replaces( r.snap, r.hasSnap, r.last()) {
+	if !snap.Replaces(r.snap, r.hasSnap, r.last()) {
 		return false, nil
 	}
 	snap.Data = append([]byte(nil), snap.Data...)
