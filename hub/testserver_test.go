@@ -26,7 +26,7 @@ import (
 // It is generous: the tests run under -race on two cores.
 const waitTimeout = 5 * time.Second
 
-// testServer is the real router of one instance (memory store, memory
+// testServer is the real router of one instance (log store on a memory log, memory
 // broker, the service and the hub with their Run goroutines) behind
 // httptest. Cleanup shuts the hub down, stops the goroutines and waits.
 type testServer struct {

@@ -21,8 +21,8 @@ const (
 	EventVotes           = "votes"
 )
 
-// Question is one question as clients see it. The JSON field order is part
-// of the contract with the Redis store's scripts (see questionEvent).
+// Question is one question as clients see it, in the JSON field order of
+// its events (see questionEvent).
 type Question struct {
 	ID     string  `json:"id"`     // "q<n>", numbered per room from 1
 	Text   string  `json:"text"`   // 1–MaxQuestionRunes characters, cleaned
@@ -139,9 +139,7 @@ func DuplicateQuestion(id string) *Error {
 
 // questionEvent returns the durable `question` event of q's new state at seq.
 //
-// Byte formats (the Redis store's scripts build the same bytes by
-// concatenation; JSON strings are encoded by Go's encoding/json, with its
-// HTML escaping, and handed to the scripts already encoded):
+// Byte formats:
 //
 //	Staff: {"type":"question","seq":<seq>,"id":"<id>","text":<text>,"author":<name|null>,"votes":<n>,"status":"<status>","pinned":<true|false>,"answer":<answer>,"at":<ms>,"participant":"<participant>"}
 //	Data, visible question:   the same without ,"participant":"<participant>"

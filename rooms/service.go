@@ -475,7 +475,6 @@ func (s *Service) ban(ctx context.Context, actor Actor, cmd Command) error {
 	}
 	s.limits.distrustReactions(actor.Room)
 	s.log.Info("participant banned", zap.String("room", actor.Room), zap.String("participant", cmd.Participant))
-	s.pub.Publish(actor.Room, Event{Type: EventBan, Participant: cmd.Participant, At: time.Now().UnixNano()})
 	return nil
 }
 

@@ -59,7 +59,8 @@ type Store interface {
 	// (ErrNotAuthor otherwise).
 	DeleteComment(ctx context.Context, code, id, author string) (Event, error)
 
-	// Ban marks participant as banned in the room.
+	// Ban marks participant as banned in the room and publishes the
+	// internal ban event, on which every instance closes their connections.
 	Ban(ctx context.Context, code, participant string) error
 	// Banned reports whether participant is banned in the room.
 	Banned(ctx context.Context, code, participant string) (bool, error)
