@@ -1,6 +1,9 @@
 package rooms
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Publisher delivers an event to every instance that serves the room. It
 // must not block: implementations hand the event to bounded, per-room
@@ -81,6 +84,11 @@ type Store interface {
 	State(ctx context.Context, code string, comments int) (State, error)
 	// Seq returns the room's current seq.
 	Seq(ctx context.Context, code string) (uint64, error)
+
+	// EvictIdle frees the memory of rooms not used since before that no
+	// client of this instance is in; they are read again when next used.
+	// It returns how many it freed.
+	EvictIdle(before time.Time) int
 
 	// Ping reports whether the store can serve requests.
 	Ping(ctx context.Context) error
