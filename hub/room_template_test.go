@@ -42,6 +42,10 @@ func TestCopyRoom(t *testing.T) {
 		}
 	}
 
+	if status, body := ts.request(t, http.MethodPost, "/api/rooms", src.HostKey, map[string]any{"from": "ZZZZZZ"}); status != http.StatusNotFound {
+		t.Errorf("copy of an unknown room: %d %s, want 404", status, body)
+	}
+
 	status, body := ts.request(t, http.MethodPost, "/api/rooms", src.HostKey, map[string]any{"from": src.Code, "title": "Next week's all-hands"})
 	if status != http.StatusCreated {
 		t.Fatalf("copy: %d %s", status, body)
