@@ -150,7 +150,9 @@ func (s *LogStore) room(ctx context.Context, code string) (*logRoom, error) {
 	s.mu.Lock()
 	lr := s.rooms[code]
 	if lr == nil {
-		lr = &logRoom{ready: make(chan struct{})}
+		// deleteAt -1: the first noteDeletion tells s.due, also when the
+		// room has no deletion (a stale entry from before an eviction goes).
+		lr = &logRoom{ready: make(chan struct{}), deleteAt: -1}
 		s.rooms[code] = lr
 		s.mu.Unlock()
 		lr.replica, lr.err = OpenReplica(ctx, s.log, code, ReplicaOptions{
