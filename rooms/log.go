@@ -10,7 +10,11 @@ import (
 // replica that meets an entry of a newer version stops serving the room and
 // closes its clients with 1012, so a rolling upgrade moves rooms to the
 // upgraded instances.
-const RulesVersion uint32 = 1
+//
+// Version 2: the room's protections (name required, hold for newcomers,
+// slow mode), per-room caps, bans that hide posts and cover addresses
+// (machine_guard.go).
+const RulesVersion uint32 = 2
 
 // Entry is one record of a room's log: a command that passed its
 // pre-checks, stamped by the log when it was appended.

@@ -36,6 +36,17 @@ type machineState struct {
 	Points  map[string]map[string]int64 `json:"points"`
 	Names   map[string]string           `json:"names"`
 	Insight machineStateInsight         `json:"insight"`
+	// Guard and LastActive came with rules version 2: a snapshot of
+	// version 1 has neither (machine_guard.go).
+	Guard      machineStateGuard `json:"guard"`
+	LastActive int64             `json:"last_active,omitempty"`
+}
+
+type machineStateGuard struct {
+	Joined  map[string]int64    `json:"joined,omitempty"`
+	Addrs   map[string][]string `json:"addrs,omitempty"`
+	Posted  map[string]int64    `json:"posted,omitempty"`
+	Covered []string            `json:"covered,omitempty"`
 }
 
 type machineStateInsight struct {
@@ -165,6 +176,9 @@ func (m *Machine) Snapshot() []byte {
 		st.Polls = append(st.Polls, sp)
 	}
 	slices.Sort(st.Banned)
+	g := &m.guard
+	st.Guard = machineStateGuard{Joined: nilIfEmpty(g.joined), Addrs: nilIfEmpty(g.addrs), Posted: nilIfEmpty(g.posted), Covered: sortedKeys(g.covered)}
+	st.LastActive = m.lastActive
 	b, err := json.Marshal(st)
 	if err != nil {
 		panic("rooms: encoding a machine snapshot: " + err.Error())
@@ -239,6 +253,8 @@ func RestoreMachine(data []byte) (*Machine, error) {
 		m.polls.list = append(m.polls.list, mp)
 		m.polls.byID[mp.p.ID] = mp
 	}
+	m.guard = machineGuard{joined: st.Guard.Joined, addrs: st.Guard.Addrs, posted: st.Guard.Posted, covered: setOf(st.Guard.Covered)}
+	m.lastActive = st.LastActive
 	if len(st.Banned) > 0 {
 		m.banned = make(map[string]bool, len(st.Banned))
 		for _, p := range st.Banned {

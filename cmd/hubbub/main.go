@@ -110,7 +110,7 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 			}
 		}
 		mb := hub.NewMemoryBroker()
-		store, broker = rooms.NewLogStore(roomLog, mb, rooms.LogStoreOptions{Retained: cfg.rooms.RetainedEvents}), mb
+		store, broker = rooms.NewLogStore(roomLog, mb, rooms.LogStoreOptions{Retained: cfg.rooms.RetainedEvents, Caps: cfg.caps, IdleExpiry: cfg.idleExpiry}), mb
 		storeName = "disk " + cfg.dataDir
 		if cfg.dataDir == "" {
 			storeName = "memory"
@@ -145,7 +145,7 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 			store, broker, storeName, closeBroker = rooms.NewRedisStore(rdb, rooms.RedisStoreOptions{Retained: cfg.rooms.RetainedEvents}), rb, "redis (legacy store)", rb.Close
 		} else {
 			local := hub.NewMemoryBroker()
-			ls := rooms.NewLogStore(roomlog.NewRedis(rdb, roomlog.RedisOptions{}), local, rooms.LogStoreOptions{Retained: cfg.rooms.RetainedEvents, Shared: true})
+			ls := rooms.NewLogStore(roomlog.NewRedis(rdb, roomlog.RedisOptions{}), local, rooms.LogStoreOptions{Retained: cfg.rooms.RetainedEvents, Shared: true, Caps: cfg.caps, IdleExpiry: cfg.idleExpiry})
 			lb := hub.NewLogBroker(rdb, ls, local, log, reg, hub.RedisBrokerOptions{})
 			store, broker, storeName, closeBroker = ls, lb, "redis", lb.Close
 		}
