@@ -21,16 +21,17 @@ type Room struct {
 	RetentionDays int `json:"retention_days"`
 	// NameRequired: questions and comments need a name; a participant
 	// without one is refused with name_required. Appended, like the
-	// options below it, after RetentionDays.
-	NameRequired bool `json:"name_required"`
+	// options below it, after RetentionDays, and left out of the JSON
+	// when off, so a room that uses none keeps the bytes it had.
+	NameRequired bool `json:"name_required,omitempty"`
 	// HoldNewMinutes: the questions of a participant who first joined the
 	// room less than this many minutes ago start pending, and its comments
 	// are refused with too_new; 0: off. Measured from the time of the log
 	// entry that first recorded the participant's join.
-	HoldNewMinutes int `json:"hold_new_minutes"`
+	HoldNewMinutes int `json:"hold_new_minutes,omitempty"`
 	// SlowModeSeconds: each participant may post (ask or comment) once per
 	// this many seconds; sooner is refused with slow_mode. 0: off.
-	SlowModeSeconds int `json:"slow_mode_seconds"`
+	SlowModeSeconds int `json:"slow_mode_seconds,omitempty"`
 }
 
 // RoomRecord is a room as the Store keeps it: settings and hashed keys.
