@@ -117,10 +117,14 @@ func TestMachineCaps(t *testing.T) {
 		del  func(i int) Record
 	}{
 		{"questions", DefaultMaxQuestions,
-			func(i int) Record { return Record{Op: OpAsk, Participant: "p_a", Text: fmt.Sprint("question ", i), Cap: DefaultMaxQuestions} },
+			func(i int) Record {
+				return Record{Op: OpAsk, Participant: "p_a", Text: fmt.Sprint("question ", i), Cap: DefaultMaxQuestions}
+			},
 			func(i int) Record { return Record{Op: OpQuestionDelete, Staff: true, ID: fmt.Sprint("q", i)} }},
 		{"comments", DefaultMaxComments,
-			func(i int) Record { return Record{Op: OpComment, Participant: "p_a", Text: "hello", Cap: DefaultMaxComments} },
+			func(i int) Record {
+				return Record{Op: OpComment, Participant: "p_a", Text: "hello", Cap: DefaultMaxComments}
+			},
 			func(i int) Record { return Record{Op: OpCommentDelete, Staff: true, ID: fmt.Sprint("c", i)} }},
 		{"polls", DefaultMaxPolls,
 			func(i int) Record {
@@ -152,13 +156,13 @@ func TestMachineBanHidesPosts(t *testing.T) {
 	for _, hide := range []bool{false, true} {
 		t.Run(fmt.Sprint("hide=", hide), func(t *testing.T) {
 			f := newFeed(t, openRoom())
-			f.ok(Record{Op: OpAsk, Participant: "p_bad", Text: "live one"})                   // q1
-			f.ok(Record{Op: OpAsk, Participant: "p_bad", Text: "held one", Held: true})       // q2
-			f.ok(Record{Op: OpAsk, Participant: "p_bad", Text: "answered one"})               // q3
-			f.ok(Record{Op: OpAsk, Participant: "p_good", Text: "a fair question"})           // q4
-			f.ok(Record{Op: OpComment, Participant: "p_bad", Text: "spam"})                   // c1
-			f.ok(Record{Op: OpComment, Participant: "p_good", Text: "nice talk"})             // c2
-			f.ok(Record{Op: OpComment, Participant: "p_bad", Text: "more spam"})              // c3
+			f.ok(Record{Op: OpAsk, Participant: "p_bad", Text: "live one"})             // q1
+			f.ok(Record{Op: OpAsk, Participant: "p_bad", Text: "held one", Held: true}) // q2
+			f.ok(Record{Op: OpAsk, Participant: "p_bad", Text: "answered one"})         // q3
+			f.ok(Record{Op: OpAsk, Participant: "p_good", Text: "a fair question"})     // q4
+			f.ok(Record{Op: OpComment, Participant: "p_bad", Text: "spam"})             // c1
+			f.ok(Record{Op: OpComment, Participant: "p_good", Text: "nice talk"})       // c2
+			f.ok(Record{Op: OpComment, Participant: "p_bad", Text: "more spam"})        // c3
 			f.ok(Record{Op: OpQuestionSet, Staff: true, ID: "q1", Question: &QuestionPatch{Pinned: ptr(true)}})
 			f.ok(Record{Op: OpQuestionSet, Staff: true, ID: "q3", Question: &QuestionPatch{Status: ptr(QuestionAnswered)}})
 			seq := f.m.Seq()
