@@ -37,6 +37,17 @@ type machineState struct {
 	Points  map[string]map[string]int64 `json:"points"`
 	Names   map[string]string           `json:"names"`
 	Insight machineStateInsight         `json:"insight"`
+	// Guard and LastActive came with rules version 2: a snapshot of
+	// version 1 has neither (machine_guard.go).
+	Guard      machineStateGuard `json:"guard"`
+	LastActive int64             `json:"last_active,omitempty"`
+}
+
+type machineStateGuard struct {
+	Joined  map[string]int64    `json:"joined,omitempty"`
+	Addrs   map[string][]string `json:"addrs,omitempty"`
+	Posted  map[string]int64    `json:"posted,omitempty"`
+	Covered []string            `json:"covered,omitempty"`
 }
 
 type machineStateInsight struct {
@@ -180,7 +191,24 @@ func (m *Machine) state() machineState {
 		}
 		st.Polls = append(st.Polls, sp)
 	}
+	g := &m.guard
+	st.Guard = machineStateGuard{Joined: maps.Clone(nilIfEmpty(g.joined)), Addrs: cloneLists(nilIfEmpty(g.addrs)),
+		Posted: maps.Clone(nilIfEmpty(g.posted)), Covered: keysOf(g.covered)}
+	st.LastActive = m.lastActive
 	return st
+}
+
+// cloneLists copies a map of lists, lists included (the machine changes
+// them in place).
+func cloneLists(m map[string][]string) map[string][]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string][]string, len(m))
+	for k, list := range m {
+		out[k] = slices.Clone(list)
+	}
+	return out
 }
 
 // sort puts the state's sets and per-participant lists in their canonical
@@ -196,6 +224,7 @@ func (st *machineState) sort() {
 	slices.Sort(st.Banned)
 	slices.Sort(st.Insight.Seen)
 	slices.Sort(st.Insight.Active)
+	slices.Sort(st.Guard.Covered)
 }
 
 // Hash is a digest of the machine's state: replicas that applied the same
@@ -265,6 +294,8 @@ func RestoreMachine(data []byte) (*Machine, error) {
 		m.polls.list = append(m.polls.list, mp)
 		m.polls.byID[mp.p.ID] = mp
 	}
+	m.guard = machineGuard{joined: st.Guard.Joined, addrs: st.Guard.Addrs, posted: st.Guard.Posted, covered: setOf(st.Guard.Covered)}
+	m.lastActive = st.LastActive
 	if len(st.Banned) > 0 {
 		m.banned = make(map[string]bool, len(st.Banned))
 		for _, p := range st.Banned {
