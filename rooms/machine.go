@@ -38,6 +38,9 @@ type Machine struct {
 
 	banned    map[string]bool
 	reactions Reactions
+	// authors maps the handle of every item an audience participant made,
+	// deleted ones too, to its author: staff ban by item (handles.go).
+	authors map[string]string
 
 	polls   machinePolls   // machine_polls.go
 	insight machineInsight // machine_insight.go
@@ -237,6 +240,10 @@ func (m *Machine) comment(r Record, at int64) ([]Event, Outcome) {
 	}
 	m.nextC++
 	c := Comment{ID: "c" + strconv.FormatUint(m.nextC, 10), Text: r.Text, Author: r.Author, Participant: r.Participant, At: at}
+	if !r.Staff {
+		c.Handle = itemHandle(r.Handle, m.code, c.ID)
+		m.rememberAuthor(c.Handle, c.Participant)
+	}
 	if r.CID != "" {
 		if m.commentCID == nil {
 			m.commentCID = make(map[string]string)
@@ -245,7 +252,7 @@ func (m *Machine) comment(r Record, at int64) ([]Event, Outcome) {
 	}
 	m.comments = append(m.comments, c)
 	seq := m.next()
-	return []Event{{Seq: seq, Type: TypeComment, Data: commentEvent(seq, c)}}, Outcome{Comment: &c}
+	return []Event{commentEvent(seq, c)}, Outcome{Comment: &c}
 }
 
 // commentIndex returns the index of comment id in m.comments, or -1.
@@ -293,7 +300,9 @@ func (m *Machine) deleteComment(r Record) ([]Event, Outcome) {
 }
 
 // ban bars a participant from posting, voting and reacting; the internal
-// EventBan tells every instance to close its connections.
+// EventBan tells every instance to close its connections. r.ID names the
+// participant by an item it made (a question, a comment, a handle) or by
+// its id (resolveAuthor): staff need not, and cannot, know who it is.
 func (m *Machine) ban(r Record) ([]Event, Outcome) {
 	if !r.Staff {
 		return nil, Outcome{Err: errorf(CodeForbidden, "only staff may ban")}
@@ -301,11 +310,15 @@ func (m *Machine) ban(r Record) ([]Event, Outcome) {
 	if r.ID == "" {
 		return nil, Outcome{Err: errorf(CodeBadRequest, "ban whom?")}
 	}
+	who, err := m.resolveAuthor(r.ID)
+	if err != nil {
+		return nil, Outcome{Err: err}
+	}
 	if m.banned == nil {
 		m.banned = make(map[string]bool)
 	}
-	m.banned[r.ID] = true
-	return []Event{{Type: EventBan, Participant: r.ID}}, Outcome{}
+	m.banned[who] = true
+	return []Event{{Type: EventBan, Participant: who}}, Outcome{}
 }
 
 // react adds a batch of reactions to the totals. The batch was gathered

@@ -28,6 +28,7 @@ type machineState struct {
 	CommentCI map[string]string `json:"comment_cids"`
 	NextC     uint64            `json:"next_c"`
 	Banned    []string          `json:"banned"`
+	Authors   map[string]string `json:"authors,omitempty"`
 	Reactions []int64           `json:"reactions"`
 	Polls     []machineStateP   `json:"polls"`
 	NextP     uint64            `json:"next_p"`
@@ -106,7 +107,7 @@ func (m *Machine) Snapshot() []byte {
 		Code: m.code, Created: m.created, Room: m.room, Keys: m.keys, Seq: m.seq, Pos: m.pos, Epoch: m.epoch,
 		Pinned: m.pinned, NextQ: m.nextQ, AskCIDs: m.askCIDs,
 		Comments: m.comments, CommentCI: m.commentCID, NextC: m.nextC,
-		Reactions: m.reactions[:],
+		Reactions: m.reactions[:], Authors: nilIfEmpty(m.authors),
 	}
 	// Empty is empty, however the state came to be (nil or emptied).
 	if len(st.Comments) == 0 {
@@ -185,7 +186,7 @@ func RestoreMachine(data []byte) (*Machine, error) {
 	m := &Machine{
 		code: st.Code, created: st.Created, room: st.Room, keys: st.Keys, seq: st.Seq, pos: st.Pos, epoch: st.Epoch,
 		pinned: st.Pinned, nextQ: st.NextQ, askCIDs: st.AskCIDs,
-		comments: st.Comments, commentCID: st.CommentCI, nextC: st.NextC,
+		comments: st.Comments, commentCID: st.CommentCI, nextC: st.NextC, authors: st.Authors,
 	}
 	copy(m.reactions[:], st.Reactions)
 	if len(st.Questions) > 0 {

@@ -105,6 +105,8 @@ type Command struct {
 	Comment     string `json:"comment,omitempty"`
 	Kind        string `json:"kind,omitempty"`
 	Participant string `json:"participant,omitempty"`
+	// Handle names an item by its opaque handle (ban).
+	Handle string `json:"handle,omitempty"`
 	// Name is the author name for commands sent through the HTTP API, which
 	// has no hello; on a WebSocket the hello's name is used.
 	Name string `json:"name,omitempty"`

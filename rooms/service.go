@@ -299,6 +299,9 @@ func (s *Service) comment(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	// Comments have no pending state: matched words are masked whatever
 	// the room's filter setting.
 	c := Comment{Text: s.cfg.WordFilter.Mask(text), Participant: actor.Participant, At: time.Now().UnixMilli()}
+	if !actor.Role.Staff() {
+		c.Handle = NewHandle()
+	}
 	name := actor.Name
 	if cmd.Name != "" {
 		name = cleanName(cmd.Name)
@@ -463,20 +466,54 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	return Ack{Seq: ev.Seq}, err
 }
 
+// ban bans the author of an item: exactly one of `question`, `comment`,
+// `handle` (an item's handle), or `participant` (an id, as the protocol's
+// first version had it; staff no longer receive ids). The room's machine
+// resolves the item to its author, so staff never learn who it is, and its
+// internal EventBan closes the author's connections on every instance.
 func (s *Service) ban(ctx context.Context, actor Actor, cmd Command) error {
 	if !actor.Role.Staff() {
 		return &Error{Code: CodeForbidden, Message: "only moderators and hosts may ban"}
 	}
-	if !strings.HasPrefix(cmd.Participant, "p_") {
-		return errorf(CodeBadRequest, "ban needs the \"participant\" id of an audience member")
+	target, err := banTarget(cmd)
+	if err != nil {
+		return err
 	}
-	if err := s.store.Ban(ctx, actor.Room, cmd.Participant); err != nil {
+	if err := s.store.Ban(ctx, actor.Room, target); err != nil {
 		return err
 	}
 	s.limits.distrustReactions(actor.Room)
-	s.log.Info("participant banned", zap.String("room", actor.Room), zap.String("participant", cmd.Participant))
-	s.pub.Publish(actor.Room, Event{Type: EventBan, Participant: cmd.Participant, At: time.Now().UnixNano()})
+	s.log.Info("participant banned", zap.String("room", actor.Room), zap.String("item", target))
 	return nil
+}
+
+// banTarget returns what a ban command names, refusing anything but one
+// well-formed question id, comment id, handle or participant id.
+func banTarget(cmd Command) (string, error) {
+	var named []string
+	for _, v := range []string{cmd.Question, cmd.Comment, cmd.Handle, cmd.Participant} {
+		if v != "" {
+			named = append(named, v)
+		}
+	}
+	if len(named) != 1 {
+		return "", errorf(CodeBadRequest, "ban needs exactly one of \"question\", \"comment\" or \"handle\": the item whose author is banned")
+	}
+	ok := false
+	switch {
+	case cmd.Question != "":
+		ok = questionNumber(cmd.Question) > 0
+	case cmd.Comment != "":
+		_, ok = itemNumber(cmd.Comment, 'c')
+	case cmd.Handle != "":
+		ok = IsHandle(cmd.Handle)
+	default:
+		ok = strings.HasPrefix(cmd.Participant, "p_")
+	}
+	if !ok {
+		return "", errorf(CodeBadRequest, "ban names a question (\"q…\"), a comment (\"c…\") or a handle (\"h_…\")")
+	}
+	return named[0], nil
 }
 
 // Since returns the durable events of a room after seq; ok is false when a

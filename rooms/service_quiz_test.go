@@ -175,8 +175,8 @@ func TestRankEntries(t *testing.T) {
 		{Participant: "p_e", Points: 1500, Name: "Eve"},
 	}, 4))
 	want := []LeaderEntry{
-		{1, "p_a", "Ann", 1500}, {1, "p_e", "Eve", 1500},
-		{3, "p_b", "Bea", 1000}, {3, "p_c", Pseudonym("p_c"), 1000},
+		{1, "p_a", "Ann", 1500, ""}, {1, "p_e", "Eve", 1500, ""},
+		{3, "p_b", "Bea", 1000, ""}, {3, "p_c", Pseudonym("p_c"), 1000, ""},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("rankEntries = %+v", got)

@@ -59,8 +59,9 @@ type Store interface {
 	// (ErrNotAuthor otherwise).
 	DeleteComment(ctx context.Context, code, id, author string) (Event, error)
 
-	// Ban marks participant as banned in the room.
-	Ban(ctx context.Context, code, participant string) error
+	// Ban marks a participant as banned in the room: target is its id, or
+	// (LogStore) an item it made, a question or comment id or a handle.
+	Ban(ctx context.Context, code, target string) error
 	// Banned reports whether participant is banned in the room.
 	Banned(ctx context.Context, code, participant string) (bool, error)
 

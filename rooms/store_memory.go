@@ -133,7 +133,7 @@ func (s *MemoryStore) AddComment(_ context.Context, code string, c Comment, cid 
 	r.commentAt[c.ID] = len(r.comments)
 	r.comments = append(r.comments, c)
 	seq := r.seq + 1
-	ev := s.appendLocked(r, Event{Seq: seq, Type: TypeComment, Data: commentEvent(seq, c)})
+	ev := s.appendLocked(r, commentEvent(seq, c))
 	return c, ev, nil
 }
 
