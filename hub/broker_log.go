@@ -76,6 +76,7 @@ func (b *LogBroker) Subscribe(ctx context.Context, room string, handler func(roo
 	return func() {
 		unsubEntries()
 		unsubLocal()
+		b.store.Unfollow(room)
 	}, nil
 }
 

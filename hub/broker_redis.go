@@ -81,8 +81,9 @@ func (o RedisBrokerOptions) withDefaults() RedisBrokerOptions {
 var ErrBrokerClosed = errors.New("hub: broker closed")
 
 // RedisBroker is the Broker of many instances: each room is a Redis pub/sub
-// channel (rooms.RedisChannel) on which the Redis store's scripts PUBLISH
-// every durable event as a rooms envelope. Use NewRedisBroker and Close.
+// channel (by default rooms.RedisChannel, with rooms envelopes; the
+// LogBroker uses it for the room log's entries channel). Use NewRedisBroker
+// and Close.
 //
 // One pub/sub connection per instance carries every room it serves. A
 // single goroutine reads it and calls the rooms' handlers, so per room the

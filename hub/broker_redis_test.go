@@ -124,7 +124,7 @@ func commentEvent(seq uint64) rooms.Event {
 	return rooms.Event{Seq: seq, Type: rooms.TypeComment, Data: fmt.Appendf(nil, `{"type":"comment","seq":%d}`, seq), At: time.Now().UnixNano()}
 }
 
-// publishRaw publishes like the Redis store's scripts do.
+// publishRaw publishes an envelope as RedisBroker.Publish does, bypassing it.
 func publishRaw(t *testing.T, rdb *redis.Client, room string, ev rooms.Event) {
 	t.Helper()
 	if err := rdb.Publish(context.Background(), rooms.RedisChannel(room), rooms.EncodeEnvelope(ev)).Err(); err != nil {

@@ -58,7 +58,7 @@ type benchRoom struct {
 func newBenchRoom(b *testing.B, n int, cfg Config) *benchRoom {
 	b.Helper()
 	broker := NewMemoryBroker()
-	store := rooms.NewMemoryStore(broker, 0)
+	store := rooms.NewLogStore(rooms.NewMemoryLog(), broker, rooms.LogStoreOptions{})
 	svc := rooms.NewService(store, broker, rooms.Config{Secret: []byte("bench")}, zap.NewNop(), nil)
 	h := New(cfg, svc, broker, zap.NewNop(), nil)
 	ctx := context.Background()

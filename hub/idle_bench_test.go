@@ -83,7 +83,7 @@ func measureIdle(b *testing.B, n int) idleMeasure {
 	log := zap.NewNop()
 	reg := prometheus.NewRegistry()
 	broker := NewMemoryBroker()
-	store := rooms.NewMemoryStore(broker, 0)
+	store := rooms.NewLogStore(rooms.NewMemoryLog(), broker, rooms.LogStoreOptions{})
 	svc := rooms.NewService(store, broker, rooms.Config{Secret: []byte("bench")}, log, reg)
 	h := New(Config{MaxConnsPerIP: n + 1, MaxConns: n + 1}, svc, broker, log, reg)
 	srv := httptest.NewServer(NewRouter(h, reg, fstest.MapFS{}))

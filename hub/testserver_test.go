@@ -16,7 +16,6 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/hubbubhq/hubbub/rooms"
-	"github.com/hubbubhq/hubbub/rooms/roomlog"
 	"github.com/hubbubhq/hubbub/static"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -27,7 +26,7 @@ import (
 // It is generous: the tests run under -race on two cores.
 const waitTimeout = 5 * time.Second
 
-// testServer is the real router of one instance (memory store, memory
+// testServer is the real router of one instance (log store on a memory log, memory
 // broker, the service and the hub with their Run goroutines) behind
 // httptest. Cleanup shuts the hub down, stops the goroutines and waits.
 type testServer struct {
@@ -44,9 +43,9 @@ func newTestServer(t testing.TB, hubCfg Config, roomsCfg rooms.Config) *testServ
 	reg := prometheus.NewRegistry()
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	broker := NewMemoryBroker()
-	roomLog := roomlog.NewMemory()
+	roomLog := rooms.NewMemoryLog()
 	if now := roomsCfg.Now; now != nil { // the log stamps the time the rules see
-		roomLog = roomlog.NewMemoryWithClock(func() int64 { return now().UnixMilli() })
+		roomLog = rooms.NewMemoryLogWithClock(func() int64 { return now().UnixMilli() })
 	}
 	store := rooms.NewLogStore(roomLog, broker, rooms.LogStoreOptions{Retained: roomsCfg.RetainedEvents})
 	svc := rooms.NewService(store, broker, roomsCfg, log, reg)

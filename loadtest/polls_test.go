@@ -13,7 +13,6 @@ import (
 
 	"github.com/hubbubhq/hubbub/hub"
 	"github.com/hubbubhq/hubbub/rooms"
-	"github.com/hubbubhq/hubbub/rooms/roomlog"
 	"github.com/hubbubhq/hubbub/static"
 )
 
@@ -24,7 +23,7 @@ func startHub(t *testing.T, roomsCfg rooms.Config) string {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	broker := hub.NewMemoryBroker()
-	svc := rooms.NewService(rooms.NewLogStore(roomlog.NewMemory(), broker, rooms.LogStoreOptions{}), broker, roomsCfg, zap.NewNop(), reg)
+	svc := rooms.NewService(rooms.NewLogStore(rooms.NewMemoryLog(), broker, rooms.LogStoreOptions{}), broker, roomsCfg, zap.NewNop(), reg)
 	h := hub.New(hub.Config{}, svc, broker, zap.NewNop(), reg)
 	srv := httptest.NewServer(hub.NewRouter(h, reg, static.Pages))
 	ctx, cancel := context.WithCancel(context.Background())

@@ -11,7 +11,7 @@ type discard struct{}
 
 func (discard) Publish(string, Event) {}
 
-// BenchmarkAddComment measures the memory store's durable write: the
+// BenchmarkAddComment measures the log store's durable write on a memory log: the
 // comment, its seq, its encoded event in the log and the publish.
 func BenchmarkAddComment(b *testing.B) {
 	for _, withCID := range []bool{false, true} {
@@ -20,14 +20,14 @@ func BenchmarkAddComment(b *testing.B) {
 			name = "cid=unique"
 		}
 		b.Run(name, func(b *testing.B) {
-			s := NewMemoryStore(discard{}, 0)
+			s := NewLogStore(NewMemoryLog(), discard{}, LogStoreOptions{})
 			ctx := context.Background()
 			const code = "K7QX2M"
 			if err := s.CreateRoom(ctx, RoomRecord{Room: NewRoom(code, "Bench", false, 1)}); err != nil {
 				b.Fatal(err)
 			}
 			author := "Ada"
-			c := Comment{Text: "What is the cost of one comment in the memory store?", Author: &author, Participant: "p_0123456789abcdef", At: time.Now().UnixMilli()}
+			c := Comment{Text: "What is the cost of one comment in the log store?", Author: &author, Participant: "p_0123456789abcdef", At: time.Now().UnixMilli()}
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {

@@ -12,12 +12,10 @@
 // deterministic state machine. The replica publishes each entry's events in
 // seq order. docs/architecture.md follows one event along this path.
 //
-// MemoryStore and RedisStore (store_memory*.go, store_redis*.go, lua/) are
-// the rules' earlier home, kept for side-by-side measurement until they are
-// removed; package storetest is the Store conformance suite every Store
-// passes.
+// Package storetest tests the LogStore through the Store interface, over
+// the memory and the disk log.
 //
-// Every exported method of Service, of the Store implementations and of
-// Replica is safe for concurrent use; a Machine is used under its
+// Every exported method of Service, of LogStore and of Replica is safe for
+// concurrent use; a Machine is used under its
 // replica's lock.
 package rooms

@@ -7,8 +7,7 @@ import (
 )
 
 // An envelope is how an Event travels on a room's pub/sub channel between
-// instances. It is plain text so that a Lua script can build one by
-// concatenation:
+// instances. It is plain text:
 //
 //	hb1 <seq> <type> <owner> <participant> <at> <len(data)> <len(staff)>\n<data><staff>
 //	hb2 <seq> <type> <owner> <participant> <at> <len(data)> <len(staff)> <len(own)>\n<data><staff><own>
@@ -21,6 +20,13 @@ const (
 	envelopeMagic    = "hb1"
 	envelopeMagicOwn = "hb2"
 )
+
+// RedisChannel is the pub/sub channel on which envelopes of the room's
+// events travel (hub.RedisBroker's Publish). It shares the room's hash tag
+// so that, with sharded pub/sub on Redis Cluster, it lives on the room's
+// slot. (The room log announces its entries on roomlog.EntriesChannel
+// instead.)
+func RedisChannel(code string) string { return "{room:" + code + "}:events" }
 
 // EncodeEnvelope returns ev as an envelope.
 func EncodeEnvelope(ev Event) []byte {

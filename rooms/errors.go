@@ -61,7 +61,7 @@ func errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// Sentinel refusals shared by the stores.
+// Sentinel refusals of the rules and the log.
 var (
 	ErrRoomNotFound    = &Error{Code: CodeNotFound, Message: "no such room"}
 	ErrCommentNotFound = &Error{Code: CodeNotFound, Message: "no such comment"}
@@ -70,6 +70,8 @@ var (
 	ErrRoomClosed      = &Error{Code: CodeClosed, Message: "the room is closed"}
 	ErrNotAuthor       = &Error{Code: CodeForbidden, Message: "only the author or staff may delete this"}
 )
+
+var errCommentsOff = &Error{Code: CodeForbidden, Message: "comments are turned off in this room"}
 
 // AsError returns err as an *Error, or nil when err is not a refusal.
 func AsError(err error) *Error {

@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/hubbubhq/hubbub/rooms"
 	"github.com/hubbubhq/hubbub/rooms/redistest"
+	"github.com/hubbubhq/hubbub/rooms/roomlog"
 )
 
 type nopPublisher struct{}
@@ -181,7 +183,7 @@ func (r exportRoom) checkAuth(t *testing.T) {
 
 func TestExportMemory(t *testing.T) {
 	cfg := rooms.Config{Secret: []byte("s"), SnapshotComments: 2}
-	svc := rooms.NewService(rooms.NewMemoryStore(nopPublisher{}, 0), nopPublisher{}, cfg, zap.NewNop(), nil)
+	svc := rooms.NewService(rooms.NewLogStore(rooms.NewMemoryLog(), nopPublisher{}, rooms.LogStoreOptions{}), nopPublisher{}, cfg, zap.NewNop(), nil)
 	r := exportScenario(t, svc)
 	e, err := svc.Export(context.Background(), r.created.ModeratorKey, r.created.Code)
 	if err != nil {
@@ -193,7 +195,7 @@ func TestExportMemory(t *testing.T) {
 
 func TestExportRedis(t *testing.T) {
 	srv := redistest.Start(t)
-	store := rooms.NewRedisStore(redisClient(t, srv), rooms.RedisStoreOptions{})
+	store := rooms.NewLogStore(roomlog.NewRedis(redisClient(t, srv), roomlog.RedisOptions{}), nopPublisher{}, rooms.LogStoreOptions{Shared: true})
 	cfg := rooms.Config{Secret: []byte("s"), SnapshotComments: 2}
 	svc := rooms.NewService(store, nopPublisher{}, cfg, zap.NewNop(), nil)
 	r := exportScenario(t, svc)
@@ -203,4 +205,19 @@ func TestExportRedis(t *testing.T) {
 	}
 	r.check(t, e)
 	r.checkAuth(t)
+}
+
+// redisClient returns a client with short timeouts that honours contexts,
+// as cmd/hubbub configures its own.
+func redisClient(t testing.TB, srv *redistest.Server) *redis.Client {
+	rdb := redis.NewClient(&redis.Options{
+		Addr:                  srv.Addr(),
+		DialTimeout:           time.Second,
+		ReadTimeout:           2 * time.Second,
+		WriteTimeout:          2 * time.Second,
+		ContextTimeoutEnabled: true,
+		MaxRetries:            -1,
+	})
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
 }

@@ -14,7 +14,7 @@ const (
 )
 
 // InsightKinds name the interaction kinds in InsightCounts order, as the
-// stats JSON and the Redis store spell them.
+// stats JSON spells them.
 var InsightKinds = [insightKinds]string{"questions", "upvotes", "ballots", "reactions", "comments"}
 
 // InsightCounts counts interactions by kind (InsightQuestions, ...).

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubbubhq/hubbub/rooms/redistest"
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 )
 
@@ -27,40 +25,11 @@ func (f *fixture) act(a Actor, cmd Command) Ack {
 	return ack
 }
 
-// insightStores runs fn on a fixture over each store: memory, and Redis
-// (a redis-server of its own), each made with clock set to start.
+// insightStores runs fn on a fixture whose service and log both take
+// their time from clock, set to start.
 func insightStores(t *testing.T, clock *testClock, start time.Time, fn func(t *testing.T, f *fixture)) {
-	cfg := insightConfig(clock)
-	t.Run("memory", func(t *testing.T) {
-		clock.set(start)
-		fn(t, newFixture(t, cfg))
-	})
-	t.Run("redis", func(t *testing.T) {
-		clock.set(start)
-		srv := redistest.Start(t)
-		rdb := redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1})
-		t.Cleanup(func() { _ = rdb.Close() })
-		fn(t, newFixtureOn(t, cfg, NewRedisStore(rdb, RedisStoreOptions{})))
-	})
-}
-
-// newFixtureOn is newFixture over store (f.store stays nil).
-func newFixtureOn(t *testing.T, cfg Config, store Store) *fixture {
-	t.Helper()
-	if cfg.Secret == nil {
-		cfg.Secret = []byte("test secret")
-	}
-	pub := &recorder{}
-	f := &fixture{t: t, ctx: context.Background(), svc: NewService(store, pub, cfg, zap.NewNop(), nil), pub: pub}
-	created, err := f.svc.CreateRoom(f.ctx, "Test room", false)
-	if err != nil {
-		t.Fatalf("CreateRoom: %v", err)
-	}
-	f.code, f.hostKey, f.modKey = created.Code, created.HostKey, created.ModeratorKey
-	f.host = f.join(f.hostKey)
-	f.mod = f.join(f.modKey)
-	f.audience = f.join("")
-	return f
+	clock.set(start)
+	fn(t, newFixture(t, insightConfig(clock)))
 }
 
 func (f *fixture) stats() Stats {
@@ -269,7 +238,7 @@ func TestReactionBurstsTopTen(t *testing.T) {
 // goroutines, one room, distinct participants).
 func BenchmarkInsightObserve(b *testing.B) {
 	clock := newTestClock(utc("2025-11-23T10:00:00Z"))
-	svc := NewService(NewMemoryStore(nil, 0), &recorder{}, insightConfig(clock), zap.NewNop(), nil)
+	svc := NewService(newTestStore(nil, insightConfig(clock)), &recorder{}, insightConfig(clock), zap.NewNop(), nil)
 	ctx := context.Background()
 	actors := make([]Actor, 1024)
 	for i := range actors {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hubbubhq/hubbub/rooms"
 	"github.com/hubbubhq/hubbub/rooms/redistest"
+	"github.com/hubbubhq/hubbub/rooms/roomlog"
 )
 
 // pollExportRoom is a room with a poll of every kind, filled by
@@ -282,13 +283,13 @@ func testPollExport(t *testing.T, svc *rooms.Service) {
 }
 
 func TestPollExportMemory(t *testing.T) {
-	svc := rooms.NewService(rooms.NewMemoryStore(nopPublisher{}, 0), nopPublisher{}, rooms.Config{Secret: []byte("s")}, zap.NewNop(), nil)
+	svc := rooms.NewService(rooms.NewLogStore(rooms.NewMemoryLog(), nopPublisher{}, rooms.LogStoreOptions{}), nopPublisher{}, rooms.Config{Secret: []byte("s")}, zap.NewNop(), nil)
 	testPollExport(t, svc)
 }
 
 func TestPollExportRedis(t *testing.T) {
 	srv := redistest.Start(t)
-	store := rooms.NewRedisStore(redisClient(t, srv), rooms.RedisStoreOptions{})
+	store := rooms.NewLogStore(roomlog.NewRedis(redisClient(t, srv), roomlog.RedisOptions{}), nopPublisher{}, rooms.LogStoreOptions{Shared: true})
 	svc := rooms.NewService(store, nopPublisher{}, rooms.Config{Secret: []byte("s")}, zap.NewNop(), nil)
 	testPollExport(t, svc)
 }

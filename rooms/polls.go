@@ -449,8 +449,7 @@ func appendPoll(b []byte, p Poll, t Tally, staff bool) []byte {
 // pollEvent returns the durable `poll` event of p's new state at seq, t
 // being its tally at that seq.
 //
-// Byte formats (the Redis store's scripts build the same bytes by
-// concatenation, from PollHead and PollCorrect made by Go at creation):
+// Byte formats:
 //
 //	Staff: {"type":"poll","seq":<seq>,"id":"<id>",<head>,"closes_at":<ms>,"state":"<state>","reveal":<bool>[,"speed_bonus":<bool>][,"correct":<correct>],"results":<results>}
 //	Data, not a draft: the same with "correct" only when revealed and

@@ -21,8 +21,8 @@ const (
 	EventVotes           = "votes"
 )
 
-// Question is one question as clients see it. The JSON field order is part
-// of the contract with the Redis store's scripts (see questionEvent).
+// Question is one question as clients see it, in the JSON field order of
+// its events (see questionEvent).
 type Question struct {
 	ID     string  `json:"id"`     // "q<n>", numbered per room from 1
 	Text   string  `json:"text"`   // 1–MaxQuestionRunes characters, cleaned

@@ -35,13 +35,7 @@ const (
 	// LeaderboardSize is how many entries each list of a `leaderboard`
 	// event has at most.
 	LeaderboardSize = 10
-	// maxQuizPoints bounds one quiz's points of one participant; the Redis
-	// store writes 9999 - points with four digits.
-	maxQuizPoints = QuizBasePoints + QuizSpeedBonus
 )
-
-// The Redis store's ordering key needs one quiz's points below 10000.
-var _ = [9999 - maxQuizPoints]struct{}{}
 
 // EventLeaderboard is the type of the ephemeral `leaderboard` event.
 const EventLeaderboard = "leaderboard"

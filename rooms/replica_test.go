@@ -56,7 +56,7 @@ func hashOf(r *rooms.Replica) (h [32]byte) {
 // state and on the events a resuming client gets; a third opened from the
 // snapshot the first saved agrees too.
 func TestReplicasFollowOneLog(t *testing.T) {
-	log := roomlog.NewMemory()
+	log := rooms.NewMemoryLog()
 	createLogRoom(t, log, "ROOMAA")
 	var mu sync.Mutex
 	var announced []rooms.Entry
@@ -184,7 +184,7 @@ func TestReplicasRace(t *testing.T) {
 // replica with ErrNewerRules (the instance closes the room's clients with
 // 1012).
 func TestReplicaStopsAtNewerRules(t *testing.T) {
-	log := roomlog.NewMemory()
+	log := rooms.NewMemoryLog()
 	createLogRoom(t, log, "ROOMCC")
 	r := openReplica(t, log, "ROOMCC", nil)
 	e, err := log.Append(bg, "ROOMCC", rooms.RulesVersion+1, rooms.EncodeRecord(rooms.Record{Op: rooms.OpComment, Participant: "p_a", Text: "from the future"}), 0, 0)

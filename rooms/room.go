@@ -74,3 +74,14 @@ func NewRoom(code, title string, moderation bool, createdAt int64) Room {
 
 // roomEvent encodes the `room` event carrying r.
 func roomEvent(seq uint64, r Room) []byte { return encodeEvent(EventRoom, seq, r) }
+
+// postAllowed refuses posts to closed rooms and from banned participants.
+func postAllowed(r Room, banned bool) error {
+	if banned {
+		return ErrBanned
+	}
+	if r.Closed {
+		return ErrRoomClosed
+	}
+	return nil
+}

@@ -9,10 +9,10 @@ import (
 )
 
 // BenchmarkEmptyRoomHeap reports the heap one empty room holds in the
-// memory store (B/room): what a script creating rooms costs the server.
+// log store on a memory log (B/room): what a script creating rooms costs the server.
 func BenchmarkEmptyRoomHeap(b *testing.B) {
 	const n = 1000
-	svc := NewService(NewMemoryStore(nil, 0), nil, Config{}, zap.NewNop(), nil)
+	svc := NewService(newTestStore(nil, Config{}), nil, Config{}, zap.NewNop(), nil)
 	ctx := context.Background()
 	var before, after runtime.MemStats
 	for b.Loop() {

@@ -72,6 +72,9 @@ func (s *Service) Run(ctx context.Context) {
 			return
 		case now := <-sweep.C:
 			s.limits.sweep(now.Add(-limiterIdle))
+			if n := s.store.EvictIdle(now.Add(-ReplicaIdle)); n > 0 {
+				s.log.Debug("idle rooms' replicas evicted", zap.Int("rooms", n))
+			}
 		case <-deletions.C:
 			s.SweepDeletions(ctx)
 		}

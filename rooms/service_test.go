@@ -40,12 +40,12 @@ func (r *recorder) take(typ string) []Event {
 	return got
 }
 
-// fixture is a Service over a memory store with one room.
+// fixture is a Service over a log store on a memory log, with one room.
 type fixture struct {
 	t        *testing.T
 	ctx      context.Context
 	svc      *Service
-	store    *MemoryStore
+	store    *LogStore
 	pub      *recorder
 	code     string
 	hostKey  string
@@ -55,13 +55,24 @@ type fixture struct {
 	audience Actor
 }
 
+// newTestStore is a LogStore on a memory log for tests: the log stamps
+// entries with cfg.Now when it is set, so the rules, which take every time
+// from the entry, see the test's clock.
+func newTestStore(pub Publisher, cfg Config) *LogStore {
+	log := NewMemoryLog()
+	if cfg.Now != nil {
+		log = NewMemoryLogWithClock(func() int64 { return cfg.Now().UnixMilli() })
+	}
+	return NewLogStore(log, pub, LogStoreOptions{Retained: cfg.RetainedEvents})
+}
+
 func newFixture(t *testing.T, cfg Config) *fixture {
 	t.Helper()
 	if cfg.Secret == nil {
 		cfg.Secret = []byte("test secret")
 	}
 	pub := &recorder{}
-	store := NewMemoryStore(pub, cfg.RetainedEvents)
+	store := newTestStore(pub, cfg)
 	f := &fixture{t: t, ctx: context.Background(), svc: NewService(store, pub, cfg, zap.NewNop(), nil), store: store, pub: pub}
 	created, err := f.svc.CreateRoom(f.ctx, "Test room", false)
 	if err != nil {

@@ -1,6 +1,9 @@
 package rooms
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Publisher delivers an event to every instance that serves the room. It
 // must not block: implementations hand the event to bounded, per-room
@@ -59,8 +62,10 @@ type Store interface {
 	// (ErrNotAuthor otherwise).
 	DeleteComment(ctx context.Context, code, id, author string) (Event, error)
 
-	// Ban marks a participant as banned in the room: target is its id, or
-	// (LogStore) an item it made, a question or comment id or a handle.
+	// Ban marks a participant as banned in the room and publishes the
+	// internal ban event, on which every instance closes their connections.
+	// target is an item the participant made (a question or comment id, a
+	// handle) or its id; the machine resolves it.
 	Ban(ctx context.Context, code, target string) error
 	// Banned reports whether participant is banned in the room.
 	Banned(ctx context.Context, code, participant string) (bool, error)
@@ -81,6 +86,11 @@ type Store interface {
 	State(ctx context.Context, code string, comments int) (State, error)
 	// Seq returns the room's current seq.
 	Seq(ctx context.Context, code string) (uint64, error)
+
+	// EvictIdle frees the memory of rooms not used since before that no
+	// client of this instance is in; they are read again when next used.
+	// It returns how many it freed.
+	EvictIdle(before time.Time) int
 
 	// Ping reports whether the store can serve requests.
 	Ping(ctx context.Context) error

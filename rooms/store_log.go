@@ -58,10 +58,15 @@ type logRoom struct {
 
 	snapPos  atomic.Uint64 // the position of the last snapshot saved
 	snapping sync.Mutex    // one snapshot of the room at a time
+
+	lastUsed atomic.Int64 // Unix ns of the last lookup (EvictIdle)
+	follows  int          // this instance's followers (Follow); under the store's lock
 }
 
 // changeLog is a room's version of one kind of coalesced counter and the
-// version at which each item last changed.
+// version at which each item last changed. Versions are log positions, so
+// a replica opened again after EvictIdle goes on from where the one before
+// it left off, and a caller's version stays valid.
 type changeLog struct {
 	version uint64
 	changed map[string]uint64
@@ -90,11 +95,12 @@ func (s *LogStore) eachSince(ctx context.Context, since map[string]uint64, f fun
 	return nil
 }
 
-func (c *changeLog) mark(ids []string) {
+// mark notes that ids changed at the entry at position pos.
+func (c *changeLog) mark(ids []string, pos uint64) {
 	if len(ids) == 0 {
 		return
 	}
-	c.version++
+	c.version = max(c.version+1, pos)
 	if c.changed == nil {
 		c.changed = make(map[string]uint64)
 	}
@@ -155,6 +161,7 @@ func (s *LogStore) room(ctx context.Context, code string) (*logRoom, error) {
 		if lr.err == nil {
 			lr.replica.Read(func(m *Machine) {
 				lr.snapPos.Store(m.Pos())
+				lr.votes.version, lr.results.version = m.Pos(), m.Pos()
 				if !m.Created() {
 					lr.err = ErrRoomNotFound
 				}
@@ -174,6 +181,7 @@ func (s *LogStore) room(ctx context.Context, code string) (*logRoom, error) {
 	if lr.err != nil {
 		return nil, lr.err
 	}
+	s.used(lr)
 	return lr, nil
 }
 
@@ -190,14 +198,14 @@ func (s *LogStore) emit(lr *logRoom, m *Machine, e Entry, events []Event) {
 		for i, c := range vc {
 			ids[i] = c.ID
 		}
-		lr.votes.mark(ids)
+		lr.votes.mark(ids, e.Pos)
 	}
 	if rc := m.TakeResultsChanges(); len(rc) > 0 {
 		ids := make([]string, len(rc))
 		for i, c := range rc {
 			ids[i] = c.ID
 		}
-		lr.results.mark(ids)
+		lr.results.mark(ids, e.Pos)
 	}
 	s.noteDeletion(lr, m)
 }

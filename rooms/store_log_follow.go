@@ -10,12 +10,29 @@ import "context"
 // Follow opens room code's replica and brings it up to date; Receive, the
 // log's announcements (which the caller subscribed to before calling
 // Follow), keep it so, and its events flowing to this instance's clients.
+// A followed room's replica is never evicted (EvictIdle) until Unfollow.
 func (s *LogStore) Follow(ctx context.Context, code string) error {
 	lr, err := s.room(ctx, code)
 	if err != nil {
 		return err
 	}
-	return lr.replica.CatchUp(ctx)
+	if err := lr.replica.CatchUp(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	lr.follows++
+	s.mu.Unlock()
+	return nil
+}
+
+// Unfollow undoes one Follow of room code: once no client of this
+// instance is in the room, its replica may be evicted when idle.
+func (s *LogStore) Unfollow(code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if lr := s.rooms[code]; lr != nil && lr.follows > 0 {
+		lr.follows--
+	}
 }
 
 // Receive applies an entry the log announced for room code (and any entry

@@ -16,7 +16,7 @@ func TestLogStore(t *testing.T) {
 	t.Run("memory", func(t *testing.T) {
 		storetest.Run(t, func(t *testing.T, pub rooms.Publisher, retained int) rooms.Store {
 			c := new(clockedStore)
-			log := roomlog.NewMemoryWithClock(c.now.Load)
+			log := rooms.NewMemoryLogWithClock(c.now.Load)
 			c.LogStore = rooms.NewLogStore(log, pub, rooms.LogStoreOptions{Retained: retained})
 			return c
 		})

@@ -168,7 +168,8 @@ func TestTokensExpire(t *testing.T) {
 // than the TTL gets 4001 (and joins anew).
 func TestJoinRenewsToken(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	svc := NewService(NewMemoryStore(nil, 0), nil, Config{TokenTTL: 24 * time.Hour, Now: func() time.Time { return now }}, zap.NewNop(), nil)
+	cfg := Config{TokenTTL: 24 * time.Hour, Now: func() time.Time { return now }}
+	svc := NewService(newTestStore(nil, cfg), nil, cfg, zap.NewNop(), nil)
 	created, err := svc.CreateRoom(context.Background(), "Tokens", false)
 	if err != nil {
 		t.Fatal(err)

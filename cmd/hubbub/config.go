@@ -31,7 +31,6 @@ type config struct {
 	logLevel          string
 	secret            string
 	dataDir           string
-	legacyRedis       bool
 	secretFile        string
 	// secretInArgs: -secret was given on the command line, where every
 	// user of the machine reads it in ps.
@@ -85,7 +84,6 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&c.secretFile, "secret-file", "", "file holding the secret that signs participant tokens (see -secret); keeps it out of ps and shell history")
 	fs.StringVar(&c.secret, "secret", "", "secret that signs participant tokens; instances sharing it accept each other's tokens (default: with -redis, one shared by every instance, kept in Redis under hubbub:secret; else random at start)")
 	fs.StringVar(&c.dataDir, "data", "data", "directory where a server without -redis keeps its rooms (one file, rooms.db, written with group commits) and, without -secret, its token secret; \"\": keep rooms in memory only, lost at exit")
-	fs.BoolVar(&c.legacyRedis, "redis-legacy-store", false, "with -redis, keep rooms in the old Redis store (rules in Lua) instead of the room log (rules in Go, each instance a replica); for comparison while the log replaces it")
 	fs.StringVar(&c.redisURL, "redis", "", "Redis URL (redis://[user:password@]host:port/db, rediss:// for TLS): keep rooms in Redis so that many instances serve them; empty: memory, one instance")
 	fs.DurationVar(&c.redisTimeout, "redis-timeout", defaultRedisTimeout, "time to connect to Redis, and to read or write one command, before the request fails")
 	fs.StringVar(&c.instanceID, "instance-id", defaultInstanceID(), "this instance's name among those sharing a Redis (unique; used for presence)")

@@ -24,7 +24,7 @@ const DataSecretFile = "secret"
 // it.
 func openDataLog(dir string) (log rooms.Log, close func() error, err error) {
 	if dir == "" {
-		return roomlog.NewMemory(), func() error { return nil }, nil
+		return rooms.NewMemoryLog(), func() error { return nil }, nil
 	}
 	d, err := roomlog.OpenDisk(dir)
 	if err != nil {

@@ -139,20 +139,14 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 			log.Info("participant tokens signed with -secret")
 		}
 		warnIfRedisLoses(ctx, rdb, log)
-		var closeBroker func() error
-		if cfg.legacyRedis {
-			rb := hub.NewRedisBroker(rdb, log, reg, hub.RedisBrokerOptions{})
-			store, broker, storeName, closeBroker = rooms.NewRedisStore(rdb, rooms.RedisStoreOptions{Retained: cfg.rooms.RetainedEvents}), rb, "redis (legacy store)", rb.Close
-		} else {
-			local := hub.NewMemoryBroker()
-			ls := rooms.NewLogStore(roomlog.NewRedis(rdb, roomlog.RedisOptions{}), local, rooms.LogStoreOptions{Retained: cfg.rooms.RetainedEvents, Shared: true})
-			lb := hub.NewLogBroker(rdb, ls, local, log, reg, hub.RedisBrokerOptions{})
-			store, broker, storeName, closeBroker = ls, lb, "redis", lb.Close
-		}
+		local := hub.NewMemoryBroker()
+		ls := rooms.NewLogStore(roomlog.NewRedis(rdb, roomlog.RedisOptions{}), local, rooms.LogStoreOptions{Retained: cfg.rooms.RetainedEvents, Shared: true})
+		lb := hub.NewLogBroker(rdb, ls, local, log, reg, hub.RedisBrokerOptions{})
+		store, broker, storeName = ls, lb, "redis"
 		cfg.hub.Presence = hub.NewRedisPresence(rdb, cfg.instanceID, 0)
 		cfg.hub.SharedLimits = rdb
 		closeAll = func() {
-			_ = closeBroker()
+			_ = lb.Close()
 			_ = rdb.Close()
 		}
 	}

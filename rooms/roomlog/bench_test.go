@@ -52,7 +52,7 @@ func BenchmarkAppend(b *testing.B) {
 
 func benchLogs(b *testing.B) map[string]func(b *testing.B) rooms.Log {
 	return map[string]func(b *testing.B) rooms.Log{
-		"memory": func(b *testing.B) rooms.Log { return NewMemory() },
+		"memory": func(b *testing.B) rooms.Log { return rooms.NewMemoryLog() },
 		"disk": func(b *testing.B) rooms.Log {
 			d, err := OpenDisk(b.TempDir())
 			if err != nil {

@@ -16,7 +16,7 @@ import (
 // logs returns a fresh log of each kind, by name, closed at the test's end.
 func logs(t *testing.T) map[string]func(t *testing.T) rooms.Log {
 	return map[string]func(t *testing.T) rooms.Log{
-		"memory": func(t *testing.T) rooms.Log { return NewMemory() },
+		"memory": func(t *testing.T) rooms.Log { return rooms.NewMemoryLog() },
 		"disk": func(t *testing.T) rooms.Log {
 			d, err := OpenDisk(t.TempDir())
 			if err != nil {

@@ -29,7 +29,7 @@ const DiskFile = "rooms.db"
 type Disk struct {
 	db     *bolt.DB
 	commit *committer
-	epochs epochClock
+	epochs rooms.EpochClock
 	now    func() int64 // Unix ms
 }
 
@@ -139,7 +139,7 @@ func (d *Disk) Create(_ context.Context, code string, rules uint32, data []byte)
 		if _, err := b.CreateBucket(keyEntries); err != nil {
 			return err
 		}
-		e, err = appendEntry(b, diskMeta{epoch: d.epochs.next(0), first: 1}, rules, data, d.now())
+		e, err = appendEntry(b, diskMeta{epoch: d.epochs.Next(0), first: 1}, rules, data, d.now())
 		return err
 	})
 	return e, err
@@ -153,8 +153,8 @@ func (d *Disk) Append(_ context.Context, code string, rules uint32, data []byte,
 		if err != nil {
 			return err
 		}
-		if wentBackwards(m.epoch, m.last, epoch, known) {
-			m.epoch = d.epochs.next(m.epoch)
+		if rooms.LogWentBackwards(m.epoch, m.last, epoch, known) {
+			m.epoch = d.epochs.Next(m.epoch)
 		}
 		e, err = appendEntry(b, m, rules, data, d.now())
 		return err
@@ -165,7 +165,7 @@ func (d *Disk) Append(_ context.Context, code string, rules uint32, data []byte,
 // appendEntry writes the room's next entry and its meta.
 func appendEntry(b *bolt.Bucket, m diskMeta, rules uint32, data []byte, now int64) (rooms.Entry, error) {
 	m.last++
-	m.lastTime = stampTime(now, m.lastTime)
+	m.lastTime = rooms.StampTime(now, m.lastTime)
 	e := rooms.Entry{Pos: m.last, Time: m.lastTime, Epoch: m.epoch, Rules: rules, Data: data}
 	if err := b.Bucket(keyEntries).Put(posKey(e.Pos), encodeRecord(uint64(e.Time), e.Epoch, rules, data)); err != nil {
 		return rooms.Entry{}, err
@@ -235,7 +235,7 @@ func (d *Disk) SaveSnapshot(_ context.Context, code string, snap rooms.Snapshot)
 		if err != nil {
 			return err
 		}
-		if !newerSnapshot(snap, kept, ok, m.last) {
+		if !snap.Replaces(kept, ok, m.last) {
 			return nil
 		}
 		saved = true

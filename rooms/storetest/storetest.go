@@ -1,14 +1,6 @@
-// Package storetest is the conformance suite of rooms.Store: every Store
-// implementation (memory, Redis, ...) passes Run. It tests only through the
-// rooms.Store interface, so it says what any Store must do, not how.
-//
-// Usage, in a Store's package tests:
-//
-//	func TestMemoryStore(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T, pub rooms.Publisher, retained int) rooms.Store {
-//			return rooms.NewMemoryStore(pub, retained)
-//		})
-//	}
+// Package storetest tests a rooms.Store through its interface only, so it
+// says what the Store does, not how: rooms.TestLogStore runs it against the
+// LogStore over the memory and the disk log (store_log_test.go).
 package storetest
 
 import (
@@ -36,7 +28,7 @@ type NewStore func(t *testing.T, pub rooms.Publisher, retained int) rooms.Store
 const DefaultRetained = 100
 
 // publishWait bounds how long the suite waits for published events to
-// arrive at the Publisher (a Redis store publishes asynchronously).
+// arrive at the Publisher (a store may publish asynchronously).
 const publishWait = 5 * time.Second
 
 // Run checks every rule of rooms.Store against the stores newStore makes.
