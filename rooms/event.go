@@ -36,7 +36,7 @@ type Event struct {
 // Internal reports whether the event is for the instances only and must
 // never be written to a client.
 func (e *Event) Internal() bool {
-	return e.Type == EventBan || e.Type == EventResync || e.Type == EventRoomDeleted || e.Type == EventUpgrade
+	return e.Type == EventBan || e.Type == EventResync || e.Type == EventRoomDeleted || e.Type == EventUpgrade || e.Type == EventKeys
 }
 
 // For returns the bytes a client with the given role and participant id

@@ -10,7 +10,11 @@ import (
 // replica that meets an entry of a newer version stops serving the room and
 // closes its clients with 1012, so a rolling upgrade moves rooms to the
 // upgraded instances.
-const RulesVersion uint32 = 1
+//
+// 2: ban by item (a question, comment or handle), item handles, and key
+// rotation (OpKeys): an instance of version 1 would not close the
+// connections of a replaced key, nor refuse it.
+const RulesVersion uint32 = 2
 
 // Entry is one record of a room's log: a command that passed its
 // pre-checks, stamped by the log when it was appended.

@@ -177,6 +177,8 @@ func (m *Machine) apply(r Record, at int64) ([]Event, Outcome) {
 		return m.presence(r, at)
 	case OpSchedule:
 		return m.schedule(r)
+	case OpKeys:
+		return m.rotateKeys(r)
 	}
 	return nil, Outcome{Err: errorf(CodeBadRequest, "unknown record op %q", r.Op)}
 }

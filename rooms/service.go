@@ -223,6 +223,9 @@ type Ack struct {
 	Poll  string `json:"poll,omitempty"` // id of the poll made, changed or voted in
 	// Changed is false after a vote that repeated the ballot already cast.
 	Changed *bool `json:"changed,omitempty"`
+	// HostKey and ModeratorKey: the new key a key_rotate made.
+	HostKey      string `json:"host_key,omitempty"`
+	ModeratorKey string `json:"moderator_key,omitempty"`
 	// counted: an upvote that changed the count (for the insight figures).
 	counted bool
 }
@@ -271,6 +274,8 @@ func (s *Service) handle(ctx context.Context, actor Actor, cmd Command) (Ack, er
 		return s.roomSet(ctx, actor, cmd)
 	case TypeBan:
 		return Ack{}, s.ban(ctx, actor, cmd)
+	case TypeKeyRotate:
+		return s.RotateKey(ctx, actor, cmd.Key, "")
 	case TypeHello:
 		return Ack{}, errorf(CodeBadRequest, "hello is only valid as the first message")
 	case TypeAsk:
