@@ -134,6 +134,7 @@ function start(key) {
     const badge = $('#role-badge');
     badge.hidden = false;
     badge.textContent = ev.role === 'host' ? t('host.role_host') : t('host.role_moderator');
+    $('#keys-card').hidden = ev.role !== 'host';
     refreshStats();
   });
   conn.on('*', (ev) => { if (ev.type !== 'welcome') state.apply(ev); });
@@ -144,9 +145,9 @@ function start(key) {
     banner.hidden = !(everOnline && (status === 'offline' || status === 'connecting'));
     banner.textContent = t('conn.offline');
     if (status === 'stopped' && c.closeCode) {
-      if (c.closeCode === 4001) {
+      if (c.closeCode === 4001 || c.closeCode === 4010) {
         saveKey('');
-        showAuth(t('conn.bad_key'));
+        showAuth(t(c.closeCode === 4010 ? 'conn.key_rotated' : 'conn.bad_key'));
       } else {
         $('#console').hidden = true;
         $('#auth').hidden = true;
@@ -157,6 +158,32 @@ function start(key) {
   });
   conn.connect();
 }
+
+// ---------- keys ----------
+
+/**
+ * rotateKey replaces the room's host or moderator key (which) and shows the
+ * new link once. A new host key becomes this console's own: it is kept in
+ * localStorage and used for reconnects, so only other consoles are closed.
+ */
+async function rotateKey(which) {
+  if (!confirm(t(which === 'host' ? 'host.rotate_host_confirm' : 'host.rotate_moderator_confirm'))) return;
+  const ack = await send({ type: 'key_rotate', key: which });
+  const key = ack && (which === 'host' ? ack.host_key : ack.moderator_key);
+  if (!key) return;
+  if (which === 'host') {
+    saveKey(key);
+    conn.token = key;
+  }
+  $('#new-links').hidden = false;
+  setText($('#new-link-label'), t(which === 'host' ? 'host.new_host_link' : 'host.new_moderator_link'));
+  const link = $('#new-link');
+  link.value = location.origin + '/host/' + encodeURIComponent(code) + '#key=' + encodeURIComponent(key);
+  link.focus();
+  link.select();
+}
+$('#rotate-moderator').addEventListener('click', () => rotateKey('moderator'));
+$('#rotate-host').addEventListener('click', () => rotateKey('host'));
 
 /** send sends a command and shows a refusal as a toast; resolves with the ack or undefined. */
 async function send(cmd) {
@@ -194,8 +221,9 @@ function reconcile(list, items, key, create, update) {
 
 // ---------- questions ----------
 
+/** canBan reports whether item has an audience author to ban: its opaque handle (staff items have none). */
 function canBan(item) {
-  return typeof item.participant === 'string' && item.participant.startsWith('p_');
+  return typeof item.handle === 'string' && item.handle.startsWith('h_');
 }
 
 function questionCard() {
@@ -288,7 +316,8 @@ function banButton(item) {
         ? t('host.ban_confirm', { name: item.author })
         : t('host.ban_confirm_anon', { text: shorten(item.text) });
       if (!confirm(question)) return;
-      if (await send({ type: 'ban', participant: item.participant })) toast(t('host.banned'));
+      // The item's handle, not a person: the server resolves the author.
+      if (await send({ type: 'ban', handle: item.handle })) toast(t('host.banned'));
     },
   }, t('host.ban'));
 }
