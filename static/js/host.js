@@ -77,6 +77,11 @@ function readKey() {
     history.replaceState(null, '', location.pathname + location.search);
     return fromHash.trim();
   }
+  return storedKey();
+}
+
+/** storedKey is the key kept in this browser for the room, or ''. */
+function storedKey() {
   try { return localStorage.getItem(keyStorage) || ''; } catch { return ''; }
 }
 
@@ -146,7 +151,9 @@ function start(key) {
     banner.textContent = t('conn.offline');
     if (status === 'stopped' && c.closeCode) {
       if (c.closeCode === 4001 || c.closeCode === 4010) {
-        saveKey('');
+        // Forget the key only while it is still the refused one: the tab that
+        // replaced the host key keeps the new one in the same storage.
+        if (storedKey() === c.token) saveKey('');
         showAuth(t(c.closeCode === 4010 ? 'conn.key_rotated' : 'conn.bad_key'));
       } else {
         $('#console').hidden = true;
