@@ -1,6 +1,9 @@
 package rooms
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -99,5 +102,43 @@ func TestMachineItemsCarryHandles(t *testing.T) {
 	if c.Comment.Handle != "h_fedcba9876543210" || strings.Contains(string(evs[0].For(true, HostParticipant)), "p_a") ||
 		!strings.Contains(string(evs[0].For(false, "p_a")), `"participant":"p_a"`) {
 		t.Fatalf("comment %+v events %s / %s", c.Comment, evs[0].Data, evs[0].For(false, "p_a"))
+	}
+}
+
+// TestSnapshotCommentsOwnOnly: a snapshot's comments carry `participant`
+// only for the joining participant's own comments; staff and others get the
+// handles, from the same cached body.
+func TestSnapshotCommentsOwnOnly(t *testing.T) {
+	f := newFixture(t, Config{})
+	other := f.join("")
+	for i, a := range []Actor{f.audience, other, f.audience, f.host} {
+		if _, err := f.handle(a, Command{Type: TypeComment, Text: fmt.Sprintf("comment %d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	comments := func(a Actor) ([]Comment, []byte) {
+		t.Helper()
+		b, _, err := f.svc.Snapshot(f.ctx, a, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s struct{ Comments []Comment }
+		if err := json.Unmarshal(b, &s); err != nil || len(s.Comments) != 4 {
+			t.Fatalf("snapshot %s: %v", b, err)
+		}
+		return s.Comments, b
+	}
+	mine, _ := comments(f.audience)
+	for i, c := range mine {
+		own := i == 0 || i == 2
+		if (c.Participant == f.audience.Participant) != own || (!own && c.Participant != "") || (i < 3) != IsHandle(c.Handle) {
+			t.Fatalf("the author's snapshot, comment %d: %+v", i, c)
+		}
+	}
+	for _, a := range []Actor{other, f.mod} {
+		_, b := comments(a)
+		if bytes.Contains(b, []byte(f.audience.Participant)) {
+			t.Fatalf("%s's snapshot carries another participant's id: %s", a.Role, b)
+		}
 	}
 }
