@@ -109,3 +109,22 @@ func (t *Tokens) LeaderHandle(room, participant string) string {
 	m.Write([]byte(leaderHandleDomain + room + "\x00" + participant))
 	return handlePrefix + hex.EncodeToString(m.Sum(nil)[:8])
 }
+
+// giveHandles gives the audience's items of a snapshot taken before handles
+// existed the handle their records would have given them (itemHandle), so
+// staff can act on every item alike. Deterministic: every replica restoring
+// the snapshot gives the same handles.
+func (m *Machine) giveHandles() {
+	for _, mq := range m.questions {
+		if q := &mq.q; q.Handle == "" && q.Participant != "" && !staff(q.Participant) {
+			q.Handle = itemHandle("", m.code, q.ID)
+			m.rememberAuthor(q.Handle, q.Participant)
+		}
+	}
+	for i := range m.comments {
+		if c := &m.comments[i]; c.Handle == "" && c.Participant != "" && !staff(c.Participant) {
+			c.Handle = itemHandle("", m.code, c.ID)
+			m.rememberAuthor(c.Handle, c.Participant)
+		}
+	}
+}

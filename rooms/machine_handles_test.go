@@ -142,3 +142,36 @@ func TestSnapshotCommentsOwnOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestRestoreGivesOldItemsHandles: a snapshot from before handles restores
+// with a handle on every audience item, which a ban resolves.
+func TestRestoreGivesOldItemsHandles(t *testing.T) {
+	f := newFeed(t, openRoom())
+	f.ok(Record{Op: OpAsk, Participant: "p_a", Text: "old question"})
+	f.ok(Record{Op: OpComment, Participant: "p_b", Text: "old comment"})
+	f.ok(Record{Op: OpComment, Participant: HostParticipant, Staff: true, Text: "host"})
+	var st machineState
+	if err := json.Unmarshal(f.m.Snapshot(), &st); err != nil {
+		t.Fatal(err)
+	}
+	// As a snapshot of version 1 had it: no handles, no authors.
+	st.Authors = nil
+	st.Questions[0].Handle = ""
+	for i := range st.Comments {
+		st.Comments[i].Handle = ""
+	}
+	old, _ := json.Marshal(st)
+	m, err := RestoreMachine(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs := m.Questions()
+	cs := m.Comments(10)
+	if !IsHandle(qs[0].Handle) || !IsHandle(cs[0].Handle) || cs[1].Handle != "" {
+		t.Fatalf("restored handles: %+v %+v", qs, cs)
+	}
+	rf := &machineFeed{t: t, m: m}
+	if evs, _ := rf.ok(Record{Op: OpBan, Staff: true, ID: cs[0].Handle}); len(evs) != 1 || evs[0].Participant != "p_b" {
+		t.Fatalf("ban by a restored handle: %+v", evs)
+	}
+}

@@ -240,6 +240,7 @@ func RestoreMachine(data []byte) (*Machine, error) {
 		m.polls.list = append(m.polls.list, mp)
 		m.polls.byID[mp.p.ID] = mp
 	}
+	m.giveHandles()
 	if len(st.Banned) > 0 {
 		m.banned = make(map[string]bool, len(st.Banned))
 		for _, p := range st.Banned {
