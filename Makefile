@@ -72,11 +72,12 @@ vulncheck:
 unit:
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
-## fuzz: a short run of the decoders' fuzz targets (commands, hello, pub/sub envelopes)
+## fuzz: a short run of the decoders' fuzz targets (commands, hello, pub/sub envelopes, log records) and of the rules
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeCommand$$' -fuzztime $(FUZZTIME) ./rooms/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeHello$$' -fuzztime $(FUZZTIME) ./rooms/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEnvelope$$' -fuzztime $(FUZZTIME) ./rooms/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRecord$$' -fuzztime $(FUZZTIME) ./rooms/
 	$(GO) test -run '^$$' -fuzz '^FuzzMachine$$' -fuzztime $(FUZZTIME_MACHINE) ./rooms/
 
 ## smoke: start the server, drive it with the load harness for a few seconds, assert, stop it (SIGTERM)

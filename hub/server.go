@@ -94,12 +94,21 @@ func (a api) createRoom(c *gin.Context) {
 	var req struct {
 		Title      string `json:"title"`
 		Moderation bool   `json:"moderation"`
+		// From: copy this room's settings and polls (its host key in
+		// Authorization); Moderation is then the copied room's.
+		From string `json:"from"`
 	}
 	if err := readJSON(c, &req, true); err != nil {
 		a.fail(c, err)
 		return
 	}
-	created, err := a.svc.CreateRoom(c.Request.Context(), req.Title, req.Moderation)
+	var created rooms.Created
+	var err error
+	if req.From != "" {
+		created, err = a.svc.CloneRoom(c.Request.Context(), staffCredential(c), req.From, req.Title)
+	} else {
+		created, err = a.svc.CreateRoom(c.Request.Context(), req.Title, req.Moderation)
+	}
 	if err != nil {
 		a.fail(c, err)
 		return

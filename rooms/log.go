@@ -9,11 +9,12 @@ import (
 // runs. Every entry carries the version of the instance that appended it; a
 // replica that meets an entry of a newer version stops serving the room and
 // closes its clients with 1012, so a rolling upgrade moves rooms to the
-// upgraded instances.
-//
-// 2: ban by item (a question, comment or handle), item handles, and key
-// rotation (OpKeys): an instance of version 1 would not close the
-// connections of a replaced key, nor refuse it.
+// upgraded instances. Any change an older replica would misread (a new op,
+// a new record field or encoding, a changed rule) takes the next version:
+//   - 1: the first rules over the log;
+//   - 2: binary records for upvote, unvote and vote, and the room rules
+//     added with them (room options, anonymity handles, key rotation,
+//     stage, own-question edits).
 const RulesVersion uint32 = 2
 
 // Entry is one record of a room's log: a command that passed its

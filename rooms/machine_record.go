@@ -85,8 +85,12 @@ type RoomKeys struct {
 	Moderator [32]byte `json:"moderator"`
 }
 
-// EncodeRecord returns the record as a log entry's data.
+// EncodeRecord returns the record as a log entry's data: JSON, or the
+// binary encoding of the hot ops (machine_record_binary.go).
 func EncodeRecord(r Record) []byte {
+	if b, ok := encodeBinaryRecord(r); ok {
+		return b
+	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		panic("rooms: encoding a record: " + err.Error()) // plain values only
@@ -96,6 +100,9 @@ func EncodeRecord(r Record) []byte {
 
 // DecodeRecord reads a log entry's data.
 func DecodeRecord(data []byte) (Record, error) {
+	if len(data) > 0 && data[0] == recordBinary {
+		return decodeBinaryRecord(data)
+	}
 	var r Record
 	if err := json.Unmarshal(data, &r); err != nil {
 		return r, fmt.Errorf("rooms: a log record that is not one: %w", err)
