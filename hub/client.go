@@ -68,6 +68,11 @@ type client struct {
 
 	roomIndex int // position in its room's members; guarded by that room's mu
 
+	// staffKey is the hash of the host or moderator key a staff client
+	// joined with (nil for the audience); the host's own key_rotate
+	// replaces it (keys.go).
+	staffKey atomic.Pointer[[32]byte]
+
 	lastActive atomic.Int64 // Unix nanoseconds of the last frame or pong from the peer
 	pinging    atomic.Bool
 

@@ -113,11 +113,21 @@ func (f *exportFixture) wantFilename(t *testing.T, resp *http.Response, ext stri
 func (f *exportFixture) wantQuestions() []rooms.ExportQuestion {
 	return []rooms.ExportQuestion{
 		{ID: "q1", Text: "What comes next?", Status: "answered", Answered: true, Votes: 1, Answer: "Next week, in room 4.",
-			Author: "Ada", Participant: f.ada.Participant},
+			Author: "Ada"},
 		{ID: "q2", Text: "Is it recorded?", Status: "live", Votes: 3, Pinned: true,
-			Author: "anonymous", Anonymous: true, Participant: f.bob.Participant},
-		{ID: "q3", Text: "-1 if this stays pending", Status: "pending", Author: "Ada", Participant: f.ada.Participant},
+			Author: "anonymous", Anonymous: true},
+		{ID: "q3", Text: "-1 if this stays pending", Status: "pending", Author: "Ada"},
 	}
+}
+
+// wantHandle fails unless an export's participant column is an item handle
+// seen on no other item, and no participant id of the fixture.
+func (f *exportFixture) wantHandle(t *testing.T, what, v string, seen map[string]bool) {
+	t.Helper()
+	if !rooms.IsHandle(v) || seen[v] {
+		t.Fatalf("%s: participant %q, want a handle of its own", what, v)
+	}
+	seen[v] = true
 }
 
 func TestExportJSON(t *testing.T) {
@@ -147,6 +157,7 @@ func TestExportJSON(t *testing.T) {
 	if len(e.Questions) != len(want) {
 		t.Fatalf("questions %+v", e.Questions)
 	}
+	seen := map[string]bool{}
 	for i, q := range e.Questions {
 		at, err := time.Parse(time.RFC3339, q.AskedAt)
 		if err != nil || !strings.HasSuffix(q.AskedAt, "Z") || at.Unix() != q.AskedAtMS/1000 ||
@@ -154,23 +165,31 @@ func TestExportJSON(t *testing.T) {
 			t.Fatalf("question %s asked at %q, %d ms", q.ID, q.AskedAt, q.AskedAtMS)
 		}
 		want[i].AskedAt, want[i].AskedAtMS = q.AskedAt, q.AskedAtMS
+		f.wantHandle(t, "question "+q.ID, q.Participant, seen)
+		want[i].Participant, want[i].Handle = q.Participant, q.Participant
 		if q != want[i] {
 			t.Fatalf("question %d:\n got %+v\nwant %+v", i, q, want[i])
 		}
 	}
-	wantComments := []struct{ text, author, participant string }{
-		{formulaComment, "Ada", f.ada.Participant},
-		{chineseStored, "Bob", f.bob.Participant},
-		{"third", "anonymous", f.voters[0].Participant},
+	for _, p := range []string{f.ada.Participant, f.bob.Participant, f.voters[0].Participant} {
+		if bytes.Contains(body, []byte(p)) {
+			t.Fatalf("the export carries participant id %s", p)
+		}
+	}
+	wantComments := []struct{ text, author string }{
+		{formulaComment, "Ada"},
+		{chineseStored, "Bob"},
+		{"third", "anonymous"},
 	}
 	if len(e.Comments) != len(wantComments) {
 		t.Fatalf("comments %+v", e.Comments) // all of them, though a snapshot carries 2
 	}
 	for i, c := range e.Comments {
 		w := wantComments[i]
-		if c.Text != w.text || c.Author != w.author || c.Participant != w.participant || c.AtMS == 0 || c.At == "" {
+		if c.Text != w.text || c.Author != w.author || c.Handle != c.Participant || c.AtMS == 0 || c.At == "" {
 			t.Fatalf("comment %d: %+v, want %+v", i, c, w)
 		}
+		f.wantHandle(t, "comment "+c.ID, c.Participant, seen)
 	}
 	if e.Reactions != (rooms.Reactions{2, 0, 0, 0, 1}) {
 		t.Fatalf("reactions %v", e.Reactions)
@@ -225,14 +244,16 @@ func TestExportCSV(t *testing.T) {
 	if len(questions) != len(want) {
 		t.Fatalf("question rows %q", questions)
 	}
+	seen := map[string]bool{}
 	for i, row := range questions {
 		w := want[i]
 		text := w.Text
 		if strings.HasPrefix(text, "-") {
 			text = "'" + text // neutralized
 		}
+		f.wantHandle(t, "question row "+w.ID, row[col["participant"]], seen)
 		if row[col["id"]] != w.ID || row[col["text"]] != text || row[col["author"]] != w.Author ||
-			row[col["participant"]] != w.Participant || row[col["status"]] != w.Status ||
+			row[col["status"]] != w.Status ||
 			row[col["count"]] != map[string]string{"q1": "1", "q2": "3", "q3": "0"}[w.ID] ||
 			row[col["pinned"]] != map[bool]string{true: "true", false: "false"}[w.Pinned] ||
 			row[col["answered"]] != map[bool]string{true: "true", false: "false"}[w.Answered] ||
@@ -254,8 +275,11 @@ func TestExportCSV(t *testing.T) {
 	if got := comments[1][col["text"]]; got != chineseStored || comments[1][col["author"]] != "Bob" {
 		t.Fatalf("Chinese comment %q by %q, want %q", got, comments[1][col["author"]], chineseStored)
 	}
-	if comments[2][col["author"]] != "anonymous" || comments[2][col["participant"]] != f.voters[0].Participant {
+	if comments[2][col["author"]] != "anonymous" {
 		t.Fatalf("anonymous comment row %q", comments[2])
+	}
+	for _, row := range comments {
+		f.wantHandle(t, "comment row "+row[col["id"]], row[col["participant"]], seen)
 	}
 	reactions := map[string]string{}
 	for _, row := range bySection["reaction"] {

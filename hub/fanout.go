@@ -265,6 +265,9 @@ func (r *room) handleInternal(ctx context.Context, ev *rooms.Event) {
 	case rooms.EventUpgrade:
 		r.closeAll(websocket.StatusServiceRestart, "the room runs newer rules: reconnect")
 		return
+	case rooms.EventKeys:
+		r.closeRotated(ev)
+		return
 	case rooms.EventBan:
 	default:
 		return

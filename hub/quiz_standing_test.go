@@ -3,6 +3,7 @@ package hub
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/hubbubhq/hubbub/rooms"
@@ -68,18 +69,34 @@ func TestLeaderboardTellsEachPlayerTheirStanding(t *testing.T) {
 	if len(twelfth.Room) != rooms.LeaderboardSize {
 		t.Fatalf("room list of %d entries, want %d", len(twelfth.Room), rooms.LeaderboardSize)
 	}
+	if twelfth.You == nil || !rooms.IsHandle(twelfth.You.Handle) || *twelfth.You != (rooms.Standing{Rank: 12, Points: 1000, Handle: twelfth.You.Handle}) {
+		t.Fatalf("the 12th player's standing: %+v, want rank 12 with 1000 points", twelfth.You)
+	}
 	for _, e := range twelfth.Room {
-		if e.Participant == players[11].welcome.Participant {
+		if e.Handle == twelfth.You.Handle || e.Participant == players[11].welcome.Participant {
 			t.Fatalf("the 12th player is in the top 10: %+v", twelfth.Room)
 		}
 	}
-	if twelfth.You == nil || *twelfth.You != (rooms.Standing{Rank: 12, Points: 1000}) {
-		t.Fatalf("the 12th player's standing: %+v, want rank 12 with 1000 points", twelfth.You)
+	// The leaders (11 tied, 10 listed) find their own lines by the handle in
+	// "you": every listed line is exactly one leader's.
+	found := map[string]bool{}
+	for _, pl := range players[:11] {
+		lb := nextStanding(t, pl.c, q2)
+		if lb.You == nil || lb.You.Rank != 1 || lb.You.Points != 2000 {
+			t.Fatalf("a leader's standing: %+v, want rank 1 with 2000 points", lb.You)
+		}
+		i := slices.IndexFunc(lb.Room, func(e rooms.LeaderEntry) bool { return e.Handle == lb.You.Handle })
+		if i >= 0 && (lb.Room[i].Rank != 1 || lb.Room[i].Points != 2000 || found[lb.You.Handle]) {
+			t.Fatalf("a leader's own line %+v", lb.Room[i])
+		}
+		if i >= 0 {
+			found[lb.You.Handle] = true
+		}
 	}
-	if first := nextStanding(t, players[0].c, q2); first.You == nil || *first.You != (rooms.Standing{Rank: 1, Points: 2000}) {
-		t.Fatalf("a leader's standing: %+v, want rank 1 with 2000 points", first.You)
+	if len(found) != rooms.LeaderboardSize {
+		t.Fatalf("%d leaders found their own line, want %d", len(found), rooms.LeaderboardSize)
 	}
-	if none := nextStanding(t, players[12].c, q2); none.You == nil || *none.You != (rooms.Standing{}) {
+	if none := nextStanding(t, players[12].c, q2); none.You == nil || none.You.Rank != 0 || none.You.Points != 0 || !rooms.IsHandle(none.You.Handle) {
 		t.Fatalf("the standing of a player without points: %+v, want rank 0, 0 points", none.You)
 	}
 	var staff map[string]json.RawMessage
@@ -95,7 +112,7 @@ func TestLeaderboardTellsEachPlayerTheirStanding(t *testing.T) {
 
 	// After a snapshot: the 12th player again on a new connection.
 	again, _, _ := ts.join(t, rooms.Hello{Room: room.Code, Token: players[11].welcome.Token}, dialOpts{})
-	if got := nextStanding(t, again, q2); got.You == nil || *got.You != (rooms.Standing{Rank: 12, Points: 1000}) {
+	if got := nextStanding(t, again, q2); got.You == nil || *got.You != *twelfth.You {
 		t.Fatalf("the 12th player's standing after joining again: %+v", got.You)
 	}
 }

@@ -195,6 +195,21 @@ func TestQuizLeaderboardOrderAndTies(t *testing.T) {
 		players = append(players, player{c, w.Participant, name})
 	}
 	ada, bo, cy := players[0], players[1], players[2]
+	// Lines carry handles, never participant ids; the test maps each line
+	// back to its player by name (unique here) to check the order.
+	idOf := map[string]string{ada.name: ada.id, bo.name: bo.id, cy.name: cy.id}
+	unhandled := func(lb leaderboardMsg) leaderboardMsg {
+		t.Helper()
+		for _, list := range [][]rooms.LeaderEntry{lb.Question, lb.Room} {
+			for i, e := range list {
+				if !rooms.IsHandle(e.Handle) || e.Participant != e.Handle {
+					t.Fatalf("leaderboard line %+v: want a handle, no participant id", e)
+				}
+				list[i].Participant, list[i].Handle = idOf[e.Name], ""
+			}
+		}
+		return lb
+	}
 	entry := func(rank int, p player, points int64) rooms.LeaderEntry {
 		return rooms.LeaderEntry{Rank: rank, Participant: p.id, Name: p.name, Points: points}
 	}
@@ -222,10 +237,10 @@ func TestQuizLeaderboardOrderAndTies(t *testing.T) {
 
 	q1 := quiz(1, ada, bo, cy)
 	host.mustAck(2, map[string]any{"type": "poll_set", "poll": q1, "state": "closed"})
-	staffLB := nextLeaderboard(t, host, q1)
+	staffLB := unhandled(nextLeaderboard(t, host, q1))
 	observer.expectNo(rooms.EventLeaderboard, 300*time.Millisecond)
 	host.mustAck(3, map[string]any{"type": "poll_set", "poll": q1, "reveal": true})
-	lb := nextLeaderboard(t, observer, q1)
+	lb := unhandled(nextLeaderboard(t, observer, q1))
 	all := byID(entry(1, ada, 1000), entry(1, bo, 1000), entry(1, cy, 1000))
 	if !slices.Equal(lb.Question, all) || !slices.Equal(lb.Room, all) || !slices.Equal(staffLB.Question, all) {
 		t.Fatalf("three-way tie:\n got %+v\nwant %+v (staff got %+v)", lb, all, staffLB)
@@ -233,7 +248,7 @@ func TestQuizLeaderboardOrderAndTies(t *testing.T) {
 
 	q2 := quiz(4, ada, cy)
 	host.mustAck(5, map[string]any{"type": "poll_set", "poll": q2, "state": "closed", "reveal": true})
-	lb = nextLeaderboard(t, observer, q2)
+	lb = unhandled(nextLeaderboard(t, observer, q2))
 	wantQuestion := byID(entry(1, ada, 1000), entry(1, cy, 1000))
 	wantRoom := append(byID(entry(1, ada, 2000), entry(1, cy, 2000)), entry(3, bo, 1000))
 	if !slices.Equal(lb.Question, wantQuestion) || !slices.Equal(lb.Room, wantRoom) {
@@ -241,14 +256,14 @@ func TestQuizLeaderboardOrderAndTies(t *testing.T) {
 	}
 
 	late, lateWelcome, _ := ts.join(t, rooms.Hello{Room: room.Code}, dialOpts{})
-	if got := nextLeaderboard(t, late, q2); !slices.Equal(got.Room, wantRoom) || !slices.Equal(got.Question, wantQuestion) {
+	if got := unhandled(nextLeaderboard(t, late, q2)); !slices.Equal(got.Room, wantRoom) || !slices.Equal(got.Question, wantQuestion) {
 		t.Fatalf("leaderboard after a snapshot %+v", got)
 	}
 	// Deleting a quiz takes its points off the room's totals.
 	host.mustAck(6, map[string]any{"type": "poll_delete", "poll": q1})
 	host.mustAck(7, map[string]any{"type": "poll_set", "poll": q2, "reveal": false})
 	host.mustAck(8, map[string]any{"type": "poll_set", "poll": q2, "reveal": true})
-	lb = nextLeaderboard(t, late, q2)
+	lb = unhandled(nextLeaderboard(t, late, q2))
 	wantRoom = byID(entry(1, ada, 1000), entry(1, cy, 1000))
 	if !slices.Equal(lb.Room, wantRoom) {
 		t.Fatalf("room after deleting %s: %+v, want %+v", q1, lb.Room, wantRoom)
@@ -258,7 +273,7 @@ func TestQuizLeaderboardOrderAndTies(t *testing.T) {
 	if !w.Resumed {
 		t.Fatalf("welcome %+v, want a resume", w)
 	}
-	if got := nextLeaderboard(t, resumed, q2); !slices.Equal(got.Room, wantRoom) {
+	if got := unhandled(nextLeaderboard(t, resumed, q2)); !slices.Equal(got.Room, wantRoom) {
 		t.Fatalf("leaderboard after a resume %+v, want room %+v", got, wantRoom)
 	}
 }

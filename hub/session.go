@@ -88,6 +88,7 @@ func (h *Hub) startSession(c *client) *room {
 		return nil
 	}
 	c.actor, c.staff, c.syncing = actor, actor.Role.Staff(), true
+	c.rememberKey(token)
 	c.counted = !c.staff && !hello.Display
 	log = log.With(zap.String("room", actor.Room), zap.String("participant", actor.Participant))
 	rm := h.join(c)
@@ -100,6 +101,13 @@ func (h *Hub) startSession(c *client) *room {
 	if err := h.catchUp(c, hello.Since, token, rm); err != nil {
 		log.Warn("catch-up failed", zap.Error(err))
 		c.closeWith(websocket.StatusTryAgainLater, "could not load the room; try again")
+		h.leave(c, rm)
+		return nil
+	}
+	if c.staff && !h.keyStillValid(actor.Room, token) {
+		// The key was replaced while this client joined, before the room's
+		// EventKeys could find it among the members.
+		c.closeWith(websocket.StatusCode(rooms.CloseKeyRotated), "key replaced: ask the host for the new link")
 		h.leave(c, rm)
 		return nil
 	}
@@ -227,7 +235,11 @@ func (h *Hub) handleFrame(c *client, data []byte) {
 		}
 	} else {
 		var ack rooms.Ack
-		ack, err = h.svc.Handle(h.ctx, c.actor, cmd)
+		if cmd.Type == rooms.TypeKeyRotate {
+			ack, err = h.rotateKey(c, cmd)
+		} else {
+			ack, err = h.svc.Handle(h.ctx, c.actor, cmd)
+		}
 		if err == nil {
 			h.metrics.commands.WithLabelValues(commandLabel(cmd.Type), "ok").Inc()
 			if cmd.ID != nil {
@@ -279,7 +291,7 @@ var knownCommands = map[string]bool{
 	rooms.TypeQuestionDelete: true, rooms.TypeQuestionSet: true, rooms.TypeComment: true,
 	rooms.TypeCommentDelete: true, rooms.TypeReact: true, rooms.TypePollCreate: true,
 	rooms.TypePollSet: true, rooms.TypePollDelete: true, rooms.TypeVote: true,
-	rooms.TypeRoomSet: true, rooms.TypeBan: true, rooms.TypePing: true,
+	rooms.TypeRoomSet: true, rooms.TypeBan: true, rooms.TypePing: true, rooms.TypeKeyRotate: true,
 }
 
 func commandLabel(typ string) string {

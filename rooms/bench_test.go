@@ -52,9 +52,9 @@ func BenchmarkEncodeEvent(b *testing.B) {
 	b.ReportAllocs()
 	var n int
 	for b.Loop() {
-		n += len(commentEvent(12345, c))
+		n += len(commentEvent(12345, c).Data)
 	}
-	b.SetBytes(int64(len(commentEvent(12345, c))))
+	b.SetBytes(int64(len(commentEvent(12345, c).Data)))
 	_ = n
 }
 

@@ -10,10 +10,16 @@ import (
 // instances. It is plain text:
 //
 //	hb1 <seq> <type> <owner> <participant> <at> <len(data)> <len(staff)>\n<data><staff>
+//	hb2 <seq> <type> <owner> <participant> <at> <len(data)> <len(staff)> <len(own)>\n<data><staff><own>
 //
 // Empty owner and participant are written as "-"; at is Unix nanoseconds.
-// Ids and types never contain spaces.
-const envelopeMagic = "hb1"
+// Ids and types never contain spaces. An event with an Own version (an
+// item its author receives with its participant id) is written as hb2,
+// every other as hb1, which every instance reads.
+const (
+	envelopeMagic    = "hb1"
+	envelopeMagicOwn = "hb2"
+)
 
 // RedisChannel is the pub/sub channel on which envelopes of the room's
 // events travel (hub.RedisBroker's Publish). It shares the room's hash tag
@@ -24,8 +30,12 @@ func RedisChannel(code string) string { return "{room:" + code + "}:events" }
 
 // EncodeEnvelope returns ev as an envelope.
 func EncodeEnvelope(ev Event) []byte {
-	b := make([]byte, 0, len(ev.Data)+len(ev.Staff)+96)
-	b = append(b, envelopeMagic...)
+	b := make([]byte, 0, len(ev.Data)+len(ev.Staff)+len(ev.Own)+96)
+	if ev.Own != nil {
+		b = append(b, envelopeMagicOwn...)
+	} else {
+		b = append(b, envelopeMagic...)
+	}
 	b = append(b, ' ')
 	b = strconv.AppendUint(b, ev.Seq, 10)
 	b = append(b, ' ')
@@ -40,9 +50,14 @@ func EncodeEnvelope(ev Event) []byte {
 	b = strconv.AppendInt(b, int64(len(ev.Data)), 10)
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, int64(len(ev.Staff)), 10)
+	if ev.Own != nil {
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(len(ev.Own)), 10)
+	}
 	b = append(b, '\n')
 	b = append(b, ev.Data...)
-	return append(b, ev.Staff...)
+	b = append(b, ev.Staff...)
+	return append(b, ev.Own...)
 }
 
 func appendDash(b []byte, s string) []byte {
@@ -54,7 +69,7 @@ func appendDash(b []byte, s string) []byte {
 
 var errBadEnvelope = errors.New("rooms: malformed event envelope")
 
-// DecodeEnvelope parses an envelope. Data and Staff alias msg.
+// DecodeEnvelope parses an envelope. Data, Staff and Own alias msg.
 func DecodeEnvelope(msg []byte) (Event, error) {
 	var ev Event
 	nl := bytes.IndexByte(msg, '\n')
@@ -62,7 +77,16 @@ func DecodeEnvelope(msg []byte) (Event, error) {
 		return ev, errBadEnvelope
 	}
 	f := bytes.Fields(msg[:nl])
-	if len(f) != 8 || string(f[0]) != envelopeMagic {
+	ownLen, hasOwn := 0, false
+	switch {
+	case len(f) == 8 && string(f[0]) == envelopeMagic:
+	case len(f) == 9 && string(f[0]) == envelopeMagicOwn:
+		n, err := strconv.Atoi(string(f[8]))
+		if err != nil || n < 0 {
+			return ev, errBadEnvelope
+		}
+		ownLen, hasOwn = n, true
+	default:
 		return ev, errBadEnvelope
 	}
 	seq, err1 := strconv.ParseUint(string(f[1]), 10, 64)
@@ -70,7 +94,7 @@ func DecodeEnvelope(msg []byte) (Event, error) {
 	dataLen, err3 := strconv.Atoi(string(f[6]))
 	staffLen, err4 := strconv.Atoi(string(f[7]))
 	body := msg[nl+1:]
-	if err := errors.Join(err1, err2, err3, err4); err != nil || dataLen < 0 || staffLen < 0 || dataLen+staffLen != len(body) {
+	if err := errors.Join(err1, err2, err3, err4); err != nil || dataLen < 0 || staffLen < 0 || dataLen+staffLen+ownLen != len(body) {
 		return ev, errBadEnvelope
 	}
 	ev.Seq, ev.Type, ev.At = seq, string(f[2]), at
@@ -79,7 +103,10 @@ func DecodeEnvelope(msg []byte) (Event, error) {
 		ev.Data = body[:dataLen:dataLen]
 	}
 	if staffLen > 0 {
-		ev.Staff = body[dataLen:]
+		ev.Staff = body[dataLen : dataLen+staffLen : dataLen+staffLen]
+	}
+	if hasOwn {
+		ev.Own = body[dataLen+staffLen:]
 	}
 	return ev, nil
 }

@@ -17,10 +17,14 @@ type Event struct {
 	// Data is the event as everyone may see it: one JSON object, no newline.
 	Data []byte
 	// Staff, when set, is the fuller version moderators and hosts receive
-	// (and Owner, see below). Nil means staff receive Data.
+	// (a pending question). Nil means staff receive Data.
 	Staff []byte
-	// Owner is a participant who receives the Staff version too (the author
-	// of a pending question). Empty: nobody.
+	// Own, when set, is the version Owner receives: the item with its
+	// author's participant id, which only the author may see. Nil means
+	// Owner receives Staff (or Data when that is nil too).
+	Own []byte
+	// Owner is the participant who receives Own (the author of a question
+	// or comment). Empty: nobody.
 	Owner string
 	// Participant is whom an internal event (EventBan) concerns.
 	Participant string
@@ -32,13 +36,21 @@ type Event struct {
 // Internal reports whether the event is for the instances only and must
 // never be written to a client.
 func (e *Event) Internal() bool {
-	return e.Type == EventBan || e.Type == EventResync || e.Type == EventRoomDeleted || e.Type == EventUpgrade
+	return e.Type == EventBan || e.Type == EventResync || e.Type == EventRoomDeleted || e.Type == EventUpgrade || e.Type == EventKeys
 }
 
 // For returns the bytes a client with the given role and participant id
 // receives, or nil when it must not see the event.
 func (e *Event) For(staff bool, participant string) []byte {
-	if e.Staff != nil && (staff || (e.Owner != "" && e.Owner == participant)) {
+	if e.Owner != "" && e.Owner == participant {
+		switch {
+		case e.Own != nil:
+			return e.Own
+		case e.Staff != nil:
+			return e.Staff
+		}
+	}
+	if staff && e.Staff != nil {
 		return e.Staff
 	}
 	return e.Data

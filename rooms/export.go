@@ -105,11 +105,17 @@ type ExportQuestion struct {
 	Answer   string `json:"answer"` // "" when none
 	// Author is the display name, or AnonymousAuthor (then Anonymous is
 	// true, which tells it from someone who calls themselves "anonymous").
-	Author      string `json:"author"`
-	Anonymous   bool   `json:"anonymous"`
-	Participant string `json:"participant"` // pseudonymous id of the author
-	AskedAt     string `json:"asked_at"`
-	AskedAtMS   int64  `json:"asked_at_ms"`
+	Author    string `json:"author"`
+	Anonymous bool   `json:"anonymous"`
+	// Participant tells authors apart without naming them: "host" or
+	// "moderator" for an item of the staff keys, else the item's handle
+	// (exportParticipant). Participant ids never leave the server.
+	Participant string `json:"participant"`
+	// Handle is the item's opaque handle ("" for the staff keys' items):
+	// `ban` takes it.
+	Handle    string `json:"handle"`
+	AskedAt   string `json:"asked_at"`
+	AskedAtMS int64  `json:"asked_at_ms"`
 }
 
 // ExportComment is one comment in an export.
@@ -118,7 +124,8 @@ type ExportComment struct {
 	Text        string `json:"text"`
 	Author      string `json:"author"`
 	Anonymous   bool   `json:"anonymous"`
-	Participant string `json:"participant"`
+	Participant string `json:"participant"` // as in ExportQuestion
+	Handle      string `json:"handle"`
 	At          string `json:"at"`
 	AtMS        int64  `json:"at_ms"`
 }
@@ -208,7 +215,7 @@ func buildExport(st State, now time.Time) Export {
 		e.Questions = append(e.Questions, ExportQuestion{
 			ID: q.ID, Text: q.Text, Status: q.Status, Answered: q.Status == QuestionAnswered,
 			Votes: q.Votes, Pinned: q.Pinned, Answer: q.Answer,
-			Author: author, Anonymous: anon, Participant: q.Participant,
+			Author: author, Anonymous: anon, Participant: exportParticipant(q.Participant, q.Handle), Handle: q.Handle,
 			AskedAt: exportTime(q.At), AskedAtMS: q.At,
 		})
 		switch q.Status {
@@ -232,7 +239,7 @@ func buildExport(st State, now time.Time) Export {
 	for _, c := range st.Comments {
 		author, anon := exportAuthor(c.Author)
 		e.Comments = append(e.Comments, ExportComment{
-			ID: c.ID, Text: c.Text, Author: author, Anonymous: anon, Participant: c.Participant,
+			ID: c.ID, Text: c.Text, Author: author, Anonymous: anon, Participant: exportParticipant(c.Participant, c.Handle), Handle: c.Handle,
 			At: exportTime(c.At), AtMS: c.At,
 		})
 		if c.Participant != "" {
@@ -247,6 +254,17 @@ func buildExport(st State, now time.Time) Export {
 	e.Stats.Contributors = len(contributors)
 	e.Stats.Askers = len(askers)
 	return e
+}
+
+// exportParticipant is what an export says of an item's author: the staff
+// key's id for the staff keys' items, else the item's handle, so that no
+// two items can be tied to one person (an anonymous question to its
+// author's named comment) by the export.
+func exportParticipant(participant, handle string) string {
+	if staff(participant) {
+		return participant
+	}
+	return handle
 }
 
 func exportAuthor(name *string) (string, bool) {

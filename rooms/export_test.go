@@ -2,6 +2,7 @@ package rooms_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -106,16 +107,23 @@ func (r exportRoom) check(t *testing.T, e rooms.Export) {
 	}
 	want := []rooms.ExportQuestion{
 		{ID: "q1", Text: "What comes next?", Status: "answered", Answered: true, Votes: 1, Answer: "Next week, in room 4.",
-			Author: "Ada", Participant: r.ada.Participant},
+			Author: "Ada"},
 		{ID: "q2", Text: "Is it recorded?", Status: "live", Votes: 3, Pinned: true,
-			Author: "anonymous", Anonymous: true, Participant: r.bob.Participant},
-		{ID: "q3", Text: "+1 for a pending question", Status: "pending", Author: "Ada", Participant: r.ada.Participant},
+			Author: "anonymous", Anonymous: true},
+		{ID: "q3", Text: "+1 for a pending question", Status: "pending", Author: "Ada"},
 	}
+	handles := map[string]bool{}
 	for i, q := range e.Questions {
 		if q.AskedAtMS < r.start.UnixMilli() || q.AskedAt != utc(q.AskedAtMS) {
 			t.Fatalf("question %s asked at %q / %d", q.ID, q.AskedAt, q.AskedAtMS)
 		}
+		// Each item has its own handle, which is also its participant.
+		if !rooms.IsHandle(q.Handle) || q.Participant != q.Handle || handles[q.Handle] {
+			t.Fatalf("question %s: handle %q, participant %q", q.ID, q.Handle, q.Participant)
+		}
+		handles[q.Handle] = true
 		want[i].AskedAt, want[i].AskedAtMS = q.AskedAt, q.AskedAtMS
+		want[i].Participant, want[i].Handle = q.Participant, q.Handle
 		if q != want[i] {
 			t.Fatalf("question %d:\n got %+v\nwant %+v", i, q, want[i])
 		}
@@ -123,15 +131,30 @@ func (r exportRoom) check(t *testing.T, e rooms.Export) {
 
 	texts := []string{"=SUM(A1:A2)", "他说：\"你好\" 再见, \"quoted\"", "third", "fourth", "fifth, from the host"}
 	authors := []string{"Ada", "Bob", "anonymous", "anonymous", "anonymous"}
-	participants := []string{r.ada.Participant, r.bob.Participant, r.voters[0].Participant, r.voters[1].Participant, rooms.HostParticipant}
 	if len(e.Comments) != len(texts) {
 		t.Fatalf("comments %+v, want %d", e.Comments, len(texts))
 	}
 	for i, c := range e.Comments {
+		// The audience's comments: their own handles; the host's: "host".
+		who := c.Handle
+		if i == len(texts)-1 {
+			who = rooms.HostParticipant
+		}
 		if c.ID != fmt.Sprintf("c%d", i+1) || c.Text != texts[i] || c.Author != authors[i] ||
-			c.Anonymous != (authors[i] == "anonymous") || c.Participant != participants[i] ||
+			c.Anonymous != (authors[i] == "anonymous") || c.Participant != who || (who == c.Handle) != rooms.IsHandle(c.Handle) || handles[c.Handle] ||
 			c.AtMS < r.start.UnixMilli() || c.At != utc(c.AtMS) {
 			t.Fatalf("comment %d: %+v", i, c)
+		}
+		handles[c.Handle] = true
+	}
+	// No participant id anywhere in the export.
+	body, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{r.ada.Participant, r.bob.Participant, r.voters[0].Participant, r.voters[1].Participant} {
+		if strings.Contains(string(body), p) {
+			t.Fatalf("the export carries participant id %s", p)
 		}
 	}
 

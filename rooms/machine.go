@@ -38,6 +38,9 @@ type Machine struct {
 
 	banned    map[string]bool
 	reactions Reactions
+	// authors maps the handle of every item an audience participant made,
+	// deleted ones too, to its author: staff ban by item (handles.go).
+	authors map[string]string
 
 	guard      machineGuard // machine_guard.go
 	lastActive int64        // see LastActive
@@ -183,6 +186,8 @@ func (m *Machine) apply(r Record, at int64) ([]Event, Outcome) {
 		return m.presence(r, at)
 	case OpSchedule:
 		return m.schedule(r)
+	case OpKeys:
+		return m.rotateKeys(r)
 	}
 	return nil, Outcome{Err: errorf(CodeBadRequest, "unknown record op %q", r.Op)}
 }
@@ -258,6 +263,10 @@ func (m *Machine) comment(r Record, at int64) ([]Event, Outcome) {
 	m.notePost(r, at)
 	m.nextC++
 	c := Comment{ID: "c" + strconv.FormatUint(m.nextC, 10), Text: r.Text, Author: r.Author, Participant: r.Participant, At: at}
+	if !r.Staff {
+		c.Handle = itemHandle(r.Handle, m.code, c.ID)
+		m.rememberAuthor(c.Handle, c.Participant)
+	}
 	if r.CID != "" {
 		if m.commentCID == nil {
 			m.commentCID = make(map[string]string)
@@ -266,7 +275,7 @@ func (m *Machine) comment(r Record, at int64) ([]Event, Outcome) {
 	}
 	m.comments = append(m.comments, c)
 	seq := m.next()
-	return []Event{{Seq: seq, Type: TypeComment, Data: commentEvent(seq, c)}}, Outcome{Comment: &c}
+	return []Event{commentEvent(seq, c)}, Outcome{Comment: &c}
 }
 
 // commentIndex returns the index of comment id in m.comments, or -1.
@@ -314,10 +323,12 @@ func (m *Machine) deleteComment(r Record) ([]Event, Outcome) {
 }
 
 // ban bars a participant from posting, voting and reacting; the internal
-// EventBan tells every instance to close its connections. HidePosts also
-// hides its live and pending questions and deletes its comments (one
-// durable event each); CoverAddress refuses new participants from the
-// address groups it joined from, until the room is closed
+// EventBan tells every instance to close its connections. r.ID names the
+// participant by an item it made (a question, a comment, a handle) or by
+// its id (resolveAuthor): staff need not, and cannot, know who it is.
+// HidePosts also hides its live and pending questions and deletes its
+// comments (one durable event each); CoverAddress refuses new participants
+// from the address groups it joined from, until the room is closed
 // (Outcome.Changed: some were known).
 func (m *Machine) ban(r Record) ([]Event, Outcome) {
 	if !r.Staff {
@@ -326,19 +337,23 @@ func (m *Machine) ban(r Record) ([]Event, Outcome) {
 	if r.ID == "" {
 		return nil, Outcome{Err: errorf(CodeBadRequest, "ban whom?")}
 	}
+	who, err := m.resolveAuthor(r.ID)
+	if err != nil {
+		return nil, Outcome{Err: err}
+	}
 	if m.banned == nil {
 		m.banned = make(map[string]bool)
 	}
-	m.banned[r.ID] = true
-	events := []Event{{Type: EventBan, Participant: r.ID}}
+	m.banned[who] = true
+	events := []Event{{Type: EventBan, Participant: who}}
 	var out Outcome
 	if r.HidePosts {
-		hidden, n := m.hidePosts(r.ID)
+		hidden, n := m.hidePosts(who)
 		events = append(events, hidden...)
 		out.Hidden = n
 	}
 	if r.CoverAddress {
-		out.Changed = m.guard.cover(r.ID)
+		out.Changed = m.guard.cover(who)
 	}
 	return events, out
 }

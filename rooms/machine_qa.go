@@ -46,6 +46,10 @@ func (m *Machine) ask(r Record, at int64) ([]Event, Outcome) {
 	if m.room.Moderation || r.Held || held {
 		q.Status = QuestionPending
 	}
+	if !r.Staff {
+		q.Handle = itemHandle(r.Handle, m.code, q.ID)
+		m.rememberAuthor(q.Handle, q.Participant)
+	}
 	mq := &machineQuestion{q: q, voters: make(map[string]bool)}
 	m.questions = append(m.questions, mq)
 	m.byID[q.ID] = mq

@@ -37,8 +37,12 @@ type Record struct {
 	CID string `json:"cid,omitempty"`
 	// Text of an ask or a comment.
 	Text string `json:"text,omitempty"`
+	// Handle is the opaque handle the Service drew for an audience
+	// participant's ask or comment (handles.go).
+	Handle string `json:"handle,omitempty"`
 	// ID names the question or comment a command is about; for OpBan, the
-	// participant banned.
+	// item whose author is banned (a question, a comment, a handle) or the
+	// participant's id.
 	ID string `json:"id,omitempty"`
 	// Room is the new room's settings (OpCreate), and Keys the hashes of
 	// its host and moderator keys.

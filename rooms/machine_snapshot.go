@@ -29,6 +29,7 @@ type machineState struct {
 	CommentCI map[string]string `json:"comment_cids"`
 	NextC     uint64            `json:"next_c"`
 	Banned    []string          `json:"banned"`
+	Authors   map[string]string `json:"authors,omitempty"`
 	Reactions []int64           `json:"reactions"`
 	Polls     []machineStateP   `json:"polls"`
 	NextP     uint64            `json:"next_p"`
@@ -135,7 +136,7 @@ func (m *Machine) state() machineState {
 		Code: m.code, Created: m.created, Room: m.room, Keys: m.keys, Seq: m.seq, Pos: m.pos, Epoch: m.epoch,
 		Pinned: m.pinned, NextQ: m.nextQ, AskCIDs: maps.Clone(m.askCIDs),
 		Comments: slices.Clone(m.comments), CommentCI: maps.Clone(m.commentCID), NextC: m.nextC,
-		Reactions: slices.Clone(m.reactions[:]),
+		Reactions: slices.Clone(m.reactions[:]), Authors: maps.Clone(nilIfEmpty(m.authors)),
 	}
 	// Empty is empty, however the state came to be (nil or emptied).
 	if len(st.Comments) == 0 {
@@ -240,7 +241,7 @@ func RestoreMachine(data []byte) (*Machine, error) {
 	m := &Machine{
 		code: st.Code, created: st.Created, room: st.Room, keys: st.Keys, seq: st.Seq, pos: st.Pos, epoch: st.Epoch,
 		pinned: st.Pinned, nextQ: st.NextQ, askCIDs: st.AskCIDs,
-		comments: st.Comments, commentCID: st.CommentCI, nextC: st.NextC,
+		comments: st.Comments, commentCID: st.CommentCI, nextC: st.NextC, authors: st.Authors,
 	}
 	copy(m.reactions[:], st.Reactions)
 	if len(st.Questions) > 0 {
@@ -296,6 +297,7 @@ func RestoreMachine(data []byte) (*Machine, error) {
 	}
 	m.guard = machineGuard{joined: st.Guard.Joined, addrs: st.Guard.Addrs, posted: st.Guard.Posted, covered: setOf(st.Guard.Covered)}
 	m.lastActive = st.LastActive
+	m.giveHandles()
 	if len(st.Banned) > 0 {
 		m.banned = make(map[string]bool, len(st.Banned))
 		for _, p := range st.Banned {

@@ -89,7 +89,10 @@ func TestMachineAsk(t *testing.T) {
 	if q.ID != "q1" || q.Status != QuestionLive || q.At != t0+2000 || *q.Author != "Ada" || q.Participant != "p_a" {
 		t.Fatalf("asked %+v", q)
 	}
-	if len(evs) != 1 || evs[0].Seq != 1 || evs[0].Type != EventQuestion || strings.Contains(string(evs[0].Data), "p_a") || !strings.Contains(string(evs[0].Staff), "p_a") {
+	if len(evs) != 1 || evs[0].Seq != 1 || evs[0].Type != EventQuestion || evs[0].Owner != "p_a" ||
+		strings.Contains(string(evs[0].Data), "p_a") || strings.Contains(string(evs[0].For(true, HostParticipant)), "p_a") ||
+		!strings.Contains(string(evs[0].For(false, "p_a")), `"participant":"p_a"`) || !IsHandle(q.Handle) ||
+		!strings.Contains(string(evs[0].Data), `"handle":"`+q.Handle+`"`) {
 		t.Fatalf("ask events %+v", evs)
 	}
 	// The same cid again: the same question, no event.

@@ -108,6 +108,10 @@ type Command struct {
 	Comment     string `json:"comment,omitempty"`
 	Kind        string `json:"kind,omitempty"`
 	Participant string `json:"participant,omitempty"`
+	// Handle names an item by its opaque handle (ban).
+	Handle string `json:"handle,omitempty"`
+	// Key names the key a key_rotate replaces: KeyHost or KeyModerator.
+	Key string `json:"key,omitempty"`
 	// Name is the author name for commands sent through the HTTP API, which
 	// has no hello; on a WebSocket the hello's name is used.
 	Name string `json:"name,omitempty"`

@@ -32,13 +32,24 @@ type Question struct {
 	Pinned bool    `json:"pinned"` // highlighted; at most one per room
 	Answer string  `json:"answer"` // the host's written answer; "" when none
 	At     int64   `json:"at"`     // when it was asked, Unix milliseconds
-	// Participant is the author's pseudonymous id. It is sent only to staff
-	// and to the author (the Staff version of events, staff snapshots and
-	// the author's own view); everyone else receives the question without it.
+	// Handle is the question's opaque handle (handles.go); "" for a
+	// question of the staff keys.
+	Handle string `json:"handle,omitempty"`
+	// Participant is the author's pseudonymous id. It is sent only to the
+	// author itself (the Own version of events, its own snapshot), by which
+	// its page knows the question as its own; everyone else, staff
+	// included, receives the question without it, so nobody can tie an
+	// anonymous question to its author.
 	Participant string `json:"participant,omitempty"`
 	// named: the asker has a display name, also when it asks anonymously
 	// (Room.NameRequired); set by the Service, never sent.
 	named bool
+}
+
+// public returns the question as everyone but its author receives it.
+func (q Question) public() Question {
+	q.Participant = ""
+	return q
 }
 
 // Visible reports whether the audience at large may see the question: it is
@@ -142,29 +153,27 @@ func DuplicateQuestion(id string) *Error {
 
 // questionEvent returns the durable `question` event of q's new state at seq.
 //
-// Byte formats:
-//
-//	Staff: {"type":"question","seq":<seq>,"id":"<id>","text":<text>,"author":<name|null>,"votes":<n>,"status":"<status>","pinned":<true|false>,"answer":<answer>,"at":<ms>,"participant":"<participant>"}
-//	Data, visible question:   the same without ,"participant":"<participant>"
+//	Own:   {"type":"question","seq":<seq>,"id":"<id>","text":<text>,"author":<name|null>,"votes":<n>,"status":"<status>","pinned":<true|false>,"answer":<answer>,"at":<ms>[,"handle":"<handle>"],"participant":"<participant>"}
+//	Staff: the same without ,"participant":… (nil when equal to Data)
+//	Data, visible question:   the same as Staff
 //	Data, pending or hidden:  {"type":"question_deleted","seq":<seq>,"id":"<id>"}
 //
-// Owner is the author, who therefore receives the Staff version: the only
-// staff-only field in it is the author's own participant id, by which the
-// page recognizes its own questions (to show "waiting for approval" and a
-// delete button). A pending or hidden question's text thus reaches only
-// staff and its author, while everyone's seq stays continuous: the audience
-// removes (or never shows) the question.
+// Owner is the author, who receives the Own version: the only field in it
+// nobody else gets is the author's own participant id, by which the page
+// recognizes its own questions (to show "waiting for approval" and a delete
+// button). A pending or hidden question's text thus reaches only staff and
+// its author, while everyone's seq stays continuous: the audience removes
+// (or never shows) the question. Staff see a question's handle, never its
+// author's id: they act on the question, and the machine resolves the
+// author (ban).
 func questionEvent(seq uint64, q Question) Event {
-	staff := encodeEvent(EventQuestion, seq, q)
-	var data []byte
-	if q.Visible() {
-		pub := q
-		pub.Participant = ""
-		data = encodeEvent(EventQuestion, seq, pub)
-	} else {
-		data = questionDeletedEvent(seq, q.ID)
+	own := encodeEvent(EventQuestion, seq, q)
+	staff := encodeEvent(EventQuestion, seq, q.public())
+	ev := Event{Seq: seq, Type: EventQuestion, Data: staff, Own: own, Owner: q.Participant}
+	if !q.Visible() {
+		ev.Data, ev.Staff = questionDeletedEvent(seq, q.ID), staff
 	}
-	return Event{Seq: seq, Type: EventQuestion, Data: data, Staff: staff, Owner: q.Participant}
+	return ev
 }
 
 // questionDeletedEvent encodes the `question_deleted` event:

@@ -63,12 +63,20 @@ func QuizPoints(p Poll, choices []int, left int64) int64 {
 type LeaderEntry struct {
 	// Rank is 1 + the number of participants with more points: ties share
 	// a rank (1, 1, 3).
-	Rank        int    `json:"rank"`
+	Rank int `json:"rank"`
+	// Participant is, on the wire, the line's handle (the same as Handle):
+	// participant ids never leave the server. Inside the store it is the
+	// participant's id, which the Service turns into the handle
+	// (Service.LeaderboardOf).
 	Participant string `json:"participant"`
 	// Name is the display name of the participant's latest quiz ballot in
 	// the room, or Pseudonym(Participant) when that was anonymous.
 	Name   string `json:"name"`
 	Points int64  `json:"points"`
+	// Handle is the participant's opaque leaderboard handle in the room
+	// (Tokens.LeaderHandle): the same in every leaderboard of the room, so
+	// a page tells lines apart, and unrelated to any other handle.
+	Handle string `json:"handle"`
 }
 
 // Leaderboard is a quiz's points and the room's totals, each list the
@@ -96,6 +104,9 @@ type Leaderboard struct {
 type Standing struct {
 	Rank   int   `json:"rank"`
 	Points int64 `json:"points"`
+	// Handle is the participant's leaderboard handle, by which its page
+	// finds its own line in the lists (set by Service.LeaderboardOf).
+	Handle string `json:"handle,omitempty"`
 }
 
 // WithYou returns the encoded `leaderboard` event b (a JSON object, as
@@ -112,6 +123,10 @@ func WithYou(b []byte, st Standing) []byte {
 	out = strconv.AppendInt(out, int64(st.Rank), 10)
 	out = append(out, `,"points":`...)
 	out = strconv.AppendInt(out, st.Points, 10)
+	if st.Handle != "" {
+		out = append(out, `,"handle":`...)
+		out = strconv.AppendQuote(out, st.Handle)
+	}
 	return append(out, "}}"...)
 }
 

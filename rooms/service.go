@@ -218,6 +218,9 @@ type Ack struct {
 	// the participant to cover.
 	Hidden  *int  `json:"hidden,omitempty"`
 	Covered *bool `json:"covered,omitempty"`
+	// HostKey and ModeratorKey: the new key a key_rotate made.
+	HostKey      string `json:"host_key,omitempty"`
+	ModeratorKey string `json:"moderator_key,omitempty"`
 	// counted: an upvote that changed the count (for the insight figures).
 	counted bool
 }
@@ -266,6 +269,8 @@ func (s *Service) handle(ctx context.Context, actor Actor, cmd Command) (Ack, er
 		return s.roomSet(ctx, actor, cmd)
 	case TypeBan:
 		return s.ban(ctx, actor, cmd)
+	case TypeKeyRotate:
+		return s.RotateKey(ctx, actor, cmd.Key, "")
 	case TypeHello:
 		return Ack{}, errorf(CodeBadRequest, "hello is only valid as the first message")
 	case TypeAsk:
@@ -297,6 +302,9 @@ func (s *Service) comment(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	// Comments have no pending state: matched words are masked whatever
 	// the room's filter setting.
 	c := Comment{Text: s.cfg.WordFilter.Mask(text), Participant: actor.Participant, At: time.Now().UnixMilli()}
+	if !actor.Role.Staff() {
+		c.Handle = NewHandle()
+	}
 	name := actor.Name
 	if cmd.Name != "" {
 		name = cleanName(cmd.Name)
@@ -468,22 +476,27 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	return Ack{Seq: ev.Seq}, err
 }
 
-// ban bars an audience participant; with hide_posts it also hides its
-// questions and comments, with cover_address it refuses new participants
-// from the address groups it joined from (the joins this instance saw
-// are flushed to the log first, so a participant that just joined here
-// is covered too).
+// ban bans the author of an item: exactly one of `question`, `comment`,
+// `handle` (an item's handle), or `participant` (an id, as the protocol's
+// first version had it; staff no longer receive ids). The room's machine
+// resolves the item to its author, so staff never learn who it is, and its
+// internal EventBan closes the author's connections on every instance.
+// With hide_posts it also hides the author's questions and comments, with
+// cover_address it refuses new participants from the address groups the
+// author joined from (the joins this instance saw are flushed to the log
+// first, so a participant that just joined here is covered too).
 func (s *Service) ban(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
 	if !actor.Role.Staff() {
 		return Ack{}, &Error{Code: CodeForbidden, Message: "only moderators and hosts may ban"}
 	}
-	if !strings.HasPrefix(cmd.Participant, "p_") {
-		return Ack{}, errorf(CodeBadRequest, "ban needs the \"participant\" id of an audience member")
+	target, err := banTarget(cmd)
+	if err != nil {
+		return Ack{}, err
 	}
 	opts := BanOptions{HidePosts: cmd.HidePosts, CoverAddress: cmd.CoverAddress}
 	var ack Ack
 	if opts == (BanOptions{}) {
-		if err := s.store.Ban(ctx, actor.Room, cmd.Participant); err != nil {
+		if err := s.store.Ban(ctx, actor.Room, target); err != nil {
 			return Ack{}, err
 		}
 	} else {
@@ -496,7 +509,7 @@ func (s *Service) ban(ctx context.Context, actor Actor, cmd Command) (Ack, error
 				return Ack{}, err
 			}
 		}
-		res, err := g.BanWith(ctx, actor.Room, cmd.Participant, opts)
+		res, err := g.BanWith(ctx, actor.Room, target, opts)
 		if err != nil {
 			return Ack{}, err
 		}
@@ -508,9 +521,38 @@ func (s *Service) ban(ctx context.Context, actor Actor, cmd Command) (Ack, error
 		}
 	}
 	s.limits.distrustReactions(actor.Room)
-	s.log.Info("participant banned", zap.String("room", actor.Room), zap.String("participant", cmd.Participant),
+	s.log.Info("participant banned", zap.String("room", actor.Room), zap.String("item", target),
 		zap.Bool("hide_posts", opts.HidePosts), zap.Bool("cover_address", opts.CoverAddress))
 	return ack, nil
+}
+
+// banTarget returns what a ban command names, refusing anything but one
+// well-formed question id, comment id, handle or participant id.
+func banTarget(cmd Command) (string, error) {
+	var named []string
+	for _, v := range []string{cmd.Question, cmd.Comment, cmd.Handle, cmd.Participant} {
+		if v != "" {
+			named = append(named, v)
+		}
+	}
+	if len(named) != 1 {
+		return "", errorf(CodeBadRequest, "ban needs exactly one of \"question\", \"comment\" or \"handle\": the item whose author is banned")
+	}
+	ok := false
+	switch {
+	case cmd.Question != "":
+		ok = questionNumber(cmd.Question) > 0
+	case cmd.Comment != "":
+		_, ok = itemNumber(cmd.Comment, 'c')
+	case cmd.Handle != "":
+		ok = IsHandle(cmd.Handle)
+	default:
+		ok = strings.HasPrefix(cmd.Participant, "p_")
+	}
+	if !ok {
+		return "", errorf(CodeBadRequest, "ban names a question (\"q…\"), a comment (\"c…\") or a handle (\"h_…\")")
+	}
+	return named[0], nil
 }
 
 // Since returns the durable events of a room after seq; ok is false when a

@@ -18,7 +18,7 @@ func TestHandleAskFilterMask(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := f.pub.take(EventQuestion)[0]
-	for _, data := range [][]byte{ev.Data, ev.Staff} {
+	for _, data := range [][]byte{ev.Data, ev.For(true, HostParticipant), ev.For(false, f.audience.Participant)} {
 		if !bytes.Contains(data, []byte(`"text":"What the **** is **?"`)) || !bytes.Contains(data, []byte(`"status":"live"`)) {
 			t.Fatalf("masked question event %s", data)
 		}

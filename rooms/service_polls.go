@@ -399,6 +399,17 @@ func (s *Service) LeaderboardOf(ctx context.Context, code, id string, who ...str
 	if err != nil || lb.Poll == "" {
 		return Event{}, nil, false, err
 	}
+	// Lines carry handles, never participant ids (handles.go).
+	for _, list := range [][]LeaderEntry{lb.Question, lb.Room} {
+		for i := range list {
+			list[i].Handle = s.tokens.LeaderHandle(code, list[i].Participant)
+			list[i].Participant = list[i].Handle
+		}
+	}
+	for p, st := range lb.You {
+		st.Handle = s.tokens.LeaderHandle(code, p)
+		lb.You[p] = st
+	}
 	b := LeaderboardEvent(lb)
 	ev = Event{Type: EventLeaderboard, Staff: b, At: time.Now().UnixNano()}
 	if lb.Revealed {

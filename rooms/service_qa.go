@@ -37,6 +37,9 @@ func (s *Service) ask(ctx context.Context, actor Actor, cmd Command) (Ack, error
 		cancel = func() { res.CancelAt(now); roomRes.CancelAt(now) }
 	}
 	q := Question{Text: text, Participant: actor.Participant, At: now.UnixMilli()}
+	if !actor.Role.Staff() {
+		q.Handle = NewHandle()
+	}
 	screened, status, err := s.screenQuestion(ctx, actor.Room, text)
 	if err != nil {
 		cancel()

@@ -18,8 +18,11 @@ func TestHandleAsk(t *testing.T) {
 	if len(evs) != 1 || !bytes.Contains(evs[0].Data, []byte(`"text":"What next?","author":"Ada"`)) || bytes.Contains(evs[0].Data, []byte(f.audience.Participant)) {
 		t.Fatalf("ask event %s", evs[0].Data)
 	}
-	if !bytes.Contains(evs[0].Staff, []byte(`"participant":"`+f.audience.Participant+`"`)) || evs[0].Owner != f.audience.Participant {
-		t.Fatalf("ask event staff version %s, owner %q", evs[0].Staff, evs[0].Owner)
+	// Only the author gets its participant id; staff get the handle.
+	own, staff := evs[0].For(false, f.audience.Participant), evs[0].For(true, HostParticipant)
+	if !bytes.Contains(own, []byte(`"participant":"`+f.audience.Participant+`"`)) || evs[0].Owner != f.audience.Participant ||
+		bytes.Contains(staff, []byte(f.audience.Participant)) || !bytes.Contains(staff, []byte(`"handle":"h_`)) {
+		t.Fatalf("ask event: author's version %s, staff's %s, owner %q", own, staff, evs[0].Owner)
 	}
 	// Anonymous hides the hello name; "name" (HTTP) replaces it.
 	f.handle(f.audience, Command{Type: TypeAsk, Text: "anon", Anonymous: true})
@@ -280,10 +283,15 @@ func TestSnapshotQuestions(t *testing.T) {
 	if s.You.Upvoted == nil || len(s.You.Upvoted) != 0 {
 		t.Fatalf("you.upvoted %v, want []", s.You.Upvoted)
 	}
-	// Staff: everything, with participant.
+	// Staff: everything, with handles and without participant ids.
 	s, _ = get(f.mod)
-	if got := ids(s.Questions); got != "q1:pending:p q2:pending:p q3:live:p q4:live:p" {
+	if got := ids(s.Questions); got != "q1:pending:- q2:pending:- q3:live:- q4:live:-" {
 		t.Fatalf("staff snapshot questions %s", got)
+	}
+	for _, q := range s.Questions {
+		if !IsHandle(q.Handle) {
+			t.Fatalf("staff snapshot question %s without a handle: %+v", q.ID, q)
+		}
 	}
 	// A fresh audience member sees only the live ones.
 	s, _ = get(f.join(""))

@@ -99,11 +99,16 @@ func TestHandleQuizLeaderboard(t *testing.T) {
 	if err != nil || !ok || ev.Data != nil || ev.Staff == nil {
 		t.Fatalf("unrevealed leaderboard: %+v, %v, %v", ev, ok, err)
 	}
+	// Lines carry leaderboard handles, never participant ids.
+	ha, hb := f.svc.tokens.LeaderHandle(f.code, f.audience.Participant), f.svc.tokens.LeaderHandle(f.code, anon.Participant)
+	if !IsHandle(ha) || !IsHandle(hb) || ha == hb {
+		t.Fatalf("leaderboard handles %q %q", ha, hb)
+	}
 	want := `{"type":"leaderboard","poll":"` + p + `","question":[` +
-		`{"rank":1,"participant":"` + f.audience.Participant + `","name":"Ada","points":1400},` +
-		`{"rank":2,"participant":"` + anon.Participant + `","name":"Bo","points":1150}],"room":[` +
-		`{"rank":1,"participant":"` + f.audience.Participant + `","name":"Ada","points":1400},` +
-		`{"rank":2,"participant":"` + anon.Participant + `","name":"Bo","points":1150}]}`
+		`{"rank":1,"participant":"` + ha + `","name":"Ada","points":1400,"handle":"` + ha + `"},` +
+		`{"rank":2,"participant":"` + hb + `","name":"Bo","points":1150,"handle":"` + hb + `"}],"room":[` +
+		`{"rank":1,"participant":"` + ha + `","name":"Ada","points":1400,"handle":"` + ha + `"},` +
+		`{"rank":2,"participant":"` + hb + `","name":"Bo","points":1150,"handle":"` + hb + `"}]}`
 	if string(ev.Staff) != want {
 		t.Fatalf("leaderboard\n got %s\nwant %s", ev.Staff, want)
 	}
@@ -123,7 +128,7 @@ func TestHandleQuizLeaderboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	pseudonym := Pseudonym(anon.Participant)
-	if lb.Poll != q || len(lb.Room) != 2 || lb.Room[0] != (LeaderEntry{Rank: 1, Participant: anon.Participant, Name: pseudonym, Points: 2150}) {
+	if lb.Poll != q || len(lb.Room) != 2 || lb.Room[0] != (LeaderEntry{Rank: 1, Participant: hb, Name: pseudonym, Points: 2150, Handle: hb}) {
 		t.Fatalf("room leaderboard %+v, want %s first with 2150", lb, pseudonym)
 	}
 }
@@ -175,8 +180,8 @@ func TestRankEntries(t *testing.T) {
 		{Participant: "p_e", Points: 1500, Name: "Eve"},
 	}, 4))
 	want := []LeaderEntry{
-		{1, "p_a", "Ann", 1500}, {1, "p_e", "Eve", 1500},
-		{3, "p_b", "Bea", 1000}, {3, "p_c", Pseudonym("p_c"), 1000},
+		{1, "p_a", "Ann", 1500, ""}, {1, "p_e", "Eve", 1500, ""},
+		{3, "p_b", "Bea", 1000, ""}, {3, "p_c", Pseudonym("p_c"), 1000, ""},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("rankEntries = %+v", got)

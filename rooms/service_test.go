@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -223,9 +224,18 @@ func TestHandleComment(t *testing.T) {
 	if len(evs) != 1 {
 		t.Fatalf("%d comment events published", len(evs))
 	}
+	// Everyone, staff included, gets the comment with its handle; only its
+	// author gets it with its participant id.
 	var c Comment
-	if err := json.Unmarshal(evs[0].Data, &c); err != nil || c.Text != "first comment" || c.Author == nil || *c.Author != "Ada" || c.Participant != f.audience.Participant {
+	if err := json.Unmarshal(evs[0].Data, &c); err != nil || c.Text != "first comment" || c.Author == nil || *c.Author != "Ada" || c.Participant != "" || !IsHandle(c.Handle) {
 		t.Fatalf("comment event %s", evs[0].Data)
+	}
+	if staff := evs[0].For(true, HostParticipant); !bytes.Equal(staff, evs[0].Data) {
+		t.Fatalf("staff's comment event %s", staff)
+	}
+	var own Comment
+	if err := json.Unmarshal(evs[0].For(false, f.audience.Participant), &own); err != nil || own.Participant != f.audience.Participant || own.Handle != c.Handle {
+		t.Fatalf("author's comment event %s", evs[0].For(false, f.audience.Participant))
 	}
 	dup, err := f.handle(f.audience, Command{Type: TypeComment, Text: "first comment", CID: "a"})
 	if err != nil || !dup.Duplicate || dup.Comment != ack.Comment || dup.Seq != 0 {

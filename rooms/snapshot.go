@@ -19,7 +19,16 @@ type cachedSnapshot struct {
 	head      []byte // `"room":{...},"questions":[`
 	questions []cachedQuestion
 	polls     []cachedPoll
-	tail      []byte // `],"comments":[...],"reactions":{...}`
+	comments  []cachedComment
+	tail      []byte // `],"reactions":{...}`
+}
+
+// cachedComment is one comment of a snapshot: everyone gets public, its
+// author own (with its participant id).
+type cachedComment struct {
+	participant string
+	public      []byte
+	own         []byte
 }
 
 // cachedPoll is one poll of a snapshot, encoded for each audience.
@@ -32,7 +41,8 @@ type cachedPoll struct {
 type cachedQuestion struct {
 	participant string // the author
 	audience    []byte // without participant; nil when pending or hidden
-	staff       []byte // with participant: for staff and the author
+	staff       []byte // without participant, any status: for staff
+	own         []byte // with participant: for the author
 }
 
 // Snapshot returns the `snapshot` event for actor: the room's state at its
@@ -40,12 +50,14 @@ type cachedQuestion struct {
 // "you". It also returns that seq.
 //
 // `questions` lists, ordered by question number, every question actor may
-// see: staff get all of them with `participant`; the audience gets the live
-// and answered ones without it, plus its own questions of any status with
-// it (so a page recognizes its own, and shows its pending ones as "waiting
-// for approval"). Each carries `votes`, `at`, `status` and `pinned`, which is
-// all a page needs to sort by top, recent or answered itself. `you.upvoted`
-// lists the questions actor upvoted.
+// see: staff get all of them; the audience gets the live and answered
+// ones, plus its own questions of any status. Only actor's own questions
+// carry `participant` (so a page recognizes its own, and shows its pending
+// ones as "waiting for approval"); the others carry their `handle`. Each
+// carries `votes`, `at`, `status` and `pinned`, which is all a page needs
+// to sort by top, recent or answered itself. `you.upvoted` lists the
+// questions actor upvoted. `comments` likewise carry `participant` only
+// for actor's own.
 //
 // `polls` lists, ordered by poll number, every poll actor may see, as in
 // the `poll` event (appendPoll): staff get drafts too, quiz answers and
@@ -70,7 +82,10 @@ func (s *Service) Snapshot(ctx context.Context, actor Actor, presence int) ([]by
 	}
 	size := len(c.head) + len(c.tail) + 128
 	for _, q := range c.questions {
-		size += len(q.staff) + 1
+		size += len(q.own) + 1
+	}
+	for _, cm := range c.comments {
+		size += len(cm.own) + 1
 	}
 	for _, p := range c.polls {
 		size += len(p.staff) + 1
@@ -83,7 +98,10 @@ func (s *Service) Snapshot(ctx context.Context, actor Actor, presence int) ([]by
 	staff, n := actor.Role.Staff(), 0
 	for _, q := range c.questions {
 		b := q.audience
-		if staff || q.participant == actor.Participant {
+		switch {
+		case q.participant == actor.Participant:
+			b = q.own
+		case staff:
 			b = q.staff
 		}
 		if b == nil {
@@ -110,6 +128,17 @@ func (s *Service) Snapshot(ctx context.Context, actor Actor, presence int) ([]by
 		}
 		n++
 		out = append(out, b...)
+	}
+	out = append(out, `],"comments":[`...)
+	for i, cm := range c.comments {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		if cm.participant == actor.Participant {
+			out = append(out, cm.own...)
+		} else {
+			out = append(out, cm.public...)
+		}
 	}
 	out = append(out, c.tail...)
 	out = append(out, `,"presence":`...)
@@ -183,21 +212,26 @@ func encodeSnapshot(st State) (cachedSnapshot, error) {
 	c.head = append(append(append(c.head, `"room":`...), room...), `,"questions":[`...)
 	for _, q := range st.Questions {
 		cq := cachedQuestion{participant: q.Participant}
-		if cq.staff, err = MarshalJSON(q); err != nil {
+		if cq.own, err = MarshalJSON(q); err != nil {
+			return c, err
+		}
+		if cq.staff, err = MarshalJSON(q.public()); err != nil {
 			return c, err
 		}
 		if q.Visible() {
-			pub := q
-			pub.Participant = ""
-			if cq.audience, err = MarshalJSON(pub); err != nil {
-				return c, err
-			}
+			cq.audience = cq.staff
 		}
 		c.questions = append(c.questions, cq)
 	}
-	comments := st.Comments
-	if comments == nil {
-		comments = []Comment{}
+	for _, cm := range st.Comments {
+		cc := cachedComment{participant: cm.Participant}
+		if cc.own, err = MarshalJSON(cm); err != nil {
+			return c, err
+		}
+		if cc.public, err = MarshalJSON(cm.public()); err != nil {
+			return c, err
+		}
+		c.comments = append(c.comments, cc)
 	}
 	for _, ps := range st.Polls {
 		c.polls = append(c.polls, cachedPoll{
@@ -206,9 +240,8 @@ func encodeSnapshot(st State) (cachedSnapshot, error) {
 		})
 	}
 	tail, err := MarshalJSON(struct {
-		Comments  []Comment `json:"comments"`
 		Reactions Reactions `json:"reactions"`
-	}{comments, st.Reactions})
+	}{st.Reactions})
 	if err != nil {
 		return c, err
 	}

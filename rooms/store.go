@@ -62,9 +62,14 @@ type Store interface {
 	// (ErrNotAuthor otherwise).
 	DeleteComment(ctx context.Context, code, id, author string) (Event, error)
 
-	// Ban marks participant as banned in the room and publishes the
+	// Ban marks a participant as banned in the room and publishes the
 	// internal ban event, on which every instance closes their connections.
-	Ban(ctx context.Context, code, participant string) error
+	// target is an item the participant made (a question or comment id, a
+	// handle) or its id; the machine resolves it.
+	Ban(ctx context.Context, code, target string) error
+	// RotateKeys replaces the room's keys whose new hashes keys carries (a
+	// zero hash keeps that key) and publishes the internal EventKeys.
+	RotateKeys(ctx context.Context, code string, keys RoomKeys) error
 	// Banned reports whether participant is banned in the room.
 	Banned(ctx context.Context, code, participant string) (bool, error)
 

@@ -398,7 +398,7 @@ func (s *LogStore) UpdateRoom(ctx context.Context, code string, patch RoomPatch)
 
 // AddComment implements Store.
 func (s *LogStore) AddComment(ctx context.Context, code string, c Comment, cid string) (Comment, Event, error) {
-	out, err := s.apply(ctx, code, Record{Op: OpComment, Participant: c.Participant, Staff: staff(c.Participant), Author: c.Author, CID: cid, Text: c.Text, Cap: s.caps.Comments})
+	out, err := s.apply(ctx, code, Record{Op: OpComment, Participant: c.Participant, Staff: staff(c.Participant), Author: c.Author, CID: cid, Text: c.Text, Cap: s.caps.Comments, Handle: c.Handle})
 	if err != nil {
 		return Comment{}, Event{}, err
 	}
@@ -411,9 +411,12 @@ func (s *LogStore) DeleteComment(ctx context.Context, code, id, author string) (
 	return firstEvent(out.Events), err
 }
 
-// Ban implements Store.
-func (s *LogStore) Ban(ctx context.Context, code, participant string) error {
-	_, err := s.apply(ctx, code, Record{Op: OpBan, Staff: true, ID: participant})
+// Ban implements Store. target names the participant by an item it made
+// (a question or comment id, a handle) or by its id; the machine resolves
+// it (resolveAuthor), and the EventBan it publishes names the participant
+// to the instances only.
+func (s *LogStore) Ban(ctx context.Context, code, target string) error {
+	_, err := s.apply(ctx, code, Record{Op: OpBan, Staff: true, ID: target})
 	return err
 }
 

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -108,32 +109,50 @@ func jsonString(s string) string {
 	return string(b)
 }
 
-// wantQuestionBytes returns the Staff bytes of q's `question` event at seq
-// and the audience (Data) bytes, spelled out as the contract fixes them.
-func wantQuestionBytes(seq uint64, q rooms.Question) (staff, data string) {
+// wantQuestionBytes returns the bytes of q's `question` event at seq as
+// the contract fixes them: the author's (own, with its participant id),
+// staff's (with the question's handle, never the participant id) and the
+// audience's (data).
+func wantQuestionBytes(seq uint64, q rooms.Question) (own, staff, data string) {
 	name := "null"
 	if q.Author != nil {
 		name = jsonString(*q.Author)
 	}
 	pub := fmt.Sprintf(`{"type":"question","seq":%d,"id":"%s","text":%s,"author":%s,"votes":%d,"status":"%s","pinned":%v,"answer":%s,"at":%d`,
 		seq, q.ID, jsonString(q.Text), name, q.Votes, q.Status, q.Pinned, jsonString(q.Answer), q.At)
-	staff = pub + `,"participant":"` + q.Participant + `"}`
-	if q.Status == rooms.QuestionLive || q.Status == rooms.QuestionAnswered {
-		return staff, pub + "}"
+	if q.Handle != "" {
+		pub += `,"handle":"` + q.Handle + `"`
 	}
-	return staff, fmt.Sprintf(`{"type":"question_deleted","seq":%d,"id":"%s"}`, seq, q.ID)
+	own = pub + `,"participant":"` + q.Participant + `"}`
+	staff = pub + "}"
+	if q.Status == rooms.QuestionLive || q.Status == rooms.QuestionAnswered {
+		return own, staff, staff
+	}
+	return own, staff, fmt.Sprintf(`{"type":"question_deleted","seq":%d,"id":"%s"}`, seq, q.ID)
 }
 
-// checkQuestionEvent checks one `question` event byte for byte, and that
-// the audience version never carries the text of an invisible question.
+// checkQuestionEvent checks one `question` event byte for byte, that the
+// audience version never carries the text of an invisible question, and
+// that only the author receives its participant id. q.Handle may be left
+// empty: the event's handle is taken (and must be one).
 func checkQuestionEvent(t *testing.T, ev rooms.Event, seq uint64, q rooms.Question) {
 	t.Helper()
-	staff, data := wantQuestionBytes(seq, q)
+	if q.Handle == "" {
+		var got struct {
+			Handle string `json:"handle"`
+		}
+		_ = json.Unmarshal(ev.For(true, rooms.HostParticipant), &got)
+		if !rooms.IsHandle(got.Handle) {
+			t.Fatalf("question event without a handle: %s", ev.For(true, rooms.HostParticipant))
+		}
+		q.Handle = got.Handle
+	}
+	own, staff, data := wantQuestionBytes(seq, q)
 	if ev.Seq != seq || ev.Type != rooms.EventQuestion || ev.Owner != q.Participant {
 		t.Fatalf("question event seq %d type %q owner %q, want %d %q %q", ev.Seq, ev.Type, ev.Owner, seq, rooms.EventQuestion, q.Participant)
 	}
-	if string(ev.Staff) != staff {
-		t.Fatalf("question event staff bytes\n got %s\nwant %s", ev.Staff, staff)
+	if got := ev.For(true, rooms.HostParticipant); string(got) != staff {
+		t.Fatalf("question event staff bytes\n got %s\nwant %s", got, staff)
 	}
 	if string(ev.Data) != data {
 		t.Fatalf("question event audience bytes\n got %s\nwant %s", ev.Data, data)
@@ -141,8 +160,8 @@ func checkQuestionEvent(t *testing.T, ev rooms.Event, seq uint64, q rooms.Questi
 	if !q.Visible() && bytes.Contains(ev.Data, []byte(jsonString(q.Text))) {
 		t.Fatalf("the audience version of a %s question carries its text: %s", q.Status, ev.Data)
 	}
-	if got := ev.For(false, q.Participant); string(got) != staff {
-		t.Fatalf("the author receives %s, want the staff version", got)
+	if got := ev.For(false, q.Participant); string(got) != own {
+		t.Fatalf("the author receives %s, want %s", got, own)
 	}
 	if got := ev.For(false, "p_other"); string(got) != data {
 		t.Fatalf("another participant receives %s, want the audience version", got)

@@ -480,9 +480,10 @@ export function mountPolls({ conn, room, alertPoll, currentTab }, list, board, e
    * "Quiz").
    */
   function markYou(ev, entries) {
-    const me = room.participant;
+    // Lines carry handles, not participant ids: "you" names this participant's.
+    const me = ev.you && typeof ev.you === 'object' ? ev.you.handle : '';
     const rows = board.querySelectorAll('ol > li');
-    const i = me ? entries.findIndex((e) => e.participant === me) : -1;
+    const i = me ? entries.findIndex((e) => e.handle === me) : -1;
     if (i >= 0 && rows[i]) {
       const row = rows[i];
       row.classList.add('is-you');

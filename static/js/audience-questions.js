@@ -34,6 +34,7 @@ addStrings({
     'q.name_label': 'Your name',
     'q.name_placeholder': 'Optional',
     'q.anonymous': 'Ask anonymously',
+    'q.anonymous_hint': 'The host and moderators see the question, never who asked it. Only the server knows, to enforce a ban.',
     'q.send': 'Send',
     'q.sending': 'Sending…',
     'q.sent': 'Question sent.',
@@ -73,6 +74,7 @@ addStrings({
     'q.name_label': '你的名字',
     'q.name_placeholder': '可不填',
     'q.anonymous': '匿名提问',
+    'q.anonymous_hint': '主持人和协管员能看到问题，但看不到是谁问的。只有服务器知道，仅用于执行封禁。',
     'q.send': '发送',
     'q.sending': '正在发送…',
     'q.sent': '问题已发送。',
@@ -125,7 +127,8 @@ export function mountQuestions({ conn, room }, panel) {
   const textarea = el('textarea', { id: 'ask-input', class: 'textarea', 'data-testid': 'ask-input', rows: 3,
     maxlength: MAX_QUESTION + 50, 'aria-describedby': 'ask-counter' });
   const counter = el('span', { id: 'ask-counter', class: 'counter', 'data-testid': 'ask-counter', 'aria-live': 'off' });
-  const anonymous = el('input', { type: 'checkbox', id: 'ask-anonymous', 'data-testid': 'ask-anonymous' });
+  const anonymous = el('input', { type: 'checkbox', id: 'ask-anonymous', 'data-testid': 'ask-anonymous', 'aria-describedby': 'anon-hint' });
+  const anonHint = el('p', { id: 'anon-hint', class: 'hint small muted', 'data-testid': 'anon-hint' });
   const submit = el('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'ask-submit' });
   const nameLabel = el('label', { for: 'name-input', class: 'label' });
   const askLabel = el('label', { for: 'ask-input', class: 'sr-only' });
@@ -139,7 +142,8 @@ export function mountQuestions({ conn, room }, panel) {
     el('div', { class: 'ask-row' },
       el('label', { class: 'check' }, anonymous, anonLabel),
       el('span', { class: 'spacer' }),
-      submit));
+      submit),
+    anonHint);
 
   // --- list toolbar ---
   const sortButtons = ['top', 'recent', 'answered'].map((m) => el('button', {
@@ -415,6 +419,7 @@ export function mountQuestions({ conn, room }, panel) {
     askLabel.textContent = t('q.ask_label');
     textarea.placeholder = t('q.ask_placeholder');
     anonLabel.textContent = t('q.anonymous');
+    anonHint.textContent = t('q.anonymous_hint');
     submit.textContent = t('q.send');
     sortGroup.setAttribute('aria-label', t('q.sort_label'));
     list.setAttribute('aria-label', t('q.list_label'));

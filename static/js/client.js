@@ -28,7 +28,8 @@
 //   0.5 s to 20 s (1001/1012: a random 0.5–5 s), except: 4001 (bad token:
 //   forget it and rejoin as a new participant, or stop when
 //   rejoinOnBadToken is false, as a console with a key must), 4003 (banned),
-//   4004 (no such room), 4000 and 1009 (a client bug): stop. The status
+//   4004 (no such room), 4010 (the host or moderator key was replaced),
+//   4000 and 1009 (a client bug): stop. The status
 //   'stopped' comes with the close code in conn.closeCode.
 // - Heartbeat: a connection that has heard nothing for PING_AFTER_MS sends a
 //   `ping`; when no frame at all comes back within PONG_TIMEOUT_MS the
@@ -46,6 +47,7 @@ export const CLOSE = Object.freeze({
   BANNED: 4003,
   NO_ROOM: 4004,
   TOO_SLOW: 4008,
+  KEY_ROTATED: 4010,
   TOO_MANY: 4029,
 });
 
@@ -351,7 +353,7 @@ export class Connection {
     clearInterval(this.heartbeat);
     clearTimeout(this.connectTimer);
     this.closeCode = code;
-    const stop = code === CLOSE.BANNED || code === CLOSE.NO_ROOM || code === CLOSE.BAD_HELLO ||
+    const stop = code === CLOSE.BANNED || code === CLOSE.NO_ROOM || code === CLOSE.BAD_HELLO || code === CLOSE.KEY_ROTATED ||
       code === CLOSE.TOO_LARGE || (code === CLOSE.BAD_TOKEN && !this.rejoinOnBadToken);
     if (stop) {
       window.removeEventListener('online', this.onBrowserOnline);

@@ -77,6 +77,11 @@ function readKey() {
     history.replaceState(null, '', location.pathname + location.search);
     return fromHash.trim();
   }
+  return storedKey();
+}
+
+/** storedKey is the key kept in this browser for the room, or ''. */
+function storedKey() {
   try { return localStorage.getItem(keyStorage) || ''; } catch { return ''; }
 }
 
@@ -135,6 +140,7 @@ function start(key) {
     badge.hidden = false;
     badge.textContent = ev.role === 'host' ? t('host.role_host') : t('host.role_moderator');
     showIdleWarning(ev.idle_expires_at || 0);
+    $('#keys-card').hidden = ev.role !== 'host';
     refreshStats();
   });
   conn.on('*', (ev) => { if (ev.type !== 'welcome') state.apply(ev); });
@@ -145,9 +151,11 @@ function start(key) {
     banner.hidden = !(everOnline && (status === 'offline' || status === 'connecting'));
     banner.textContent = t('conn.offline');
     if (status === 'stopped' && c.closeCode) {
-      if (c.closeCode === 4001) {
-        saveKey('');
-        showAuth(t('conn.bad_key'));
+      if (c.closeCode === 4001 || c.closeCode === 4010) {
+        // Forget the key only while it is still the refused one: the tab that
+        // replaced the host key keeps the new one in the same storage.
+        if (storedKey() === c.token) saveKey('');
+        showAuth(t(c.closeCode === 4010 ? 'conn.key_rotated' : 'conn.bad_key'));
       } else {
         $('#console').hidden = true;
         $('#auth').hidden = true;
@@ -158,6 +166,32 @@ function start(key) {
   });
   conn.connect();
 }
+
+// ---------- keys ----------
+
+/**
+ * rotateKey replaces the room's host or moderator key (which) and shows the
+ * new link once. A new host key becomes this console's own: it is kept in
+ * localStorage and used for reconnects, so only other consoles are closed.
+ */
+async function rotateKey(which) {
+  if (!confirm(t(which === 'host' ? 'host.rotate_host_confirm' : 'host.rotate_moderator_confirm'))) return;
+  const ack = await send({ type: 'key_rotate', key: which });
+  const key = ack && (which === 'host' ? ack.host_key : ack.moderator_key);
+  if (!key) return;
+  if (which === 'host') {
+    saveKey(key);
+    conn.token = key;
+  }
+  $('#new-links').hidden = false;
+  setText($('#new-link-label'), t(which === 'host' ? 'host.new_host_link' : 'host.new_moderator_link'));
+  const link = $('#new-link');
+  link.value = location.origin + '/host/' + encodeURIComponent(code) + '#key=' + encodeURIComponent(key);
+  link.focus();
+  link.select();
+}
+$('#rotate-moderator').addEventListener('click', () => rotateKey('moderator'));
+$('#rotate-host').addEventListener('click', () => rotateKey('host'));
 
 /** send sends a command and shows a refusal as a toast; resolves with the ack or undefined. */
 async function send(cmd) {
@@ -223,8 +257,9 @@ function reconcile(list, items, key, create, update) {
 
 // ---------- questions ----------
 
+/** canBan reports whether item has an audience author to ban: its opaque handle (staff items have none). */
 function canBan(item) {
-  return typeof item.participant === 'string' && item.participant.startsWith('p_');
+  return typeof item.handle === 'string' && item.handle.startsWith('h_');
 }
 
 function questionCard() {
@@ -344,7 +379,8 @@ function openBanDialog(item) {
     const opts = { hide_posts: hide.checked, cover_address: cover.checked };
     dialog.remove();
     if (!ban) return;
-    const ack = await send({ type: 'ban', participant: item.participant, ...opts });
+    // The item's handle, not a person: the server resolves the author.
+    const ack = await send({ type: 'ban', handle: item.handle, ...opts });
     if (!ack) return;
     let msg = t('host.banned');
     if (opts.hide_posts) msg += ' ' + t('host.ban_hidden', { n: ack.hidden || 0 });

@@ -145,6 +145,7 @@ addStrings({
     'conn.banned': 'You have been removed from this room.',
     'conn.no_room': 'There is no room with this code.',
     'conn.bad_key': 'This key is not valid for this room.',
+    'conn.key_rotated': 'The host replaced this key. Ask the host for the new link.',
     'conn.stopped': 'Disconnected. Reload the page to try again.',
     'err.bad_request': 'That was not accepted: {message}',
     'err.unauthorized': 'Not authorized.',
@@ -170,6 +171,7 @@ addStrings({
     'conn.banned': '你已被移出此房间。',
     'conn.no_room': '没有这个房间号。',
     'conn.bad_key': '此密钥对该房间无效。',
+    'conn.key_rotated': '主持人已更换此密钥。请向主持人索取新链接。',
     'conn.stopped': '连接已断开。请刷新页面重试。',
     'err.bad_request': '未被接受：{message}',
     'err.unauthorized': '未授权。',
@@ -205,5 +207,6 @@ export function closeMessage(code) {
   if (code === 4003) return t('conn.banned');
   if (code === 4004) return t('conn.no_room');
   if (code === 4001) return t('conn.bad_key');
+  if (code === 4010) return t('conn.key_rotated');
   return t('conn.stopped');
 }
