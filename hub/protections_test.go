@@ -194,6 +194,9 @@ func TestSlowModeRefusesTheSecondPost(t *testing.T) {
 			t.Fatalf("%v within the window: %s; want slow_mode, retry_at %d, and the 40 s left", cmd["type"], ev, postedAt+60_000)
 		}
 	}
+	if n := ts.metric(t, "hubbub_protection_refusals_total"); n != 2 {
+		t.Fatalf("hubbub_protection_refusals_total = %v after 2 slow-mode refusals", n)
+	}
 	other, _, _ := ts.join(t, rooms.Hello{Room: room.Code, Name: "Other"}, dialOpts{})
 	other.mustAck(1, map[string]any{"type": "comment", "text": "someone else is not slowed"})
 
@@ -326,6 +329,9 @@ func TestBanHidesPostsAndCoversTheAddress(t *testing.T) {
 	fresh := ts.mustDial(t, from(attackerAddr))
 	fresh.send(rooms.Hello{Type: rooms.TypeHello, Room: room.Code, Name: "Troll again"})
 	fresh.expectClose(closeBanned)
+	if n := ts.metric(t, "hubbub_protection_refusals_total"); n != 1 {
+		t.Fatalf("hubbub_protection_refusals_total = %v after one join refused for its address", n)
+	}
 	bystander.mustAck(1, map[string]any{"type": "comment", "text": "I was here before"})
 	s := ts.freshSnapshot(t, room.Code, from(otherAddr))
 	for _, sq := range s.Questions {

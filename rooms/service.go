@@ -226,6 +226,11 @@ func (s *Service) Handle(ctx context.Context, actor Actor, cmd Command) (Ack, er
 	ack, err := s.handle(ctx, actor, cmd)
 	if err == nil {
 		s.observe(ctx, actor, cmd, ack)
+	} else if e := AsError(err); e != nil {
+		switch e.Code {
+		case CodeNameRequired, CodeSlowMode, CodeTooNew, CodeRoomFull:
+			s.metrics.protections.WithLabelValues(e.Code).Inc()
+		}
 	}
 	return ack, err
 }
