@@ -88,8 +88,7 @@ func TestPostingNeedsAName(t *testing.T) {
 			t.Fatalf("%s without a name: %+v, want name_required", typ, e)
 		}
 	}
-	// A name given in the command does not count over the WebSocket either
-	// way: only the hello's; but an invisible name is no name.
+	// A name made only of invisible characters is no name.
 	invisible, _, _ := ts.join(t, rooms.Hello{Room: room.Code, Name: "\u3164"}, dialOpts{})
 	if e := invisible.mustError(1, map[string]any{"type": "comment", "text": "hidden name"}); e.Code != rooms.CodeNameRequired {
 		t.Fatalf("comment under an invisible name: %+v, want name_required", e)

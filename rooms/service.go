@@ -147,7 +147,8 @@ var (
 // Join admits a connection: it resolves the room and the token into an
 // Actor and returns the token the client should keep. An empty token makes
 // a new anonymous participant. Refusals: ErrBadHello (malformed room code),
-// ErrRoomNotFound, ErrBadToken, ErrBanned.
+// ErrRoomNotFound, ErrBadToken, ErrBanned. The hub calls JoinFrom, which
+// also knows the client's address.
 func (s *Service) Join(ctx context.Context, h Hello) (Actor, string, error) {
 	return s.JoinFrom(ctx, h, "")
 }
