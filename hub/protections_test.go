@@ -88,8 +88,7 @@ func TestPostingNeedsAName(t *testing.T) {
 			t.Fatalf("%s without a name: %+v, want name_required", typ, e)
 		}
 	}
-	// A name given in the command does not count over the WebSocket either
-	// way: only the hello's; but an invisible name is no name.
+	// A name made only of invisible characters is no name.
 	invisible, _, _ := ts.join(t, rooms.Hello{Room: room.Code, Name: "\u3164"}, dialOpts{})
 	if e := invisible.mustError(1, map[string]any{"type": "comment", "text": "hidden name"}); e.Code != rooms.CodeNameRequired {
 		t.Fatalf("comment under an invisible name: %+v, want name_required", e)
@@ -193,6 +192,9 @@ func TestSlowModeRefusesTheSecondPost(t *testing.T) {
 		if e.Code != rooms.CodeSlowMode || e.RetryAt != postedAt+60_000 || !strings.Contains(e.Message, "40 s") {
 			t.Fatalf("%v within the window: %s; want slow_mode, retry_at %d, and the 40 s left", cmd["type"], ev, postedAt+60_000)
 		}
+	}
+	if n := ts.metric(t, "hubbub_protection_refusals_total"); n != 2 {
+		t.Fatalf("hubbub_protection_refusals_total = %v after 2 slow-mode refusals", n)
 	}
 	other, _, _ := ts.join(t, rooms.Hello{Room: room.Code, Name: "Other"}, dialOpts{})
 	other.mustAck(1, map[string]any{"type": "comment", "text": "someone else is not slowed"})
@@ -326,6 +328,9 @@ func TestBanHidesPostsAndCoversTheAddress(t *testing.T) {
 	fresh := ts.mustDial(t, from(attackerAddr))
 	fresh.send(rooms.Hello{Type: rooms.TypeHello, Room: room.Code, Name: "Troll again"})
 	fresh.expectClose(closeBanned)
+	if n := ts.metric(t, "hubbub_protection_refusals_total"); n != 1 {
+		t.Fatalf("hubbub_protection_refusals_total = %v after one join refused for its address", n)
+	}
 	bystander.mustAck(1, map[string]any{"type": "comment", "text": "I was here before"})
 	s := ts.freshSnapshot(t, room.Code, from(otherAddr))
 	for _, sq := range s.Questions {

@@ -50,7 +50,7 @@ func (s *Service) JoinFrom(ctx context.Context, h Hello, addr string) (Actor, st
 				return Actor{}, "", err
 			}
 			if covered {
-				s.metrics.rateLimited.WithLabelValues("covered_address").Inc()
+				s.metrics.protections.WithLabelValues("covered_address").Inc()
 				return Actor{}, "", ErrBanned
 			}
 		}

@@ -29,7 +29,8 @@ func (g recordGen) next() Record {
 	}
 	switch g.pick(12) {
 	case 0, 1:
-		return Record{Op: OpAsk, Participant: p, Text: genTexts[g.pick(len(genTexts))], CID: fmt.Sprint(g.pick(3)), Held: g.pick(5) == 0}
+		return Record{Op: OpAsk, Participant: p, Text: genTexts[g.pick(len(genTexts))], CID: fmt.Sprint(g.pick(3)), Held: g.pick(5) == 0,
+			Named: g.pick(2) == 0, Cap: g.pick(2) * 6}
 	case 2, 3:
 		return Record{Op: OpUpvote, Participant: p, ID: id}
 	case 4:
@@ -53,7 +54,13 @@ func (g recordGen) next() Record {
 		return Record{Op: OpCommentDelete, Participant: p, Staff: staff, ID: fmt.Sprintf("c%d", 1+g.pick(8))}
 	case 10:
 		patch := RoomPatch{}
-		switch g.pick(5) {
+		switch g.pick(8) {
+		case 5:
+			patch.NameRequired = ptr(g.pick(3) == 0)
+		case 6:
+			patch.HoldNewMinutes = ptr(g.pick(3))
+		case 7:
+			patch.SlowModeSeconds = ptr(g.pick(3) * 2)
 		case 0:
 			patch.Moderation = ptr(g.pick(2) == 0)
 		case 1:
@@ -69,9 +76,10 @@ func (g recordGen) next() Record {
 	default:
 		switch g.pick(9) {
 		case 0:
-			return Record{Op: OpBan, Staff: true, ID: p}
+			return Record{Op: OpBan, Staff: true, ID: p, HidePosts: g.pick(2) == 0, CoverAddress: g.pick(2) == 0}
 		case 1:
-			return Record{Op: OpSeen, Seen: map[string]int64{p: t0/60000 + int64(g.pick(3)), "p_new": t0 / 60000}}
+			return Record{Op: OpSeen, Seen: map[string]int64{p: t0/60000 + int64(g.pick(3)), "p_new": t0 / 60000},
+				Addrs: map[string]string{p: fmt.Sprint("addr", g.pick(3))}}
 		case 2:
 			return Record{Op: OpPresence, Connected: int64(g.pick(100))}
 		case 3:

@@ -7,6 +7,8 @@ type metrics struct {
 	rateLimited      *prometheus.CounterVec
 	reactionsDropped prometheus.Counter
 	reactionsFlushed prometheus.Counter
+	// protections counts refusals by the room's protections and caps.
+	protections *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -23,9 +25,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "hubbub_reactions_counted_total",
 			Help: "Reactions counted into room totals.",
 		}),
+		protections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hubbub_protection_refusals_total",
+			Help: "Posts and joins refused by a room's protections or caps, by rule (name_required, slow_mode, too_new, room_full, covered_address).",
+		}, []string{"rule"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.rateLimited, m.reactionsDropped, m.reactionsFlushed)
+		reg.MustRegister(m.rateLimited, m.reactionsDropped, m.reactionsFlushed, m.protections)
 	}
 	return m
 }

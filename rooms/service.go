@@ -150,7 +150,8 @@ var (
 // Join admits a connection: it resolves the room and the token into an
 // Actor and returns the token the client should keep. An empty token makes
 // a new anonymous participant. Refusals: ErrBadHello (malformed room code),
-// ErrRoomNotFound, ErrBadToken, ErrBanned.
+// ErrRoomNotFound, ErrBadToken, ErrBanned. The hub calls JoinFrom, which
+// also knows the client's address.
 func (s *Service) Join(ctx context.Context, h Hello) (Actor, string, error) {
 	return s.JoinFrom(ctx, h, "")
 }
@@ -232,6 +233,11 @@ func (s *Service) Handle(ctx context.Context, actor Actor, cmd Command) (Ack, er
 	ack, err := s.handle(ctx, actor, cmd)
 	if err == nil {
 		s.observe(ctx, actor, cmd, ack)
+	} else if e := AsError(err); e != nil {
+		switch e.Code {
+		case CodeNameRequired, CodeSlowMode, CodeTooNew, CodeRoomFull:
+			s.metrics.protections.WithLabelValues(e.Code).Inc()
+		}
 	}
 	return ack, err
 }

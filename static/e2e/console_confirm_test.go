@@ -8,7 +8,7 @@ import (
 
 // TestDestructiveConfirmsNameTarget: every destructive confirm of the
 // console says what it destroys: deleting a comment quotes it, banning
-// names the person, deleting a poll names the poll, and closing the room
+// names the person (in the ban dialog), deleting a poll names the poll, and closing the room
 // (which did not ask at all) names the room. (They said "this question",
 // "this person", "this poll".)
 func TestDestructiveConfirmsNameTarget(t *testing.T) {
@@ -40,7 +40,11 @@ func TestDestructiveConfirmsNameTarget(t *testing.T) {
 	step("delete comment", host.pathOf(tid("comment-list")+" "+tid("comment"), comment)+" "+tid("comment-delete"), comment)
 	host.waitGone(tid("comment"))
 	q := host.idOf(tid("question-list")+" "+tid("question"), "When do we move?")
-	step("ban", tid("question-list")+" "+byID("question", q)+" "+tid("ban"), "Bartholomew Fitzgerald")
+	// The ban asks in its own dialog (with its options), naming the person.
+	host.click(tid("question-list") + " " + byID("question", q) + " " + tid("ban"))
+	host.waitText(tid("ban-dialog")+" h2", "Bartholomew Fitzgerald")
+	host.click(tid("ban-confirm"))
+	host.waitGone(tid("ban-dialog"))
 	step("delete poll", tid("poll-list")+" "+tid("poll")+" "+tid("poll-delete"), poll)
 	host.waitGone(tid("poll-list") + " " + tid("poll"))
 	step("close room", tid("setting-closed"), "Town hall on the new office")

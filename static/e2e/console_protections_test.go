@@ -81,3 +81,17 @@ func TestBanDialogOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleIdleWarning: on a server whose idle rooms expire within the
+// console's warning window, the console warns with the date, and "Keep
+// this room" (a room_set, which is activity) puts the warning away.
+func TestConsoleIdleWarning(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "-room-idle-expiry", "1h")
+	r := createRoom(t, s, "Forgotten", false)
+	host := openPage(t, "host", hostURL(s, r), desktop())
+	host.waitVisible(tid("idle-warning"))
+	host.waitText(tid("idle-warning"), "will be deleted on")
+	host.click(tid("idle-keep"))
+	host.waitGone(tid("idle-warning"))
+}
