@@ -27,12 +27,6 @@ func (t *Tokens) AddressHash(room, group string) string {
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
-// addressGuard is a Store that keeps bans covering addresses (LogStore).
-type addressGuard interface {
-	BanWith(ctx context.Context, code, participant string, opts BanOptions) (BanResult, error)
-	AddressCovered(ctx context.Context, code, addr string) (bool, error)
-}
-
 // JoinFrom is Join for a client whose address group (IPv4 address or IPv6
 // /64) is addr: a new participant (no token) from a group a ban of the
 // room covered is refused with ErrBanned, and the group's keyed hash is
@@ -44,15 +38,13 @@ func (s *Service) JoinFrom(ctx context.Context, h Hello, addr string) (Actor, st
 	}
 	hash := s.tokens.AddressHash(code, addr)
 	if h.Token == "" && hash != "" {
-		if g, ok := s.store.(addressGuard); ok {
-			covered, err := g.AddressCovered(ctx, code, hash)
-			if err != nil {
-				return Actor{}, "", err
-			}
-			if covered {
-				s.metrics.protections.WithLabelValues("covered_address").Inc()
-				return Actor{}, "", ErrBanned
-			}
+		covered, err := s.store.AddressCovered(ctx, code, hash)
+		if err != nil {
+			return Actor{}, "", err
+		}
+		if covered {
+			s.metrics.protections.WithLabelValues("covered_address").Inc()
+			return Actor{}, "", ErrBanned
 		}
 	}
 	actor, token, err := s.authenticate(ctx, code, h.Token, true)

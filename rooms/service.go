@@ -506,16 +506,12 @@ func (s *Service) ban(ctx context.Context, actor Actor, cmd Command) (Ack, error
 			return Ack{}, err
 		}
 	} else {
-		g, ok := s.store.(addressGuard)
-		if !ok {
-			return Ack{}, errorf(CodeBadRequest, "this server's store cannot hide posts or cover addresses")
-		}
 		if opts.CoverAddress {
 			if err := s.flushInsight(ctx); err != nil {
 				return Ack{}, err
 			}
 		}
-		res, err := g.BanWith(ctx, actor.Room, target, opts)
+		res, err := s.store.BanWith(ctx, actor.Room, target, opts)
 		if err != nil {
 			return Ack{}, err
 		}

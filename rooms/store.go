@@ -70,6 +70,12 @@ type Store interface {
 	// RotateKeys replaces the room's keys whose new hashes keys carries (a
 	// zero hash keeps that key) and publishes the internal EventKeys.
 	RotateKeys(ctx context.Context, code string, keys RoomKeys) error
+	// BanWith is Ban with options: also hide the banned person's posts,
+	// also refuse new participants from the address groups it joined from.
+	BanWith(ctx context.Context, code, participant string, opts BanOptions) (BanResult, error)
+	// AddressCovered reports whether a ban of the room covers the address
+	// group whose hash (Tokens.AddressHash) is addr.
+	AddressCovered(ctx context.Context, code, addr string) (bool, error)
 	// Banned reports whether participant is banned in the room.
 	Banned(ctx context.Context, code, participant string) (bool, error)
 
