@@ -205,6 +205,9 @@ func (m *Machine) setRoom(r Record) ([]Event, Outcome) {
 	if !r.Staff || r.Patch == nil {
 		return nil, Outcome{Err: errorf(CodeForbidden, "only the host changes the room")}
 	}
+	if st := r.Patch.Stage; st != nil && !ValidStage(*st) {
+		return nil, Outcome{Err: ErrUnknownStage}
+	}
 	m.room = r.Patch.Apply(m.room)
 	seq := m.next()
 	return []Event{{Seq: seq, Type: EventRoom, Data: roomEvent(seq, m.room)}}, Outcome{}

@@ -122,6 +122,8 @@ type Command struct {
 	Filter     *string `json:"filter,omitempty"` // FilterMask or FilterModerate
 	// RetentionDays is the room's retention_days setting (room_set).
 	RetentionDays *int `json:"retention_days,omitempty"`
+	// Stage is the room's stage setting (room_set): one of Stages.
+	Stage *string `json:"stage,omitempty"`
 
 	Poll    string   `json:"poll,omitempty"`
 	Options []string `json:"options,omitempty"`

@@ -19,6 +19,9 @@ type Room struct {
 	// in days; 0 means the server's default (Config.Retention). Appended
 	// after Filter for the same reason.
 	RetentionDays int `json:"retention_days"`
+	// Stage is what the room's screens show (stage.go): one of Stages
+	// other than StageAuto, or "" for StageAuto (left out of events).
+	Stage string `json:"stage,omitempty"`
 }
 
 // RoomRecord is a room as the Store keeps it: settings and hashed keys.
@@ -39,6 +42,8 @@ type RoomPatch struct {
 	Filter     *string // FilterMask or FilterModerate, checked by the Service
 	// RetentionDays: 0–MaxRetentionDays, checked by the Service.
 	RetentionDays *int
+	// Stage: one of Stages, checked by the Service and the Machine.
+	Stage *string
 }
 
 // Apply returns r with the patch's fields set.
@@ -56,6 +61,9 @@ func (p RoomPatch) Apply(r Room) Room {
 	}
 	if p.RetentionDays != nil {
 		r.RetentionDays = *p.RetentionDays
+	}
+	if p.Stage != nil {
+		r.Stage = storedStage(*p.Stage)
 	}
 	return r
 }

@@ -439,12 +439,15 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	if actor.Role != RoleHost {
 		return Ack{}, &Error{Code: CodeForbidden, Message: "only the host may change room settings"}
 	}
-	patch := RoomPatch{Moderation: cmd.Moderation, Comments: cmd.Comments, Reactions: cmd.Reactions, QA: cmd.QA, Closed: cmd.Closed, Filter: cmd.Filter, RetentionDays: cmd.RetentionDays}
+	patch := RoomPatch{Moderation: cmd.Moderation, Comments: cmd.Comments, Reactions: cmd.Reactions, QA: cmd.QA, Closed: cmd.Closed, Filter: cmd.Filter, RetentionDays: cmd.RetentionDays, Stage: cmd.Stage}
 	if cmd.Filter != nil && !ValidFilter(*cmd.Filter) {
 		return Ack{}, errorf(CodeBadRequest, "unknown filter %q; use mask or moderate", *cmd.Filter)
 	}
 	if d := cmd.RetentionDays; d != nil && (*d < 0 || *d > MaxRetentionDays) {
 		return Ack{}, errorf(CodeBadRequest, "retention_days must be 0–%d (0: the server's default)", MaxRetentionDays)
+	}
+	if cmd.Stage != nil && !ValidStage(*cmd.Stage) {
+		return Ack{}, ErrUnknownStage
 	}
 	if cmd.Title != nil {
 		title, n := cleanText(*cmd.Title)
@@ -457,7 +460,7 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 		patch.Title = &title
 	}
 	if patch == (RoomPatch{}) {
-		return Ack{}, errorf(CodeBadRequest, "room_set needs at least one of title, moderation, comments, reactions, qa, closed, filter, retention_days")
+		return Ack{}, errorf(CodeBadRequest, "room_set needs at least one of title, moderation, comments, reactions, qa, closed, filter, retention_days, stage")
 	}
 	_, ev, err := s.store.UpdateRoom(ctx, actor.Room, patch)
 	if err == nil {
