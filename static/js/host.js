@@ -39,6 +39,7 @@ import { hostStrings } from './host-strings.js';
 import { setupPollForm, buildPollForm } from './host-pollform.js';
 import { qrPath, audienceURL } from './qr.js';
 import { setupSections, isCollapsed } from './host-sections.js';
+import { setupStagePreview, renderStageSwitch } from './host-stage.js';
 
 /** STATS_REFRESH_MS is how often the live statistics are asked for while visible (the server asks for no more than every 5 s). */
 const STATS_REFRESH_MS = 5000;
@@ -874,6 +875,7 @@ function renderAll() {
   setText($('#share-code'), code);
   setText($('#presence-count'), formatNumber(state.presence));
   renderSettings();
+  renderStageSwitch(state, send);
   renderQuestions();
   renderComments();
   renderPolls();
@@ -883,7 +885,7 @@ function renderAll() {
 state.on('*', (kind, detail) => {
   switch (kind) {
     case 'reset': view.pendingSeen = Infinity; renderAll(); renderQuestions(true); break;
-    case 'room': renderSettings(); break;
+    case 'room': renderSettings(); renderStageSwitch(state, send); break;
     case 'questions': renderQuestions(); break;
     case 'comments': renderComments(); break;
     case 'polls': renderPolls(); renderLeaderboardCard(); break;
@@ -949,6 +951,7 @@ function init() {
   const key = readKey();
   if (!key) showAuth('');
   else start(key);
+  setupStagePreview(code);
   scheduleStats();
 }
 

@@ -1,0 +1,73 @@
+// host-stage.js — the console's stage control: a live preview of the
+// projector and the switch for what is on stage.
+//
+// The preview is the room's screen page (/screen/CODE) in a frame, laid
+// out at the projector's 1280×720 and scaled down to the card's width, so
+// it is the same picture as the hall sees: it connects as the audience
+// does (no key), so it shows exactly what a screen opened without a key
+// shows. It takes no pointer or keyboard focus.
+//
+// The switch sets the room's `stage` setting (room_set, host only): auto,
+// question, poll, leaderboard, podium, code or blank. Every screen of the
+// room follows it on every instance. The checked option is the room's
+// setting as the server last said (a `room` event), never only the click:
+// a refused change leaves the switch where the room is. Moderators see the
+// switch disabled.
+//
+// Test hooks: data-testid stage-card, stage-preview (the frame),
+// stage-option (each radio, value = the stage).
+
+import { el, $, clear } from './dom.js';
+import { t } from './i18n.js';
+
+/** STAGES are the values of the stage setting, with their labels' keys, in the switch's order. */
+const STAGES = [['auto', 'host.stage_auto'], ['question', 'host.stage_question'], ['poll', 'host.stage_poll'],
+  ['leaderboard', 'host.stage_leaderboard'], ['podium', 'host.stage_podium'], ['code', 'host.stage_code'], ['blank', 'host.stage_blank']];
+/** PREVIEW_W × PREVIEW_H is the projector size the preview lays the screen out at. */
+const PREVIEW_W = 1280;
+const PREVIEW_H = 720;
+
+/**
+ * setupStagePreview puts the screen of room code in the preview frame and
+ * keeps it scaled to the card's width.
+ */
+export function setupStagePreview(code) {
+  const box = $('#stage-preview-box');
+  const frame = el('iframe', {
+    src: '/screen/' + code, 'data-testid': 'stage-preview', tabindex: '-1', loading: 'lazy',
+    title: t('host.stage_preview'), 'data-i18n-title': 'host.stage_preview', width: String(PREVIEW_W), height: String(PREVIEW_H),
+  });
+  box.appendChild(frame);
+  const scale = () => box.style.setProperty('--preview-scale', String(box.clientWidth / PREVIEW_W));
+  new ResizeObserver(scale).observe(box);
+  scale();
+}
+
+/**
+ * renderStageSwitch draws the switch (again when the language or role
+ * changed) and checks the stage of state (the console's RoomState);
+ * send(cmd) sends a command and resolves once it is answered.
+ */
+export function renderStageSwitch(state, send) {
+  const form = $('#stage-switch');
+  const isHost = state.role === 'host';
+  const sig = [document.documentElement.lang, isHost].join('|');
+  if (form.dataset.sig !== sig) {
+    form.dataset.sig = sig;
+    clear(form);
+    form.appendChild(el('legend', { class: 'sr-only' }, t('host.stage_switch')));
+    for (const [value, label] of STAGES) {
+      const input = el('input', { type: 'radio', name: 'stage', value, 'data-testid': 'stage-option', disabled: !isHost });
+      input.addEventListener('change', async () => {
+        if (!input.checked) return;
+        await send({ type: 'room_set', stage: value });
+        // Refused or not, the switch shows what the room holds.
+        renderStageSwitch(state, send);
+      });
+      form.appendChild(el('label', { class: 'stage-option' }, input, el('span', {}, t(label))));
+    }
+    if (!isHost) form.appendChild(el('p', { class: 'hint' }, t('host.stage_host_only')));
+  }
+  const current = (state.settings && state.settings.stage) || 'auto';
+  for (const input of form.querySelectorAll('input[name="stage"]')) input.checked = input.value === current;
+}
