@@ -137,6 +137,8 @@ type Command struct {
 	// SpeedBonus turns a timed quiz's speed bonus on or off (poll_create,
 	// poll_set); absent at poll_create: on for a timed quiz.
 	SpeedBonus *bool `json:"speed_bonus,omitempty"`
+	// Order is a poll's place in the run of show (poll_set): 1–MaxPollOrder.
+	Order *int `json:"order,omitempty"`
 }
 
 // DecodeCommand parses one client frame. It returns a *Error with code
