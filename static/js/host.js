@@ -40,6 +40,7 @@ import { setupPollForm, buildPollForm } from './host-pollform.js';
 import { qrPath, audienceURL } from './qr.js';
 import { setupSections, isCollapsed } from './host-sections.js';
 import { setupStagePreview, renderStageSwitch } from './host-stage.js';
+import { setupRunOfShow, renderRunOfShow, duplicate } from './host-runofshow.js';
 
 /** STATS_REFRESH_MS is how often the live statistics are asked for while visible (the server asks for no more than every 5 s). */
 const STATS_REFRESH_MS = 5000;
@@ -610,6 +611,10 @@ function updatePoll(node, p) {
       onclick: set({ reveal: !p.reveal }),
     }, p.reveal ? t('host.hide_results') : t('host.reveal_results')));
     controls.appendChild(el('button', {
+      type: 'button', class: 'btn btn-small btn-ghost', 'data-testid': 'poll-duplicate',
+      'aria-label': t('host.duplicate_named', { title: p.title }), onclick: () => duplicate(p, send),
+    }, t('host.duplicate')));
+    controls.appendChild(el('button', {
       type: 'button', class: 'btn btn-small btn-ghost btn-danger', 'data-testid': 'poll-delete',
       onclick: () => { if (confirm(t('host.delete_poll_confirm', { title: shorten(p.title) }))) send({ type: 'poll_delete', poll: p.id }); },
     }, t('host.delete')));
@@ -879,6 +884,7 @@ function renderAll() {
   renderQuestions();
   renderComments();
   renderPolls();
+  renderRunOfShow(state, send);
   renderLeaderboardCard();
 }
 
@@ -888,7 +894,7 @@ state.on('*', (kind, detail) => {
     case 'room': renderSettings(); renderStageSwitch(state, send); break;
     case 'questions': renderQuestions(); break;
     case 'comments': renderComments(); break;
-    case 'polls': renderPolls(); renderLeaderboardCard(); break;
+    case 'polls': renderPolls(); renderRunOfShow(state, send); renderLeaderboardCard(); break;
     case 'results': renderOneResult(detail.id); break;
     case 'presence': setText($('#presence-count'), formatNumber(state.presence)); break;
     case 'leaderboard': renderLeaderboardCard(); break;
@@ -935,6 +941,7 @@ function init() {
   });
   setText($('#room-code'), code);
   setupPollForm((cmd) => conn.send(cmd));
+  setupRunOfShow(state, send);
   onLangChange(() => {
     showAudience();
     buildPollForm();
