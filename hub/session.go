@@ -272,7 +272,7 @@ var knownCommands = map[string]bool{
 	rooms.TypeQuestionDelete: true, rooms.TypeQuestionSet: true, rooms.TypeComment: true,
 	rooms.TypeCommentDelete: true, rooms.TypeReact: true, rooms.TypePollCreate: true,
 	rooms.TypePollSet: true, rooms.TypePollDelete: true, rooms.TypeVote: true,
-	rooms.TypeRoomSet: true, rooms.TypeBan: true, rooms.TypePing: true,
+	rooms.TypeRoomSet: true, rooms.TypeBan: true, rooms.TypePing: true, rooms.TypeQuestionEdit: true,
 }
 
 func commandLabel(typ string) string {

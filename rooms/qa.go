@@ -36,6 +36,8 @@ type Question struct {
 	// and to the author (the Staff version of events, staff snapshots and
 	// the author's own view); everyone else receives the question without it.
 	Participant string `json:"participant,omitempty"`
+	// Edited: its author changed the text (question_edit) after asking.
+	Edited bool `json:"edited,omitempty"`
 }
 
 // Visible reports whether the audience at large may see the question: it is
