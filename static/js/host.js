@@ -222,7 +222,7 @@ function updateQuestion(node, q) {
   node.classList.toggle('is-pinned', Boolean(q.pinned));
   const select = node.querySelector('.q-select');
   select.checked = view.selected.has(q.id);
-  const sig = [q.text, q.author, q.status, q.pinned, q.answer, q.at, view.lang].join('\u0000');
+  const sig = [q.text, q.author, q.status, q.pinned, q.answer, q.at, q.edited, view.lang].join('\u0000');
   if (node.dataset.sig === sig) return;
   node.dataset.sig = sig;
   select.setAttribute('aria-label', t('host.select_q', { text: shorten(q.text) }));
@@ -233,7 +233,9 @@ function updateQuestion(node, q) {
     q.pinned ? el('span', { class: 'badge badge-accent', 'data-testid': 'pinned-badge' }, '📌 ', t('host.pinned')) : null,
     q.status === 'answered' ? el('span', { class: 'badge badge-success', 'data-testid': 'answered-badge' }, t('host.answered')) : null,
     q.status === 'hidden' ? el('span', { class: 'badge' }, t('host.hidden')) : null,
-    q.status === 'pending' ? el('span', { class: 'badge badge-warning' }, t('host.pending')) : null));
+    q.status === 'pending' ? el('span', { class: 'badge badge-warning' }, t('host.pending')) : null,
+    // Its author changed the text after asking (question_edit).
+    q.edited ? el('span', { class: 'badge', 'data-testid': 'edited-badge' }, t('host.edited')) : null));
   if (q.answer) main.appendChild(el('p', { class: 'q-answer' }, el('strong', {}, t('host.answer_label') + ' '), el('span', { 'data-testid': 'answer-text' }, q.answer)));
   const actions = node.querySelector('.q-actions');
   // The focused action is redrawn too: the focus goes to its successor.
