@@ -148,6 +148,8 @@ func (m *Machine) apply(r Record, at int64) ([]Event, Outcome) {
 		return m.vote(r)
 	case OpQuestionSet:
 		return m.setQuestion(r)
+	case OpPollAnswerRemove:
+		return m.removeAnswer(r)
 	case OpQuestionEdit:
 		return m.editQuestion(r)
 	case OpQuestionDelete:

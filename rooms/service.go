@@ -279,6 +279,8 @@ func (s *Service) handle(ctx context.Context, actor Actor, cmd Command) (Ack, er
 		return s.upvote(ctx, actor, cmd)
 	case TypeQuestionDelete:
 		return s.questionDelete(ctx, actor, cmd)
+	case TypePollAnswerRemove:
+		return s.pollAnswerRemove(ctx, actor, cmd)
 	case TypeQuestionEdit:
 		return s.questionEdit(ctx, actor, cmd)
 	case TypeQuestionSet:
