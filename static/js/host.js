@@ -622,7 +622,22 @@ function updatePoll(node, p) {
     }, t('host.delete')));
     setupTimer(node, p);
   }
-  renderResults(node.querySelector('.poll-chart'), p, state.results.get(p.id), { correct: p.correct });
+  renderResults(node.querySelector('.poll-chart'), p, state.results.get(p.id), chartOptions(p));
+}
+
+/**
+ * chartOptions are the console's chart options for poll p: its correct
+ * answers, and for text and word-cloud polls a remove control on each
+ * answer or word, confirmed by name (poll_answer_remove).
+ */
+function chartOptions(p) {
+  const opts = { correct: p.correct };
+  if (p.kind === 'text' || p.kind === 'wordcloud') {
+    opts.onRemove = (text) => {
+      if (confirm(t('host.remove_answer_confirm', { text: shorten(text), title: shorten(p.title) }))) send({ type: 'poll_answer_remove', poll: p.id, text });
+    };
+  }
+  return opts;
 }
 
 function setupTimer(node, p) {
@@ -653,7 +668,7 @@ function renderPolls() {
 function renderOneResult(id) {
   const node = $('#polls').querySelector(`[data-key="${CSS.escape(id)}"]`);
   const p = state.polls.get(id);
-  if (node && p) renderResults(node.querySelector('.poll-chart'), p, state.results.get(id), { correct: p.correct });
+  if (node && p) renderResults(node.querySelector('.poll-chart'), p, state.results.get(id), chartOptions(p));
 }
 
 function renderLeaderboardCard() {
