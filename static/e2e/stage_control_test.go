@@ -116,7 +116,7 @@ func TestStageControl(t *testing.T) {
 			st.ready(screen)
 		}
 		time.Sleep(checkSettleTime)
-		keepShot(t, screen, "stage-"+st.stage+"-1280x720.png")
+		keepShot(t, screen, "staged-"+st.stage+"-1280x720.png")
 		if st.target == "" {
 			if out := eval[[]string](screen, drawnJS(".screen-grid")); len(out) > 0 {
 				t.Errorf("blank: the stage draws %v", out[:min(6, len(out))])
