@@ -212,6 +212,9 @@ func (m *Machine) setRoom(r Record) ([]Event, Outcome) {
 	if st := r.Patch.Stage; st != nil && !ValidStage(*st) {
 		return nil, Outcome{Err: ErrUnknownStage}
 	}
+	if err := r.Patch.brandingError(); err != nil {
+		return nil, Outcome{Err: err}
+	}
 	m.room = r.Patch.Apply(m.room)
 	seq := m.next()
 	return []Event{{Seq: seq, Type: EventRoom, Data: roomEvent(seq, m.room)}}, Outcome{}

@@ -124,6 +124,10 @@ type Command struct {
 	RetentionDays *int `json:"retention_days,omitempty"`
 	// Stage is the room's stage setting (room_set): one of Stages.
 	Stage *string `json:"stage,omitempty"`
+	// Accent, Theme and Logo are the room's branding settings (room_set).
+	Accent *string `json:"accent,omitempty"`
+	Theme  *string `json:"theme,omitempty"`
+	Logo   *string `json:"logo,omitempty"`
 
 	Poll    string   `json:"poll,omitempty"`
 	Options []string `json:"options,omitempty"`

@@ -22,6 +22,11 @@ type Room struct {
 	// Stage is what the room's screens show (stage.go): one of Stages
 	// other than StageAuto, or "" for StageAuto (left out of events).
 	Stage string `json:"stage,omitempty"`
+	// Accent, Theme and Logo dress the screens (branding.go); "" each is
+	// the default (left out of events).
+	Accent string `json:"accent,omitempty"`
+	Theme  string `json:"theme,omitempty"`
+	Logo   string `json:"logo,omitempty"`
 }
 
 // RoomRecord is a room as the Store keeps it: settings and hashed keys.
@@ -44,6 +49,8 @@ type RoomPatch struct {
 	RetentionDays *int
 	// Stage: one of Stages, checked by the Service and the Machine.
 	Stage *string
+	// Accent, Theme, Logo: see branding.go, checked by the Service and the Machine.
+	Accent, Theme, Logo *string
 }
 
 // Apply returns r with the patch's fields set.
@@ -64,6 +71,15 @@ func (p RoomPatch) Apply(r Room) Room {
 	}
 	if p.Stage != nil {
 		r.Stage = storedStage(*p.Stage)
+	}
+	if p.Accent != nil {
+		r.Accent = storedAccent(*p.Accent)
+	}
+	if p.Theme != nil {
+		r.Theme = storedTheme(*p.Theme)
+	}
+	if p.Logo != nil {
+		r.Logo = *p.Logo
 	}
 	return r
 }

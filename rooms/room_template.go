@@ -81,5 +81,11 @@ func templateSettings(r Room) RoomPatch {
 	if r.Filter != "" { // rooms made before the setting have none
 		p.Filter = &r.Filter
 	}
+	// The branding goes with the prepared content; the stage starts at auto.
+	theme := r.Theme
+	if theme == "" {
+		theme = ThemeDark
+	}
+	p.Accent, p.Theme, p.Logo = &r.Accent, &theme, &r.Logo
 	return p
 }

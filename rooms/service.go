@@ -443,7 +443,8 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	if actor.Role != RoleHost {
 		return Ack{}, &Error{Code: CodeForbidden, Message: "only the host may change room settings"}
 	}
-	patch := RoomPatch{Moderation: cmd.Moderation, Comments: cmd.Comments, Reactions: cmd.Reactions, QA: cmd.QA, Closed: cmd.Closed, Filter: cmd.Filter, RetentionDays: cmd.RetentionDays, Stage: cmd.Stage}
+	patch := RoomPatch{Moderation: cmd.Moderation, Comments: cmd.Comments, Reactions: cmd.Reactions, QA: cmd.QA, Closed: cmd.Closed, Filter: cmd.Filter, RetentionDays: cmd.RetentionDays, Stage: cmd.Stage,
+		Accent: cmd.Accent, Theme: cmd.Theme, Logo: cmd.Logo}
 	if cmd.Filter != nil && !ValidFilter(*cmd.Filter) {
 		return Ack{}, errorf(CodeBadRequest, "unknown filter %q; use mask or moderate", *cmd.Filter)
 	}
@@ -452,6 +453,9 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	}
 	if cmd.Stage != nil && !ValidStage(*cmd.Stage) {
 		return Ack{}, ErrUnknownStage
+	}
+	if err := patch.brandingError(); err != nil {
+		return Ack{}, err
 	}
 	if cmd.Title != nil {
 		title, n := cleanText(*cmd.Title)
@@ -464,7 +468,7 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 		patch.Title = &title
 	}
 	if patch == (RoomPatch{}) {
-		return Ack{}, errorf(CodeBadRequest, "room_set needs at least one of title, moderation, comments, reactions, qa, closed, filter, retention_days, stage")
+		return Ack{}, errorf(CodeBadRequest, "room_set needs at least one of title, moderation, comments, reactions, qa, closed, filter, retention_days, stage, accent, theme, logo")
 	}
 	_, ev, err := s.store.UpdateRoom(ctx, actor.Room, patch)
 	if err == nil {
