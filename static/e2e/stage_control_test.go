@@ -123,8 +123,18 @@ func TestStageControl(t *testing.T) {
 			}
 			continue
 		}
-		if out := eval[[]string](screen, onlyJS(st.target)); len(out) > 0 {
-			t.Errorf("%s: the stage shows more than its element: %v", st.stage, out[:min(6, len(out))])
+		// Besides its element, only the join corner (code and QR code) shows, and covers nothing of it.
+		var others []string
+		for _, o := range eval[[]string](screen, onlyJS(st.target)) {
+			if !strings.Contains(o, "corner") {
+				others = append(others, o)
+			}
+		}
+		if len(others) > 0 {
+			t.Errorf("%s: the stage shows more than its element: %v", st.stage, others[:min(6, len(others))])
+		}
+		if st.stage != "code" {
+			checkCorner(t, screen, st.stage, st.target)
 		}
 		for _, c := range st.checks {
 			checkInside(t, screen, st.stage+" "+c.css, c.container, c.css, c.want)
@@ -160,6 +170,29 @@ func TestStageControl(t *testing.T) {
 	mod.waitFor("the switch at auto", `document.querySelector('[data-testid="stage-option"][value="auto"]')?.checked`)
 	if n := eval[int](mod, `[...document.querySelectorAll('[data-testid="stage-option"]')].filter((i) => !i.disabled).length`); n != 0 {
 		t.Errorf("a moderator's console has %d stage options enabled, want none", n)
+	}
+}
+
+// checkCorner fails unless the join corner shows the room's code and a
+// loaded QR code inside the viewport, and lies apart from the element on
+// stage (target).
+func checkCorner(t *testing.T, p *page, what, target string) {
+	t.Helper()
+	p.waitFor(what+": the corner's QR code loaded", `document.querySelector('#corner-qr').naturalWidth > 0`)
+	geo := eval[map[string]float64](p, `(() => {
+	  const c = document.querySelector('#join-corner').getBoundingClientRect();
+	  const q = document.querySelector('#corner-qr').getBoundingClientRect();
+	  const e = document.querySelector(`+js(target)+`).getBoundingClientRect();
+	  return { cl: c.left, ct: c.top, cr: c.right, cb: c.bottom, qw: q.width, ql: q.left, qb: q.bottom, el: e.left, er: e.right, et: e.top, eb: e.bottom };
+	})()`)
+	if geo["qw"] < 80 || geo["ql"] < 0 || geo["cr"] > float64(eval[int](p, `innerWidth`))+1 || geo["qb"] > float64(eval[int](p, `innerHeight`))+1 {
+		t.Errorf("%s: the corner's QR code is %.0f px wide at %.0f,%.0f; want 80 px or more, inside the viewport", what, geo["qw"], geo["ql"], geo["qb"])
+	}
+	if geo["er"] > geo["cl"]+1 && geo["el"] < geo["cr"] && geo["eb"] > geo["ct"] && geo["et"] < geo["cb"] {
+		t.Errorf("%s: the element on stage (%.0f–%.0f) runs under the join corner (from %.0f)", what, geo["el"], geo["er"], geo["cl"])
+	}
+	if code := eval[string](p, `document.querySelector('#corner-code').textContent`); len(code) != 6 {
+		t.Errorf("%s: the corner shows the code %q", what, code)
 	}
 }
 

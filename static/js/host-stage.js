@@ -14,10 +14,15 @@
 // a refused change leaves the switch where the room is. Moderators see the
 // switch disabled.
 //
+// Branding, beside the switch (host only): the accent colour, a light
+// stage, and a logo (a small image file, sent as a data: URL; one larger
+// than MAX_LOGO is refused here with a message, as the server would).
+//
 // Test hooks: data-testid stage-card, stage-preview (the frame),
-// stage-option (each radio, value = the stage).
+// stage-option (each radio, value = the stage), setting-accent,
+// setting-light, setting-logo, logo-remove.
 
-import { el, $, clear } from './dom.js';
+import { el, $, clear, toast } from './dom.js';
 import { t } from './i18n.js';
 
 /** STAGES are the values of the stage setting, with their labels' keys, in the switch's order. */
@@ -70,4 +75,49 @@ export function renderStageSwitch(state, send) {
   }
   const current = (state.settings && state.settings.stage) || 'auto';
   for (const input of form.querySelectorAll('input[name="stage"]')) input.checked = input.value === current;
+}
+
+/** MAX_LOGO is the longest logo data: URL the server takes (rooms.MaxLogoBytes). */
+const MAX_LOGO = 3000;
+
+/** renderBranding draws the branding controls (again when the language or role changed) and shows the room's values. */
+export function renderBranding(state, send) {
+  const box = $('#branding');
+  const isHost = state.role === 'host';
+  const s = state.settings || {};
+  const sig = [document.documentElement.lang, isHost].join('|');
+  if (box.dataset.sig !== sig) {
+    box.dataset.sig = sig;
+    clear(box);
+    const accent = el('input', { type: 'color', id: 'setting-accent', class: 'accent-input', 'data-testid': 'setting-accent', disabled: !isHost });
+    accent.addEventListener('change', () => send({ type: 'room_set', accent: accent.value }));
+    const light = el('input', { type: 'checkbox', role: 'switch', id: 'setting-light', class: 'switch', 'data-testid': 'setting-light', disabled: !isHost });
+    light.addEventListener('change', () => send({ type: 'room_set', theme: light.checked ? 'light' : 'dark' }));
+    const logo = el('input', { type: 'file', id: 'setting-logo', class: 'sr-only', accept: 'image/png,image/jpeg,image/webp,image/gif', 'data-testid': 'setting-logo', disabled: !isHost });
+    logo.addEventListener('change', () => {
+      const file = logo.files && logo.files[0];
+      logo.value = '';
+      if (!file) return;
+      const reader = new FileReader();
+      reader.onload = () => {
+        const url = String(reader.result || '');
+        if (url.length > MAX_LOGO || !/^data:image\/(png|jpeg|webp|gif);base64,/.test(url)) { toast(t('host.logo_too_big', { n: MAX_LOGO })); return; }
+        send({ type: 'room_set', logo: url });
+      };
+      reader.readAsDataURL(file);
+    });
+    box.append(
+      el('label', { class: 'branding-item', for: 'setting-accent' }, accent, el('span', {}, t('host.accent'))),
+      el('label', { class: 'branding-item', for: 'setting-light' }, light, el('span', {}, t('host.light_stage'))),
+      el('span', { class: 'branding-item' },
+        el('img', { id: 'logo-preview', class: 'logo-preview', alt: t('host.logo'), hidden: true }),
+        el('label', { class: 'btn btn-small' + (isHost ? '' : ' is-disabled'), for: 'setting-logo' }, t('host.logo_choose')), logo,
+        el('button', { type: 'button', class: 'btn btn-small btn-ghost', 'data-testid': 'logo-remove', disabled: !isHost, onclick: () => send({ type: 'room_set', logo: '' }) }, t('host.logo_remove'))));
+  }
+  $('#setting-accent').value = /^#[0-9a-f]{6}$/i.test(s.accent || '') ? s.accent : '#8b8cf8';
+  $('#setting-light').checked = s.theme === 'light';
+  const preview = $('#logo-preview');
+  if (s.logo) { if (preview.getAttribute('src') !== s.logo) preview.src = s.logo; } else preview.removeAttribute('src');
+  preview.hidden = !s.logo;
+  box.querySelector('[data-testid="logo-remove"]').hidden = !s.logo;
 }

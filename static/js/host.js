@@ -39,7 +39,7 @@ import { hostStrings } from './host-strings.js';
 import { setupPollForm, buildPollForm } from './host-pollform.js';
 import { qrPath, audienceURL } from './qr.js';
 import { setupSections, isCollapsed } from './host-sections.js';
-import { setupStagePreview, renderStageSwitch } from './host-stage.js';
+import { setupStagePreview, renderStageSwitch, renderBranding } from './host-stage.js';
 import { setupRunOfShow, renderRunOfShow, duplicate } from './host-runofshow.js';
 
 /** STATS_REFRESH_MS is how often the live statistics are asked for while visible (the server asks for no more than every 5 s). */
@@ -898,6 +898,7 @@ function renderAll() {
   setText($('#presence-count'), formatNumber(state.presence));
   renderSettings();
   renderStageSwitch(state, send);
+  renderBranding(state, send);
   renderQuestions();
   renderComments();
   renderPolls();
@@ -908,7 +909,7 @@ function renderAll() {
 state.on('*', (kind, detail) => {
   switch (kind) {
     case 'reset': view.pendingSeen = Infinity; renderAll(); renderQuestions(true); break;
-    case 'room': renderSettings(); renderStageSwitch(state, send); break;
+    case 'room': renderSettings(); renderStageSwitch(state, send); renderBranding(state, send); break;
     case 'questions': renderQuestions(); break;
     case 'comments': renderComments(); break;
     case 'polls': renderPolls(); renderRunOfShow(state, send); renderLeaderboardCard(); break;

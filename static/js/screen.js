@@ -270,6 +270,32 @@ function renderRoom() {
   setText($('#room-title'), s.title || '');
   document.title = (s.title ? s.title + ' — ' : '') + 'hubbub';
   $('#closed-badge').hidden = !s.closed;
+  renderBranding(s);
+}
+
+/**
+ * renderBranding dresses the stage in the room's branding: the accent
+ * colour (bars, highlights), the light or dark ground, and the logo beside
+ * the title and in the join corner.
+ */
+function renderBranding(s) {
+  const body = document.body;
+  const accent = /^#[0-9a-f]{6}$/i.test(s.accent || '') ? s.accent : '';
+  if (accent) {
+    body.style.setProperty('--accent', accent);
+    body.style.setProperty('--accent-soft', 'color-mix(in srgb, ' + accent + ' 24%, var(--bg))');
+    body.style.setProperty('--accent-soft-ink', 'color-mix(in srgb, ' + accent + ' 45%, var(--text))');
+  } else {
+    for (const v of ['--accent', '--accent-soft', '--accent-soft-ink']) body.style.removeProperty(v);
+  }
+  body.classList.toggle('theme-light', s.theme === 'light');
+  const logo = /^data:image\/(png|jpeg|webp|gif);base64,/.test(s.logo || '') ? s.logo : '';
+  for (const img of [$('#room-logo'), $('#corner-logo')]) {
+    if ((img.getAttribute('src') || '') !== logo) {
+      if (logo) img.src = logo; else img.removeAttribute('src');
+    }
+    img.hidden = !logo;
+  }
 }
 
 function votesText(n) {
@@ -598,6 +624,8 @@ function init() {
     qr.alt = t('screen.qr_alt', { url: joinURL });
   };
   setText($('#join-code'), code);
+  setText($('#corner-code'), code);
+  $('#corner-qr').src = qrPath(code);
   const qr = $('#qr');
   qr.src = qrPath(code);
   showJoin();
