@@ -77,7 +77,7 @@ func (h *Hub) startSession(c *client) *room {
 		c.closeWith(closeTooMany, refused.Message)
 		return nil
 	}
-	actor, token, err := h.svc.Join(h.ctx, hello)
+	actor, token, err := h.svc.JoinFrom(h.ctx, hello, c.ip)
 	if err != nil {
 		h.joins.joined(c.ip, err)
 		code, reason := joinCloseCode(err)
@@ -151,10 +151,14 @@ func (h *Hub) catchUp(c *client, since uint64, token string, rm *room) error {
 			return err
 		}
 	}
-	welcome, _ := rooms.MarshalJSON(welcomeEvent{
+	we := welcomeEvent{
 		Type: rooms.EventWelcome, Room: code, Role: c.actor.Role, Participant: c.actor.Participant,
 		Token: token, Seq: seq, Resumed: resumed, Epoch: h.svc.Epoch(h.ctx, code),
-	})
+	}
+	if c.staff {
+		we.IdleExpiresAt = h.svc.IdleExpiresAt(h.ctx, code)
+	}
+	welcome, _ := rooms.MarshalJSON(we)
 	c.sendCatchUp(welcome)
 	if resumed {
 		for _, b := range replay {
@@ -200,6 +204,9 @@ type welcomeEvent struct {
 	// Epoch is the generation of the room's history (rooms.Entry.Epoch);
 	// left out by stores without one.
 	Epoch uint64 `json:"epoch,omitempty"`
+	// IdleExpiresAt (staff only) is when the open room will be deleted if
+	// nothing happens in it (Unix ms); left out when it will not.
+	IdleExpiresAt int64 `json:"idle_expires_at,omitempty"`
 }
 
 // handleFrame decodes and applies one command, answering with ack (when

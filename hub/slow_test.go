@@ -88,7 +88,10 @@ func TestSlowConsumerClosed(t *testing.T) {
 	// (about a second at this rate) for a CPU starved by -race and by other
 	// test packages — with 256 KiB a busy machine closed 36 of them — yet
 	// is small next to what the kernel holds for the stalled client.
-	ts := newTestServer(t, Config{MaxQueueBytes: 1 << 20}, rooms.Config{CommentBurst: 1 << 20, CommentRate: 1 << 20})
+	// The room's comment cap (20,000 by default) is lifted: on a busy
+	// machine the stall takes more comments than that to overflow.
+	ts := newTestServerWithStore(t, Config{MaxQueueBytes: 1 << 20}, rooms.Config{CommentBurst: 1 << 20, CommentRate: 1 << 20},
+		rooms.LogStoreOptions{Caps: rooms.RoomCaps{Comments: 1 << 30}})
 	room := ts.createRoom(t, "Slow")
 
 	receivers := make([]*receiver, others)

@@ -40,6 +40,13 @@ type testServer struct {
 
 func newTestServer(t testing.TB, hubCfg Config, roomsCfg rooms.Config) *testServer {
 	t.Helper()
+	return newTestServerWithStore(t, hubCfg, roomsCfg, rooms.LogStoreOptions{})
+}
+
+// newTestServerWithStore is newTestServer with the log store's options
+// (caps, idle expiry); Retained comes from roomsCfg.
+func newTestServerWithStore(t testing.TB, hubCfg Config, roomsCfg rooms.Config, storeOpts rooms.LogStoreOptions) *testServer {
+	t.Helper()
 	reg := prometheus.NewRegistry()
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	broker := NewMemoryBroker()
@@ -47,7 +54,8 @@ func newTestServer(t testing.TB, hubCfg Config, roomsCfg rooms.Config) *testServ
 	if now := roomsCfg.Now; now != nil { // the log stamps the time the rules see
 		roomLog = rooms.NewMemoryLogWithClock(func() int64 { return now().UnixMilli() })
 	}
-	store := rooms.NewLogStore(roomLog, broker, rooms.LogStoreOptions{Retained: roomsCfg.RetainedEvents})
+	storeOpts.Retained = roomsCfg.RetainedEvents
+	store := rooms.NewLogStore(roomLog, broker, storeOpts)
 	svc := rooms.NewService(store, broker, roomsCfg, log, reg)
 	h := New(hubCfg, svc, broker, log, reg)
 	srv := httptest.NewServer(NewRouter(h, reg, static.Pages))

@@ -38,6 +38,7 @@ func encodeError(id *int64, e *rooms.Error) []byte {
 		Code     string `json:"code"`
 		Message  string `json:"message"`
 		Question string `json:"question,omitempty"`
-	}{rooms.EventError, id, e.Code, e.Message, e.Question})
+		RetryAt  int64  `json:"retry_at,omitempty"`
+	}{rooms.EventError, id, e.Code, e.Message, e.Question, e.RetryAt})
 	return b
 }

@@ -10,7 +10,9 @@
 // room's Replica (replica.go) applies it, and every entry before it, with
 // Machine.Apply (machine*.go): every room rule, written once, as a pure,
 // deterministic state machine. The replica publishes each entry's events in
-// seq order. docs/architecture.md follows one event along this path.
+// seq order. The protections a host switches on (a name to post, holding
+// newcomers, slow mode), the per-room caps and the bans that hide posts and
+// cover addresses are rules of the machine too (machine_guard.go). docs/architecture.md follows one event along this path.
 //
 // Package storetest tests the LogStore through the Store interface, over
 // the memory and the disk log.

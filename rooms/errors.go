@@ -19,6 +19,19 @@ const (
 	// CodeUnavailable is an extension: the store could not be reached; the
 	// command was not applied and may be retried.
 	CodeUnavailable = "unavailable"
+	// Extensions naming the room protections a host switches on (Room)
+	// and the per-room caps (RoomCaps):
+	// CodeNameRequired: the room needs a name on every post.
+	CodeNameRequired = "name_required"
+	// CodeSlowMode: the sender posted less than the room's slow-mode
+	// interval ago; Error.RetryAt says when it may post again.
+	CodeSlowMode = "slow_mode"
+	// CodeTooNew: the sender joined the room less than the room's
+	// hold_new_minutes ago and may not comment yet; Error.RetryAt says when.
+	CodeTooNew = "too_new"
+	// CodeRoomFull: the room holds as many questions, comments or polls as
+	// the server allows one room (RoomCaps).
+	CodeRoomFull = "room_full"
 )
 
 // Error is a refusal with a protocol error code and a message for people.
@@ -30,6 +43,9 @@ type Error struct {
 	// refers to (an exact duplicate of the one asked); the hub sends it as
 	// the error event's "question" field so the client can upvote it.
 	Question string
+	// RetryAt, when set, is when the refused command may succeed (Unix
+	// ms): slow_mode and too_new. The hub sends it as "retry_at".
+	RetryAt int64
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -41,15 +57,15 @@ func (e *Error) HTTPStatus() int {
 		return http.StatusBadRequest
 	case CodeUnauthorized:
 		return http.StatusUnauthorized
-	case CodeForbidden:
+	case CodeForbidden, CodeNameRequired:
 		return http.StatusForbidden
 	case CodeNotFound:
 		return http.StatusNotFound
-	case CodeRateLimited:
+	case CodeRateLimited, CodeSlowMode, CodeTooNew:
 		return http.StatusTooManyRequests
 	case CodeTooLarge:
 		return http.StatusRequestEntityTooLarge
-	case CodeClosed, CodeConflict:
+	case CodeClosed, CodeConflict, CodeRoomFull:
 		return http.StatusConflict
 	case CodeUnavailable:
 		return http.StatusServiceUnavailable

@@ -58,6 +58,18 @@ func (r *insightRecorder) see(room, participant string, minute int64, active boo
 	}
 }
 
+// seeAddr records that participant joined room from the address group
+// of hash addr.
+func (r *insightRecorder) seeAddr(room, participant, addr string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d := r.deltaLocked(room)
+	if d.Addrs == nil {
+		d.Addrs = make(map[string]string)
+	}
+	d.Addrs[participant] = addr
+}
+
 // addCount adds n interactions of kind at minute.
 func (d *InsightDelta) addCount(minute int64, kind int, n int64) {
 	if d.Counts == nil {
@@ -123,6 +135,14 @@ func (r *insightRecorder) restore(deltas map[string]*InsightDelta) {
 				d.Seen[p] = m
 			}
 		}
+		for p, a := range old.Addrs {
+			if d.Addrs == nil {
+				d.Addrs = make(map[string]string)
+			}
+			if _, newer := d.Addrs[p]; !newer {
+				d.Addrs[p] = a
+			}
+		}
 		for p := range old.Active {
 			if d.Active == nil {
 				d.Active = make(map[string]struct{})
@@ -159,6 +179,9 @@ func minuteOf(t time.Time) int64 { return t.Unix() / 60 }
 func (s *Service) joined(actor Actor) {
 	if actor.Role == RoleAudience {
 		s.insight.see(actor.Room, actor.Participant, minuteOf(s.cfg.Now()), false, -1)
+		if actor.Addr != "" {
+			s.insight.seeAddr(actor.Room, actor.Participant, actor.Addr)
+		}
 	}
 }
 

@@ -40,6 +40,10 @@ type InsightDelta struct {
 	// Active are participants who asked, upvoted, voted, reacted or
 	// commented.
 	Active map[string]struct{}
+	// Addrs are participants who joined, with the keyed hash of the
+	// address group they joined from (Service.addressHash), which a ban
+	// may cover. The log store keeps them; the earlier stores ignore them.
+	Addrs map[string]string
 	// ReactionSeconds counts reactions by Unix second (of the flush that
 	// counted them), for reaction bursts.
 	ReactionSeconds map[int64]int64
@@ -47,7 +51,7 @@ type InsightDelta struct {
 
 // IsZero reports whether the delta holds nothing.
 func (d *InsightDelta) IsZero() bool {
-	return len(d.Counts) == 0 && len(d.Seen) == 0 && len(d.Active) == 0 && len(d.ReactionSeconds) == 0
+	return len(d.Counts) == 0 && len(d.Seen) == 0 && len(d.Active) == 0 && len(d.ReactionSeconds) == 0 && len(d.Addrs) == 0
 }
 
 // InsightMinute is one minute of a room's insight.

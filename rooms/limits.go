@@ -89,6 +89,26 @@ const (
 	// enough for real text (Vietnamese and Thai stack two or three), too
 	// few for "Zalgo" text that spreads over the lines around it.
 	MaxMarksPerBase = 3
+	// MaxHoldNewMinutes is the longest hold_new_minutes a room may set: a
+	// day. MaxSlowModeSeconds is the longest slow_mode_seconds: an hour.
+	MaxHoldNewMinutes  = 24 * 60
+	MaxSlowModeSeconds = 3600
+	// DefaultMaxQuestions, DefaultMaxComments and DefaultMaxPolls cap what
+	// one room holds (RoomCaps). A large real event stays far below them:
+	// a keynote of 10,000 people asks a few hundred questions, writes a
+	// few thousand comments and runs a few dozen polls in a day. They bound
+	// a room's memory and its snapshot (5,000 questions of 300 characters
+	// are about 2 MB) against identities that each stay under their own
+	// rate limits.
+	DefaultMaxQuestions = 5000
+	DefaultMaxComments  = 20000
+	DefaultMaxPolls     = 200
+	// DefaultIdleExpiry is how long an open room may go without any
+	// activity (an entry of its log other than presence reports and
+	// schedules) before it is deleted. IdleWarning is how long before
+	// that the console warns.
+	DefaultIdleExpiry = 30 * 24 * time.Hour
+	IdleWarning       = 7 * 24 * time.Hour
 	// MaxCIDLength is the longest client-made id (cid), in bytes.
 	MaxCIDLength = 64
 	// limiterIdle is how long an unused per-participant rate limiter is kept.
@@ -189,6 +209,30 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = DefaultTokenTTL
+	}
+	return c
+}
+
+// RoomCaps are the most questions, comments and polls one room holds at
+// once (deleted ones do not count); past them a new one is refused with
+// room_full. Every instance that appends to a room's log stamps its caps
+// on the entry, so all replicas apply the same figure.
+type RoomCaps struct {
+	Questions int
+	Comments  int
+	Polls     int
+}
+
+// withDefaults fills zero fields with DefaultMaxQuestions, ...
+func (c RoomCaps) withDefaults() RoomCaps {
+	if c.Questions <= 0 {
+		c.Questions = DefaultMaxQuestions
+	}
+	if c.Comments <= 0 {
+		c.Comments = DefaultMaxComments
+	}
+	if c.Polls <= 0 {
+		c.Polls = DefaultMaxPolls
 	}
 	return c
 }

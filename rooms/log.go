@@ -12,9 +12,10 @@ import (
 // upgraded instances. Any change an older replica would misread (a new op,
 // a new record field or encoding, a changed rule) takes the next version:
 //   - 1: the first rules over the log;
-//   - 2: binary records for upvote, unvote and vote, and the room rules
-//     added with them (room options, anonymity handles, key rotation,
-//     stage, own-question edits).
+//   - 2: binary records for upvote, unvote and vote (machine_record_binary.go);
+//     the room's protections (name required, hold for newcomers, slow mode),
+//     per-room caps, bans that hide posts and cover addresses, idle expiry
+//     (machine_guard.go); and the other rules of the same release.
 const RulesVersion uint32 = 2
 
 // Entry is one record of a room's log: a command that passed its

@@ -39,6 +39,9 @@ type Machine struct {
 	banned    map[string]bool
 	reactions Reactions
 
+	guard      machineGuard // machine_guard.go
+	lastActive int64        // see LastActive
+
 	polls   machinePolls   // machine_polls.go
 	insight machineInsight // machine_insight.go
 
@@ -67,6 +70,8 @@ type Outcome struct {
 	// Changed whether the vote (or the ballot) changed a count.
 	Votes   int64
 	Changed bool
+	// Hidden is how many questions and comments a ban hid (HidePosts).
+	Hidden int
 	// Events are the events the entry made, as Apply returned them; set
 	// by the Replica that applied it.
 	Events []Event
@@ -131,6 +136,9 @@ func (m *Machine) Apply(e Entry) ([]Event, Outcome) {
 	events, out := m.apply(r, e.Time)
 	if out.Err == nil {
 		m.countApplied(r, e.Time, out, events)
+		if activity(r.Op) {
+			m.lastActive = e.Time
+		}
 	}
 	return events, out
 }
@@ -173,6 +181,7 @@ func (m *Machine) apply(r Record, at int64) ([]Event, Outcome) {
 	case OpVote:
 		return m.castBallot(r, at)
 	case OpSeen:
+		m.guard.seen(r, at)
 		return m.seen(r)
 	case OpPresence:
 		return m.presence(r, at)
@@ -215,7 +224,12 @@ func (m *Machine) setRoom(r Record) ([]Event, Outcome) {
 	if err := r.Patch.brandingError(); err != nil {
 		return nil, Outcome{Err: err}
 	}
+	was := m.room
 	m.room = r.Patch.Apply(m.room)
+	if m.room.Closed && !was.Closed {
+		// Closing ends the session, and the address cover of its bans.
+		m.guard.covered = nil
+	}
 	seq := m.next()
 	return []Event{{Seq: seq, Type: EventRoom, Data: roomEvent(seq, m.room)}}, Outcome{}
 }
@@ -245,6 +259,13 @@ func (m *Machine) comment(r Record, at int64) ([]Event, Outcome) {
 			return nil, Outcome{Comment: &c}
 		}
 	}
+	if _, err := m.postRules(r, at, false); err != nil {
+		return nil, Outcome{Err: err}
+	}
+	if err := roomFull(r, len(m.comments), "comments"); err != nil {
+		return nil, Outcome{Err: err}
+	}
+	m.notePost(r, at)
 	m.nextC++
 	c := Comment{ID: "c" + strconv.FormatUint(m.nextC, 10), Text: r.Text, Author: r.Author, Participant: r.Participant, At: at}
 	if r.CID != "" {
@@ -303,7 +324,11 @@ func (m *Machine) deleteComment(r Record) ([]Event, Outcome) {
 }
 
 // ban bars a participant from posting, voting and reacting; the internal
-// EventBan tells every instance to close its connections.
+// EventBan tells every instance to close its connections. HidePosts also
+// hides its live and pending questions and deletes its comments (one
+// durable event each); CoverAddress refuses new participants from the
+// address groups it joined from, until the room is closed
+// (Outcome.Changed: some were known).
 func (m *Machine) ban(r Record) ([]Event, Outcome) {
 	if !r.Staff {
 		return nil, Outcome{Err: errorf(CodeForbidden, "only staff may ban")}
@@ -315,7 +340,17 @@ func (m *Machine) ban(r Record) ([]Event, Outcome) {
 		m.banned = make(map[string]bool)
 	}
 	m.banned[r.ID] = true
-	return []Event{{Type: EventBan, Participant: r.ID}}, Outcome{}
+	events := []Event{{Type: EventBan, Participant: r.ID}}
+	var out Outcome
+	if r.HidePosts {
+		hidden, n := m.hidePosts(r.ID)
+		events = append(events, hidden...)
+		out.Hidden = n
+	}
+	if r.CoverAddress {
+		out.Changed = m.guard.cover(r.ID)
+	}
+	return events, out
 }
 
 // react adds a batch of reactions to the totals. The batch was gathered

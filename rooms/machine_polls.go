@@ -106,6 +106,9 @@ func (m *Machine) createPoll(r Record, at int64) ([]Event, Outcome) {
 		return nil, Outcome{Err: errorf(CodeForbidden, "only moderators and the host make polls")}
 	}
 	ps := &m.polls
+	if err := roomFull(r, len(ps.list), "polls"); err != nil {
+		return nil, Outcome{Err: err}
+	}
 	if ps.byID == nil {
 		ps.byID = make(map[string]*machinePoll)
 	}

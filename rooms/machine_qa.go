@@ -2,8 +2,10 @@ package rooms
 
 import "strconv"
 
-// ask adds a question: live, or pending when the room moderates questions
-// or the record is held. A repeated cid returns the question it made; a
+// ask adds a question: live, or pending when the room moderates questions,
+// the record is held, or its sender is newer than the room's
+// hold_new_minutes. The room's protections (postRules) and its cap come
+// before the duplicate check. A repeated cid returns the question it made; a
 // text equal to a question's (whatever its status) is a conflict naming it.
 func (m *Machine) ask(r Record, at int64) ([]Event, Outcome) {
 	if err := m.postAllowed(r); err != nil {
@@ -22,9 +24,17 @@ func (m *Machine) ask(r Record, at int64) ([]Event, Outcome) {
 			return nil, Outcome{Question: &q}
 		}
 	}
+	held, err := m.postRules(r, at, true)
+	if err != nil {
+		return nil, Outcome{Err: err}
+	}
+	if err := roomFull(r, len(m.questions), "questions"); err != nil {
+		return nil, Outcome{Err: err}
+	}
 	if id, dup := m.texts[r.Text]; dup {
 		return nil, Outcome{Err: DuplicateQuestion(id)}
 	}
+	m.notePost(r, at)
 	if m.byID == nil {
 		m.byID, m.texts = make(map[string]*machineQuestion), make(map[string]string)
 	}
@@ -33,7 +43,7 @@ func (m *Machine) ask(r Record, at int64) ([]Event, Outcome) {
 	}
 	m.nextQ++
 	q := Question{ID: "q" + strconv.FormatUint(m.nextQ, 10), Text: r.Text, Author: r.Author, Status: QuestionLive, At: at, Participant: r.Participant}
-	if m.room.Moderation || r.Held {
+	if m.room.Moderation || r.Held || held {
 		q.Status = QuestionPending
 	}
 	mq := &machineQuestion{q: q, voters: make(map[string]bool)}

@@ -73,6 +73,21 @@ type Record struct {
 	// Held: an ask that must wait for moderation whatever the room's
 	// setting (the word filter's "moderate" verdict).
 	Held bool `json:"held,omitempty"`
+	// Named: the sender of an ask has a display name, also when it asks
+	// anonymously (Room.NameRequired).
+	Named bool `json:"named,omitempty"`
+	// Cap: the most items of the record's kind the room may hold (OpAsk:
+	// questions, OpComment: comments, OpPollCreate: polls), from the
+	// appending instance's RoomCaps; 0: no cap.
+	Cap int `json:"cap,omitempty"`
+	// Addrs: OpSeen's participants with the keyed hash of the address
+	// group they joined from (Service.addressHash): never the address.
+	Addrs map[string]string `json:"addrs,omitempty"`
+	// HidePosts and CoverAddress: an OpBan that also hides the banned
+	// participant's questions and removes its comments, and that refuses
+	// new participants from the addresses it was seen joining from.
+	HidePosts    bool `json:"hide_posts,omitempty"`
+	CoverAddress bool `json:"cover_address,omitempty"`
 }
 
 // RoomKeys are the hashes of a room's host and moderator keys (HashKey).

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -36,6 +37,17 @@ type machineState struct {
 	Points  map[string]map[string]int64 `json:"points"`
 	Names   map[string]string           `json:"names"`
 	Insight machineStateInsight         `json:"insight"`
+	// Guard and LastActive came with rules version 2: a snapshot of
+	// version 1 has neither (machine_guard.go).
+	Guard      machineStateGuard `json:"guard"`
+	LastActive int64             `json:"last_active,omitempty"`
+}
+
+type machineStateGuard struct {
+	Joined  map[string]int64    `json:"joined,omitempty"`
+	Addrs   map[string][]string `json:"addrs,omitempty"`
+	Posted  map[string]int64    `json:"posted,omitempty"`
+	Covered []string            `json:"covered,omitempty"`
 }
 
 type machineStateInsight struct {
@@ -51,13 +63,12 @@ type machineStateInsight struct {
 	DeleteAt        int64                   `json:"delete_at"`
 }
 
-// sortedKeys returns the keys of a set, sorted; nil when empty.
-func sortedKeys(set map[string]bool) []string {
+// keysOf returns the keys of a set, in no order; nil when empty.
+func keysOf(set map[string]bool) []string {
 	var out []string
 	for k := range set {
 		out = append(out, k)
 	}
-	slices.Sort(out)
 	return out
 }
 
@@ -101,12 +112,30 @@ type machineStateQ struct {
 
 // Snapshot encodes the machine's state after its last entry (Pos).
 // Restore(Snapshot()) is a machine in the same state.
-func (m *Machine) Snapshot() []byte {
+func (m *Machine) Snapshot() []byte { return encodeMachineState(m.state()) }
+
+// encodeMachineState encodes a state made by Machine.state, in canonical
+// order.
+func encodeMachineState(st machineState) []byte {
+	st.sort()
+	b, err := json.Marshal(st)
+	if err != nil {
+		panic("rooms: encoding a machine snapshot: " + err.Error())
+	}
+	return b
+}
+
+// state returns the machine's state as a snapshot keeps it, sharing no
+// memory the machine goes on changing (maps and slices are copies), so
+// that it can be encoded, which costs most of a snapshot, while the
+// machine applies further entries (Replica.SaveSnapshot; checked under
+// -race by TestSnapshotStateWhileApplying).
+func (m *Machine) state() machineState {
 	st := machineState{
 		Code: m.code, Created: m.created, Room: m.room, Keys: m.keys, Seq: m.seq, Pos: m.pos, Epoch: m.epoch,
-		Pinned: m.pinned, NextQ: m.nextQ, AskCIDs: m.askCIDs,
-		Comments: m.comments, CommentCI: m.commentCID, NextC: m.nextC,
-		Reactions: m.reactions[:],
+		Pinned: m.pinned, NextQ: m.nextQ, AskCIDs: maps.Clone(m.askCIDs),
+		Comments: slices.Clone(m.comments), CommentCI: maps.Clone(m.commentCID), NextC: m.nextC,
+		Reactions: slices.Clone(m.reactions[:]),
 	}
 	// Empty is empty, however the state came to be (nil or emptied).
 	if len(st.Comments) == 0 {
@@ -123,14 +152,13 @@ func (m *Machine) Snapshot() []byte {
 		for v := range mq.voters {
 			voters = append(voters, v)
 		}
-		slices.Sort(voters)
 		// Participant is kept with the state even though staff-only on the wire.
 		st.Questions = append(st.Questions, machineStateQ{Question: mq.q, Voters: voters})
 	}
 	for p := range m.banned {
 		st.Banned = append(st.Banned, p)
 	}
-	st.NextP, st.Names = m.polls.nextP, m.polls.names
+	st.NextP, st.Names = m.polls.nextP, maps.Clone(m.polls.names)
 	if len(st.Names) == 0 {
 		st.Names = nil
 	}
@@ -141,13 +169,13 @@ func (m *Machine) Snapshot() []byte {
 		if len(pts) == 0 {
 			pts = nil
 		}
-		st.Points[id] = pts
+		st.Points[id] = maps.Clone(pts)
 	}
 	in := &m.insight
 	st.Insight = machineStateInsight{
-		Seen: sortedKeys(in.seen), Active: sortedKeys(in.active),
+		Seen: keysOf(in.seen), Active: keysOf(in.active),
 		Connected: in.connected, Peak: in.peak, PeakAt: in.peakAt,
-		ReactionSeconds: nilIfEmpty(in.reactionSeconds), PollPresent: nilIfEmpty(in.pollPresent),
+		ReactionSeconds: maps.Clone(nilIfEmpty(in.reactionSeconds)), PollPresent: maps.Clone(nilIfEmpty(in.pollPresent)),
 		ClosedAt: in.closedAt, DeleteAt: in.deleteAt,
 	}
 	for k, im := range in.minutes {
@@ -161,15 +189,42 @@ func (m *Machine) Snapshot() []byte {
 		for who, b := range mp.ballots {
 			sp.Ballots = append(sp.Ballots, machineStateB{Participant: who, Ballot: b, Cast: mp.cast[who], Left: mp.left[who]})
 		}
-		slices.SortFunc(sp.Ballots, func(a, b machineStateB) int { return strings.Compare(a.Participant, b.Participant) })
 		st.Polls = append(st.Polls, sp)
 	}
-	slices.Sort(st.Banned)
-	b, err := json.Marshal(st)
-	if err != nil {
-		panic("rooms: encoding a machine snapshot: " + err.Error())
+	g := &m.guard
+	st.Guard = machineStateGuard{Joined: maps.Clone(nilIfEmpty(g.joined)), Addrs: cloneLists(nilIfEmpty(g.addrs)),
+		Posted: maps.Clone(nilIfEmpty(g.posted)), Covered: keysOf(g.covered)}
+	st.LastActive = m.lastActive
+	return st
+}
+
+// cloneLists copies a map of lists, lists included (the machine changes
+// them in place).
+func cloneLists(m map[string][]string) map[string][]string {
+	if m == nil {
+		return nil
 	}
-	return b
+	out := make(map[string][]string, len(m))
+	for k, list := range m {
+		out[k] = slices.Clone(list)
+	}
+	return out
+}
+
+// sort puts the state's sets and per-participant lists in their canonical
+// order; encodeMachineState does it, after the replica's lock, since it
+// is the larger part of what remains of a snapshot's cost.
+func (st *machineState) sort() {
+	for i := range st.Questions {
+		slices.Sort(st.Questions[i].Voters)
+	}
+	for i := range st.Polls {
+		slices.SortFunc(st.Polls[i].Ballots, func(a, b machineStateB) int { return strings.Compare(a.Participant, b.Participant) })
+	}
+	slices.Sort(st.Banned)
+	slices.Sort(st.Insight.Seen)
+	slices.Sort(st.Insight.Active)
+	slices.Sort(st.Guard.Covered)
 }
 
 // Hash is a digest of the machine's state: replicas that applied the same
@@ -239,6 +294,8 @@ func RestoreMachine(data []byte) (*Machine, error) {
 		m.polls.list = append(m.polls.list, mp)
 		m.polls.byID[mp.p.ID] = mp
 	}
+	m.guard = machineGuard{joined: st.Guard.Joined, addrs: st.Guard.Addrs, posted: st.Guard.Posted, covered: setOf(st.Guard.Covered)}
+	m.lastActive = st.LastActive
 	if len(st.Banned) > 0 {
 		m.banned = make(map[string]bool, len(st.Banned))
 		for _, p := range st.Banned {

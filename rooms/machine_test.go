@@ -10,6 +10,8 @@ import (
 type machineFeed struct {
 	t *testing.T
 	m *Machine
+	// clock, when set, is the time of every entry instead.
+	clock int64
 }
 
 const t0 = 1_800_000_000_000
@@ -24,7 +26,11 @@ func newFeed(t *testing.T, room Room) *machineFeed {
 
 func (f *machineFeed) apply(r Record) ([]Event, Outcome) {
 	pos := f.m.Pos() + 1
-	return f.m.Apply(Entry{Pos: pos, Time: t0 + int64(pos)*1000, Epoch: 7, Rules: RulesVersion, Data: EncodeRecord(r)})
+	at := t0 + int64(pos)*1000
+	if f.clock != 0 {
+		at = f.clock
+	}
+	return f.m.Apply(Entry{Pos: pos, Time: at, Epoch: 7, Rules: RulesVersion, Data: EncodeRecord(r)})
 }
 
 // ok applies r and fails unless it was applied.

@@ -76,6 +76,9 @@ type Actor struct {
 	Participant string
 	Role        Role
 	Name        string // display name; empty: anonymous
+	// Addr is the keyed hash of the address group the actor joined from
+	// (Service.JoinFrom); empty over HTTP and when the hub did not say.
+	Addr string
 }
 
 // Hello is the first client frame of a connection.
@@ -122,6 +125,14 @@ type Command struct {
 	Filter     *string `json:"filter,omitempty"` // FilterMask or FilterModerate
 	// RetentionDays is the room's retention_days setting (room_set).
 	RetentionDays *int `json:"retention_days,omitempty"`
+	// NameRequired, HoldNewMinutes and SlowModeSeconds are the room's
+	// protections (room_set; see Room).
+	NameRequired    *bool `json:"name_required,omitempty"`
+	HoldNewMinutes  *int  `json:"hold_new_minutes,omitempty"`
+	SlowModeSeconds *int  `json:"slow_mode_seconds,omitempty"`
+	// HidePosts and CoverAddress are a ban's options (BanOptions).
+	HidePosts    bool `json:"hide_posts,omitempty"`
+	CoverAddress bool `json:"cover_address,omitempty"`
 	// Stage is the room's stage setting (room_set): one of Stages.
 	Stage *string `json:"stage,omitempty"`
 	// Accent, Theme and Logo are the room's branding settings (room_set).

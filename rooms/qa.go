@@ -36,6 +36,9 @@ type Question struct {
 	// and to the author (the Staff version of events, staff snapshots and
 	// the author's own view); everyone else receives the question without it.
 	Participant string `json:"participant,omitempty"`
+	// named: the asker has a display name, also when it asks anonymously
+	// (Room.NameRequired); set by the Service, never sent.
+	named bool
 	// Edited: its author changed the text (question_edit) after asking.
 	Edited bool `json:"edited,omitempty"`
 }

@@ -51,7 +51,7 @@ func TestReactionsReadTheStoreOncePerSecond(t *testing.T) {
 	if _, err := svc.Handle(f.ctx, a, Command{Type: TypeReact, Kind: "like"}); err != nil {
 		t.Fatalf("reaction after reactions were turned on again: %v", err)
 	}
-	if err := svc.ban(f.ctx, f.mod, Command{Type: TypeBan, Participant: a.Participant}); err != nil {
+	if _, err := svc.ban(f.ctx, f.mod, Command{Type: TypeBan, Participant: a.Participant}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = svc.Handle(f.ctx, a, Command{Type: TypeReact, Kind: "like"})

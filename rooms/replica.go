@@ -361,7 +361,8 @@ func (r *Replica) Resyncs() int {
 // log kept the snapshot (another replica may have saved a newer one).
 func (r *Replica) SaveSnapshot(ctx context.Context) (bool, error) {
 	r.mu.Lock()
-	rs := replicaSnapshot{Machine: r.m.Snapshot()}
+	st := r.m.state() // encoded after the lock: most of a snapshot's cost
+	var rs replicaSnapshot
 	if n := r.kept; n > 0 {
 		last := r.m.Seq()
 		for s := last - uint64(n) + 1; s <= last; s++ {
@@ -370,6 +371,7 @@ func (r *Replica) SaveSnapshot(ctx context.Context) (bool, error) {
 	}
 	snap := Snapshot{Pos: r.m.Pos(), Epoch: r.m.Epoch(), Rules: RulesVersion}
 	r.mu.Unlock()
+	rs.Machine = encodeMachineState(st)
 	data, err := json.Marshal(rs)
 	if err != nil {
 		return false, err

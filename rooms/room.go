@@ -19,6 +19,19 @@ type Room struct {
 	// in days; 0 means the server's default (Config.Retention). Appended
 	// after Filter for the same reason.
 	RetentionDays int `json:"retention_days"`
+	// NameRequired: questions and comments need a name; a participant
+	// without one is refused with name_required. Appended, like the
+	// options below it, after RetentionDays, and left out of the JSON
+	// when off, so a room that uses none keeps the bytes it had.
+	NameRequired bool `json:"name_required,omitempty"`
+	// HoldNewMinutes: the questions of a participant who first joined the
+	// room less than this many minutes ago start pending, and its comments
+	// are refused with too_new; 0: off. Measured from the time of the log
+	// entry that first recorded the participant's join.
+	HoldNewMinutes int `json:"hold_new_minutes,omitempty"`
+	// SlowModeSeconds: each participant may post (ask or comment) once per
+	// this many seconds; sooner is refused with slow_mode. 0: off.
+	SlowModeSeconds int `json:"slow_mode_seconds,omitempty"`
 	// Stage is what the room's screens show (stage.go): one of Stages
 	// other than StageAuto, or "" for StageAuto (left out of events).
 	Stage string `json:"stage,omitempty"`
@@ -47,6 +60,11 @@ type RoomPatch struct {
 	Filter     *string // FilterMask or FilterModerate, checked by the Service
 	// RetentionDays: 0–MaxRetentionDays, checked by the Service.
 	RetentionDays *int
+	NameRequired  *bool
+	// HoldNewMinutes: 0–MaxHoldNewMinutes; SlowModeSeconds:
+	// 0–MaxSlowModeSeconds; both checked by the Service.
+	HoldNewMinutes  *int
+	SlowModeSeconds *int
 	// Stage: one of Stages, checked by the Service and the Machine.
 	Stage *string
 	// Accent, Theme, Logo: see branding.go, checked by the Service and the Machine.
@@ -69,6 +87,9 @@ func (p RoomPatch) Apply(r Room) Room {
 	if p.RetentionDays != nil {
 		r.RetentionDays = *p.RetentionDays
 	}
+	setBool(&r.NameRequired, p.NameRequired)
+	setInt(&r.HoldNewMinutes, p.HoldNewMinutes)
+	setInt(&r.SlowModeSeconds, p.SlowModeSeconds)
 	if p.Stage != nil {
 		r.Stage = storedStage(*p.Stage)
 	}
@@ -85,6 +106,12 @@ func (p RoomPatch) Apply(r Room) Room {
 }
 
 func setBool(dst *bool, v *bool) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+func setInt(dst *int, v *int) {
 	if v != nil {
 		*dst = *v
 	}

@@ -152,17 +152,7 @@ var (
 // a new anonymous participant. Refusals: ErrBadHello (malformed room code),
 // ErrRoomNotFound, ErrBadToken, ErrBanned.
 func (s *Service) Join(ctx context.Context, h Hello) (Actor, string, error) {
-	code, ok := NormalizeCode(h.Room)
-	if !ok {
-		return Actor{}, "", ErrBadHello
-	}
-	actor, token, err := s.authenticate(ctx, code, h.Token, true)
-	if err != nil {
-		return Actor{}, "", err
-	}
-	actor.Name = cleanName(h.Name)
-	s.joined(actor)
-	return actor, token, nil
+	return s.JoinFrom(ctx, h, "")
 }
 
 // Authenticate resolves the bearer credential of an HTTP command: a host
@@ -223,6 +213,11 @@ type Ack struct {
 	Poll  string `json:"poll,omitempty"` // id of the poll made, changed or voted in
 	// Changed is false after a vote that repeated the ballot already cast.
 	Changed *bool `json:"changed,omitempty"`
+	// Hidden: how many questions and comments a ban with hide_posts hid;
+	// Covered: whether a ban with cover_address knew an address group of
+	// the participant to cover.
+	Hidden  *int  `json:"hidden,omitempty"`
+	Covered *bool `json:"covered,omitempty"`
 	// counted: an upvote that changed the count (for the insight figures).
 	counted bool
 }
@@ -270,7 +265,7 @@ func (s *Service) handle(ctx context.Context, actor Actor, cmd Command) (Ack, er
 	case TypeRoomSet:
 		return s.roomSet(ctx, actor, cmd)
 	case TypeBan:
-		return Ack{}, s.ban(ctx, actor, cmd)
+		return s.ban(ctx, actor, cmd)
 	case TypeHello:
 		return Ack{}, errorf(CodeBadRequest, "hello is only valid as the first message")
 	case TypeAsk:
@@ -443,8 +438,15 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	if actor.Role != RoleHost {
 		return Ack{}, &Error{Code: CodeForbidden, Message: "only the host may change room settings"}
 	}
-	patch := RoomPatch{Moderation: cmd.Moderation, Comments: cmd.Comments, Reactions: cmd.Reactions, QA: cmd.QA, Closed: cmd.Closed, Filter: cmd.Filter, RetentionDays: cmd.RetentionDays, Stage: cmd.Stage,
-		Accent: cmd.Accent, Theme: cmd.Theme, Logo: cmd.Logo}
+	patch := RoomPatch{Moderation: cmd.Moderation, Comments: cmd.Comments, Reactions: cmd.Reactions, QA: cmd.QA, Closed: cmd.Closed, Filter: cmd.Filter, RetentionDays: cmd.RetentionDays,
+		NameRequired: cmd.NameRequired, HoldNewMinutes: cmd.HoldNewMinutes, SlowModeSeconds: cmd.SlowModeSeconds,
+		Stage: cmd.Stage, Accent: cmd.Accent, Theme: cmd.Theme, Logo: cmd.Logo}
+	if m := cmd.HoldNewMinutes; m != nil && (*m < 0 || *m > MaxHoldNewMinutes) {
+		return Ack{}, errorf(CodeBadRequest, "hold_new_minutes must be 0–%d (0: off)", MaxHoldNewMinutes)
+	}
+	if n := cmd.SlowModeSeconds; n != nil && (*n < 0 || *n > MaxSlowModeSeconds) {
+		return Ack{}, errorf(CodeBadRequest, "slow_mode_seconds must be 0–%d (0: off)", MaxSlowModeSeconds)
+	}
 	if cmd.Filter != nil && !ValidFilter(*cmd.Filter) {
 		return Ack{}, errorf(CodeBadRequest, "unknown filter %q; use mask or moderate", *cmd.Filter)
 	}
@@ -468,7 +470,7 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 		patch.Title = &title
 	}
 	if patch == (RoomPatch{}) {
-		return Ack{}, errorf(CodeBadRequest, "room_set needs at least one of title, moderation, comments, reactions, qa, closed, filter, retention_days, stage, accent, theme, logo")
+		return Ack{}, errorf(CodeBadRequest, "room_set needs at least one of title, moderation, comments, reactions, qa, closed, filter, retention_days, name_required, hold_new_minutes, slow_mode_seconds, stage, accent, theme, logo")
 	}
 	_, ev, err := s.store.UpdateRoom(ctx, actor.Room, patch)
 	if err == nil {
@@ -477,19 +479,49 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	return Ack{Seq: ev.Seq}, err
 }
 
-func (s *Service) ban(ctx context.Context, actor Actor, cmd Command) error {
+// ban bars an audience participant; with hide_posts it also hides its
+// questions and comments, with cover_address it refuses new participants
+// from the address groups it joined from (the joins this instance saw
+// are flushed to the log first, so a participant that just joined here
+// is covered too).
+func (s *Service) ban(ctx context.Context, actor Actor, cmd Command) (Ack, error) {
 	if !actor.Role.Staff() {
-		return &Error{Code: CodeForbidden, Message: "only moderators and hosts may ban"}
+		return Ack{}, &Error{Code: CodeForbidden, Message: "only moderators and hosts may ban"}
 	}
 	if !strings.HasPrefix(cmd.Participant, "p_") {
-		return errorf(CodeBadRequest, "ban needs the \"participant\" id of an audience member")
+		return Ack{}, errorf(CodeBadRequest, "ban needs the \"participant\" id of an audience member")
 	}
-	if err := s.store.Ban(ctx, actor.Room, cmd.Participant); err != nil {
-		return err
+	opts := BanOptions{HidePosts: cmd.HidePosts, CoverAddress: cmd.CoverAddress}
+	var ack Ack
+	if opts == (BanOptions{}) {
+		if err := s.store.Ban(ctx, actor.Room, cmd.Participant); err != nil {
+			return Ack{}, err
+		}
+	} else {
+		g, ok := s.store.(addressGuard)
+		if !ok {
+			return Ack{}, errorf(CodeBadRequest, "this server's store cannot hide posts or cover addresses")
+		}
+		if opts.CoverAddress {
+			if err := s.flushInsight(ctx); err != nil {
+				return Ack{}, err
+			}
+		}
+		res, err := g.BanWith(ctx, actor.Room, cmd.Participant, opts)
+		if err != nil {
+			return Ack{}, err
+		}
+		if opts.HidePosts {
+			ack.Hidden = &res.Hidden
+		}
+		if opts.CoverAddress {
+			ack.Covered = &res.Covered
+		}
 	}
 	s.limits.distrustReactions(actor.Room)
-	s.log.Info("participant banned", zap.String("room", actor.Room), zap.String("participant", cmd.Participant))
-	return nil
+	s.log.Info("participant banned", zap.String("room", actor.Room), zap.String("participant", cmd.Participant),
+		zap.Bool("hide_posts", opts.HidePosts), zap.Bool("cover_address", opts.CoverAddress))
+	return ack, nil
 }
 
 // Since returns the durable events of a room after seq; ok is false when a

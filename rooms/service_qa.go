@@ -43,14 +43,13 @@ func (s *Service) ask(ctx context.Context, actor Actor, cmd Command) (Ack, error
 		return Ack{}, err
 	}
 	q.Text, q.Status = screened, status
-	if !cmd.Anonymous {
-		name := actor.Name
-		if cmd.Name != "" {
-			name = cleanName(cmd.Name)
-		}
-		if name != "" {
-			q.Author = &name
-		}
+	name := actor.Name
+	if cmd.Name != "" {
+		name = cleanName(cmd.Name)
+	}
+	q.named = name != ""
+	if !cmd.Anonymous && name != "" {
+		q.Author = &name
 	}
 	made, ev, err := s.store.AddQuestion(ctx, actor.Room, q, cmd.CID)
 	if err != nil || ev.Seq == 0 {

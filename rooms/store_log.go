@@ -35,6 +35,8 @@ type LogStore struct {
 	shared        bool // other instances append to the log too
 	retained      int
 	snapshotEvery uint64
+	caps          RoomCaps
+	idleExpiry    time.Duration // 0: idle rooms are kept
 	now           func() time.Time
 
 	mu    sync.Mutex
@@ -54,7 +56,7 @@ type logRoom struct {
 	// Under the replica's lock (written in emit, read through Read):
 	votes    changeLog // questions whose count changed, by version
 	results  changeLog // polls whose tally changed, by version
-	deleteAt int64     // the scheduled deletion s.due was last told of
+	deleteAt int64     // the deletion (scheduled or idle) s.due was last told of
 
 	snapPos  atomic.Uint64 // the position of the last snapshot saved
 	snapping sync.Mutex    // one snapshot of the room at a time
@@ -120,6 +122,13 @@ type LogStoreOptions struct {
 	// Shared: other instances append to the log too (Redis). Reads then
 	// catch up with the log first.
 	Shared bool
+	// Caps bound what one room holds; zero fields: DefaultMaxQuestions,
+	// DefaultMaxComments, DefaultMaxPolls. They are stamped on the entries
+	// this store appends (Record.Cap).
+	Caps RoomCaps
+	// IdleExpiry: an open room whose last activity (Machine.LastActive)
+	// is older than this is due for deletion (DueDeletions); 0: never.
+	IdleExpiry time.Duration
 }
 
 // RoomLister is a Log that can list its rooms; a LogStore over one finds
@@ -140,6 +149,7 @@ func NewLogStore(log Log, pub Publisher, opts LogStoreOptions) *LogStore {
 	}
 	return &LogStore{
 		log: log, pub: pub, shared: opts.Shared, retained: opts.Retained, snapshotEvery: uint64(opts.SnapshotEvery), now: time.Now,
+		caps: opts.Caps.withDefaults(), idleExpiry: max(opts.IdleExpiry, 0),
 		rooms: make(map[string]*logRoom), due: make(map[string]int64),
 	}
 }
@@ -150,7 +160,9 @@ func (s *LogStore) room(ctx context.Context, code string) (*logRoom, error) {
 	s.mu.Lock()
 	lr := s.rooms[code]
 	if lr == nil {
-		lr = &logRoom{ready: make(chan struct{})}
+		// deleteAt -1: the first noteDeletion tells s.due, also when the
+		// room has no deletion (a stale entry from before an eviction goes).
+		lr = &logRoom{ready: make(chan struct{}), deleteAt: -1}
 		s.rooms[code] = lr
 		s.mu.Unlock()
 		lr.replica, lr.err = OpenReplica(ctx, s.log, code, ReplicaOptions{
@@ -218,21 +230,50 @@ func (s *LogStore) resynced(lr *logRoom, m *Machine) {
 	s.pub.Publish(m.code, Event{Type: EventResync, At: s.now().UnixNano()})
 }
 
-// noteDeletion keeps the room's scheduled deletion for DueDeletions. It
-// runs under the room's replica lock after every entry, so it takes the
-// store's lock only when the schedule changed.
+// noteDeletion keeps the room's deletion time for DueDeletions: the
+// scheduled one of a closed room, or the idle expiry of an open one
+// (IdleAt). It runs under the room's replica lock after every entry, so it
+// takes the store's lock only when the time changed, which for the idle
+// expiry (rounded up to the hour) is at most once an hour.
 func (s *LogStore) noteDeletion(lr *logRoom, m *Machine) {
-	if m.DeleteAt() == lr.deleteAt {
+	at := m.DeleteAt()
+	if at <= 0 {
+		at = s.idleAt(m)
+	}
+	if at == lr.deleteAt {
 		return
 	}
-	lr.deleteAt = m.DeleteAt()
+	lr.deleteAt = at
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if at := m.DeleteAt(); at > 0 {
+	if at > 0 {
 		s.due[m.code] = at
 	} else {
 		delete(s.due, m.code)
 	}
+}
+
+// idleAt is when open room m expires for want of activity (Unix ms): its
+// last activity plus the store's IdleExpiry, rounded up to the hour; 0
+// for a closed room (its retention decides), without an idle expiry, or
+// when the last activity is unknown (a snapshot of rules version 1, and
+// nothing since: the next entry tells).
+func (s *LogStore) idleAt(m *Machine) int64 {
+	last := m.LastActive()
+	if s.idleExpiry <= 0 || m.Room().Closed || last <= 0 {
+		return 0
+	}
+	const hour = int64(time.Hour / time.Millisecond)
+	at := last + s.idleExpiry.Milliseconds()
+	return (at + hour - 1) / hour * hour
+}
+
+// dueAt is when room m is due for deletion: scheduled or idle; 0: never.
+func (s *LogStore) dueAt(m *Machine) int64 {
+	if at := m.DeleteAt(); at > 0 {
+		return at
+	}
+	return s.idleAt(m)
 }
 
 // apply appends rec to room code's log and returns the outcome of its
@@ -357,7 +398,7 @@ func (s *LogStore) UpdateRoom(ctx context.Context, code string, patch RoomPatch)
 
 // AddComment implements Store.
 func (s *LogStore) AddComment(ctx context.Context, code string, c Comment, cid string) (Comment, Event, error) {
-	out, err := s.apply(ctx, code, Record{Op: OpComment, Participant: c.Participant, Staff: staff(c.Participant), Author: c.Author, CID: cid, Text: c.Text})
+	out, err := s.apply(ctx, code, Record{Op: OpComment, Participant: c.Participant, Staff: staff(c.Participant), Author: c.Author, CID: cid, Text: c.Text, Cap: s.caps.Comments})
 	if err != nil {
 		return Comment{}, Event{}, err
 	}
@@ -374,6 +415,46 @@ func (s *LogStore) DeleteComment(ctx context.Context, code, id, author string) (
 func (s *LogStore) Ban(ctx context.Context, code, participant string) error {
 	_, err := s.apply(ctx, code, Record{Op: OpBan, Staff: true, ID: participant})
 	return err
+}
+
+// BanOptions are what a ban does besides barring the participant.
+type BanOptions struct {
+	// HidePosts hides its live and pending questions and deletes its
+	// comments.
+	HidePosts bool
+	// CoverAddress refuses new participants from the address groups it
+	// joined from, until the room is closed.
+	CoverAddress bool
+}
+
+// BanResult is what a ban with options did.
+type BanResult struct {
+	Hidden  int  // questions hidden and comments deleted
+	Covered bool // an address group of the participant was known and is covered
+}
+
+// BanWith bans participant with opts: one entry.
+func (s *LogStore) BanWith(ctx context.Context, code, participant string, opts BanOptions) (BanResult, error) {
+	out, err := s.apply(ctx, code, Record{Op: OpBan, Staff: true, ID: participant, HidePosts: opts.HidePosts, CoverAddress: opts.CoverAddress})
+	return BanResult{Hidden: out.Hidden, Covered: opts.CoverAddress && out.Changed}, err
+}
+
+// AddressCovered reports whether a ban covered the address group whose
+// keyed hash is addr, in room code.
+func (s *LogStore) AddressCovered(ctx context.Context, code, addr string) (covered bool, err error) {
+	err = s.read(ctx, code, func(m *Machine) { covered = m.AddressCovered(addr) })
+	return covered, err
+}
+
+// IdleAt is when open room code will be deleted for want of activity
+// (Unix ms); 0: it will not (closed, or no idle expiry).
+func (s *LogStore) IdleAt(ctx context.Context, code string) (at int64, err error) {
+	err = s.readFollowed(ctx, code, func(m *Machine) {
+		if m.DeleteAt() <= 0 {
+			at = s.idleAt(m)
+		}
+	})
+	return at, err
 }
 
 // Banned implements Store.

@@ -38,6 +38,23 @@ func TestEvictIdleRooms(t *testing.T) {
 		t.Fatalf("due deletions after eviction: %v, %v", due, err)
 	}
 
+	// A deletion cancelled while the room was out of memory (here: reopened,
+	// as another instance would) leaves no stale entry once it is back.
+	f.store.EvictIdle(time.Now().Add(time.Second))
+	if err := f.store.ScheduleDeletion(f.ctx, f.code, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	f.store.EvictIdle(time.Now().Add(time.Second))
+	f.store.mu.Lock()
+	f.store.due[f.code] = time.Now().Add(time.Hour).UnixMilli() // what this instance knew before
+	f.store.mu.Unlock()
+	if _, err := f.store.Seq(f.ctx, f.code); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := f.store.DueDeletions(f.ctx, time.Now().Add(2*time.Hour).UnixMilli()); len(due) != 0 {
+		t.Fatalf("a cancelled deletion is still due after the room was opened again: %v", due)
+	}
+
 	other := f.join("")
 	f.must(other, Command{Type: TypeUpvote, Question: q})
 	changes, err = f.store.VoteChanges(f.ctx, map[string]uint64{f.code: version})

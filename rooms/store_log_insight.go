@@ -13,11 +13,11 @@ import (
 // their senders). One entry per room with any.
 func (s *LogStore) AddInsight(ctx context.Context, deltas map[string]*InsightDelta) error {
 	for code, d := range deltas {
-		if len(d.Seen) == 0 && len(d.Active) == 0 {
+		if len(d.Seen) == 0 && len(d.Active) == 0 && len(d.Addrs) == 0 {
 			continue
 		}
 		active := slices.Sorted(maps.Keys(d.Active))
-		if _, err := s.apply(ctx, code, Record{Op: OpSeen, Seen: d.Seen, Active: active}); err != nil && !isRefusal(err) {
+		if _, err := s.apply(ctx, code, Record{Op: OpSeen, Seen: d.Seen, Active: active, Addrs: d.Addrs}); err != nil && !isRefusal(err) {
 			return err
 		}
 	}
@@ -122,7 +122,7 @@ func (s *LogStore) DeleteRoom(ctx context.Context, code string, dueBy int64) (bo
 	}
 	if dueBy > 0 {
 		var at int64
-		lr.replica.Read(func(m *Machine) { at = m.DeleteAt() })
+		lr.replica.Read(func(m *Machine) { at = s.dueAt(m) })
 		if at == 0 || at > dueBy {
 			return false, nil
 		}

@@ -4,7 +4,7 @@ import "context"
 
 // CreatePoll implements PollStore.
 func (s *LogStore) CreatePoll(ctx context.Context, code string, p Poll) (Poll, Event, error) {
-	out, err := s.apply(ctx, code, Record{Op: OpPollCreate, Staff: true, Poll: &p})
+	out, err := s.apply(ctx, code, Record{Op: OpPollCreate, Staff: true, Poll: &p, Cap: s.caps.Polls})
 	if err != nil {
 		return Poll{}, Event{}, err
 	}

@@ -45,6 +45,10 @@ type config struct {
 	wordFilter string
 	hub        hub.Config
 	rooms      rooms.Config
+	// caps and idleExpiry configure the room log store: what one room
+	// holds, and how long an open room may stay idle.
+	caps       rooms.RoomCaps
+	idleExpiry time.Duration
 }
 
 // defaultAddr is where `make run` serves.
@@ -128,6 +132,11 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.DurationVar(&c.rooms.TokenTTL, "token-ttl", rooms.DefaultTokenTTL, "how long a participant token unused is accepted; every join renews it")
 	fs.DurationVar(&c.rooms.Retention, "retention", rooms.DefaultRetention, "how long a closed room's data is kept before it is deleted (both stores), unless the room's retention_days setting says otherwise")
 
+	fs.IntVar(&c.caps.Questions, "max-questions", rooms.DefaultMaxQuestions, "most questions one room holds (deleted ones do not count); more are refused with room_full")
+	fs.IntVar(&c.caps.Comments, "max-comments", rooms.DefaultMaxComments, "most comments one room holds; more are refused with room_full")
+	fs.IntVar(&c.caps.Polls, "max-polls", rooms.DefaultMaxPolls, "most polls one room holds; more are refused with room_full")
+	fs.DurationVar(&c.idleExpiry, "room-idle-expiry", rooms.DefaultIdleExpiry, "an open room with no activity for this long is deleted (the console warns a week before); 0: never")
+
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -145,6 +154,12 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if c.rooms.Retention <= 0 {
 		return c, fmt.Errorf("-retention must be positive")
+	}
+	if c.caps.Questions <= 0 || c.caps.Comments <= 0 || c.caps.Polls <= 0 {
+		return c, fmt.Errorf("-max-questions, -max-comments and -max-polls must be positive")
+	}
+	if c.idleExpiry < 0 || (c.idleExpiry > 0 && c.idleExpiry < time.Hour) {
+		return c, fmt.Errorf("-room-idle-expiry must be 0 (never) or at least 1h")
 	}
 	if c.hub.FlushInterval < time.Millisecond {
 		return c, fmt.Errorf("-flush-interval must be at least 1ms")

@@ -110,7 +110,7 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 			}
 		}
 		mb := hub.NewMemoryBroker()
-		store, broker = rooms.NewLogStore(roomLog, mb, rooms.LogStoreOptions{Retained: cfg.rooms.RetainedEvents}), mb
+		store, broker = rooms.NewLogStore(roomLog, mb, rooms.LogStoreOptions{Retained: cfg.rooms.RetainedEvents, Caps: cfg.caps, IdleExpiry: cfg.idleExpiry}), mb
 		storeName = "disk " + cfg.dataDir
 		if cfg.dataDir == "" {
 			storeName = "memory"
@@ -140,7 +140,7 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 		}
 		warnIfRedisLoses(ctx, rdb, log)
 		local := hub.NewMemoryBroker()
-		ls := rooms.NewLogStore(roomlog.NewRedis(rdb, roomlog.RedisOptions{}), local, rooms.LogStoreOptions{Retained: cfg.rooms.RetainedEvents, Shared: true})
+		ls := rooms.NewLogStore(roomlog.NewRedis(rdb, roomlog.RedisOptions{}), local, rooms.LogStoreOptions{Retained: cfg.rooms.RetainedEvents, Shared: true, Caps: cfg.caps, IdleExpiry: cfg.idleExpiry})
 		lb := hub.NewLogBroker(rdb, ls, local, log, reg, hub.RedisBrokerOptions{})
 		store, broker, storeName = ls, lb, "redis"
 		cfg.hub.Presence = hub.NewRedisPresence(rdb, cfg.instanceID, 0)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/hubbubhq/hubbub/rooms"
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 )
@@ -56,6 +57,8 @@ func TestParseConfigFlagsAndEnv(t *testing.T) {
 		"HUBBUB_MAX_CONNS_PER_IP": "12",
 		"HUBBUB_RETENTION":        "48h",
 		"HUBBUB_PUBLIC_URL":       "https://events.example.com/live",
+		"HUBBUB_MAX_COMMENTS":     "900",
+		"HUBBUB_ROOM_IDLE_EXPIRY": "168h",
 	}
 	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:7000", "-comment-rate", "5"}, func(k string) string { return env[k] })
 	if err != nil {
@@ -69,6 +72,9 @@ func TestParseConfigFlagsAndEnv(t *testing.T) {
 	}
 	if cfg.rooms.RetainedEvents != 77 || cfg.rooms.CommentRate != 5 || string(cfg.rooms.Secret) != "x7EJ9laGNUwylAyOP2DyVpG5RQ19AYJf4fTseDprR8c=" || cfg.rooms.Retention != 48*time.Hour {
 		t.Errorf("rooms config: %+v", cfg.rooms)
+	}
+	if want := (rooms.RoomCaps{Questions: rooms.DefaultMaxQuestions, Comments: 900, Polls: rooms.DefaultMaxPolls}); cfg.caps != want || cfg.idleExpiry != 168*time.Hour {
+		t.Errorf("room caps %+v, idle expiry %v; want %+v and 168h", cfg.caps, cfg.idleExpiry, want)
 	}
 	if got := strings.Join(cfg.hub.AllowedOrigins, "|"); got != "a.example.com|*.b.example.com" {
 		t.Errorf("origins = %q", got)
@@ -89,6 +95,8 @@ func TestParseConfigRejectsBadValues(t *testing.T) {
 		{"flush interval too small", []string{"-flush-interval", "10us"}, nil},
 		{"stray argument", []string{"extra"}, nil},
 		{"retention not positive", []string{"-retention", "0s"}, nil},
+		{"room cap not positive", []string{"-max-questions", "0"}, nil},
+		{"idle expiry below an hour", []string{"-room-idle-expiry", "5m"}, nil},
 		{"unknown flag", []string{"-nope"}, nil},
 		{"relative public URL", []string{"-public-url", "events.example.com"}, nil},
 		{"public URL of another scheme", []string{"-public-url", "ftp://events.example.com"}, nil},

@@ -136,6 +136,7 @@ function start(key) {
     const badge = $('#role-badge');
     badge.hidden = false;
     badge.textContent = ev.role === 'host' ? t('host.role_host') : t('host.role_moderator');
+    showIdleWarning(ev.idle_expires_at || 0);
     refreshStats();
   });
   conn.on('*', (ev) => { if (ev.type !== 'welcome') state.apply(ev); });
@@ -168,6 +169,34 @@ async function send(cmd) {
     toast(errorMessage(err));
     return undefined;
   }
+}
+
+/** IDLE_WARNING_MS is how long before an idle room's deletion the console warns: a week. */
+const IDLE_WARNING_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * showIdleWarning warns, from the welcome's idle_expires_at, when the room
+ * will be deleted for want of activity within IDLE_WARNING_MS; the host can
+ * keep it (any room_set is activity). Anything done in the room hides it.
+ */
+function showIdleWarning(at) {
+  const box = $('#idle-warning');
+  const due = at > 0 && at - Date.now() < IDLE_WARNING_MS;
+  box.hidden = !due;
+  if (!due) return;
+  clear(box).appendChild(el('span', {}, t('host.idle_warning', { date: formatDate(at) })));
+  if (state.role !== 'host') return;
+  box.appendChild(el('button', {
+    type: 'button', class: 'btn btn-small', 'data-testid': 'idle-keep',
+    onclick: async () => {
+      if (await send({ type: 'room_set', title: (state.settings || {}).title || code })) box.hidden = true;
+    },
+  }, t('host.idle_keep')));
+}
+
+/** formatDate is a day and time in the page's language. */
+function formatDate(ms) {
+  return new Date(ms).toLocaleString(view.lang || undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 // ---------- keyed list rendering ----------
@@ -287,14 +316,47 @@ function shorten(text) {
 function banButton(item) {
   return el('button', {
     type: 'button', class: 'btn btn-small btn-ghost btn-danger', 'data-testid': 'ban',
-    onclick: async () => {
-      const question = item.author
-        ? t('host.ban_confirm', { name: item.author })
-        : t('host.ban_confirm_anon', { text: shorten(item.text) });
-      if (!confirm(question)) return;
-      if (await send({ type: 'ban', participant: item.participant })) toast(t('host.banned'));
-    },
+    onclick: () => openBanDialog(item),
   }, t('host.ban'));
+}
+
+/**
+ * openBanDialog asks, naming the person (or quoting the item of an
+ * anonymous author), whether to ban them and what else to do: hide their
+ * questions and comments, and refuse new participants from the address
+ * they joined from for the rest of the session.
+ */
+function openBanDialog(item) {
+  const old = $('#ban-dialog');
+  if (old) old.remove();
+  const question = item.author
+    ? t('host.ban_confirm', { name: item.author })
+    : t('host.ban_confirm_anon', { text: shorten(item.text) });
+  const hide = el('input', { type: 'checkbox', id: 'ban-hide', 'data-testid': 'ban-hide', checked: true });
+  const cover = el('input', { type: 'checkbox', id: 'ban-cover', 'data-testid': 'ban-cover' });
+  const dialog = el('dialog', { id: 'ban-dialog', class: 'dialog card', 'data-testid': 'ban-dialog', 'aria-labelledby': 'ban-dialog-title' },
+    el('form', { method: 'dialog' },
+      el('h2', { id: 'ban-dialog-title', class: 'dialog-title' }, question),
+      el('div', { class: 'check-row' }, hide, el('label', { for: 'ban-hide' }, t('host.ban_hide'))),
+      el('div', { class: 'check-row' }, cover,
+        el('label', { for: 'ban-cover' }, t('host.ban_cover'), el('span', { class: 'hint' }, ' ' + t('host.ban_cover_hint')))),
+      el('div', { class: 'row dialog-actions' },
+        el('button', { type: 'submit', value: 'cancel', class: 'btn btn-ghost', 'data-testid': 'ban-cancel' }, t('host.cancel')),
+        el('button', { type: 'submit', value: 'ban', class: 'btn btn-danger', 'data-testid': 'ban-confirm' }, t('host.ban')))));
+  dialog.addEventListener('close', async () => {
+    const ban = dialog.returnValue === 'ban';
+    const opts = { hide_posts: hide.checked, cover_address: cover.checked };
+    dialog.remove();
+    if (!ban) return;
+    const ack = await send({ type: 'ban', participant: item.participant, ...opts });
+    if (!ack) return;
+    let msg = t('host.banned');
+    if (opts.hide_posts) msg += ' ' + t('host.ban_hidden', { n: ack.hidden || 0 });
+    if (opts.cover_address) msg += ' ' + t(ack.covered ? 'host.ban_covered' : 'host.ban_not_covered');
+    toast(msg);
+  });
+  document.body.appendChild(dialog);
+  dialog.showModal();
 }
 
 function openAnswerEditor(node, q) {
@@ -688,7 +750,14 @@ const TOGGLES = [
   ['qa', 'host.set_qa', 'host.set_qa_hint'],
   ['comments', 'host.set_comments', 'host.set_comments_hint'],
   ['reactions', 'host.set_reactions', 'host.set_reactions_hint'],
+  ['name_required', 'host.set_name_required', 'host.set_name_required_hint'],
   ['closed', 'host.set_closed', 'host.set_closed_hint'],
+];
+
+/** NUMBERS are the room's numeric protections: setting, label, hint, most. 0 turns one off. */
+const NUMBERS = [
+  ['hold_new_minutes', 'host.set_hold_new', 'host.set_hold_new_hint', 1440],
+  ['slow_mode_seconds', 'host.set_slow_mode', 'host.set_slow_mode_hint', 3600],
 ];
 
 /**
@@ -714,6 +783,10 @@ function renderSettings() {
   for (const [name] of TOGGLES) $('#setting-' + name).checked = Boolean(s[name]);
   $('#setting-closed').closest('.switch-row').classList.toggle('is-danger', Boolean(s.closed));
   $('#setting-filter').value = s.filter === 'moderate' ? 'moderate' : 'mask';
+  for (const [name] of NUMBERS) {
+    const input = $('#setting-' + name);
+    if (document.activeElement !== input) input.value = String(s[name] || 0);
+  }
 }
 
 /** buildSettingsForm draws the settings' controls (values are set by renderSettings). */
@@ -758,6 +831,26 @@ function buildSettingsForm(form, isHost) {
     el('option', { value: 'moderate' }, t('host.filter_moderate')));
   filter.addEventListener('change', () => send({ type: 'room_set', filter: filter.value }));
   form.appendChild(el('div', { class: 'field' }, el('label', { class: 'label', for: 'setting-filter' }, t('host.set_filter')), filter));
+  for (const [name, label, hint, most] of NUMBERS) {
+    const id = 'setting-' + name;
+    const input = el('input', {
+      id, type: 'number', class: 'input input-number', 'data-testid': id, min: 0, max: most, step: 1,
+      inputmode: 'numeric', disabled: !isHost, 'aria-describedby': id + '-hint',
+    });
+    input.addEventListener('change', async () => {
+      const v = Number(input.value);
+      if (!Number.isInteger(v) || v < 0 || v > most) {
+        toast(t('host.number_range', { most }));
+        input.value = String((state.settings || {})[name] || 0);
+        return;
+      }
+      if (await send({ type: 'room_set', [name]: v })) announce(t('host.saved'));
+      else input.value = String((state.settings || {})[name] || 0);
+    });
+    form.appendChild(el('div', { class: 'field' },
+      el('label', { class: 'label', for: id }, t(label)), input,
+      el('p', { class: 'hint', id: id + '-hint' }, t(hint))));
+  }
 }
 
 // ---------- live statistics ----------

@@ -155,6 +155,10 @@ addStrings({
     'err.closed': 'This room is closed.',
     'err.conflict': 'That conflicts with the current state.',
     'err.unavailable': 'The server is busy — try again shortly.',
+    'err.name_required': 'This room needs your name on every question and comment. Set a name first.',
+    'err.slow_mode': 'Slow mode is on: you can post again in {seconds} s.',
+    'err.too_new': 'You joined just now: you can comment in {seconds} s. Your questions wait for a moderator until then.',
+    'err.room_full': 'This room is full: {message}',
     'err.offline': 'You are offline; try again when reconnected.',
     'err.unknown': 'Something went wrong.',
     'lang.label': 'Language',
@@ -176,6 +180,10 @@ addStrings({
     'err.closed': '此房间已关闭。',
     'err.conflict': '与当前状态冲突。',
     'err.unavailable': '服务器繁忙，请稍后再试。',
+    'err.name_required': '此房间要求每个提问和评论都署名。请先设置名字。',
+    'err.slow_mode': '慢速模式已开启：{seconds} 秒后可再次发言。',
+    'err.too_new': '你刚加入：{seconds} 秒后可以评论。在此之前你的提问需等待主持人审核。',
+    'err.room_full': '此房间已满：{message}',
     'err.offline': '你已离线，请在重新连接后再试。',
     'err.unknown': '出了点问题。',
     'lang.label': '语言',
@@ -186,7 +194,9 @@ addStrings({
 export function errorMessage(err) {
   const code = err && err.code;
   const key = 'err.' + code;
-  if (code && lookup(key) !== undefined) return t(key, { message: err.message || '' });
+  // retry_at (slow_mode, too_new) is when the command may succeed.
+  const seconds = err && err.retry_at ? Math.max(1, Math.ceil((err.retry_at - Date.now()) / 1000)) : 0;
+  if (code && lookup(key) !== undefined) return t(key, { message: err.message || '', seconds });
   return (err && err.message) || t('err.unknown');
 }
 
