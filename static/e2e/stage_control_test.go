@@ -31,7 +31,8 @@ func drawnJS(except string) string {
 // With a pinned question, a quiz closed and revealed (12 players) and an
 // 8-option poll open with its results shown: the preview is the screen
 // page scaled into its 16:9 box (it fills the box and no more, and shows
-// the room's code); the switch starts at auto with the poll on stage. The
+// the room's code; collapsing the section unloads it); the switch starts
+// at auto with the poll on stage. The
 // host picks each stage in turn and a projector at 1280×720 shows that
 // element alone, everything of it inside the viewport: the join code with
 // a large QR code, the leaderboard's rows, the podium's three places, the
@@ -82,6 +83,12 @@ func TestStageControl(t *testing.T) {
 	}
 
 	keepShot(t, console, "console-stage.png")
+
+	// Collapsed, the section has no preview (no page, no connection); opened, it has it again.
+	console.click(`[data-section="stage"] ` + tid("section-toggle"))
+	console.waitFor("no preview while collapsed", `!document.querySelector('[data-testid="stage-preview"]')`)
+	console.click(`[data-section="stage"] ` + tid("section-toggle"))
+	console.waitFor("the preview back", previewDoc+`?.querySelectorAll('[data-testid="results-chart"] .chart-row').length === 8`)
 
 	screen := openPage(t, "projector", s.URL+"/screen/"+r.Code, viewport(1280, 720, 1, false))
 	screen.waitCount(tid("results-chart")+" .chart-row", 8)

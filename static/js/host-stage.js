@@ -5,7 +5,8 @@
 // out at the projector's 1280×720 and scaled down to the card's width, so
 // it is the same picture as the hall sees: it connects as the audience
 // does (no key), so it shows exactly what a screen opened without a key
-// shows. It takes no pointer or keyboard focus.
+// shows. It takes no pointer or keyboard focus. While the "On stage"
+// section is collapsed there is no frame at all (no page, no connection).
 //
 // The switch sets the room's `stage` setting (room_set, host only): auto,
 // question, poll, leaderboard, podium, code or blank. Every screen of the
@@ -33,19 +34,28 @@ const PREVIEW_W = 1280;
 const PREVIEW_H = 720;
 
 /**
- * setupStagePreview puts the screen of room code in the preview frame and
- * keeps it scaled to the card's width.
+ * setupStagePreview keeps the preview box's scale to the card's width and
+ * shows the screen of room code in it unless shown is false.
  */
-export function setupStagePreview(code) {
+export function setupStagePreview(code, shown) {
   const box = $('#stage-preview-box');
-  const frame = el('iframe', {
-    src: '/screen/' + code, 'data-testid': 'stage-preview', tabindex: '-1', loading: 'lazy',
-    title: t('host.stage_preview'), 'data-i18n-title': 'host.stage_preview', width: String(PREVIEW_W), height: String(PREVIEW_H),
-  });
-  box.appendChild(frame);
+  box.dataset.room = code;
   const scale = () => box.style.setProperty('--preview-scale', String(box.clientWidth / PREVIEW_W));
   new ResizeObserver(scale).observe(box);
   scale();
+  showStagePreview(shown);
+}
+
+/** showStagePreview loads the preview (on) or unloads it, closing its connection (off). */
+export function showStagePreview(on) {
+  const box = $('#stage-preview-box');
+  const frame = box.querySelector('iframe');
+  if (!on) { if (frame) frame.remove(); return; }
+  if (frame) return;
+  box.appendChild(el('iframe', {
+    src: '/screen/' + box.dataset.room, 'data-testid': 'stage-preview', tabindex: '-1',
+    title: t('host.stage_preview'), 'data-i18n-title': 'host.stage_preview', width: String(PREVIEW_W), height: String(PREVIEW_H),
+  }));
 }
 
 /**

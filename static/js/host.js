@@ -39,7 +39,7 @@ import { hostStrings } from './host-strings.js';
 import { setupPollForm, buildPollForm } from './host-pollform.js';
 import { qrPath, audienceURL } from './qr.js';
 import { setupSections, isCollapsed } from './host-sections.js';
-import { setupStagePreview, renderStageSwitch, renderBranding } from './host-stage.js';
+import { setupStagePreview, showStagePreview, renderStageSwitch, renderBranding } from './host-stage.js';
 import { setupRunOfShow, renderRunOfShow, duplicate } from './host-runofshow.js';
 
 /** STATS_REFRESH_MS is how often the live statistics are asked for while visible (the server asks for no more than every 5 s). */
@@ -1019,7 +1019,10 @@ const WIDGET_LINKS = [['poll', 'host.w_poll'], ['question', 'host.w_question'], 
 
 function init() {
   // Before anything is drawn in them; opened statistics are fetched at once.
-  setupSections($('#console'), (name, collapsed) => { if (name === 'stats' && !collapsed) refreshStats(); });
+  setupSections($('#console'), (name, collapsed) => {
+    if (name === 'stats' && !collapsed) refreshStats();
+    if (name === 'stage') showStagePreview(!collapsed);
+  });
   $('#lang-slot').appendChild(langSwitch());
   applyI18n(document);
   document.body.dataset.tab = view.tab;
@@ -1069,7 +1072,7 @@ function init() {
   const key = readKey();
   if (!key) showAuth('');
   else start(key);
-  setupStagePreview(code);
+  setupStagePreview(code, !isCollapsed('stage'));
   scheduleStats();
 }
 
