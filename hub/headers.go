@@ -15,14 +15,12 @@ const contentSecurityPolicy = "default-src 'self'; connect-src 'self' ws: wss:; 
 
 // securityHeaders sets the browser headers of every response: the content
 // security policy, no MIME sniffing, no referrer (page addresses carry room
-// codes). The screen page may be framed by embedOrigins (OBS browser
-// sources, an event's site), none when it is empty.
+// codes). The screen page may be framed by the server's own pages (the
+// console's live preview of the stage) and by embedOrigins (an event's
+// site); it shows only what the audience sees and takes no action.
 func securityHeaders(embedOrigins []string) gin.HandlerFunc {
-	screenPolicy := contentSecurityPolicy
-	if len(embedOrigins) > 0 {
-		screenPolicy = strings.Replace(contentSecurityPolicy, "frame-ancestors 'none'",
-			"frame-ancestors 'self' "+strings.Join(embedOrigins, " "), 1)
-	}
+	screenPolicy := strings.Replace(contentSecurityPolicy, "frame-ancestors 'none'",
+		strings.Join(append([]string{"frame-ancestors 'self'"}, embedOrigins...), " "), 1)
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
 		policy := contentSecurityPolicy

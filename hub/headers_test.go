@@ -14,7 +14,8 @@ import (
 
 // TestSecurityHeaders: every page, asset and API answer carries the
 // content security policy, nosniff and no-referrer; only the screen page
-// may be framed, and only by -embed-origins.
+// may be framed, and only by the server's own pages (the console's preview)
+// and -embed-origins.
 func TestSecurityHeaders(t *testing.T) {
 	ts := newTestServer(t, Config{EmbedOrigins: []string{"https://event.example"}}, rooms.Config{})
 	room := ts.createRoom(t, "headers")
@@ -43,6 +44,24 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 		if got := resp.Header.Get("Referrer-Policy"); got != "no-referrer" {
 			t.Errorf("%s: Referrer-Policy %q", path, got)
+		}
+	}
+}
+
+// TestScreenFramedBySelfOnly: without -embed-origins the screen page may
+// be framed by the server's own pages (the console's stage preview) and by
+// no other site; the console itself may be framed by nobody.
+func TestScreenFramedBySelfOnly(t *testing.T) {
+	ts := newTestServer(t, Config{}, rooms.Config{})
+	room := ts.createRoom(t, "frames")
+	for path, want := range map[string]string{"/screen/" + room.Code: "frame-ancestors 'self';", "/host/" + room.Code: "frame-ancestors 'none';"} {
+		resp, err := ts.http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, want) {
+			t.Errorf("%s: CSP %q, want %q", path, csp, want)
 		}
 	}
 }

@@ -10,7 +10,8 @@ import (
 
 // TestCopyRoom: POST /api/rooms with "from" and the source's host key makes
 // a new room with the source's settings and every poll and quiz as a
-// draft, in order, with answers, timer and speed bonus, and nothing the
+// draft, in the source's run of show, with answers, timer and speed bonus,
+// its branding (the stage starts at auto), and nothing the
 // audience made. Only the source's host may copy it.
 func TestCopyRoom(t *testing.T) {
 	ts := newTestServer(t, Config{}, rooms.Config{})
@@ -22,6 +23,10 @@ func TestCopyRoom(t *testing.T) {
 	host.mustAck(3, map[string]any{"type": "poll_create", "kind": "quiz", "title": "Capital of France?",
 		"options": []string{"Lyon", "Paris", "Nice"}, "correct": []int{1}, "seconds": 20, "speed_bonus": true})
 	host.mustAck(4, map[string]any{"type": "poll_create", "kind": "wordcloud", "title": "One word for today"})
+	// The run of show: the word cloud first, lunch last; branding and a stage.
+	host.mustAck(5, map[string]any{"type": "poll_set", "poll": "p3", "order": 1})
+	host.mustAck(6, map[string]any{"type": "poll_set", "poll": "p1", "order": 3})
+	host.mustAck(7, map[string]any{"type": "room_set", "accent": "#FF5A1F", "theme": "light", "stage": "podium"})
 	var opened struct {
 		ID string `json:"id"`
 	}
@@ -73,7 +78,8 @@ func TestCopyRoom(t *testing.T) {
 	}
 	snap.decode(t, &got)
 	r := got.Room
-	if r.Title != "Next week's all-hands" || !r.Moderation || r.Comments || r.Filter != rooms.FilterModerate || r.RetentionDays != 7 || r.Closed {
+	if r.Title != "Next week's all-hands" || !r.Moderation || r.Comments || r.Filter != rooms.FilterModerate || r.RetentionDays != 7 || r.Closed ||
+		r.Accent != "#ff5a1f" || r.Theme != rooms.ThemeLight || r.Stage != "" {
 		t.Errorf("copied settings %+v", r)
 	}
 	if len(got.Questions) != 0 {
@@ -82,7 +88,8 @@ func TestCopyRoom(t *testing.T) {
 	if len(got.Polls) != 3 {
 		t.Fatalf("copied polls: %s", snap)
 	}
-	want := []struct{ title, kind string }{{"Lunch?", "single"}, {"Capital of France?", "quiz"}, {"One word for today", "wordcloud"}}
+	// In the source's run of show.
+	want := []struct{ title, kind string }{{"One word for today", "wordcloud"}, {"Capital of France?", "quiz"}, {"Lunch?", "single"}}
 	for i, p := range got.Polls {
 		if p.Title != want[i].title || p.Kind != want[i].kind || p.State != rooms.PollDraft {
 			t.Errorf("poll %d: %+v, want the draft %v", i, p, want[i])

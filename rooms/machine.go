@@ -159,6 +159,10 @@ func (m *Machine) apply(r Record, at int64) ([]Event, Outcome) {
 		return m.vote(r)
 	case OpQuestionSet:
 		return m.setQuestion(r)
+	case OpPollAnswerRemove:
+		return m.removeAnswer(r)
+	case OpQuestionEdit:
+		return m.editQuestion(r)
 	case OpQuestionDelete:
 		return m.deleteQuestion(r)
 	case OpComment:
@@ -218,6 +222,12 @@ func (m *Machine) create(r Record, at int64) ([]Event, Outcome) {
 func (m *Machine) setRoom(r Record) ([]Event, Outcome) {
 	if !r.Staff || r.Patch == nil {
 		return nil, Outcome{Err: errorf(CodeForbidden, "only the host changes the room")}
+	}
+	if st := r.Patch.Stage; st != nil && !ValidStage(*st) {
+		return nil, Outcome{Err: ErrUnknownStage}
+	}
+	if err := r.Patch.brandingError(); err != nil {
+		return nil, Outcome{Err: err}
 	}
 	was := m.room
 	m.room = r.Patch.Apply(m.room)

@@ -126,8 +126,8 @@ func (m *Machine) createPoll(r Record, at int64) ([]Event, Outcome) {
 	return []Event{pollEvent(m.next(), p, mp.tally())}, Outcome{Poll: &p}
 }
 
-// setPoll opens, closes, reveals or sets the speed bonus of a poll; a quiz
-// that closes is scored.
+// setPoll opens, closes, reveals, sets the speed bonus of or moves (its
+// run order) a poll; a quiz that closes is scored.
 func (m *Machine) setPoll(r Record, at int64) ([]Event, Outcome) {
 	if !r.Staff || r.PollPatch == nil {
 		return nil, Outcome{Err: errorf(CodeForbidden, "only moderators and the host change polls")}
@@ -142,7 +142,7 @@ func (m *Machine) setPoll(r Record, at int64) ([]Event, Outcome) {
 	if err != nil {
 		return nil, Outcome{Err: AsError(err)}
 	}
-	if p.State == mp.p.State && p.Reveal == mp.p.Reveal && p.SpeedBonus == mp.p.SpeedBonus && p.ClosesAt == mp.p.ClosesAt {
+	if p.State == mp.p.State && p.Reveal == mp.p.Reveal && p.SpeedBonus == mp.p.SpeedBonus && p.ClosesAt == mp.p.ClosesAt && p.Order == mp.p.Order {
 		return nil, Outcome{Poll: &p}
 	}
 	closing := p.State == PollClosed && mp.p.State != PollClosed

@@ -74,7 +74,27 @@ type Poll struct {
 	// Correct are the quiz's correct option indexes, ascending; nil for the
 	// other kinds.
 	Correct []int `json:"correct,omitempty"`
+	// Order is the poll's place in the run of show (RunOrder), set by
+	// poll_set; 0 (left out of events): its number, the order of creation.
+	Order int `json:"order,omitempty"`
 }
+
+// RunOrder is p's place in the run of show: Order, or the number of its id
+// (p7: 7) while no order was set. The run of show lists polls by RunOrder,
+// then by number.
+func RunOrder(p Poll) int {
+	if p.Order > 0 {
+		return p.Order
+	}
+	n, _ := strconv.Atoi(strings.TrimPrefix(p.ID, "p"))
+	return n
+}
+
+// MaxPollOrder is the largest poll order poll_set takes.
+const MaxPollOrder = 1_000_000
+
+// ErrBadPollOrder refuses a poll_set whose order is not 1–MaxPollOrder.
+var ErrBadPollOrder = &Error{Code: CodeBadRequest, Message: "a poll's order must be a whole number from 1 to 1000000"}
 
 // ValidPollKind reports whether s is a poll kind.
 func ValidPollKind(s string) bool {
@@ -120,13 +140,17 @@ type PollPatch struct {
 	// SpeedBonus turns a timed quiz's speed bonus on or off (the Service
 	// refuses it for other polls); it counts at the quiz's next close.
 	SpeedBonus *bool
+	// Order moves the poll in the run of show (Poll.Order): 1–MaxPollOrder.
+	Order *int
 	// At is the time of the change, Unix milliseconds: a timed quiz that
 	// opens gets ClosesAt = At + Seconds*1000. 0: the store's clock.
 	At int64
 }
 
 // IsZero reports whether the patch changes nothing.
-func (p PollPatch) IsZero() bool { return p.State == nil && p.Reveal == nil && p.SpeedBonus == nil }
+func (p PollPatch) IsZero() bool {
+	return p.State == nil && p.Reveal == nil && p.SpeedBonus == nil && p.Order == nil
+}
 
 // Apply returns p with the patch's fields set, or a conflict when the state
 // move is not a ValidPollTransition. Reveal may be set in every state. A
@@ -134,6 +158,9 @@ func (p PollPatch) IsZero() bool { return p.State == nil && p.Reveal == nil && p
 // must be set then). SpeedBonus is kept false for polls that are not timed
 // quizzes.
 func (pp PollPatch) Apply(p Poll) (Poll, error) {
+	if pp.Order != nil && (*pp.Order < 1 || *pp.Order > MaxPollOrder) {
+		return p, ErrBadPollOrder
+	}
 	if pp.State != nil {
 		if !ValidPollTransition(p.State, *pp.State) {
 			return p, errorf(CodeConflict, "a %s poll cannot become %s", p.State, *pp.State)
@@ -148,6 +175,9 @@ func (pp PollPatch) Apply(p Poll) (Poll, error) {
 	}
 	if pp.SpeedBonus != nil {
 		p.SpeedBonus = *pp.SpeedBonus && p.Kind == PollQuiz && p.Seconds > 0
+	}
+	if pp.Order != nil {
+		p.Order = *pp.Order
 	}
 	return p, nil
 }
@@ -435,6 +465,10 @@ func appendPoll(b []byte, p Poll, t Tally, staff bool) []byte {
 		b = append(b, `,"speed_bonus":`...)
 		b = strconv.AppendBool(b, p.SpeedBonus)
 	}
+	if p.Order > 0 {
+		b = append(b, `,"order":`...)
+		b = strconv.AppendInt(b, int64(p.Order), 10)
+	}
 	if p.Kind == PollQuiz && (staff || audienceSeesCorrect(p)) {
 		b = append(b, `,"correct":`...)
 		b = append(b, PollCorrect(p)...)
@@ -451,7 +485,7 @@ func appendPoll(b []byte, p Poll, t Tally, staff bool) []byte {
 //
 // Byte formats:
 //
-//	Staff: {"type":"poll","seq":<seq>,"id":"<id>",<head>,"closes_at":<ms>,"state":"<state>","reveal":<bool>[,"speed_bonus":<bool>][,"correct":<correct>],"results":<results>}
+//	Staff: {"type":"poll","seq":<seq>,"id":"<id>",<head>,"closes_at":<ms>,"state":"<state>","reveal":<bool>[,"speed_bonus":<bool>][,"order":<n>][,"correct":<correct>],"results":<results>}
 //	Data, not a draft: the same with "correct" only when revealed and
 //	      closed, "results" only when revealed (see appendPoll)
 //	Data, draft: {"type":"poll_deleted","seq":<seq>,"id":"<id>"}

@@ -137,6 +137,12 @@ type Command struct {
 	// HidePosts and CoverAddress are a ban's options (BanOptions).
 	HidePosts    bool `json:"hide_posts,omitempty"`
 	CoverAddress bool `json:"cover_address,omitempty"`
+	// Stage is the room's stage setting (room_set): one of Stages.
+	Stage *string `json:"stage,omitempty"`
+	// Accent, Theme and Logo are the room's branding settings (room_set).
+	Accent *string `json:"accent,omitempty"`
+	Theme  *string `json:"theme,omitempty"`
+	Logo   *string `json:"logo,omitempty"`
 
 	Poll    string   `json:"poll,omitempty"`
 	Options []string `json:"options,omitempty"`
@@ -150,6 +156,8 @@ type Command struct {
 	// SpeedBonus turns a timed quiz's speed bonus on or off (poll_create,
 	// poll_set); absent at poll_create: on for a timed quiz.
 	SpeedBonus *bool `json:"speed_bonus,omitempty"`
+	// Order is a poll's place in the run of show (poll_set): 1–MaxPollOrder.
+	Order *int `json:"order,omitempty"`
 }
 
 // DecodeCommand parses one client frame. It returns a *Error with code

@@ -44,6 +44,8 @@ type Question struct {
 	// named: the asker has a display name, also when it asks anonymously
 	// (Room.NameRequired); set by the Service, never sent.
 	named bool
+	// Edited: its author changed the text (question_edit) after asking.
+	Edited bool `json:"edited,omitempty"`
 }
 
 // public returns the question as everyone but its author receives it.

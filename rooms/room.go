@@ -32,6 +32,14 @@ type Room struct {
 	// SlowModeSeconds: each participant may post (ask or comment) once per
 	// this many seconds; sooner is refused with slow_mode. 0: off.
 	SlowModeSeconds int `json:"slow_mode_seconds,omitempty"`
+	// Stage is what the room's screens show (stage.go): one of Stages
+	// other than StageAuto, or "" for StageAuto (left out of events).
+	Stage string `json:"stage,omitempty"`
+	// Accent, Theme and Logo dress the screens (branding.go); "" each is
+	// the default (left out of events).
+	Accent string `json:"accent,omitempty"`
+	Theme  string `json:"theme,omitempty"`
+	Logo   string `json:"logo,omitempty"`
 }
 
 // RoomRecord is a room as the Store keeps it: settings and hashed keys.
@@ -57,6 +65,10 @@ type RoomPatch struct {
 	// 0–MaxSlowModeSeconds; both checked by the Service.
 	HoldNewMinutes  *int
 	SlowModeSeconds *int
+	// Stage: one of Stages, checked by the Service and the Machine.
+	Stage *string
+	// Accent, Theme, Logo: see branding.go, checked by the Service and the Machine.
+	Accent, Theme, Logo *string
 }
 
 // Apply returns r with the patch's fields set.
@@ -78,6 +90,18 @@ func (p RoomPatch) Apply(r Room) Room {
 	setBool(&r.NameRequired, p.NameRequired)
 	setInt(&r.HoldNewMinutes, p.HoldNewMinutes)
 	setInt(&r.SlowModeSeconds, p.SlowModeSeconds)
+	if p.Stage != nil {
+		r.Stage = storedStage(*p.Stage)
+	}
+	if p.Accent != nil {
+		r.Accent = storedAccent(*p.Accent)
+	}
+	if p.Theme != nil {
+		r.Theme = storedTheme(*p.Theme)
+	}
+	if p.Logo != nil {
+		r.Logo = *p.Logo
+	}
 	return r
 }
 

@@ -2,6 +2,7 @@ package rooms
 
 import (
 	"context"
+	"slices"
 
 	"go.uber.org/zap"
 )
@@ -52,7 +53,10 @@ func (s *Service) fillFromTemplate(ctx context.Context, code string, src State) 
 	if _, _, err := s.store.UpdateRoom(ctx, code, templateSettings(src.Room)); err != nil {
 		return err
 	}
-	for _, ps := range src.Polls {
+	// In the source's run of show, so the copy's numbers follow it.
+	polls := slices.Clone(src.Polls)
+	slices.SortStableFunc(polls, func(a, b PollState) int { return RunOrder(a.Poll) - RunOrder(b.Poll) })
+	for _, ps := range polls {
 		p := ps.Poll
 		draft := Poll{Kind: p.Kind, Title: p.Title, Options: p.Options, Max: p.Max, Seconds: p.Seconds,
 			State: PollDraft, SpeedBonus: p.SpeedBonus, Correct: p.Correct}
@@ -77,5 +81,11 @@ func templateSettings(r Room) RoomPatch {
 	if r.Filter != "" { // rooms made before the setting have none
 		p.Filter = &r.Filter
 	}
+	// The branding goes with the prepared content; the stage starts at auto.
+	theme := r.Theme
+	if theme == "" {
+		theme = ThemeDark
+	}
+	p.Accent, p.Theme, p.Logo = &r.Accent, &theme, &r.Logo
 	return p
 }

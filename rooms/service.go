@@ -285,6 +285,10 @@ func (s *Service) handle(ctx context.Context, actor Actor, cmd Command) (Ack, er
 		return s.upvote(ctx, actor, cmd)
 	case TypeQuestionDelete:
 		return s.questionDelete(ctx, actor, cmd)
+	case TypePollAnswerRemove:
+		return s.pollAnswerRemove(ctx, actor, cmd)
+	case TypeQuestionEdit:
+		return s.questionEdit(ctx, actor, cmd)
 	case TypeQuestionSet:
 		return s.questionSet(ctx, actor, cmd)
 	case TypePollCreate, TypePollSet, TypePollDelete, TypeVote:
@@ -449,7 +453,8 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 		return Ack{}, &Error{Code: CodeForbidden, Message: "only the host may change room settings"}
 	}
 	patch := RoomPatch{Moderation: cmd.Moderation, Comments: cmd.Comments, Reactions: cmd.Reactions, QA: cmd.QA, Closed: cmd.Closed, Filter: cmd.Filter, RetentionDays: cmd.RetentionDays,
-		NameRequired: cmd.NameRequired, HoldNewMinutes: cmd.HoldNewMinutes, SlowModeSeconds: cmd.SlowModeSeconds}
+		NameRequired: cmd.NameRequired, HoldNewMinutes: cmd.HoldNewMinutes, SlowModeSeconds: cmd.SlowModeSeconds,
+		Stage: cmd.Stage, Accent: cmd.Accent, Theme: cmd.Theme, Logo: cmd.Logo}
 	if m := cmd.HoldNewMinutes; m != nil && (*m < 0 || *m > MaxHoldNewMinutes) {
 		return Ack{}, errorf(CodeBadRequest, "hold_new_minutes must be 0–%d (0: off)", MaxHoldNewMinutes)
 	}
@@ -462,6 +467,12 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	if d := cmd.RetentionDays; d != nil && (*d < 0 || *d > MaxRetentionDays) {
 		return Ack{}, errorf(CodeBadRequest, "retention_days must be 0–%d (0: the server's default)", MaxRetentionDays)
 	}
+	if cmd.Stage != nil && !ValidStage(*cmd.Stage) {
+		return Ack{}, ErrUnknownStage
+	}
+	if err := patch.brandingError(); err != nil {
+		return Ack{}, err
+	}
 	if cmd.Title != nil {
 		title, n := cleanText(*cmd.Title)
 		switch {
@@ -473,7 +484,7 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 		patch.Title = &title
 	}
 	if patch == (RoomPatch{}) {
-		return Ack{}, errorf(CodeBadRequest, "room_set needs at least one of title, moderation, comments, reactions, qa, closed, filter, retention_days, name_required, hold_new_minutes, slow_mode_seconds")
+		return Ack{}, errorf(CodeBadRequest, "room_set needs at least one of title, moderation, comments, reactions, qa, closed, filter, retention_days, name_required, hold_new_minutes, slow_mode_seconds, stage, accent, theme, logo")
 	}
 	_, ev, err := s.store.UpdateRoom(ctx, actor.Room, patch)
 	if err == nil {

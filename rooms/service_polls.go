@@ -172,7 +172,10 @@ func (s *Service) pollSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	if cmd.Poll == "" {
 		return Ack{}, errorf(CodeBadRequest, "poll_set needs \"poll\"")
 	}
-	patch := PollPatch{Reveal: cmd.Reveal, SpeedBonus: cmd.SpeedBonus, At: s.Now().UnixMilli()}
+	patch := PollPatch{Reveal: cmd.Reveal, SpeedBonus: cmd.SpeedBonus, Order: cmd.Order, At: s.Now().UnixMilli()}
+	if o := cmd.Order; o != nil && (*o < 1 || *o > MaxPollOrder) {
+		return Ack{}, ErrBadPollOrder
+	}
 	if cmd.State != "" {
 		if !ValidPollState(cmd.State) {
 			return Ack{}, errorf(CodeBadRequest, "unknown poll state %q; use draft, open or closed", cmd.State)
@@ -180,7 +183,7 @@ func (s *Service) pollSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 		patch.State = &cmd.State
 	}
 	if patch.IsZero() {
-		return Ack{}, errorf(CodeBadRequest, "poll_set needs at least one of state, reveal, speed_bonus")
+		return Ack{}, errorf(CodeBadRequest, "poll_set needs at least one of state, reveal, speed_bonus, order")
 	}
 	if cmd.SpeedBonus != nil {
 		p, err := s.pollShape(ctx, actor.Room, cmd.Poll)

@@ -336,6 +336,9 @@ func TestHandleRoles(t *testing.T) {
 		{"room_set empty", f.host, Command{Type: TypeRoomSet}, CodeBadRequest},
 		{"room_set blank title", f.host, Command{Type: TypeRoomSet, Title: ptr(" \n")}, CodeBadRequest},
 		{"room_set long title", f.host, Command{Type: TypeRoomSet, Title: ptr(strings.Repeat("t", MaxTitleRunes+1))}, CodeTooLarge},
+		{"room_set stage", f.host, Command{Type: TypeRoomSet, Stage: ptr(StagePodium)}, ""},
+		{"room_set unknown stage", f.host, Command{Type: TypeRoomSet, Stage: ptr("projector")}, CodeBadRequest},
+		{"room_set stage by moderator", f.mod, Command{Type: TypeRoomSet, Stage: ptr(StageBlank)}, CodeForbidden},
 		{"ban by audience", f.audience, Command{Type: TypeBan, Participant: "p_0000000000000001"}, CodeForbidden},
 		{"ban by moderator", f.mod, Command{Type: TypeBan, Participant: "p_0000000000000002"}, ""},
 		{"ban by host", f.host, Command{Type: TypeBan, Participant: "p_0000000000000003"}, ""},
@@ -372,11 +375,11 @@ func TestHandleRoles(t *testing.T) {
 		})
 	}
 	r, _ := f.svc.Room(f.ctx, f.code)
-	if r.Title != title || r.Closed {
+	if r.Title != title || r.Closed || r.Stage != StagePodium {
 		t.Fatalf("room after the commands: %+v", r)
 	}
-	if evs := f.pub.take(EventRoom); len(evs) != 1 {
-		t.Fatalf("%d room events, want 1", len(evs))
+	if evs := f.pub.take(EventRoom); len(evs) != 2 {
+		t.Fatalf("%d room events, want 2 (title, stage)", len(evs))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 // on one, the audience and the screen on both. A question asked on one
 // instance reaches the console on the other, the host's pin reaches the
 // screen and the audience on either, and the presence counts everyone.
+// The stage switch on the console (on b) moves the screen (on a).
 func TestTwoInstancesSharingRedis(t *testing.T) {
 	t.Parallel()
 	rs := redistest.Start(t)
@@ -40,4 +41,10 @@ func TestTwoInstancesSharingRedis(t *testing.T) {
 		p.waitFor(p.name+" counting 2 people", `(document.querySelector('[data-testid="presence"]') || {}).textContent.includes("2")`)
 	}
 	screen.waitFor("the screen counting 2 people", `(document.querySelector('[data-testid="presence"]') || {}).textContent.includes("2")`)
+
+	host.click(tid("stage-option") + `[value="code"]`)
+	screen.waitFor("the join code on stage on the other instance", `document.body.dataset.stage === 'code'`)
+	host.click(tid("stage-option") + `[value="auto"]`)
+	screen.waitFor("auto again on the other instance", `document.body.dataset.stage === 'auto'`)
+	screen.waitText(tid("pinned"), question)
 }

@@ -46,11 +46,17 @@ const pageWeightJS = `(() => {
   const nav = performance.getEntriesByType('navigation')[0];
   const res = performance.getEntriesByType('resource');
   const fcp = performance.getEntriesByName('first-contentful-paint')[0];
-  const sum = (f) => res.reduce((n, r) => n + r[f], nav[f]);
+  // Same-origin frames (the console's stage preview): their resources and
+  // WebSocket too (their documents are already among the page's resources).
+  const frames = [...document.querySelectorAll('iframe')].map((f) => { try { return f.contentWindow; } catch { return null; } })
+    .filter((w) => w && w.performance);
+  const frameRes = frames.flatMap((w) => w.performance.getEntriesByType('resource'));
+  const sum = (f) => res.concat(frameRes).reduce((n, r) => n + r[f], nav[f]);
   return {
     fcp_ms: fcp ? fcp.startTime : -1, dcl_ms: nav.domContentLoadedEventEnd, load_ms: nav.loadEventEnd, content_ms: window.__hb.contentAt,
-    transfer_bytes: sum('transferSize'), body_bytes: sum('encodedBodySize'), decoded_bytes: sum('decodedBodySize'), requests: res.length + 1,
+    transfer_bytes: sum('transferSize'), body_bytes: sum('encodedBodySize'), decoded_bytes: sum('decodedBodySize'), requests: res.length + frameRes.length + 1,
     ws_bytes_at_content: window.__hb.wsAtContent,
+    frame_ws_bytes: frames.reduce((n, w) => n + ((w.__hb && w.__hb.ws) || 0), 0),
   };
 })()`
 
@@ -67,7 +73,10 @@ type pageLoad struct {
 	Decoded  int     `json:"decoded_bytes"`
 	Requests int     `json:"requests"`
 	WS       int     `json:"ws_bytes_at_content"`
-	Load1    string  `json:"loadavg"`
+	// FrameWS: what same-origin frames' WebSockets received by the time
+	// of the measure (the console's stage preview is a screen page).
+	FrameWS int    `json:"frame_ws_bytes"`
+	Load1   string `json:"loadavg"`
 }
 
 // TestPageWeight measures, for the room of real size (buildVolumeRoom:

@@ -63,6 +63,14 @@ addStrings({
     'q.delete': 'Delete',
     'q.delete_confirm': 'Delete your question?',
     'q.deleted': 'Question deleted.',
+    'q.edit': 'Edit',
+    'q.edit_label': 'Edit your question',
+    'q.save': 'Save',
+    'q.cancel': 'Cancel',
+    'q.edited': 'edited',
+    'q.saved': 'Question changed.',
+    'q.your_answered': 'Your question was answered: “{text}”',
+    'q.your_answered_badge': 'Your question was answered',
     'q.qa_off': 'Questions are turned off for now.',
     'q.closed': 'The room is closed; no new questions.',
     'q.too_long': 'At most {max} characters.',
@@ -101,6 +109,14 @@ addStrings({
     'q.delete': '删除',
     'q.delete_confirm': '删除你的问题？',
     'q.deleted': '问题已删除。',
+    'q.edit': '编辑',
+    'q.edit_label': '编辑你的问题',
+    'q.save': '保存',
+    'q.cancel': '取消',
+    'q.edited': '已编辑',
+    'q.saved': '问题已修改。',
+    'q.your_answered': '你的问题已回答：“{text}”',
+    'q.your_answered_badge': '你的问题已回答',
     'q.qa_off': '提问功能暂时关闭。',
     'q.closed': '房间已关闭，不能再提问。',
     'q.too_long': '最多 {max} 个字符。',
@@ -117,6 +133,8 @@ export function mountQuestions({ conn, room }, panel) {
   let order = []; // ids in display order
   const nodes = new Map(); // id → <li>
   const waiting = new Set(); // ids from others not yet shown
+  const editing = new Map(); // id of the author's question being edited → the text so far
+  const statusSeen = new Map(); // id → the status last seen, to tell the author of an answer once
   let stale = false; // counts changed the top order since the last sort
   let justAsked = null;
   let cid = null; // kept until the question is acknowledged, so a resend never duplicates
@@ -315,7 +333,8 @@ export function mountQuestions({ conn, room }, panel) {
     node.classList.toggle('is-pinned', Boolean(q.pinned));
     const badges = [];
     if (q.pinned) badges.push(el('span', { class: 'badge badge-accent' }, t('q.pinned')));
-    if (q.status === 'answered') badges.push(el('span', { class: 'badge badge-success', 'data-testid': 'answered-badge' }, '✓ ' + t('q.answered')));
+    if (q.status === 'answered') badges.push(el('span', { class: 'badge badge-success', 'data-testid': 'answered-badge' }, '✓ ' + (mine ? t('q.your_answered_badge') : t('q.answered'))));
+    if (q.edited) badges.push(el('span', { class: 'badge', 'data-testid': 'edited-badge' }, t('q.edited')));
     if (mine && q.status === 'pending') badges.push(el('span', { class: 'badge badge-warning', 'data-testid': 'pending-badge' }, '⏳ ' + t('q.pending')));
     if (mine && q.status === 'hidden') badges.push(el('span', { class: 'badge badge-danger', 'data-testid': 'pending-badge' }, t('q.hidden')));
     const author = q.author || t('q.anonymous_author');
@@ -326,16 +345,51 @@ export function mountQuestions({ conn, room }, panel) {
         onclick: (e) => { bump(e.currentTarget); upvote(q.id, !room.upvoted.has(q.id)); },
       }, el('span', { class: 'arrow', 'aria-hidden': 'true' }, '▲'), el('span', { class: 'count', 'data-testid': 'vote-count', 'aria-hidden': 'true' }, String(q.votes))),
       el('div', { class: 'q-body' },
-        el('p', { class: 'q-text' }, q.text),
+        editing.has(q.id) ? editor(q) : el('p', { class: 'q-text' }, q.text),
         el('div', { class: 'q-meta' },
           el('span', { class: 'q-author' + (q.author ? '' : ' is-anon') }, mine ? `${author} (${t('q.you')})` : author),
           el('span', { 'aria-hidden': 'true' }, '·'),
           el('time', { datetime: new Date(q.at).toISOString() }, formatTime(q.at)),
           badges),
         q.answer ? el('div', { class: 'q-answer', 'data-testid': 'answer-text' }, el('strong', {}, t('q.answer') + ': '), q.answer) : null,
-        mine ? el('button', { type: 'button', class: 'btn btn-ghost btn-small q-delete', 'data-testid': 'question-delete',
-          onclick: () => removeOwn(q.id) }, t('q.delete')) : null),
+        // While nobody has upvoted it, its author may change or take it back.
+        mine && editable(q) && !editing.has(q.id) ? el('div', { class: 'q-own' },
+          el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'data-testid': 'question-edit',
+            'aria-label': t('q.edit_label'), onclick: () => { editing.set(q.id, q.text); fill(node, q); node.querySelector('[data-testid="question-edit-text"]')?.focus(); } }, t('q.edit')),
+          el('button', { type: 'button', class: 'btn btn-ghost btn-small q-delete', 'data-testid': 'question-delete',
+            onclick: () => removeOwn(q.id) }, t('q.delete'))) : null),
     ]);
+  }
+
+  /** editable: the author may still edit or delete q: nobody upvoted it, not answered. */
+  function editable(q) {
+    return (q.votes || 0) === 0 && q.status !== 'answered';
+  }
+
+  /** editor is the inline form that changes the text of the author's question q. */
+  function editor(q) {
+    const area = el('textarea', { class: 'input q-edit-text', 'data-testid': 'question-edit-text', rows: 3, maxlength: MAX_QUESTION * 2, 'aria-label': t('q.edit_label') });
+    area.textContent = editing.get(q.id); // the default value: the text so far
+    area.addEventListener('input', () => editing.set(q.id, area.value));
+    const close = () => { editing.delete(q.id); const node = nodes.get(q.id); if (node) { fill(node, room.questions.get(q.id)); node.querySelector('[data-testid="question-edit"]')?.focus(); } };
+    const form = el('form', { class: 'q-edit', 'data-testid': 'question-edit-form' }, area,
+      el('div', { class: 'row' },
+        el('button', { type: 'submit', class: 'btn btn-primary btn-small', 'data-testid': 'question-edit-save' }, t('q.save')),
+        el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'data-testid': 'question-edit-cancel', onclick: close }, t('q.cancel'))));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const text = area.value.trim();
+      if (!text) return;
+      if ([...text].length > MAX_QUESTION) { toast(t('q.too_long', { max: MAX_QUESTION })); return; }
+      try {
+        await conn.send({ type: 'question_edit', question: q.id, text });
+        toast(t('q.saved'));
+        close();
+      } catch (err) {
+        toast(errorMessage(err));
+      }
+    });
+    return form;
   }
 
   function bump(button) {
@@ -369,6 +423,13 @@ export function mountQuestions({ conn, room }, panel) {
     ]);
   }
 
+  /** tellAnswered tells the author, once, that their question q was answered. */
+  function tellAnswered(q) {
+    const was = statusSeen.get(q.id);
+    statusSeen.set(q.id, q.status);
+    if (was && was !== 'answered' && q.status === 'answered' && room.isMine(q)) toast(t('q.your_answered', { text: shortText(q.text) }));
+  }
+
   // --- state changes ---
   function onQuestion(detail) {
     if (detail.ids) { // counts
@@ -380,6 +441,7 @@ export function mountQuestions({ conn, room }, panel) {
     }
     const { id } = detail;
     const q = room.questions.get(id);
+    if (q) tellAnswered(q);
     renderPinned();
     if (!q || detail.removed) {
       waiting.delete(id);
@@ -424,6 +486,7 @@ export function mountQuestions({ conn, room }, panel) {
     sortGroup.setAttribute('aria-label', t('q.sort_label'));
     list.setAttribute('aria-label', t('q.list_label'));
     for (const b of sortButtons) b.textContent = t('q.sort_' + b.dataset.testid.slice(5));
+    for (const q of room.questionList()) if (!statusSeen.has(q.id)) statusSeen.set(q.id, q.status);
     for (const id of order) fill(nodes.get(id), room.questions.get(id));
     renderPinned();
     renderChrome();

@@ -49,6 +49,7 @@ addStrings({
     'chart.word_count': '{word}: {n}',
     'chart.more_answers': 'and {n} earlier answers',
     'chart.answer_count': 'given {n} times',
+    'chart.remove': 'Remove “{text}”',
     'chart.hidden': 'Results are hidden until the host reveals them.',
     'lb.title': 'Leaderboard',
     'lb.round': 'This question',
@@ -80,6 +81,7 @@ addStrings({
     'chart.word_count': '{word}：{n}',
     'chart.more_answers': '以及更早的 {n} 条回答',
     'chart.answer_count': '共 {n} 人回答',
+    'chart.remove': '移除“{text}”',
     'chart.hidden': '主持人公布之前，结果不可见。',
     'lb.title': '排行榜',
     'lb.round': '本题',
@@ -291,7 +293,7 @@ function hashWord(word) {
 /** renderWordCloud draws words ({word: count}) as a cloud of text sized by count. */
 export function renderWordCloud(node, words, opts = {}) {
   const layout = cloudLayout(words, opts.max || WORDCLOUD_MAX_WORDS);
-  const signature = 'cloud:' + layout.map((w) => w.word + '=' + w.count).join(',') + ':' + currentLangTag();
+  const signature = 'cloud:' + layout.map((w) => w.word + '=' + w.count).join(',') + ':' + currentLangTag() + (opts.onRemove ? ':rm' : '');
   if (node.dataset.signature === signature) return node;
   clear(node);
   node.dataset.signature = signature;
@@ -306,7 +308,7 @@ export function renderWordCloud(node, words, opts = {}) {
     // --fit: the screen shrinks a crowded cloud to fit its stage (1 elsewhere).
     style: { fontSize: 'calc(var(--fit, 1) * ' + (minRem + (maxRem - minRem) * w.size).toFixed(2) + 'rem)', fontWeight: String(500 + Math.round(w.size * 3) * 100) },
     title: t('chart.word_count', { word: w.word, n: w.count }),
-  }, w.word, el('span', { class: 'sr-only' }, ' (' + formatNumber(w.count) + ')')))));
+  }, w.word, el('span', { class: 'sr-only' }, ' (' + formatNumber(w.count) + ')'), removeButton(w.word, opts)))));
   return node;
 }
 
@@ -325,10 +327,24 @@ export function groupAnswers(answers) {
   return [...groups.values()].sort((a, b) => (b.count - a.count) || (b.last - a.last));
 }
 
+/**
+ * removeButton is the console's control that takes answer text (a text
+ * answer or a word) out of the results: opts.onRemove(text), or nothing
+ * where the chart has no onRemove (the screen, the phones, the report).
+ */
+function removeButton(text, opts) {
+  if (!opts.onRemove) return null;
+  return el('button', {
+    type: 'button', class: 'answer-remove', 'data-testid': 'answer-remove', 'aria-label': t('chart.remove', { text }),
+    title: t('chart.remove', { text }), onclick: () => opts.onRemove(text),
+  }, '×');
+}
+
 /** renderTextAnswers lists text answers, identical ones grouped with their count, most given first. */
 function renderTextAnswers(node, answers, total, opts) {
   const recent = answers.slice(-TEXT_ANSWERS_SHOWN);
-  const signature = 'text:' + total + ':' + answers.length + ':' + (answers[answers.length - 1] || '') + ':' + currentLangTag();
+  // Every answer, not only the last: a removed answer changes the list in the middle.
+  const signature = 'text:' + total + ':' + answers.join('\u0000') + ':' + currentLangTag() + (opts.onRemove ? ':rm' : '');
   if (node.dataset.signature === signature) return;
   clear(node);
   node.dataset.signature = signature;
@@ -339,7 +355,8 @@ function renderTextAnswers(node, answers, total, opts) {
   const groups = groupAnswers(recent);
   node.appendChild(el('ol', { class: 'answers' }, groups.map((g) => el('li', { class: 'answer-item' + (opts.mine === g.text ? ' is-mine' : '') },
     el('span', { class: 'answer-text' }, g.text),
-    g.count > 1 ? el('span', { class: 'answer-count', 'aria-label': t('chart.answer_count', { n: g.count }) }, '×' + formatNumber(g.count)) : null))));
+    g.count > 1 ? el('span', { class: 'answer-count', 'aria-label': t('chart.answer_count', { n: g.count }) }, '×' + formatNumber(g.count)) : null,
+    removeButton(g.text, opts)))));
   const more = Math.max(0, total - recent.length);
   if (more > 0) node.appendChild(el('p', { class: 'chart-total' }, t('chart.more_answers', { n: formatNumber(more) })));
   else if (opts.caption !== false) node.appendChild(el('p', { class: 'chart-total' }, ballotsText(total)));

@@ -39,6 +39,8 @@ import { hostStrings } from './host-strings.js';
 import { setupPollForm, buildPollForm } from './host-pollform.js';
 import { qrPath, audienceURL } from './qr.js';
 import { setupSections, isCollapsed } from './host-sections.js';
+import { setupStagePreview, showStagePreview, renderStageSwitch, renderBranding } from './host-stage.js';
+import { setupRunOfShow, renderRunOfShow, duplicate } from './host-runofshow.js';
 
 /** STATS_REFRESH_MS is how often the live statistics are asked for while visible (the server asks for no more than every 5 s). */
 const STATS_REFRESH_MS = 5000;
@@ -284,7 +286,7 @@ function updateQuestion(node, q) {
   node.classList.toggle('is-pinned', Boolean(q.pinned));
   const select = node.querySelector('.q-select');
   select.checked = view.selected.has(q.id);
-  const sig = [q.text, q.author, q.status, q.pinned, q.answer, q.at, view.lang].join('\u0000');
+  const sig = [q.text, q.author, q.status, q.pinned, q.answer, q.at, q.edited, view.lang].join('\u0000');
   if (node.dataset.sig === sig) return;
   node.dataset.sig = sig;
   select.setAttribute('aria-label', t('host.select_q', { text: shorten(q.text) }));
@@ -295,7 +297,9 @@ function updateQuestion(node, q) {
     q.pinned ? el('span', { class: 'badge badge-accent', 'data-testid': 'pinned-badge' }, '📌 ', t('host.pinned')) : null,
     q.status === 'answered' ? el('span', { class: 'badge badge-success', 'data-testid': 'answered-badge' }, t('host.answered')) : null,
     q.status === 'hidden' ? el('span', { class: 'badge' }, t('host.hidden')) : null,
-    q.status === 'pending' ? el('span', { class: 'badge badge-warning' }, t('host.pending')) : null));
+    q.status === 'pending' ? el('span', { class: 'badge badge-warning' }, t('host.pending')) : null,
+    // Its author changed the text after asking (question_edit).
+    q.edited ? el('span', { class: 'badge', 'data-testid': 'edited-badge' }, t('host.edited')) : null));
   if (q.answer) main.appendChild(el('p', { class: 'q-answer' }, el('strong', {}, t('host.answer_label') + ' '), el('span', { 'data-testid': 'answer-text' }, q.answer)));
   const actions = node.querySelector('.q-actions');
   // The focused action is redrawn too: the focus goes to its successor.
@@ -707,12 +711,31 @@ function updatePoll(node, p) {
       onclick: set({ reveal: !p.reveal }),
     }, p.reveal ? t('host.hide_results') : t('host.reveal_results')));
     controls.appendChild(el('button', {
+      type: 'button', class: 'btn btn-small btn-ghost', 'data-testid': 'poll-duplicate',
+      'aria-label': t('host.duplicate_named', { title: p.title }), onclick: () => duplicate(p, send),
+    }, t('host.duplicate')));
+    controls.appendChild(el('button', {
       type: 'button', class: 'btn btn-small btn-ghost btn-danger', 'data-testid': 'poll-delete',
       onclick: () => { if (confirm(t('host.delete_poll_confirm', { title: shorten(p.title) }))) send({ type: 'poll_delete', poll: p.id }); },
     }, t('host.delete')));
     setupTimer(node, p);
   }
-  renderResults(node.querySelector('.poll-chart'), p, state.results.get(p.id), { correct: p.correct });
+  renderResults(node.querySelector('.poll-chart'), p, state.results.get(p.id), chartOptions(p));
+}
+
+/**
+ * chartOptions are the console's chart options for poll p: its correct
+ * answers, and for text and word-cloud polls a remove control on each
+ * answer or word, confirmed by name (poll_answer_remove).
+ */
+function chartOptions(p) {
+  const opts = { correct: p.correct };
+  if (p.kind === 'text' || p.kind === 'wordcloud') {
+    opts.onRemove = (text) => {
+      if (confirm(t('host.remove_answer_confirm', { text: shorten(text), title: shorten(p.title) }))) send({ type: 'poll_answer_remove', poll: p.id, text });
+    };
+  }
+  return opts;
 }
 
 function setupTimer(node, p) {
@@ -743,7 +766,7 @@ function renderPolls() {
 function renderOneResult(id) {
   const node = $('#polls').querySelector(`[data-key="${CSS.escape(id)}"]`);
   const p = state.polls.get(id);
-  if (node && p) renderResults(node.querySelector('.poll-chart'), p, state.results.get(id), { correct: p.correct });
+  if (node && p) renderResults(node.querySelector('.poll-chart'), p, state.results.get(id), chartOptions(p));
 }
 
 function renderLeaderboardCard() {
@@ -1003,19 +1026,22 @@ function renderAll() {
   setText($('#share-code'), code);
   setText($('#presence-count'), formatNumber(state.presence));
   renderSettings();
+  renderStageSwitch(state, send);
+  renderBranding(state, send);
   renderQuestions();
   renderComments();
   renderPolls();
+  renderRunOfShow(state, send);
   renderLeaderboardCard();
 }
 
 state.on('*', (kind, detail) => {
   switch (kind) {
     case 'reset': view.pendingSeen = Infinity; renderAll(); renderQuestions(true); break;
-    case 'room': renderSettings(); break;
+    case 'room': renderSettings(); renderStageSwitch(state, send); renderBranding(state, send); break;
     case 'questions': renderQuestions(); break;
     case 'comments': renderComments(); break;
-    case 'polls': renderPolls(); renderLeaderboardCard(); break;
+    case 'polls': renderPolls(); renderRunOfShow(state, send); renderLeaderboardCard(); break;
     case 'results': renderOneResult(detail.id); break;
     case 'presence': setText($('#presence-count'), formatNumber(state.presence)); break;
     case 'leaderboard': renderLeaderboardCard(); break;
@@ -1029,7 +1055,10 @@ const WIDGET_LINKS = [['poll', 'host.w_poll'], ['question', 'host.w_question'], 
 
 function init() {
   // Before anything is drawn in them; opened statistics are fetched at once.
-  setupSections($('#console'), (name, collapsed) => { if (name === 'stats' && !collapsed) refreshStats(); });
+  setupSections($('#console'), (name, collapsed) => {
+    if (name === 'stats' && !collapsed) refreshStats();
+    if (name === 'stage') showStagePreview(!collapsed);
+  });
   $('#lang-slot').appendChild(langSwitch());
   applyI18n(document);
   document.body.dataset.tab = view.tab;
@@ -1062,6 +1091,7 @@ function init() {
   });
   setText($('#room-code'), code);
   setupPollForm((cmd) => conn.send(cmd));
+  setupRunOfShow(state, send);
   onLangChange(() => {
     showAudience();
     buildPollForm();
@@ -1078,6 +1108,7 @@ function init() {
   const key = readKey();
   if (!key) showAuth('');
   else start(key);
+  setupStagePreview(code, !isCollapsed('stage'));
   scheduleStats();
 }
 

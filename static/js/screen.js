@@ -30,6 +30,16 @@
 // offline banner (the stream's viewers would read it); it resumes by
 // itself. The key still goes in the fragment (…?show=poll#key=…).
 //
+// Stage control: the room's `stage` setting (room_set by the host, in every
+// `room` event) holds one element on the whole stage of every screen
+// without ?show=, drawn as its widget: question (the pinned question, the
+// top questions while none is pinned), poll (the poll on stage, the
+// questions while there is none), leaderboard, podium, code, or blank
+// (nothing). auto (or no setting) is the stage as described above. The
+// screen keeps following polls and pins underneath, so going back to auto
+// shows what auto would show. A staged screen still shows its offline
+// banner. body[data-stage] says what is on stage (auto or the widget).
+//
 // Test hooks (data-testid): join-code, qr, presence, pinned, poll,
 // results-chart, question-list, question, leaderboard, widget-leaderboard,
 // offline-banner, room-title, lang-switch.
@@ -108,13 +118,17 @@ const WIDGETS = {
   poll: '#poll-view', question: '#pinned', questions: '#qa-view', leaderboard: '#widget-lb',
   podium: '#widget-lb', code: '.rail', reactions: '#floaters',
 };
+/** STAGED are the values of the room's stage setting that hold one element on stage (blank: none). */
+const STAGED = new Set(['question', 'poll', 'leaderboard', 'podium', 'code', 'blank']);
 const query = new URLSearchParams(location.search);
-/** widget is the element this page shows alone (a key of WIDGETS), or '' for the whole stage. */
-const widget = Object.hasOwn(WIDGETS, query.get('show') || '') ? query.get('show') : '';
+/** urlWidget is the element this page shows alone by ?show= (a key of WIDGETS), or '' for the whole stage. */
+const urlWidget = Object.hasOwn(WIDGETS, query.get('show') || '') ? query.get('show') : '';
+/** widget is the element shown alone now: urlWidget, else what the room's stage setting puts on stage (or 'blank'), else ''. */
+let widget = urlWidget;
 /** transparent: no page background (?bg=transparent), for compositing over video. */
 const transparent = query.get('bg') === 'transparent';
-/** followsPolls: the stage may turn to a poll (the whole stage and the poll widget). */
-const followsPolls = !widget || widget === 'poll';
+/** followsPolls: the stage may turn to a poll (the whole stage, also when staged, and the poll widget). */
+const followsPolls = !urlWidget || urlWidget === 'poll';
 
 const code = roomCodeFromPath();
 const state = new RoomState();
@@ -152,6 +166,58 @@ function stageable(p) {
 function pickInitialStage() {
   const open = followsPolls ? state.pollList().filter((p) => p.state === 'open') : [];
   stage = open.length ? { poll: open[open.length - 1].id } : { questions: true };
+}
+
+/**
+ * stagedWidget is the widget the room's stage setting puts on this screen:
+ * urlWidget on a ?show= page whatever the setting; '' for auto.
+ */
+function stagedWidget() {
+  if (urlWidget) return urlWidget;
+  const choice = (state.settings && state.settings.stage) || 'auto';
+  if (!STAGED.has(choice)) return '';
+  if (choice === 'question') {
+    const q = state.pinned();
+    return q && visibleQuestion(q) ? 'question' : 'questions';
+  }
+  if (choice === 'poll') {
+    if (!(stage.poll && stageable(state.polls.get(stage.poll)))) {
+      const ready = state.pollList().filter(stageable);
+      const open = ready.filter((p) => p.state === 'open');
+      const pick = open.length ? open[open.length - 1] : ready[ready.length - 1];
+      if (pick) stage = { poll: pick.id };
+    }
+    return stage.poll ? 'poll' : 'questions';
+  }
+  return choice;
+}
+
+/**
+ * setWidget shows next alone ('' for the whole stage): body.widget and
+ * widget-NEXT (staged too when it comes from the room's setting), and
+ * .widget-target on its element and the blocks around it, which
+ * screen.css keeps while it hides everything else. Reports a change.
+ */
+function setWidget(next) {
+  if (document.body.dataset.stage === (next || 'auto')) return false;
+  document.body.classList.remove('widget', 'staged', 'widget-' + widget);
+  for (const n of document.querySelectorAll('.widget-target')) n.classList.remove('widget-target');
+  widget = next;
+  document.body.dataset.stage = widget || 'auto';
+  if (!widget) return true;
+  document.body.classList.add('widget', 'widget-' + widget);
+  if (!urlWidget) document.body.classList.add('staged');
+  for (let n = WIDGETS[widget] ? $(WIDGETS[widget]) : null; n && n !== document.body; n = n.parentElement) n.classList.add('widget-target');
+  return true;
+}
+
+/** restage follows the room's stage setting: a new element on stage is drawn and fitted afresh. */
+function restage() {
+  if (!setWidget(stagedWidget())) return;
+  $('#poll-view').dataset.sig = '';
+  $('#widget-lb').dataset.sig = '';
+  renderStage();
+  requestAnimationFrame(() => fitStage());
 }
 
 // ---------- fitting the stage ----------
@@ -204,6 +270,32 @@ function renderRoom() {
   setText($('#room-title'), s.title || '');
   document.title = (s.title ? s.title + ' — ' : '') + 'hubbub';
   $('#closed-badge').hidden = !s.closed;
+  renderBranding(s);
+}
+
+/**
+ * renderBranding dresses the stage in the room's branding: the accent
+ * colour (bars, highlights), the light or dark ground, and the logo beside
+ * the title and in the join corner.
+ */
+function renderBranding(s) {
+  const body = document.body;
+  const accent = /^#[0-9a-f]{6}$/i.test(s.accent || '') ? s.accent : '';
+  if (accent) {
+    body.style.setProperty('--accent', accent);
+    body.style.setProperty('--accent-soft', 'color-mix(in srgb, ' + accent + ' 24%, var(--bg))');
+    body.style.setProperty('--accent-soft-ink', 'color-mix(in srgb, ' + accent + ' 45%, var(--text))');
+  } else {
+    for (const v of ['--accent', '--accent-soft', '--accent-soft-ink']) body.style.removeProperty(v);
+  }
+  body.classList.toggle('theme-light', s.theme === 'light');
+  const logo = /^data:image\/(png|jpeg|webp|gif);base64,/.test(s.logo || '') ? s.logo : '';
+  for (const img of [$('#room-logo'), $('#corner-logo')]) {
+    if ((img.getAttribute('src') || '') !== logo) {
+      if (logo) img.src = logo; else img.removeAttribute('src');
+    }
+    img.hidden = !logo;
+  }
 }
 
 function votesText(n) {
@@ -337,8 +429,11 @@ function boardReady(p, lb) {
  * shown first); nothing before.
  */
 function renderWidgetBoard() {
-  if (widget !== 'leaderboard' && widget !== 'podium') return;
   const box = $('#widget-lb');
+  if (widget !== 'leaderboard' && widget !== 'podium') {
+    if (!box.hidden) { box.hidden = true; clear(box); delete box.dataset.sig; }
+    return;
+  }
   const lb = state.leaderboard;
   const ready = Boolean(lb) && boardReady(state.polls.get(lb.poll), lb);
   box.hidden = !ready;
@@ -407,7 +502,8 @@ function renderStage() {
     stage = { questions: true };
     document.body.classList.remove('lb-stage');
   }
-  $('#qa-view').hidden = onPoll;
+  // A staged questions list shows even while a poll would have the stage.
+  $('#qa-view').hidden = onPoll && widget !== 'questions';
   document.body.classList.toggle('on-poll', onPoll);
   renderPollView();
   $('#pinned').dataset.sig = '';
@@ -465,21 +561,23 @@ state.on('*', (kind, detail) => {
       lastPinnedId = pinned && visibleQuestion(pinned) ? pinned.id : '';
       pickInitialStage();
       renderRoom();
+      setWidget(stagedWidget());
       renderStage();
       renderReactionTotals();
       setText($('#presence-count'), formatNumber(state.presence));
       break;
     }
-    case 'room': renderRoom(); renderPollView(); break;
+    case 'room': renderRoom(); renderPollView(); restage(); break;
     case 'questions': {
       // A question that becomes pinned takes the stage back from a poll.
       const pinned = state.pinned();
       const pinnedId = pinned && visibleQuestion(pinned) ? pinned.id : '';
       const newlyPinned = pinnedId && pinnedId !== lastPinnedId;
       lastPinnedId = pinnedId;
-      if (newlyPinned && stage.poll && widget !== 'poll') { stage = { questions: true }; renderStage(); break; }
+      if (newlyPinned && stage.poll && widget !== 'poll') { stage = { questions: true }; renderStage(); restage(); break; }
       renderPinned();
       renderQuestions();
+      restage();
       break;
     }
     case 'polls': {
@@ -487,6 +585,7 @@ state.on('*', (kind, detail) => {
       if (stageable(p) && followsPolls) stage = { poll: p.id };
       else if (stage.poll === detail.id) stage = { questions: true };
       renderStage();
+      restage();
       break;
     }
     case 'results':
@@ -507,16 +606,10 @@ state.on('*', (kind, detail) => {
   }
 });
 
-/**
- * setupWidget marks the page for ?show= and ?bg=: body.widget and
- * widget-WHAT, and .widget-target on the widget's element and the blocks
- * around it, which screen.css keeps while it hides everything else.
- */
+/** setupWidget marks the page for ?show= and ?bg= (setWidget). */
 function setupWidget() {
   document.documentElement.classList.toggle('bg-transparent', transparent);
-  if (!widget) return;
-  document.body.classList.add('widget', 'widget-' + widget);
-  for (let n = $(WIDGETS[widget]); n && n !== document.body; n = n.parentElement) n.classList.add('widget-target');
+  setWidget(urlWidget);
 }
 
 function init() {
@@ -531,6 +624,8 @@ function init() {
     qr.alt = t('screen.qr_alt', { url: joinURL });
   };
   setText($('#join-code'), code);
+  setText($('#corner-code'), code);
+  $('#corner-qr').src = qrPath(code);
   const qr = $('#qr');
   qr.src = qrPath(code);
   showJoin();
@@ -562,7 +657,7 @@ function init() {
   conn.onStatus((status, c) => {
     if (status === 'online') everOnline = true;
     const banner = $('#offline-banner');
-    const offline = !widget && everOnline && (status === 'offline' || status === 'connecting');
+    const offline = !urlWidget && everOnline && (status === 'offline' || status === 'connecting');
     banner.textContent = t('conn.offline');
     if (banner.hidden === offline) {
       banner.hidden = !offline;

@@ -1,0 +1,172 @@
+// host-runofshow.js — the console's run of show: the room's polls and
+// quizzes in the order the host runs them, and the steps through them.
+//
+// The run is every poll by its run order (the poll's `order`, set with
+// poll_set; its number while it has none: the order of creation). The
+// cursor is the open poll furthest in the run, or, with none open, the
+// last poll that is not a draft.
+//   next:     closes every open poll and opens the first draft after the
+//             cursor (at the end of the run it only closes);
+//   previous: closes every open poll and reopens the closed poll before
+//             the open one (with none open: the last closed one), its
+//             ballots kept.
+// Both are plain poll_set commands, so a moderator may step too, and
+// every console and screen follows through the poll events. The console
+// steps with the run's buttons, and with PageDown and PageUp (what a
+// presenter clicker sends) whenever the focus is not in a text field.
+// A draft moves up or down by swapping its run order with its neighbour's
+// (two poll_sets; the orders stay distinct, since they start as distinct
+// numbers and only ever swap). Duplicate makes a new draft with the same
+// content (kind, title, options, correct answers, timer, speed bonus), at
+// the end of the run.
+//
+// Test hooks: data-testid run-of-show (the list), run-item (a poll, with
+// data-id and aria-current="step" on the cursor's poll when open),
+// run-next, run-previous, run-up, run-down, poll-duplicate.
+
+import { el, $, clear, announce } from './dom.js';
+import { t } from './i18n.js';
+import { kindLabel } from './charts.js';
+
+/** runOrder is poll p's place in the run: its order, else its number. */
+export function runOrder(p) {
+  return p.order > 0 ? p.order : Number(String(p.id).replace(/^p/, '')) || 0;
+}
+
+/** runOf returns state's polls in the run's order (ties by number). */
+export function runOf(state) {
+  return state.pollList().sort((a, b) => runOrder(a) - runOrder(b));
+}
+
+/** cursor returns the index in run of the open poll furthest on (open), and of the cursor (at); -1 for none. */
+function cursor(run) {
+  let open = -1;
+  let last = -1;
+  run.forEach((p, i) => {
+    if (p.state === 'open') open = i;
+    if (p.state !== 'draft') last = i;
+  });
+  return { open, at: open >= 0 ? open : last };
+}
+
+let busy = false;
+
+/** step runs next (dir 1) or previous (dir -1) once; a press while one is under way is dropped. */
+export async function step(state, send, dir) {
+  if (busy) return;
+  busy = true;
+  try {
+    const run = runOf(state);
+    const { open, at } = cursor(run);
+    let target;
+    if (dir > 0) {
+      target = run.slice(at + 1).find((p) => p.state === 'draft');
+    } else {
+      target = run.slice(0, open >= 0 ? open : at + 1).reverse().find((p) => p.state === 'closed');
+    }
+    for (const p of run) {
+      if (p.state === 'open' && p !== target) await send({ type: 'poll_set', poll: p.id, state: 'closed' });
+    }
+    if (target) {
+      if (await send({ type: 'poll_set', poll: target.id, state: 'open' })) announce(t('host.run_now', { title: target.title }));
+    } else {
+      announce(dir > 0 ? t('host.run_end') : t('host.run_start'));
+    }
+  } finally {
+    busy = false;
+  }
+}
+
+/** duplicate sends a poll_create of a new draft with p's content. */
+export function duplicate(p, send) {
+  const cmd = { type: 'poll_create', kind: p.kind, title: p.title, state: 'draft' };
+  if (['single', 'multi', 'quiz'].includes(p.kind)) cmd.options = [...(p.options || [])];
+  if (p.kind === 'multi' && p.max) cmd.max = p.max;
+  if (p.kind === 'quiz') {
+    cmd.correct = [...(p.correct || [])];
+    if (p.seconds) {
+      cmd.seconds = p.seconds;
+      cmd.speed_bonus = Boolean(p.speed_bonus);
+    }
+  }
+  return send(cmd);
+}
+
+/** move swaps the run order of draft p with its neighbour's, up (dir -1) or down (dir 1). */
+async function move(state, send, p, dir) {
+  const run = runOf(state);
+  const i = run.findIndex((q) => q.id === p.id);
+  const other = run[i + dir];
+  if (i < 0 || !other) return;
+  const mine = runOrder(p);
+  const theirs = runOrder(other);
+  if (await send({ type: 'poll_set', poll: p.id, order: theirs })) await send({ type: 'poll_set', poll: other.id, order: mine });
+}
+
+/** renderRunOfShow draws the run into #run-list and enables the steps that would do something. */
+export function renderRunOfShow(state, send) {
+  const list = $('#run-list');
+  const run = runOf(state);
+  const { open, at } = cursor(run);
+  $('#run-card').hidden = run.length === 0;
+  $('#run-next').disabled = !run.slice(at + 1).some((p) => p.state === 'draft') && open < 0;
+  $('#run-previous').disabled = !run.slice(0, open >= 0 ? open : at + 1).some((p) => p.state === 'closed') && open < 0;
+  // Rebuilt only when something shown changed, so a focused button survives a results tick.
+  const sig = JSON.stringify(run.map((p) => [p.id, p.title, p.kind, p.state])) + document.documentElement.lang;
+  if (list.dataset.sig === sig) return;
+  const focused = document.activeElement && list.contains(document.activeElement)
+    ? [document.activeElement.closest('[data-id]')?.dataset.id, document.activeElement.dataset.testid] : null;
+  list.dataset.sig = sig;
+  clear(list);
+  run.forEach((p, i) => {
+    const state_ = p.state === 'open' ? t('host.state_open') : p.state === 'closed' ? t('host.state_closed') : t('host.state_draft');
+    const buttons = [];
+    if (p.state === 'draft') {
+      buttons.push(el('button', {
+        type: 'button', class: 'btn btn-small btn-ghost', 'data-testid': 'run-up', disabled: i === 0,
+        'aria-label': t('host.run_up', { title: p.title }), onclick: () => move(state, send, p, -1),
+      }, '↑'));
+      buttons.push(el('button', {
+        type: 'button', class: 'btn btn-small btn-ghost', 'data-testid': 'run-down', disabled: i === run.length - 1,
+        'aria-label': t('host.run_down', { title: p.title }), onclick: () => move(state, send, p, 1),
+      }, '↓'));
+    }
+    buttons.push(el('button', {
+      type: 'button', class: 'btn btn-small btn-ghost', 'data-testid': 'poll-duplicate',
+      'aria-label': t('host.duplicate_named', { title: p.title }), onclick: () => duplicate(p, send),
+    }, t('host.duplicate')));
+    list.appendChild(el('li', {
+      class: 'run-item', 'data-testid': 'run-item', 'data-id': p.id, 'data-state': p.state,
+      'aria-current': i === open ? 'step' : null,
+    },
+    el('span', { class: 'run-n mono' }, String(i + 1)),
+    el('span', { class: 'run-body' }, el('span', { class: 'run-title' }, p.title),
+      el('span', { class: 'run-meta' }, kindLabel(p.kind) + ' · ' + state_)),
+    el('span', { class: 'run-actions' }, ...buttons)));
+  });
+  if (focused) {
+    const again = list.querySelector(`[data-id="${CSS.escape(focused[0] || '')}"] [data-testid="${CSS.escape(focused[1] || '')}"]`);
+    if (again && !again.disabled) again.focus();
+  }
+}
+
+/** isTyping reports whether the keyboard is in a field that takes text (where keys are not steps). */
+function isTyping(target) {
+  return Boolean(target && target.closest && target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]'));
+}
+
+/**
+ * setupRunOfShow wires the run's buttons and keys: PageDown next, PageUp
+ * previous (no modifier, not while typing, only while there is a run).
+ */
+export function setupRunOfShow(state, send) {
+  $('#run-next').addEventListener('click', () => step(state, send, 1));
+  $('#run-previous').addEventListener('click', () => step(state, send, -1));
+  document.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.shiftKey || isTyping(e.target) || state.polls.size === 0 || !state.role) return;
+    const dir = { PageDown: 1, PageUp: -1 }[e.key];
+    if (!dir) return;
+    e.preventDefault();
+    step(state, send, dir);
+  });
+}
