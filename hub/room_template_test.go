@@ -18,7 +18,8 @@ func TestCopyRoom(t *testing.T) {
 	src := ts.createRoom(t, "Weekly all-hands")
 	host, _, _ := ts.join(t, rooms.Hello{Room: src.Code, Token: src.HostKey}, dialOpts{})
 	voter, _, _ := ts.join(t, rooms.Hello{Room: src.Code, Name: "Ada"}, dialOpts{})
-	host.mustAck(1, map[string]any{"type": "room_set", "moderation": true, "comments": false, "filter": "moderate", "retention_days": 7})
+	host.mustAck(1, map[string]any{"type": "room_set", "moderation": true, "comments": false, "filter": "moderate", "retention_days": 7,
+		"name_required": true, "slow_mode_seconds": 30})
 	host.mustAck(2, map[string]any{"type": "poll_create", "kind": "single", "title": "Lunch?", "options": []string{"pizza", "soup"}, "state": "open"})
 	host.mustAck(3, map[string]any{"type": "poll_create", "kind": "quiz", "title": "Capital of France?",
 		"options": []string{"Lyon", "Paris", "Nice"}, "correct": []int{1}, "seconds": 20, "speed_bonus": true})
@@ -79,7 +80,7 @@ func TestCopyRoom(t *testing.T) {
 	snap.decode(t, &got)
 	r := got.Room
 	if r.Title != "Next week's all-hands" || !r.Moderation || r.Comments || r.Filter != rooms.FilterModerate || r.RetentionDays != 7 || r.Closed ||
-		r.Accent != "#ff5a1f" || r.Theme != rooms.ThemeLight || r.Stage != "" {
+		r.Accent != "#ff5a1f" || r.Theme != rooms.ThemeLight || r.Stage != "" || !r.NameRequired || r.SlowModeSeconds != 30 {
 		t.Errorf("copied settings %+v", r)
 	}
 	if len(got.Questions) != 0 {

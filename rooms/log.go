@@ -15,7 +15,9 @@ import (
 //   - 2: binary records for upvote, unvote and vote (machine_record_binary.go);
 //     the room's protections (name required, hold for newcomers, slow mode),
 //     per-room caps, bans that hide posts and cover addresses, idle expiry
-//     (machine_guard.go); and the other rules of the same release.
+//     (machine_guard.go); item handles and bans by item (handles.go); key
+//     rotation; the stage, run-of-show order, branding, own-question edits
+//     and answer removal.
 const RulesVersion uint32 = 2
 
 // Entry is one record of a room's log: a command that passed its

@@ -11,7 +11,7 @@ import (
 // holder of from's host key (credential): a room used as a template, or
 // last week's session run again. The new room takes from's settings
 // (moderation, Q&A, comments, reactions, the word filter's action,
-// retention) and every poll and quiz, each as a draft with its options,
+// retention, the protections, the branding) and every poll and quiz, each as a draft with its options,
 // answers, timer and speed bonus, in from's order. Nothing the audience
 // made is copied (no question, comment, ballot, reaction or ban), and the
 // new room is open with a fresh code and keys. title "" keeps from's title.
@@ -77,6 +77,10 @@ func templateSettings(r Room) RoomPatch {
 		Reactions:     &r.Reactions,
 		QA:            &r.QA,
 		RetentionDays: &r.RetentionDays,
+		// The room's protections against abuse go with it too.
+		NameRequired:    &r.NameRequired,
+		HoldNewMinutes:  &r.HoldNewMinutes,
+		SlowModeSeconds: &r.SlowModeSeconds,
 	}
 	if r.Filter != "" { // rooms made before the setting have none
 		p.Filter = &r.Filter
