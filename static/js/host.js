@@ -41,6 +41,7 @@ import { qrPath, audienceURL } from './qr.js';
 import { setupSections, isCollapsed } from './host-sections.js';
 import { setupStagePreview, showStagePreview, renderStageSwitch, renderBranding } from './host-stage.js';
 import { setupRunOfShow, renderRunOfShow, duplicate } from './host-runofshow.js';
+import { setupRoomCopy } from './host-copy.js';
 
 /** STATS_REFRESH_MS is how often the live statistics are asked for while visible (the server asks for no more than every 5 s). */
 const STATS_REFRESH_MS = 5000;
@@ -143,6 +144,7 @@ function start(key) {
     badge.textContent = ev.role === 'host' ? t('host.role_host') : t('host.role_moderator');
     showIdleWarning(ev.idle_expires_at || 0);
     $('#keys-card').hidden = ev.role !== 'host';
+    $('#copy-card').hidden = ev.role !== 'host';
     refreshStats();
   });
   conn.on('*', (ev) => { if (ev.type !== 'welcome') state.apply(ev); });
@@ -989,6 +991,7 @@ async function download(format) {
     button.disabled = false;
   }
 }
+setupRoomCopy(code, currentKey);
 $('#export-json').addEventListener('click', () => download('json'));
 $('#export-csv').addEventListener('click', () => download('csv'));
 
