@@ -51,13 +51,14 @@ func TestClusterProtectionsHoldAcrossInstances(t *testing.T) {
 
 	_, raw := c.do(t, http.MethodGet, b.base+"/api/rooms/"+room.Code+"/export?format=json", room.HostKey, "")
 	var export struct {
-		Questions []struct{ Participant string } `json:"questions"`
+		Questions []struct{ Handle string } `json:"questions"`
 	}
-	if err := json.Unmarshal(raw, &export); err != nil || len(export.Questions) != 1 || export.Questions[0].Participant == "" {
+	if err := json.Unmarshal(raw, &export); err != nil || len(export.Questions) != 1 || export.Questions[0].Handle == "" {
 		t.Fatalf("export: %v %s", err, raw)
 	}
-	who := export.Questions[0].Participant
-	status, out = command(b, room.HostKey, `{"type":"ban","participant":"`+who+`","hide_posts":true}`)
+	// Staff name the author by the question's handle; the room resolves it.
+	item := export.Questions[0].Handle
+	status, out = command(b, room.HostKey, `{"type":"ban","handle":"`+item+`","hide_posts":true}`)
 	if status != http.StatusOK || out["hidden"] != float64(1) {
 		t.Fatalf("the ban on b: %d %v; want hidden 1", status, out)
 	}
@@ -67,7 +68,7 @@ func TestClusterProtectionsHoldAcrossInstances(t *testing.T) {
 	// ban again with the option. A host does so seconds later; the test
 	// repeats the ban until a's joins are in.
 	waitFor(t, "a ban on b that covers the address the participant joined from on a", func() bool {
-		status, out = command(b, room.HostKey, `{"type":"ban","participant":"`+who+`","cover_address":true}`)
+		status, out = command(b, room.HostKey, `{"type":"ban","handle":"`+item+`","cover_address":true}`)
 		return status == http.StatusOK && out["covered"] == true
 	})
 
