@@ -130,13 +130,6 @@ type ExportComment struct {
 	AtMS        int64  `json:"at_ms"`
 }
 
-// stateWithQuestions is the method of the store Export needs; found by a
-// type assertion so Export does not depend on where the Store interface
-// declares it.
-type stateWithQuestions interface {
-	StateWithQuestions(ctx context.Context, code string, comments int) (State, error)
-}
-
 // Export returns everything room code holds, for the holder of its host or
 // moderator key (credential). Refusals: ErrRoomNotFound; unauthorized
 // without a credential or with one that is not valid for the room;
@@ -154,12 +147,7 @@ func (s *Service) Export(ctx context.Context, credential, code string) (Export, 
 	if err := s.flushRoomReactions(ctx, actor.Room); err != nil {
 		return Export{}, err
 	}
-	var st State
-	if qs, ok := s.store.(stateWithQuestions); ok {
-		st, err = qs.StateWithQuestions(ctx, actor.Room, exportAllComments)
-	} else {
-		st, err = s.store.State(ctx, actor.Room, exportAllComments)
-	}
+	st, err := s.store.StateWithQuestions(ctx, actor.Room, exportAllComments)
 	if err != nil {
 		return Export{}, err
 	}

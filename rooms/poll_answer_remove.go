@@ -114,11 +114,7 @@ func (s *Service) pollAnswerRemove(ctx context.Context, actor Actor, cmd Command
 	if cmd.Poll == "" || strings.TrimSpace(cmd.Text) == "" {
 		return Ack{}, errorf(CodeBadRequest, "poll_answer_remove needs \"poll\" and \"text\"")
 	}
-	remover, ok := s.store.(AnswerRemover)
-	if !ok {
-		return Ack{}, errorf(CodeBadRequest, "this server's store cannot remove answers")
-	}
-	if _, err := remover.RemoveAnswer(ctx, actor.Room, cmd.Poll, cmd.Text); err != nil {
+	if _, err := s.store.RemoveAnswer(ctx, actor.Room, cmd.Poll, cmd.Text); err != nil {
 		return Ack{}, err
 	}
 	return Ack{Poll: cmd.Poll}, nil

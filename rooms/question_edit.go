@@ -105,11 +105,7 @@ func (s *Service) questionEdit(ctx context.Context, actor Actor, cmd Command) (A
 	if err != nil {
 		return Ack{}, err
 	}
-	editor, ok := s.store.(QuestionEditor)
-	if !ok {
-		return Ack{}, errorf(CodeBadRequest, "this server's store cannot edit questions")
-	}
-	q, ev, err := editor.EditQuestion(ctx, actor.Room, cmd.Question, actor.Participant, screened, status == QuestionPending)
+	q, ev, err := s.store.EditQuestion(ctx, actor.Room, cmd.Question, actor.Participant, screened, status == QuestionPending)
 	if err != nil {
 		return Ack{}, err
 	}

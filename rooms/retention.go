@@ -109,14 +109,8 @@ func (s *Service) roomDeleted(code string) {
 // IdleExpiresAt returns when open room code will be deleted for want of
 // activity (Unix ms): its last activity plus the store's idle expiry,
 // rounded up to the hour. 0 when it will not (closed: its retention
-// decides; no idle expiry; a store without one) or cannot be read.
+// decides; no idle expiry) or cannot be read.
 func (s *Service) IdleExpiresAt(ctx context.Context, code string) int64 {
-	is, ok := s.store.(interface {
-		IdleAt(ctx context.Context, code string) (int64, error)
-	})
-	if !ok {
-		return 0
-	}
-	at, _ := is.IdleAt(ctx, code)
+	at, _ := s.store.IdleAt(ctx, code)
 	return at
 }

@@ -576,15 +576,9 @@ func (s *Service) Since(ctx context.Context, code string, seq uint64) ([]Event, 
 
 // Epoch returns the generation of a room's history: it changes when the
 // room's log went backwards, and seq jumped (EpochSeqGap). 0 when the
-// store has no epochs or the room cannot be read.
+// room cannot be read.
 func (s *Service) Epoch(ctx context.Context, code string) uint64 {
-	es, ok := s.store.(interface {
-		Epoch(ctx context.Context, code string) (uint64, error)
-	})
-	if !ok {
-		return 0
-	}
-	epoch, _ := es.Epoch(ctx, code)
+	epoch, _ := s.store.Epoch(ctx, code)
 	return epoch
 }
 

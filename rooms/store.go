@@ -43,6 +43,10 @@ type Store interface {
 	InsightStore
 	// PollBallotsStore lists every ballot, for the export (poll_ballots.go).
 	PollBallotsStore
+	// QuestionEditor edits an author's own question (question_edit.go).
+	QuestionEditor
+	// AnswerRemover takes an answer out of a poll (poll_answer_remove.go).
+	AnswerRemover
 
 	// CreateRoom adds a room; ErrRoomExists when the code is taken.
 	CreateRoom(ctx context.Context, rec RoomRecord) error
@@ -95,6 +99,12 @@ type Store interface {
 	State(ctx context.Context, code string, comments int) (State, error)
 	// Seq returns the room's current seq.
 	Seq(ctx context.Context, code string) (uint64, error)
+
+	// Epoch returns the generation of the room's history (Entry.Epoch).
+	Epoch(ctx context.Context, code string) (uint64, error)
+	// IdleAt returns when the open room will be deleted for want of
+	// activity (Unix ms), 0 when it will not.
+	IdleAt(ctx context.Context, code string) (int64, error)
 
 	// EvictIdle frees the memory of rooms not used since before that no
 	// client of this instance is in; they are read again when next used.
