@@ -50,30 +50,49 @@ function cursor(run) {
 }
 
 let busy = false;
+let queued = 0;
 
-/** step runs next (dir 1) or previous (dir -1) once; a press while one is under way is dropped. */
+/**
+ * step runs next (dir 1) or previous (dir -1). A press while a step is
+ * under way is kept (the latest one only) and runs once that step is
+ * acknowledged, against the state it left: a clicker pressed twice
+ * quickly steps twice, and never acts on a run it has not seen.
+ */
 export async function step(state, send, dir) {
-  if (busy) return;
+  if (busy) {
+    queued = dir;
+    return;
+  }
   busy = true;
   try {
-    const run = runOf(state);
-    const { open, at } = cursor(run);
-    let target;
-    if (dir > 0) {
-      target = run.slice(at + 1).find((p) => p.state === 'draft');
-    } else {
-      target = run.slice(0, open >= 0 ? open : at + 1).reverse().find((p) => p.state === 'closed');
-    }
-    for (const p of run) {
-      if (p.state === 'open' && p !== target) await send({ type: 'poll_set', poll: p.id, state: 'closed' });
-    }
-    if (target) {
-      if (await send({ type: 'poll_set', poll: target.id, state: 'open' })) announce(t('host.run_now', { title: target.title }));
-    } else {
-      announce(dir > 0 ? t('host.run_end') : t('host.run_start'));
+    await stepOnce(state, send, dir);
+    while (queued) {
+      const next = queued;
+      queued = 0;
+      await stepOnce(state, send, next);
     }
   } finally {
     busy = false;
+    queued = 0;
+  }
+}
+
+async function stepOnce(state, send, dir) {
+  const run = runOf(state);
+  const { open, at } = cursor(run);
+  let target;
+  if (dir > 0) {
+    target = run.slice(at + 1).find((p) => p.state === 'draft');
+  } else {
+    target = run.slice(0, open >= 0 ? open : at + 1).reverse().find((p) => p.state === 'closed');
+  }
+  for (const p of run) {
+    if (p.state === 'open' && p !== target) await send({ type: 'poll_set', poll: p.id, state: 'closed' });
+  }
+  if (target) {
+    if (await send({ type: 'poll_set', poll: target.id, state: 'open' })) announce(t('host.run_now', { title: target.title }));
+  } else {
+    announce(dir > 0 ? t('host.run_end') : t('host.run_start'));
   }
 }
 
