@@ -262,6 +262,11 @@ func (c *client) delayLocked() time.Duration {
 // client, one flush at a time per client; scratch is the writer's. It never
 // blocks on the socket: what the kernel does not take at once is written
 // by a goroutine of the client's own (finishFlush).
+//
+// A flush takes the client's lock once: the write that does not block
+// (socket.tryWrite) happens under it, so a flush the kernel takes whole —
+// nearly every flush — ends without a second lock. A delivery to this
+// client meanwhile waits for that one system call, never for the peer.
 func (c *client) flush(scratch *flushScratch) {
 	c.mu.Lock()
 	buf, shared := c.pending, c.shared
@@ -275,55 +280,43 @@ func (c *client) flush(scratch *flushScratch) {
 		return
 	}
 	c.state = writerWriting
-	if shared != nil {
-		c.inFlight = len(shared) - c.sharedHeader
-	} else {
-		c.inFlight = len(buf.b)
-	}
-	c.mu.Unlock()
-
-	if shared != nil {
-		c.writeShared(shared, scratch)
-		return
-	}
 	if c.sock == nil {
+		c.inFlight = len(buf.b)
+		c.mu.Unlock()
 		err := c.writeFrames(buf.b)
 		putFrameBuf(buf)
 		c.flushed(err)
 		return
 	}
-	var frames int
-	scratch.wire, frames = appendDataFrames(scratch.wire[:0], buf.b)
 	m := c.hub.metrics
-	m.frames.Add(float64(frames))
-	m.bytes.Add(float64(len(buf.b) - (frames - 1))) // payload: the events without the newlines between frames
-	putFrameBuf(buf)
-	wire := scratch.wire
+	wire := shared
+	if shared != nil {
+		m.frames.Inc()
+		m.bytes.Add(float64(len(shared) - c.sharedHeader))
+	} else {
+		var frames int
+		scratch.wire, frames = appendDataFrames(scratch.wire[:0], buf.b)
+		m.frames.Add(float64(frames))
+		m.bytes.Add(float64(len(buf.b) - (frames - 1))) // payload: the events without the newlines between frames
+		putFrameBuf(buf)
+		wire = scratch.wire
+	}
 	n, err := c.sock.tryWrite(wire, scratch.raw)
 	if n < len(wire) && (err == nil || err == errSocketBusy) {
+		// The rest may block: it is written on a goroutine of the client's
+		// own, from a copy unless the frame is shared (nobody changes one).
 		m.slowWrites.Inc()
+		c.inFlight = len(wire) - n
+		rest := wire[n:]
+		if shared == nil {
+			rest = bytes.Clone(rest)
+		}
 		c.goroutines.Add(1)
-		go c.finishFlush(bytes.Clone(wire[n:]), err == nil)
+		c.mu.Unlock()
+		go c.finishFlush(rest, err == nil)
 		return
 	}
-	c.flushed(err)
-}
-
-// writeShared writes a frame built once for a broadcast, as it is: the
-// flush's bytes are not copied (a slow write finishes from the same
-// frame, which nobody changes).
-func (c *client) writeShared(frame []byte, scratch *flushScratch) {
-	m := c.hub.metrics
-	m.frames.Inc()
-	m.bytes.Add(float64(len(frame) - frameHeaderLen(frame)))
-	n, err := c.sock.tryWrite(frame, scratch.raw)
-	if n < len(frame) && (err == nil || err == errSocketBusy) {
-		m.slowWrites.Inc()
-		c.goroutines.Add(1)
-		go c.finishFlush(frame[n:], err == nil)
-		return
-	}
-	c.flushed(err)
+	c.flushedLocked(err)
 }
 
 // finishFlush writes the rest of a flush the socket could not take at once
@@ -334,10 +327,16 @@ func (c *client) finishFlush(rest []byte, locked bool) {
 	c.flushed(c.sock.finishWrite(rest, locked))
 }
 
-// flushed ends a flush: what arrived meanwhile waits out its delay in the
-// pool; on a write error the connection is dropped.
+// flushed ends a flush written outside the client's lock.
 func (c *client) flushed(err error) {
 	c.mu.Lock()
+	c.flushedLocked(err)
+}
+
+// flushedLocked ends a flush and unlocks the client: what arrived
+// meanwhile waits out its delay in the pool; on a write error the
+// connection is dropped.
+func (c *client) flushedLocked(err error) {
 	c.inFlight, c.catchUpInFlight = 0, 0
 	c.lastWrite = time.Now()
 	requeued := false
