@@ -22,9 +22,11 @@ import (
 	"go.uber.org/zap/zaptest"
 )
 
-// waitTimeout bounds every wait for something the server should do soon.
-// It is generous: the tests run under -race on two cores.
-const waitTimeout = 5 * time.Second
+// waitTimeout bounds every wait for something that must happen. It is
+// only reached when a test fails, so it is generous: CI runs the
+// packages' -race tests side by side on 2 cores, where a join or an ack
+// has been seen to take several seconds.
+const waitTimeout = 20 * time.Second
 
 // testServer is the real router of one instance (log store on a memory log, memory
 // broker, the service and the hub with their Run goroutines) behind
