@@ -98,8 +98,33 @@ func TestEmbeddedKeepsAckedThroughKill(t *testing.T) {
 			}
 		})
 	}
+	// The voters start once comments and questions are being acknowledged,
+	// and the kill comes once a few ballots are: so it lands mid-storm
+	// however slow the machine is, rather than after a fixed sleep.
+	acked := func() (int, int, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(comments), len(questions), len(ballots)
+	}
+	warm := make(chan struct{})
+	waitFor := func(what string, ok func(c, q, b int) bool) {
+		for deadline := time.Now().Add(30 * time.Second); !ok(acked()); time.Sleep(2 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				select {
+				case <-warm:
+				default:
+					close(warm)
+				}
+				close(stop)
+				wg.Wait()
+				c, q, b := acked()
+				t.Fatalf("waited 30 s for %s: %d comments, %d questions, %d ballots acknowledged", what, c, q, b)
+			}
+		}
+	}
 	for i, v := range voters {
 		wg.Go(func() {
+			<-warm
 			time.Sleep(time.Duration(i) * 10 * time.Millisecond) // spread over the storm, past the kill
 			choice := i % 4
 			mu.Lock()
@@ -115,7 +140,9 @@ func TestEmbeddedKeepsAckedThroughKill(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(300 * time.Millisecond)
+	waitFor("comments and questions", func(c, q, _ int) bool { return c >= 10 && q >= 10 })
+	close(warm)
+	waitFor("ballots", func(_, _, b int) bool { return b >= 5 })
 	in.stop(syscall.SIGKILL)
 	close(stop)
 	wg.Wait()
