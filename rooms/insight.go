@@ -8,10 +8,12 @@ import (
 	"go.uber.org/zap"
 )
 
-// insightRecorder buffers what this instance sees happen, per room, until
-// the next reaction flush adds it to the store in one round trip
-// (Service.flushInsight): counting costs a map update per command, never a
-// store call, and nothing on the broadcast path.
+// insightRecorder buffers who this instance sees in each room (joined,
+// active, and from which address group) until the next reaction flush adds
+// it to the store in one round trip (Service.flushInsight): a map update
+// per command, never a store call, and nothing on the broadcast path. The
+// interactions themselves are counted by the room's rules as they apply
+// them (machine_insight.go), once for every instance.
 type insightRecorder struct {
 	mu      sync.Mutex
 	pending map[string]*InsightDelta
@@ -31,19 +33,12 @@ func (r *insightRecorder) deltaLocked(room string) *InsightDelta {
 	return d
 }
 
-// see records that participant ("": a staff member, who is not counted as
-// a participant) was in room at minute; active: it interacted; kind ≥ 0:
-// one interaction of that kind counted.
-func (r *insightRecorder) see(room, participant string, minute int64, active bool, kind int) {
+// see records that participant was in room at minute; active: it
+// interacted.
+func (r *insightRecorder) see(room, participant string, minute int64, active bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	d := r.deltaLocked(room)
-	if kind >= 0 {
-		d.addCount(minute, kind, 1)
-	}
-	if participant == "" {
-		return
-	}
 	if d.Seen == nil {
 		d.Seen = make(map[string]int64)
 	}
@@ -70,38 +65,6 @@ func (r *insightRecorder) seeAddr(room, participant, addr string) {
 	d.Addrs[participant] = addr
 }
 
-// addCount adds n interactions of kind at minute.
-func (d *InsightDelta) addCount(minute int64, kind int, n int64) {
-	if d.Counts == nil {
-		d.Counts = make(map[int64]InsightCounts)
-	}
-	c := d.Counts[minute]
-	c[kind] += n
-	d.Counts[minute] = c
-}
-
-// reactions records the reactions a flush at now counted, per room.
-func (r *insightRecorder) reactions(counted map[string]Reactions, now time.Time) {
-	minute, second := now.Unix()/60, now.Unix()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for room, rs := range counted {
-		var n int64
-		for _, c := range rs {
-			n += c
-		}
-		if n == 0 {
-			continue
-		}
-		d := r.deltaLocked(room)
-		d.addCount(minute, InsightReactions, n)
-		if d.ReactionSeconds == nil {
-			d.ReactionSeconds = make(map[int64]int64)
-		}
-		d.ReactionSeconds[second] += n
-	}
-}
-
 // take returns the pending deltas and starts new ones.
 func (r *insightRecorder) take() map[string]*InsightDelta {
 	r.mu.Lock()
@@ -120,13 +83,6 @@ func (r *insightRecorder) restore(deltas map[string]*InsightDelta) {
 	defer r.mu.Unlock()
 	for room, old := range deltas {
 		d := r.deltaLocked(room)
-		for m, c := range old.Counts {
-			for k, n := range c {
-				if n != 0 {
-					d.addCount(m, k, n)
-				}
-			}
-		}
 		for p, m := range old.Seen {
 			if d.Seen == nil {
 				d.Seen = make(map[string]int64)
@@ -148,12 +104,6 @@ func (r *insightRecorder) restore(deltas map[string]*InsightDelta) {
 				d.Active = make(map[string]struct{})
 			}
 			d.Active[p] = struct{}{}
-		}
-		for sec, n := range old.ReactionSeconds {
-			if d.ReactionSeconds == nil {
-				d.ReactionSeconds = make(map[int64]int64)
-			}
-			d.ReactionSeconds[sec] += n
 		}
 	}
 }
@@ -178,42 +128,22 @@ func minuteOf(t time.Time) int64 { return t.Unix() / 60 }
 // joined records that an audience member joined a room.
 func (s *Service) joined(actor Actor) {
 	if actor.Role == RoleAudience {
-		s.insight.see(actor.Room, actor.Participant, minuteOf(s.cfg.Now()), false, -1)
+		s.insight.see(actor.Room, actor.Participant, minuteOf(s.cfg.Now()), false)
 		if actor.Addr != "" {
 			s.insight.seeAddr(actor.Room, actor.Participant, actor.Addr)
 		}
 	}
 }
 
-// observe updates the insight figures after a command of actor the
-// Service applied (ack): one place for every kind of interaction.
+// observe updates what the Service records after a command of actor it
+// applied (ack): an audience participant who asks, upvotes, votes,
+// comments or reacts is active; closing a room, or changing how long it is
+// kept, schedules its deletion.
 func (s *Service) observe(ctx context.Context, actor Actor, cmd Command, ack Ack) {
-	active, kind := false, -1
+	active := false
 	switch cmd.Type {
-	case TypeAsk:
+	case TypeAsk, TypeUpvote, TypeVote, TypeComment, TypeReact:
 		active = true
-		if ack.Seq != 0 {
-			kind = InsightQuestions
-		}
-	case TypeUpvote:
-		active = true
-		if ack.counted {
-			kind = InsightUpvotes
-		}
-	case TypeVote:
-		active = true
-		if ack.Changed != nil && *ack.Changed {
-			kind = InsightBallots
-		}
-	case TypeComment:
-		active = true
-		if ack.Seq != 0 {
-			kind = InsightComments
-		}
-	case TypeReact:
-		active = true // reactions are counted when flushed
-	case TypePollCreate, TypePollSet, TypePollDelete:
-		s.observePoll(ctx, actor.Room, cmd, ack)
 	case TypeRoomSet:
 		if ack.Seq != 0 && (cmd.Closed != nil || cmd.RetentionDays != nil) {
 			if err := s.scheduleDeletion(ctx, actor.Room); err != nil {
@@ -221,31 +151,8 @@ func (s *Service) observe(ctx context.Context, actor Actor, cmd Command, ack Ack
 			}
 		}
 	}
-	participant := actor.Participant
-	if actor.Role != RoleAudience {
-		participant = "" // staff interactions count; staff are not participants
-	}
-	if participant != "" || kind >= 0 {
-		s.insight.see(actor.Room, participant, minuteOf(s.cfg.Now()), active, kind)
-	}
-}
-
-// observePoll tells the store when a poll opens or stops being open, so
-// that presence reports raise the poll's present while it is open.
-func (s *Service) observePoll(ctx context.Context, room string, cmd Command, ack Ack) {
-	var err error
-	switch {
-	case cmd.Type == TypePollCreate && cmd.State == PollOpen && ack.Poll != "":
-		err = s.store.PollOpened(ctx, room, ack.Poll)
-	case cmd.Type == TypePollSet && ack.Seq != 0 && cmd.State == PollOpen:
-		err = s.store.PollOpened(ctx, room, cmd.Poll)
-	case cmd.Type == TypePollSet && ack.Seq != 0 && cmd.State == PollClosed:
-		err = s.store.PollClosed(ctx, room, cmd.Poll, false)
-	case cmd.Type == TypePollDelete:
-		err = s.store.PollClosed(ctx, room, cmd.Poll, true)
-	}
-	if err != nil {
-		s.log.Warn("poll figures not updated", zap.String("room", room), zap.String("poll", cmd.Poll), zap.Error(err))
+	if actor.Role == RoleAudience {
+		s.insight.see(actor.Room, actor.Participant, minuteOf(s.cfg.Now()), active)
 	}
 }
 

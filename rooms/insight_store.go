@@ -31,8 +31,6 @@ func (c InsightCounts) Add(o InsightCounts) InsightCounts {
 // InsightDelta is what one instance saw happen in one room since its last
 // flush: the store adds it to the room's figures in one atomic step.
 type InsightDelta struct {
-	// Counts are interactions by Unix minute (Unix seconds / 60).
-	Counts map[int64]InsightCounts
 	// Seen are participants who joined or acted, with the Unix minute this
 	// instance first saw them in this delta. The store counts each once
 	// per room (unique participants), in the minute it first saw them.
@@ -44,14 +42,11 @@ type InsightDelta struct {
 	// address group they joined from (Service.addressHash), which a ban
 	// may cover. The log store keeps them; the earlier stores ignore them.
 	Addrs map[string]string
-	// ReactionSeconds counts reactions by Unix second (of the flush that
-	// counted them), for reaction bursts.
-	ReactionSeconds map[int64]int64
 }
 
 // IsZero reports whether the delta holds nothing.
 func (d *InsightDelta) IsZero() bool {
-	return len(d.Counts) == 0 && len(d.Seen) == 0 && len(d.Active) == 0 && len(d.ReactionSeconds) == 0 && len(d.Addrs) == 0
+	return len(d.Seen) == 0 && len(d.Active) == 0 && len(d.Addrs) == 0
 }
 
 // InsightMinute is one minute of a room's insight.
@@ -99,13 +94,6 @@ type InsightStore interface {
 	// now's minute, and the most present of each poll open in the room.
 	// Rooms that do not exist are skipped.
 	RecordPresence(ctx context.Context, counts map[string]int, now int64) error
-
-	// PollOpened records that poll id is open from now on (its present
-	// starts at the room's last recorded count, or stays at a higher
-	// earlier one); PollClosed that it no longer is (a deleted poll's
-	// figure is dropped when deleted is true). Refusals: ErrRoomNotFound.
-	PollOpened(ctx context.Context, code, id string) error
-	PollClosed(ctx context.Context, code, id string, deleted bool) error
 
 	// Insight returns a room's figures. Refusals: ErrRoomNotFound.
 	Insight(ctx context.Context, code string) (Insight, error)

@@ -222,8 +222,6 @@ type Ack struct {
 	// HostKey and ModeratorKey: the new key a key_rotate made.
 	HostKey      string `json:"host_key,omitempty"`
 	ModeratorKey string `json:"moderator_key,omitempty"`
-	// counted: an upvote that changed the count (for the insight figures).
-	counted bool
 }
 
 // Handle applies one command of actor. It returns a *Error for every
@@ -429,7 +427,6 @@ func (s *Service) flushReactions(ctx context.Context, watch []string) (map[strin
 		return nil, err
 	}
 	s.metrics.reactionsFlushed.Add(float64(n))
-	s.insight.reactions(deltas, s.cfg.Now())
 	return totals, nil
 }
 

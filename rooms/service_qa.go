@@ -95,11 +95,11 @@ func (s *Service) upvote(ctx context.Context, actor Actor, cmd Command) (Ack, er
 		return Ack{}, errorf(CodeBadRequest, "%s needs \"question\"", cmd.Type)
 	}
 	up := cmd.Type == TypeUpvote
-	votes, changed, err := s.store.Vote(ctx, actor.Room, cmd.Question, actor.Participant, up)
+	votes, _, err := s.store.Vote(ctx, actor.Room, cmd.Question, actor.Participant, up)
 	if err != nil {
 		return Ack{}, err
 	}
-	return Ack{Question: cmd.Question, Votes: &votes, counted: up && changed}, nil
+	return Ack{Question: cmd.Question, Votes: &votes}, nil
 }
 
 // questionDelete: the author, a moderator or the host.

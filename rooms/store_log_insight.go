@@ -24,10 +24,6 @@ func (s *LogStore) AddInsight(ctx context.Context, deltas map[string]*InsightDel
 	return nil
 }
 
-// DerivesInsight reports that the store counts interactions from the
-// commands it applies: AddInsight takes only the participants.
-func (s *LogStore) DerivesInsight() bool { return true }
-
 // RecordPresence implements InsightStore: one entry per room.
 func (s *LogStore) RecordPresence(ctx context.Context, counts map[string]int, _ int64) error {
 	for code, n := range counts {
@@ -36,19 +32,6 @@ func (s *LogStore) RecordPresence(ctx context.Context, counts map[string]int, _ 
 		}
 	}
 	return nil
-}
-
-// PollOpened implements InsightStore: the machine starts a poll's
-// presence figure itself when it applies the poll's opening, so this only
-// checks the room.
-func (s *LogStore) PollOpened(ctx context.Context, code, _ string) error {
-	return s.read(ctx, code, func(*Machine) {})
-}
-
-// PollClosed implements InsightStore; like PollOpened, the machine keeps
-// the figure itself (and drops a deleted poll's).
-func (s *LogStore) PollClosed(ctx context.Context, code, _ string, _ bool) error {
-	return s.read(ctx, code, func(*Machine) {})
 }
 
 // Insight implements InsightStore.

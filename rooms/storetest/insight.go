@@ -37,9 +37,10 @@ func (f *fixture) insight(code string) rooms.Insight {
 	return in
 }
 
-// testAddInsight: counts add up per minute, a participant is unique once
-// (in the minute first seen) however many deltas name it, active ones
-// likewise, reaction seconds add up; unknown rooms are skipped.
+// testAddInsight: a participant is unique once (in the minute first
+// seen) however many deltas name it, active ones likewise; unknown rooms
+// are skipped. (The store counts interactions itself, from what it
+// applies; the rules' counting is tested with them.)
 func testAddInsight(t *testing.T, f *fixture) {
 	add := func(d *rooms.InsightDelta) {
 		t.Helper()
@@ -48,31 +49,17 @@ func testAddInsight(t *testing.T, f *fixture) {
 		}
 	}
 	add(&rooms.InsightDelta{
-		Counts:          map[int64]rooms.InsightCounts{100: {1, 2, 0, 4, 5}, 101: {0, 0, 3, 0, 0}},
-		Seen:            map[string]int64{"p_a": 100, "p_b": 101},
-		Active:          map[string]struct{}{"p_a": {}},
-		ReactionSeconds: map[int64]int64{6000: 4},
+		Seen:   map[string]int64{"p_a": 100, "p_b": 101},
+		Active: map[string]struct{}{"p_a": {}},
 	})
 	add(&rooms.InsightDelta{
-		Counts:          map[int64]rooms.InsightCounts{101: {1, 1, 1, 1, 1}},
-		Seen:            map[string]int64{"p_a": 101, "p_c": 101},
-		Active:          map[string]struct{}{"p_a": {}, "p_c": {}},
-		ReactionSeconds: map[int64]int64{6000: 1, 6061: 1},
+		Seen:   map[string]int64{"p_a": 101, "p_c": 101},
+		Active: map[string]struct{}{"p_a": {}, "p_c": {}},
 	})
 	add(&rooms.InsightDelta{}) // nothing
 	in := f.insight(f.code)
-	want := map[int64]rooms.InsightMinute{
-		100: {Counts: rooms.InsightCounts{1, 2, 0, 4, 5}, Joined: 1},
-		101: {Counts: rooms.InsightCounts{1, 1, 4, 1, 1}, Joined: 2},
-	}
-	wantActive, wantSeconds := int64(2), map[int64]int64{6000: 5, 6061: 1}
-	if derivesInsight(f.store) {
-		// The store counts what it applies: of a delta it takes only the
-		// participants (the rules' own counting is tested with them).
-		want = map[int64]rooms.InsightMinute{100: {Joined: 1}, 101: {Joined: 2}}
-		wantSeconds = map[int64]int64{}
-	}
-	if in.Unique != 3 || in.Active != wantActive || !mapsEqual(in.Minutes, want) || !mapsEqual(in.ReactionSeconds, wantSeconds) {
+	want := map[int64]rooms.InsightMinute{100: {Joined: 1}, 101: {Joined: 2}}
+	if in.Unique != 3 || in.Active != 2 || !mapsEqual(in.Minutes, want) || len(in.ReactionSeconds) != 0 {
 		t.Fatalf("Insight: %+v", in)
 	}
 	if in.Peak != 0 || in.PeakAt != 0 || in.Connected != 0 || in.DeleteAt != 0 || len(in.PollPresent) != 0 {
@@ -86,14 +73,6 @@ func testAddInsight(t *testing.T, f *fixture) {
 	if in := f.insight(other); in.Unique != 0 || len(in.Minutes) != 0 {
 		t.Fatalf("another room's insight: %+v", in)
 	}
-}
-
-// derivesInsight reports whether store counts the interactions it
-// applies itself, taking of AddInsight's deltas only the participants seen
-// (rooms.LogStore).
-func derivesInsight(store rooms.Store) bool {
-	d, ok := store.(interface{ DerivesInsight() bool })
-	return ok && d.DerivesInsight()
 }
 
 func mapsEqual[K comparable, V comparable](a, b map[K]V) bool {
@@ -129,8 +108,9 @@ func testRecordPresence(t *testing.T, f *fixture) {
 }
 
 // testPollPresent: a poll's present starts at the room's count when it
-// opens and follows the most while it is open, and stops when it is closed
-// (SetPoll, then PollClosed, as the Service does); deleting drops it.
+// opens and follows the most while it is open, and stops when it is closed;
+// deleting drops it. The store keeps the figure as it applies the polls'
+// changes: nothing else tells it.
 func testPollPresent(t *testing.T, f *fixture) {
 	record := func(n int) {
 		t.Helper()
@@ -148,11 +128,6 @@ func testPollPresent(t *testing.T, f *fixture) {
 	}
 	record(4)
 	p1, p2 := poll(rooms.PollOpen), poll(rooms.PollOpen)
-	for _, id := range []string{p1, p2} {
-		if err := f.store.PollOpened(f.ctx, f.code, id); err != nil {
-			t.Fatal(err)
-		}
-	}
 	if in := f.insight(f.code); !mapsEqual(in.PollPresent, map[string]int64{p1: 4, p2: 4}) {
 		t.Fatalf("present at the opening: %+v", in.PollPresent)
 	}
@@ -164,9 +139,6 @@ func testPollPresent(t *testing.T, f *fixture) {
 			t.Fatal(err)
 		}
 	}
-	if err := f.store.PollClosed(f.ctx, f.code, p1, false); err != nil {
-		t.Fatal(err)
-	}
 	record(12) // neither is open
 	if in := f.insight(f.code); !mapsEqual(in.PollPresent, map[string]int64{p1: 9, p2: 9}) {
 		t.Fatalf("present after the close: %+v", in.PollPresent)
@@ -174,14 +146,8 @@ func testPollPresent(t *testing.T, f *fixture) {
 	if _, err := f.store.DeletePoll(f.ctx, f.code, p2); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.PollClosed(f.ctx, f.code, p2, true); err != nil {
-		t.Fatal(err)
-	}
 	if in := f.insight(f.code); !mapsEqual(in.PollPresent, map[string]int64{p1: 9}) {
 		t.Fatalf("present after the delete: %+v", in.PollPresent)
-	}
-	if err := f.store.PollOpened(f.ctx, "ZZZZZZ", p1); !errors.Is(err, rooms.ErrRoomNotFound) {
-		t.Fatalf("PollOpened in an unknown room: %v", err)
 	}
 }
 
