@@ -69,6 +69,8 @@ type Outcome struct {
 	Question *Question
 	Comment  *Comment
 	Poll     *Poll
+	// Closed are the polls a run step closed, by number.
+	Closed []string
 	// Votes is the question's count after an upvote or unvote, and
 	// Changed whether the vote (or the ballot) changed a count.
 	Votes   int64
@@ -178,7 +180,11 @@ func (m *Machine) apply(r Record, at int64) ([]Event, Outcome) {
 	case OpPollSet:
 		return m.setPoll(r, at)
 	case OpPollExpire:
-		return m.expirePoll(r)
+		return m.expirePoll(r, at)
+	case OpRunStep:
+		return m.runStep(r, at)
+	case OpRunAdvance:
+		return m.runAdvance(r, at)
 	case OpPollDelete:
 		return m.deletePoll(r)
 	case OpVote:
