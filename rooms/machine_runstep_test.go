@@ -46,9 +46,9 @@ func TestMachineRunStep(t *testing.T) {
 		{RunNext, "", "p3", "p1:draft p2:draft p3:open", 1},
 		{RunNext, "p3", "p1", "p1:open p2:draft p3:closed", 2},
 		{RunPrevious, "p1", "p3", "p1:closed p2:draft p3:open", 2},
-		{RunNext, "p3", "p2", "p1:closed p2:open p3:closed", 2}, // the first draft after the cursor
-		{RunNext, "p2", "", "p1:closed p2:closed p3:closed", 1}, // the end: it only closes
-		{RunNext, "p2", "", "p1:closed p2:closed p3:closed", 0}, // past the end: nothing
+		{RunNext, "p3", "p2", "p1:closed p2:open p3:closed", 2},     // the first draft after the cursor
+		{RunNext, "p2", "", "p1:closed p2:closed p3:closed", 1},     // the end: it only closes
+		{RunNext, "p2", "", "p1:closed p2:closed p3:closed", 0},     // past the end: nothing
 		{RunPrevious, "p2", "p2", "p1:closed p2:open p3:closed", 1}, // none open: the cursor reopens
 		{RunPrevious, "p2", "p1", "p1:open p2:closed p3:closed", 2},
 	}

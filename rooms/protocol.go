@@ -26,8 +26,8 @@ const (
 	TypeVote           = "vote"
 	// TypeRunStep steps the run of show (machine_runstep.go).
 	TypeRunStep = "run_step"
-	TypeRoomSet        = "room_set"
-	TypeBan            = "ban"
+	TypeRoomSet = "room_set"
+	TypeBan     = "ban"
 	// TypePing asks the server for a `pong` event with the same id: a
 	// client on a quiet connection checks it is still alive with it.
 	TypePing = "ping"
