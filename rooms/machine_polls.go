@@ -158,7 +158,8 @@ func (m *Machine) setPoll(r Record, at int64) ([]Event, Outcome) {
 // appends it, and it does nothing unless the quiz is still open with the
 // ClosesAt the timer was set for (it may have been closed, or reopened
 // with a new timer, in between). A quiz that advances on its own is also
-// revealed, and its AdvancesAt set Advance seconds after the entry's time.
+// revealed, and, when a draft follows it in the run, its AdvancesAt set
+// Advance seconds after the entry's time (machine_runstep.go).
 func (m *Machine) expirePoll(r Record, at int64) ([]Event, Outcome) {
 	mp := m.polls.byID[r.ID]
 	if mp == nil {
@@ -170,7 +171,9 @@ func (m *Machine) expirePoll(r Record, at int64) ([]Event, Outcome) {
 	mp.p.State = PollClosed
 	if mp.p.Advance > 0 {
 		mp.p.Reveal = true
-		mp.p.AdvancesAt = at + int64(mp.p.Advance)*1000
+		if m.draftAfter(mp) {
+			mp.p.AdvancesAt = at + int64(mp.p.Advance)*1000
+		}
 	}
 	m.polls.score(mp)
 	p := mp.p

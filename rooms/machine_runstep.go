@@ -20,8 +20,8 @@ import (
 // longer there, the step is refused with conflict and changes nothing, so
 // two consoles pressing next at once step once.
 //
-// A timed quiz with Advance > 0 that closes by its timer is revealed and
-// gets AdvancesAt (expirePoll); when that time comes every instance with
+// A timed quiz with Advance > 0 that closes by its timer is revealed and,
+// when a draft follows it in the run, gets AdvancesAt (expirePoll); when that time comes every instance with
 // clients appends an OpRunAdvance, which steps next from that quiz only if
 // the quiz still has that AdvancesAt and is still the cursor: one step
 // however many instances try, and none when the host stepped meanwhile.
@@ -156,6 +156,13 @@ func (m *Machine) step(dir, from string, at int64) ([]Event, Outcome) {
 		out.Poll = &p
 	}
 	return events, out
+}
+
+// draftAfter reports whether a draft follows mp in the run.
+func (m *Machine) draftAfter(mp *machinePoll) bool {
+	run := m.runOrder()
+	i := slices.Index(run, mp)
+	return slices.ContainsFunc(run[i+1:], func(x *machinePoll) bool { return x.p.State == PollDraft })
 }
 
 // cursorID is the id of run[at], "" for none.

@@ -82,13 +82,14 @@ func TestMachineRunStep(t *testing.T) {
 // own. A timer's close reveals the quiz and sets advances_at = close +
 // pause; the advance record steps next from it once (a repeat, a stale
 // advances_at, or one after the host stepped by hand does nothing); the
-// leaderboard accumulates; a replay of the log gives the same state.
+// leaderboard accumulates; the last quiz of the run is revealed with no
+// step pending; a replay of the log gives the same state.
 func TestMachineRunAdvance(t *testing.T) {
 	f := newFeed(t, openRoom())
 	for i, title := range []string{"Q1", "Q2", "Q3"} {
 		q := Poll{Kind: PollQuiz, Title: title, Options: []string{"no", "yes"}, Correct: []int{1}, Max: 1, Seconds: 5, Advance: 3, State: PollDraft}
 		if i == 2 {
-			q.Advance = 0 // the last quiz stops the run
+			q.Advance = 5 // the last quiz: nothing to step on to
 		}
 		f.ok(Record{Op: OpPollCreate, Staff: true, Poll: &q})
 	}
@@ -148,8 +149,8 @@ func TestMachineRunAdvance(t *testing.T) {
 	}
 
 	vote("p_b", "p3")
-	if p3 := expire("p3"); p3.AdvancesAt != 0 || p3.Reveal {
-		t.Fatalf("p3 (no advance) after its timer %+v", p3)
+	if p3 := expire("p3"); p3.AdvancesAt != 0 || !p3.Reveal {
+		t.Fatalf("p3 (the last of the run) after its timer %+v, want revealed with no step pending", p3)
 	}
 	lb := f.m.Leaderboard("", 10)
 	want := []LeaderEntry{{Rank: 1, Participant: "p_a", Name: Pseudonym("p_a"), Points: 2000}, {Rank: 1, Participant: "p_b", Name: Pseudonym("p_b"), Points: 2000}}
