@@ -101,3 +101,34 @@ func TestRunOfShowTwoConsolesStepOnce(t *testing.T) {
 		t.Errorf("%d consoles said the run had moved, want the one whose step was refused", told)
 	}
 }
+
+// TestConsoleAdvanceField: the poll form sets a timed quiz's advance pause
+// (disabled until the quiz has a timer); the run item shows it and edits
+// it; another console sees both through the server's poll events, and
+// Duplicate keeps it.
+func TestConsoleAdvanceField(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	r := createRoom(t, s, "Quiz night", false)
+	host := openPage(t, "host", hostURL(s, r), desktop())
+	host.selectValue(tid("poll-kind"), "quiz")
+	host.fill(tid("poll-title"), "Which planet is the largest?")
+	host.fill(tid("poll-form")+" li:nth-child(1) "+tid("poll-option"), "Saturn")
+	host.fill(tid("poll-form")+" li:nth-child(2) "+tid("poll-option"), "Jupiter")
+	host.setChecked(tid("poll-form")+" li:nth-child(2) "+tid("poll-correct"), true)
+	if !eval[bool](host, `document.querySelector('`+tid("poll-advance")+`').disabled`) {
+		t.Errorf("the advance pause is editable before the quiz has a timer")
+	}
+	host.fill(tid("poll-seconds"), "20")
+	host.fill(tid("poll-advance"), "4")
+	host.click(tid("poll-create"))
+
+	other := openPage(t, "second console", hostURL(s, r), desktop())
+	meta := tid("run-item") + " .run-meta"
+	other.waitText(meta, "then next after 4 s")
+	eval[bool](host, `(() => { const i = document.querySelector('`+tid("run-item")+` `+tid("run-advance")+`');
+	  i.value = '7'; return i.dispatchEvent(new Event('change')); })()`)
+	other.waitText(meta, "then next after 7 s")
+	other.click(tid("run-item") + " " + tid("poll-duplicate"))
+	host.waitFor("the copy with its pause", `[...document.querySelectorAll('`+meta+`')].filter((e) => /after 7 s/.test(e.textContent)).length === 2`)
+}
