@@ -69,8 +69,6 @@ type Outcome struct {
 	Question *Question
 	Comment  *Comment
 	Poll     *Poll
-	// Closed are the polls a run step closed, by number.
-	Closed []string
 	// Votes is the question's count after an upvote or unvote, and
 	// Changed whether the vote (or the ballot) changed a count.
 	Votes   int64

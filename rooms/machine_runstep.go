@@ -147,7 +147,6 @@ func (m *Machine) step(dir, from string, at int64) ([]Event, Outcome) {
 		mp.p = p
 		if closing {
 			m.polls.score(mp)
-			out.Closed = append(out.Closed, p.ID)
 		}
 		events = append(events, pollEvent(m.next(), p, mp.tally()))
 	}

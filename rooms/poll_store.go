@@ -71,7 +71,7 @@ type PollStore interface {
 	// RunStep steps the run of show in dir (RunNext, RunPrevious) from the
 	// cursor from ("" for none), closing and opening polls in one atomic
 	// step (see machine_runstep.go), and returns the poll it opened (nil:
-	// none), the polls it closed and the last seq of its events (0: none).
+	// none) and the last seq of its events (0: none).
 	// Refusals: ErrRoomNotFound, conflict when the run's cursor is not
 	// from (nothing changes), bad_request for another dir.
 	RunStep(ctx context.Context, code, dir, from string) (RunStepped, error)
@@ -121,7 +121,6 @@ type PollState struct {
 
 // RunStepped is what a run step did.
 type RunStepped struct {
-	Opened *Poll    // the poll it opened; nil: none
-	Closed []string // the polls it closed, by number
-	Seq    uint64   // the seq of its last event; 0: it changed nothing
+	Opened *Poll  // the poll it opened; nil: none
+	Seq    uint64 // the seq of its last event; 0: it changed nothing
 }

@@ -1,10 +1,6 @@
 package rooms
 
-import (
-	"context"
-
-	"go.uber.org/zap"
-)
+import "context"
 
 // runStep: moderators and the host step the run of show, next or previous,
 // from the cursor they saw (machine_runstep.go). The ack carries the poll
@@ -21,7 +17,6 @@ func (s *Service) runStep(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	if err != nil {
 		return Ack{}, err
 	}
-	s.observeStep(ctx, actor.Room, rs)
 	ack := Ack{Seq: rs.Seq}
 	if rs.Opened != nil {
 		ack.Poll = rs.Opened.ID
@@ -34,11 +29,7 @@ func (s *Service) runStep(ctx context.Context, actor Actor, cmd Command) (Ack, e
 // (see PollStore.AdvanceRun). Seq is 0 when it changed nothing (another
 // instance stepped first, or the host stepped meanwhile).
 func (s *Service) AdvanceRun(ctx context.Context, code string, a RunAdvance) (RunStepped, error) {
-	rs, err := s.store.AdvanceRun(ctx, code, a.Poll, a.At)
-	if err == nil {
-		s.observeStep(ctx, code, rs)
-	}
-	return rs, err
+	return s.store.AdvanceRun(ctx, code, a.Poll, a.At)
 }
 
 // RunAdvances returns the room's quizzes whose own step is pending,
@@ -55,21 +46,6 @@ func (s *Service) RunAdvances(ctx context.Context, code string) ([]RunAdvance, e
 		}
 	}
 	return out, nil
-}
-
-// observeStep tells the store's poll figures which polls a step opened
-// and closed, as poll_set does (observePoll).
-func (s *Service) observeStep(ctx context.Context, room string, rs RunStepped) {
-	for _, id := range rs.Closed {
-		if err := s.store.PollClosed(ctx, room, id, false); err != nil {
-			s.log.Warn("poll figures not updated", zap.String("room", room), zap.String("poll", id), zap.Error(err))
-		}
-	}
-	if rs.Opened != nil {
-		if err := s.store.PollOpened(ctx, room, rs.Opened.ID); err != nil {
-			s.log.Warn("poll figures not updated", zap.String("room", room), zap.String("poll", rs.Opened.ID), zap.Error(err))
-		}
-	}
 }
 
 // RunAdvance is a quiz's pending own step: the run steps next from Poll at

@@ -69,7 +69,7 @@ func (s *LogStore) AdvanceRun(ctx context.Context, code, id string, advancesAt i
 }
 
 func stepped(out Outcome) RunStepped {
-	rs := RunStepped{Opened: out.Poll, Closed: out.Closed}
+	rs := RunStepped{Opened: out.Poll}
 	if n := len(out.Events); n > 0 {
 		rs.Seq = out.Events[n-1].Seq
 	}
