@@ -80,7 +80,8 @@ type Poll struct {
 	// Advance is a timed quiz's pause before the run steps on by itself,
 	// in seconds (MinRunAdvance–MaxRunAdvance); 0: off, and always 0 for
 	// other polls. When the quiz closes by its timer its results are
-	// revealed and AdvancesAt is set (see Machine.runAdvance).
+	// revealed and, when a draft follows it in the run, AdvancesAt is set
+	// (machine_runstep.go).
 	Advance int `json:"advance,omitempty"`
 	// AdvancesAt is when the run steps on by itself from this quiz, Unix
 	// milliseconds: its timer's close plus Advance. 0: no step pending

@@ -92,10 +92,24 @@ async function stepOnce(state, send, dir) {
   const cmd = { type: 'run_step', dir: dir > 0 ? 'next' : 'previous', from: at >= 0 ? run[at].id : '' };
   const ack = await send(cmd, (err) => (err && err.code === 'conflict' ? t('host.run_moved') : ''));
   if (!ack) return false;
+  if (ack.poll) await opening(state, ack.poll);
   const opened = ack.poll && state.polls.get(ack.poll);
   if (opened) announce(t('host.run_now', { title: opened.title }));
   else if (!ack.poll) announce(dir > 0 ? t('host.run_end') : t('host.run_start'));
   return true;
+}
+
+/**
+ * opening resolves once the poll event that opened poll id has reached
+ * state (the ack may come first), or after two seconds: a queued press
+ * then steps from the cursor the server has.
+ */
+async function opening(state, id) {
+  for (let waited = 0; waited < 2000; waited += 50) {
+    const p = state.polls.get(id);
+    if (p && p.state === 'open') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** duplicate sends a poll_create of a new draft with p's content. */
