@@ -12,11 +12,13 @@
 // on another tab the page's alert offers it (ctx.alertPoll). A timed quiz
 // with its speed bonus on and one answer to pick is answered in one tap:
 // its options are buttons that send the ballot, and it has no Vote button.
+// A quiz closed by its timer in a run that advances on its own counts
+// down to the next question from its advances_at.
 //
 // Test hooks (data-testid): polls, poll (data-id, data-kind, data-state),
 // poll-option (radio or checkbox, value = option index; a button in a
 // one-tap quiz, aria-pressed on the answer sent), rating-1 … rating-5,
-// poll-text-input, vote-submit, vote-status, countdown, quiz-verdict,
+// poll-text-input, vote-submit, vote-status, countdown, next-countdown, quiz-verdict,
 // results-chart, leaderboard (its row of this participant has class
 // is-you and a "You" badge, lb-you-badge), lb-you (this participant's
 // rank and points, shown when its row is not in the list).
