@@ -20,6 +20,12 @@ import (
 // many instances race, one `poll` event closes the quiz, and it reaches
 // every instance like any event. The timer stops with the room's worker.
 //
+// A quiz that advances on its own (rooms.Poll.Advance) closed by its timer
+// has advances_at: the same timer then asks the store to step the run on
+// from it (rooms.Service.AdvanceRun), which steps only if the quiz is still
+// the run's cursor with that advances_at: one step however many instances
+// race, none when the host stepped meanwhile.
+//
 // Each `poll` event of a closed quiz (its close, or a reveal after it) is
 // followed by the quiz's `leaderboard`, read from the store by each
 // instance for its own clients: staff receive it always, the audience once
@@ -31,9 +37,12 @@ const quizRetry = time.Second
 
 // quizTimers is the worker's view of the room's open timed quizzes.
 type quizTimers struct {
-	due   map[string]int64 // quiz id → closes_at, Unix ms
-	timer *time.Timer      // set for the earliest due; nil until first needed
-	retry bool             // the last close failed: fire again after quizRetry
+	due map[string]int64 // quiz id → closes_at, Unix ms
+	// advance: quiz id → advances_at, Unix ms, of the quizzes whose own
+	// step of the run is pending.
+	advance map[string]int64
+	timer   *time.Timer // set for the earliest due; nil until first needed
+	retry   bool        // the last close failed: fire again after quizRetry
 }
 
 // startQuizzes loads the room's open timed quizzes (the worker calls it at
@@ -47,7 +56,21 @@ func (r *room) startQuizzes(ctx context.Context) {
 	for _, t := range timers {
 		r.quiz.set(t.Poll, t.ClosesAt)
 	}
+	advances, err := r.hub.svc.RunAdvances(ctx, r.code)
+	if err != nil {
+		r.hub.log.Warn("room run advances unknown", zap.String("room", r.code), zap.Error(err))
+	}
+	for _, a := range advances {
+		r.quiz.setAdvance(a.Poll, a.At)
+	}
 	r.armQuizTimer()
+}
+
+func (q *quizTimers) setAdvance(id string, at int64) {
+	if q.advance == nil {
+		q.advance = make(map[string]int64)
+	}
+	q.advance[id] = at
 }
 
 func (q *quizTimers) set(id string, closesAt int64) {
@@ -60,25 +83,27 @@ func (q *quizTimers) set(id string, closesAt int64) {
 // quizTimerC returns the channel of the room's quiz timer; nil (never
 // ready) when no quiz is due.
 func (r *room) quizTimerC() <-chan time.Time {
-	if r.quiz.timer == nil || len(r.quiz.due) == 0 {
+	if r.quiz.timer == nil || len(r.quiz.due)+len(r.quiz.advance) == 0 {
 		return nil
 	}
 	return r.quiz.timer.C
 }
 
-// armQuizTimer sets the timer for the earliest closes_at (or quizRetry
-// after a failure), on the Service's clock.
+// armQuizTimer sets the timer for the earliest closes_at or advances_at
+// (or quizRetry after a failure), on the Service's clock.
 func (r *room) armQuizTimer() {
-	if len(r.quiz.due) == 0 {
+	if len(r.quiz.due)+len(r.quiz.advance) == 0 {
 		if r.quiz.timer != nil {
 			r.quiz.timer.Stop()
 		}
 		return
 	}
 	first := int64(0)
-	for _, at := range r.quiz.due {
-		if first == 0 || at < first {
-			first = at
+	for _, due := range []map[string]int64{r.quiz.due, r.quiz.advance} {
+		for _, at := range due {
+			if first == 0 || at < first {
+				first = at
+			}
 		}
 	}
 	wait := time.Duration(first-r.hub.svc.Now().UnixMilli()) * time.Millisecond
@@ -100,7 +125,8 @@ func (r *room) stopQuizTimer() {
 	}
 }
 
-// expireQuizzes closes the due quizzes (the timer fired).
+// expireQuizzes closes the due quizzes and steps the run on from those
+// whose pause is over (the timer fired).
 func (r *room) expireQuizzes(ctx context.Context) {
 	now := r.hub.svc.Now().UnixMilli()
 	r.quiz.retry = false
@@ -116,6 +142,21 @@ func (r *room) expireQuizzes(ctx context.Context) {
 			delete(r.quiz.due, id)
 		default:
 			r.hub.log.Warn("quiz timer could not close the quiz; retrying",
+				zap.String("room", r.code), zap.String("poll", id), zap.Error(err))
+			r.quiz.retry = true
+		}
+	}
+	for id, at := range r.quiz.advance {
+		if at > now {
+			continue
+		}
+		_, err := r.hub.svc.AdvanceRun(ctx, r.code, rooms.RunAdvance{Poll: id, At: at})
+		switch {
+		case err == nil, errors.Is(err, rooms.ErrPollNotFound), errors.Is(err, rooms.ErrRoomNotFound):
+			// Stepped now, or by another instance, or by the host, or gone.
+			delete(r.quiz.advance, id)
+		default:
+			r.hub.log.Warn("the run could not step on by itself; retrying",
 				zap.String("room", r.code), zap.String("poll", id), zap.Error(err))
 			r.quiz.retry = true
 		}
@@ -136,6 +177,14 @@ func (r *room) afterPollEvent(ctx context.Context, ev *rooms.Event) {
 		r.armQuizTimer()
 	} else if had {
 		delete(r.quiz.due, info.ID)
+		r.armQuizTimer()
+	}
+	_, pending := r.quiz.advance[info.ID]
+	if info.AdvancesAt > 0 {
+		r.quiz.setAdvance(info.ID, info.AdvancesAt)
+		r.armQuizTimer()
+	} else if pending {
+		delete(r.quiz.advance, info.ID)
 		r.armQuizTimer()
 	}
 	if info.State != rooms.PollClosed {

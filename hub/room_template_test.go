@@ -22,7 +22,7 @@ func TestCopyRoom(t *testing.T) {
 		"name_required": true, "slow_mode_seconds": 30})
 	host.mustAck(2, map[string]any{"type": "poll_create", "kind": "single", "title": "Lunch?", "options": []string{"pizza", "soup"}, "state": "open"})
 	host.mustAck(3, map[string]any{"type": "poll_create", "kind": "quiz", "title": "Capital of France?",
-		"options": []string{"Lyon", "Paris", "Nice"}, "correct": []int{1}, "seconds": 20, "speed_bonus": true})
+		"options": []string{"Lyon", "Paris", "Nice"}, "correct": []int{1}, "seconds": 20, "speed_bonus": true, "advance": 5})
 	host.mustAck(4, map[string]any{"type": "poll_create", "kind": "wordcloud", "title": "One word for today"})
 	// The run of show: the word cloud first, lunch last; branding and a stage.
 	host.mustAck(5, map[string]any{"type": "poll_set", "poll": "p3", "order": 1})
@@ -72,6 +72,7 @@ func TestCopyRoom(t *testing.T) {
 			Correct    []int `json:"correct"`
 			Seconds    int   `json:"seconds"`
 			SpeedBonus bool  `json:"speed_bonus"`
+			Advance    int   `json:"advance"`
 			Results    *struct {
 				Total int64 `json:"total"`
 			} `json:"results"`
@@ -99,7 +100,7 @@ func TestCopyRoom(t *testing.T) {
 			t.Errorf("poll %d carries ballots: %+v", i, p.Results)
 		}
 	}
-	if q := got.Polls[1]; len(q.Correct) != 1 || q.Correct[0] != 1 || q.Seconds != 20 || !q.SpeedBonus || len(q.Options) != 3 {
-		t.Errorf("copied quiz %+v: want its answer, timer and speed bonus", q)
+	if q := got.Polls[1]; len(q.Correct) != 1 || q.Correct[0] != 1 || q.Seconds != 20 || !q.SpeedBonus || q.Advance != 5 || len(q.Options) != 3 {
+		t.Errorf("copied quiz %+v: want its answer, timer, speed bonus and advance pause", q)
 	}
 }

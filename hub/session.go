@@ -292,7 +292,7 @@ var knownCommands = map[string]bool{
 	rooms.TypeCommentDelete: true, rooms.TypeReact: true, rooms.TypePollCreate: true,
 	rooms.TypePollSet: true, rooms.TypePollDelete: true, rooms.TypeVote: true,
 	rooms.TypeRoomSet: true, rooms.TypeBan: true, rooms.TypePing: true, rooms.TypeKeyRotate: true,
-	rooms.TypeQuestionEdit: true, rooms.TypePollAnswerRemove: true,
+	rooms.TypeQuestionEdit: true, rooms.TypePollAnswerRemove: true, rooms.TypeRunStep: true,
 }
 
 func commandLabel(typ string) string {

@@ -17,8 +17,13 @@ import (
 //     per-room caps, bans that hide posts and cover addresses, idle expiry
 //     (machine_guard.go); item handles and bans by item (handles.go); key
 //     rotation; the stage, run-of-show order, branding, own-question edits
-//     and answer removal.
-const RulesVersion uint32 = 2
+//     and answer removal;
+//   - 3: the run of show's steps in the rules (run_step: one atomic step
+//     refused with conflict when the run moved; run_advance: a timed
+//     quiz's own step after its pause), the quiz's "advance" pause, and
+//     a timer's close that reveals such a quiz and sets its advances_at
+//     (machine_runstep.go).
+const RulesVersion uint32 = 3
 
 // Entry is one record of a room's log: a command that passed its
 // pre-checks, stamped by the log when it was appended.

@@ -178,7 +178,11 @@ func (m *Machine) apply(r Record, at int64) ([]Event, Outcome) {
 	case OpPollSet:
 		return m.setPoll(r, at)
 	case OpPollExpire:
-		return m.expirePoll(r)
+		return m.expirePoll(r, at)
+	case OpRunStep:
+		return m.runStep(r, at)
+	case OpRunAdvance:
+		return m.runAdvance(r, at)
 	case OpPollDelete:
 		return m.deletePoll(r)
 	case OpVote:

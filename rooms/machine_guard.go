@@ -182,7 +182,8 @@ func (m *Machine) hidePosts(participant string) ([]Event, int) {
 func (m *Machine) AddressCovered(addr string) bool { return addr != "" && m.guard.covered[addr] }
 
 // LastActive is the time of the last entry that someone's action made
-// (every applied entry but presence reports, schedules and quiz timers),
+// (every applied entry but presence reports, schedules, quiz timers and
+// the run's own steps),
 // Unix ms; 0 when unknown (a snapshot of an earlier version, and no entry
 // since).
 func (m *Machine) LastActive() int64 { return m.lastActive }
@@ -190,7 +191,7 @@ func (m *Machine) LastActive() int64 { return m.lastActive }
 // activity reports whether an applied entry of op is someone's action.
 func activity(op string) bool {
 	switch op {
-	case OpPresence, OpSchedule, OpPollExpire:
+	case OpPresence, OpSchedule, OpPollExpire, OpRunAdvance:
 		return false
 	}
 	return true

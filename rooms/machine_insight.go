@@ -92,7 +92,7 @@ func (m *Machine) countApplied(r Record, at int64, out Outcome, events []Event) 
 			}
 			in.reactionSeconds[at/1000] += n
 		}
-	case OpPollCreate, OpPollSet:
+	case OpPollCreate, OpPollSet, OpRunStep, OpRunAdvance: // Outcome.Poll: the poll made, changed or opened
 		if out.Poll != nil && out.Poll.State == PollOpen {
 			m.pollOpen(out.Poll.ID)
 		}

@@ -116,7 +116,7 @@ func (m *Machine) createPoll(r Record, at int64) ([]Event, Outcome) {
 	p := *r.Poll
 	p.ID = "p" + strconv.FormatUint(ps.nextP, 10)
 	p.Options, p.Correct = slices.Clone(p.Options), slices.Clone(p.Correct)
-	p.ClosesAt = 0
+	p.ClosesAt, p.AdvancesAt = 0, 0
 	if p.State == PollOpen && p.Kind == PollQuiz && p.Seconds > 0 {
 		p.ClosesAt = at + int64(p.Seconds)*1000
 	}
@@ -142,7 +142,8 @@ func (m *Machine) setPoll(r Record, at int64) ([]Event, Outcome) {
 	if err != nil {
 		return nil, Outcome{Err: AsError(err)}
 	}
-	if p.State == mp.p.State && p.Reveal == mp.p.Reveal && p.SpeedBonus == mp.p.SpeedBonus && p.ClosesAt == mp.p.ClosesAt && p.Order == mp.p.Order {
+	if p.State == mp.p.State && p.Reveal == mp.p.Reveal && p.SpeedBonus == mp.p.SpeedBonus && p.ClosesAt == mp.p.ClosesAt && p.Order == mp.p.Order &&
+		p.Advance == mp.p.Advance && p.AdvancesAt == mp.p.AdvancesAt {
 		return nil, Outcome{Poll: &p}
 	}
 	closing := p.State == PollClosed && mp.p.State != PollClosed
@@ -156,8 +157,10 @@ func (m *Machine) setPoll(r Record, at int64) ([]Event, Outcome) {
 // expirePoll closes a timed quiz whose timer ran out: an instance's timer
 // appends it, and it does nothing unless the quiz is still open with the
 // ClosesAt the timer was set for (it may have been closed, or reopened
-// with a new timer, in between).
-func (m *Machine) expirePoll(r Record) ([]Event, Outcome) {
+// with a new timer, in between). A quiz that advances on its own is also
+// revealed, and, when a draft follows it in the run, its AdvancesAt set
+// Advance seconds after the entry's time (machine_runstep.go).
+func (m *Machine) expirePoll(r Record, at int64) ([]Event, Outcome) {
 	mp := m.polls.byID[r.ID]
 	if mp == nil {
 		return nil, Outcome{Err: ErrPollNotFound}
@@ -166,6 +169,12 @@ func (m *Machine) expirePoll(r Record) ([]Event, Outcome) {
 		return nil, Outcome{}
 	}
 	mp.p.State = PollClosed
+	if mp.p.Advance > 0 {
+		mp.p.Reveal = true
+		if m.draftAfter(mp) {
+			mp.p.AdvancesAt = at + int64(mp.p.Advance)*1000
+		}
+	}
 	m.polls.score(mp)
 	p := mp.p
 	return []Event{pollEvent(m.next(), p, mp.tally())}, Outcome{Poll: &p}

@@ -23,7 +23,7 @@ func TestMachineGeneratorReachesEveryOutcome(t *testing.T) {
 		}
 	}
 	for _, op := range []string{OpAsk, OpUpvote, OpUnvote, OpQuestionSet, OpQuestionDelete, OpComment, OpCommentDelete, OpRoomSet, OpBan, OpReact,
-		OpPollCreate, OpPollSet, OpPollExpire, OpPollDelete, OpVote} {
+		OpPollCreate, OpPollSet, OpPollExpire, OpPollDelete, OpVote, OpRunStep} {
 		if applied[op] == 0 {
 			t.Errorf("no %s was applied", op)
 		}

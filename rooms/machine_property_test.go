@@ -110,6 +110,9 @@ func (g recordGen) pollRecord(p string) Record {
 			poll.Options, poll.Correct, poll.Max = []string{"a", "b", "c"}, []int{1}, 1
 			if g.pick(2) == 0 {
 				poll.Seconds, poll.SpeedBonus = 10+g.pick(20), true
+				if g.pick(2) == 0 {
+					poll.Advance = MinRunAdvance + g.pick(5)
+				}
 			}
 		}
 		if g.kinds != nil {
@@ -128,6 +131,12 @@ func (g recordGen) pollRecord(p string) Record {
 		}
 		return Record{Op: OpPollSet, Staff: true, ID: id, PollPatch: &patch}
 	case 3:
+		switch g.pick(4) {
+		case 0:
+			return Record{Op: OpRunStep, Staff: true, Dir: []string{RunNext, RunPrevious}[g.pick(2)], ID: []string{"", id}[g.pick(2)]}
+		case 1:
+			return Record{Op: OpRunAdvance, ID: id, AdvancesAt: t0 + int64(g.pick(400))*250}
+		}
 		return Record{Op: OpPollExpire, ID: id, ClosesAt: t0 + int64(g.pick(400))*250}
 	case 4:
 		if g.pick(3) == 0 {

@@ -60,6 +60,12 @@ type Record struct {
 	PollPatch *PollPatch `json:"poll_patch,omitempty"`
 	// ClosesAt is the timer an OpPollExpire was set for.
 	ClosesAt int64 `json:"closes_at,omitempty"`
+	// Dir is an OpRunStep's direction (RunNext, RunPrevious); its ID is
+	// the poll its sender saw as the run's cursor ("" for none).
+	Dir string `json:"dir,omitempty"`
+	// AdvancesAt is the pending step an OpRunAdvance was set for; its ID
+	// is the quiz it steps on from.
+	AdvancesAt int64 `json:"advances_at,omitempty"`
 	// Ballot is an OpVote's answer, in canonical form (At and Name unused:
 	// the entry's time and Author stand for them).
 	Ballot *Ballot `json:"ballot,omitempty"`

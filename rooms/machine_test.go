@@ -12,6 +12,8 @@ type machineFeed struct {
 	m *Machine
 	// clock, when set, is the time of every entry instead.
 	clock int64
+	// entries are the entries applied, in order (a replay feeds them again).
+	entries []Entry
 }
 
 const t0 = 1_800_000_000_000
@@ -30,7 +32,9 @@ func (f *machineFeed) apply(r Record) ([]Event, Outcome) {
 	if f.clock != 0 {
 		at = f.clock
 	}
-	return f.m.Apply(Entry{Pos: pos, Time: at, Epoch: 7, Rules: RulesVersion, Data: EncodeRecord(r)})
+	e := Entry{Pos: pos, Time: at, Epoch: 7, Rules: RulesVersion, Data: EncodeRecord(r)}
+	f.entries = append(f.entries, e)
+	return f.m.Apply(e)
 }
 
 // ok applies r and fails unless it was applied.

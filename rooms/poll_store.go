@@ -68,6 +68,21 @@ type PollStore interface {
 	// ErrRoomNotFound, ErrPollNotFound.
 	ExpirePoll(ctx context.Context, code, id string, closesAt int64) (Event, error)
 
+	// RunStep steps the run of show in dir (RunNext, RunPrevious) from the
+	// cursor from ("" for none), closing and opening polls in one atomic
+	// step (see machine_runstep.go), and returns the poll it opened (nil:
+	// none) and the last seq of its events (0: none).
+	// Refusals: ErrRoomNotFound, conflict when the run's cursor is not
+	// from (nothing changes), bad_request for another dir.
+	RunStep(ctx context.Context, code, dir, from string) (RunStepped, error)
+
+	// AdvanceRun is a quiz's own step: next from quiz id, only when it
+	// still has AdvancesAt equal to advancesAt and is the run's cursor;
+	// otherwise it changes nothing (so instances racing make one step, and
+	// a host who stepped meanwhile wins). Refusals: ErrRoomNotFound,
+	// ErrPollNotFound.
+	AdvanceRun(ctx context.Context, code, id string, advancesAt int64) (RunStepped, error)
+
 	// Leaderboard returns quiz id's points as of its latest close and the
 	// room's totals across its quizzes, each the n participants with the
 	// most points (points above 0 only), most first, ties by participant id
@@ -102,4 +117,10 @@ type PollStore interface {
 type PollState struct {
 	Poll  Poll
 	Tally Tally
+}
+
+// RunStepped is what a run step did.
+type RunStepped struct {
+	Opened *Poll  // the poll it opened; nil: none
+	Seq    uint64 // the seq of its last event; 0: it changed nothing
 }

@@ -77,7 +77,27 @@ type Poll struct {
 	// Order is the poll's place in the run of show (RunOrder), set by
 	// poll_set; 0 (left out of events): its number, the order of creation.
 	Order int `json:"order,omitempty"`
+	// Advance is a timed quiz's pause before the run steps on by itself,
+	// in seconds (MinRunAdvance–MaxRunAdvance); 0: off, and always 0 for
+	// other polls. When the quiz closes by its timer its results are
+	// revealed and, when a draft follows it in the run, AdvancesAt is set
+	// (machine_runstep.go).
+	Advance int `json:"advance,omitempty"`
+	// AdvancesAt is when the run steps on by itself from this quiz, Unix
+	// milliseconds: its timer's close plus Advance. 0: no step pending
+	// (cleared when the run steps, or the quiz reopens).
+	AdvancesAt int64 `json:"advances_at,omitempty"`
 }
+
+// MinRunAdvance and MaxRunAdvance bound a quiz's "advance" pause, seconds.
+const (
+	MinRunAdvance = 3
+	MaxRunAdvance = 60
+)
+
+// ErrBadRunAdvance refuses an "advance" out of bounds or on a poll that is
+// not a timed quiz.
+var ErrBadRunAdvance = &Error{Code: CodeBadRequest, Message: "\"advance\" is 0 (off) or 3–60 seconds, and only a quiz with a timer (\"seconds\") has it"}
 
 // RunOrder is p's place in the run of show: Order, or the number of its id
 // (p7: 7) while no order was set. The run of show lists polls by RunOrder,
@@ -142,6 +162,9 @@ type PollPatch struct {
 	SpeedBonus *bool
 	// Order moves the poll in the run of show (Poll.Order): 1–MaxPollOrder.
 	Order *int
+	// Advance sets a timed quiz's pause before the run steps on by itself
+	// (Poll.Advance): 0 or MinRunAdvance–MaxRunAdvance.
+	Advance *int
 	// At is the time of the change, Unix milliseconds: a timed quiz that
 	// opens gets ClosesAt = At + Seconds*1000. 0: the store's clock.
 	At int64
@@ -149,17 +172,28 @@ type PollPatch struct {
 
 // IsZero reports whether the patch changes nothing.
 func (p PollPatch) IsZero() bool {
-	return p.State == nil && p.Reveal == nil && p.SpeedBonus == nil && p.Order == nil
+	return p.State == nil && p.Reveal == nil && p.SpeedBonus == nil && p.Order == nil && p.Advance == nil
+}
+
+// ValidRunAdvance reports whether a quiz with a timer of seconds (0: none)
+// may have the pause advance: 0, or MinRunAdvance–MaxRunAdvance for a timed
+// quiz.
+func ValidRunAdvance(kind string, seconds, advance int) bool {
+	return advance == 0 || (kind == PollQuiz && seconds > 0 && advance >= MinRunAdvance && advance <= MaxRunAdvance)
 }
 
 // Apply returns p with the patch's fields set, or a conflict when the state
 // move is not a ValidPollTransition. Reveal may be set in every state. A
 // timed quiz that moves to open gets ClosesAt = pp.At + Seconds*1000 (pp.At
 // must be set then). SpeedBonus is kept false for polls that are not timed
-// quizzes.
+// quizzes. A quiz that opens has no pending step (AdvancesAt 0); Advance
+// must be ValidRunAdvance for p.
 func (pp PollPatch) Apply(p Poll) (Poll, error) {
 	if pp.Order != nil && (*pp.Order < 1 || *pp.Order > MaxPollOrder) {
 		return p, ErrBadPollOrder
+	}
+	if pp.Advance != nil && !ValidRunAdvance(p.Kind, p.Seconds, *pp.Advance) {
+		return p, ErrBadRunAdvance
 	}
 	if pp.State != nil {
 		if !ValidPollTransition(p.State, *pp.State) {
@@ -167,6 +201,9 @@ func (pp PollPatch) Apply(p Poll) (Poll, error) {
 		}
 		if *pp.State == PollOpen && p.State != PollOpen && p.Seconds > 0 {
 			p.ClosesAt = pp.At + int64(p.Seconds)*1000
+		}
+		if *pp.State == PollOpen {
+			p.AdvancesAt = 0
 		}
 		p.State = *pp.State
 	}
@@ -178,6 +215,9 @@ func (pp PollPatch) Apply(p Poll) (Poll, error) {
 	}
 	if pp.Order != nil {
 		p.Order = *pp.Order
+	}
+	if pp.Advance != nil {
+		p.Advance = *pp.Advance
 	}
 	return p, nil
 }
@@ -441,7 +481,7 @@ func audienceSeesCorrect(p Poll) bool { return p.Reveal && p.State == PollClosed
 // an element of a snapshot's `polls`), in the version for staff or for the
 // audience; nil for the audience when p is a draft:
 //
-//	{"id":"<id>",<head>,"closes_at":<ms>,"state":"<state>","reveal":<true|false>[,"speed_bonus":<bool>][,"correct":<correct>][,"results":<results>]}
+//	{"id":"<id>",<head>,"closes_at":<ms>,"state":"<state>","reveal":<true|false>[,"speed_bonus":<bool>][,"order":<n>][,"advance":<s>][,"advances_at":<ms>][,"correct":<correct>][,"results":<results>]}
 //
 // with head as PollHead, correct as PollCorrect and results as
 // appendResults; speed_bonus for every quiz. Staff: correct for every
@@ -469,6 +509,14 @@ func appendPoll(b []byte, p Poll, t Tally, staff bool) []byte {
 		b = append(b, `,"order":`...)
 		b = strconv.AppendInt(b, int64(p.Order), 10)
 	}
+	if p.Advance > 0 {
+		b = append(b, `,"advance":`...)
+		b = strconv.AppendInt(b, int64(p.Advance), 10)
+	}
+	if p.AdvancesAt > 0 {
+		b = append(b, `,"advances_at":`...)
+		b = strconv.AppendInt(b, p.AdvancesAt, 10)
+	}
 	if p.Kind == PollQuiz && (staff || audienceSeesCorrect(p)) {
 		b = append(b, `,"correct":`...)
 		b = append(b, PollCorrect(p)...)
@@ -485,7 +533,7 @@ func appendPoll(b []byte, p Poll, t Tally, staff bool) []byte {
 //
 // Byte formats:
 //
-//	Staff: {"type":"poll","seq":<seq>,"id":"<id>",<head>,"closes_at":<ms>,"state":"<state>","reveal":<bool>[,"speed_bonus":<bool>][,"order":<n>][,"correct":<correct>],"results":<results>}
+//	Staff: {"type":"poll","seq":<seq>,"id":"<id>",<head>,"closes_at":<ms>,"state":"<state>","reveal":<bool>[,"speed_bonus":<bool>][,"order":<n>][,"advance":<s>][,"advances_at":<ms>][,"correct":<correct>],"results":<results>}
 //	Data, not a draft: the same with "correct" only when revealed and
 //	      closed, "results" only when revealed (see appendPoll)
 //	Data, draft: {"type":"poll_deleted","seq":<seq>,"id":"<id>"}

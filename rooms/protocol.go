@@ -24,8 +24,10 @@ const (
 	TypePollSet        = "poll_set"
 	TypePollDelete     = "poll_delete"
 	TypeVote           = "vote"
-	TypeRoomSet        = "room_set"
-	TypeBan            = "ban"
+	// TypeRunStep steps the run of show (machine_runstep.go).
+	TypeRunStep = "run_step"
+	TypeRoomSet = "room_set"
+	TypeBan     = "ban"
 	// TypePing asks the server for a `pong` event with the same id: a
 	// client on a quiet connection checks it is still alive with it.
 	TypePing = "ping"
@@ -158,6 +160,13 @@ type Command struct {
 	SpeedBonus *bool `json:"speed_bonus,omitempty"`
 	// Order is a poll's place in the run of show (poll_set): 1–MaxPollOrder.
 	Order *int `json:"order,omitempty"`
+	// Advance is a timed quiz's pause before the run steps on by itself
+	// (poll_create, poll_set): 0 (off) or MinRunAdvance–MaxRunAdvance.
+	Advance *int `json:"advance,omitempty"`
+	// Dir and From are a run_step's direction (RunNext, RunPrevious) and
+	// the poll its sender saw as the run's cursor ("" for none).
+	Dir  string `json:"dir,omitempty"`
+	From string `json:"from,omitempty"`
 }
 
 // DecodeCommand parses one client frame. It returns a *Error with code

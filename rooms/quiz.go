@@ -282,6 +282,8 @@ type PollInfo struct {
 	State    string `json:"state"`
 	Reveal   bool   `json:"reveal"`
 	ClosesAt int64  `json:"closes_at"`
+	// AdvancesAt: the run steps on by itself from this quiz then (0: no).
+	AdvancesAt int64 `json:"advances_at"`
 }
 
 // PollEventInfo reads a durable `poll` event's staff version; false when ev

@@ -59,7 +59,7 @@ func (s *Service) fillFromTemplate(ctx context.Context, code string, src State) 
 	for _, ps := range polls {
 		p := ps.Poll
 		draft := Poll{Kind: p.Kind, Title: p.Title, Options: p.Options, Max: p.Max, Seconds: p.Seconds,
-			State: PollDraft, SpeedBonus: p.SpeedBonus, Correct: p.Correct}
+			State: PollDraft, SpeedBonus: p.SpeedBonus, Advance: p.Advance, Correct: p.Correct}
 		if _, _, err := s.store.CreatePoll(ctx, code, draft); err != nil {
 			return err
 		}

@@ -291,6 +291,8 @@ func (s *Service) handle(ctx context.Context, actor Actor, cmd Command) (Ack, er
 		return s.questionSet(ctx, actor, cmd)
 	case TypePollCreate, TypePollSet, TypePollDelete, TypeVote:
 		return s.handlePoll(ctx, actor, cmd)
+	case TypeRunStep:
+		return s.runStep(ctx, actor, cmd)
 	}
 	return Ack{}, errorf(CodeBadRequest, "unknown command type %q", cmd.Type)
 }

@@ -71,6 +71,12 @@ func NewPoll(cmd Command) (Poll, error) {
 		p.Seconds = cmd.Seconds
 		p.SpeedBonus = p.Seconds > 0 && (cmd.SpeedBonus == nil || *cmd.SpeedBonus)
 	}
+	if cmd.Advance != nil {
+		if !ValidRunAdvance(p.Kind, p.Seconds, *cmd.Advance) {
+			return p, ErrBadRunAdvance
+		}
+		p.Advance = *cmd.Advance
+	}
 	if !hasOptions(p.Kind) {
 		switch {
 		case len(cmd.Options) > 0:
@@ -172,7 +178,7 @@ func (s *Service) pollSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	if cmd.Poll == "" {
 		return Ack{}, errorf(CodeBadRequest, "poll_set needs \"poll\"")
 	}
-	patch := PollPatch{Reveal: cmd.Reveal, SpeedBonus: cmd.SpeedBonus, Order: cmd.Order, At: s.Now().UnixMilli()}
+	patch := PollPatch{Reveal: cmd.Reveal, SpeedBonus: cmd.SpeedBonus, Order: cmd.Order, Advance: cmd.Advance, At: s.Now().UnixMilli()}
 	if o := cmd.Order; o != nil && (*o < 1 || *o > MaxPollOrder) {
 		return Ack{}, ErrBadPollOrder
 	}
@@ -183,7 +189,16 @@ func (s *Service) pollSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 		patch.State = &cmd.State
 	}
 	if patch.IsZero() {
-		return Ack{}, errorf(CodeBadRequest, "poll_set needs at least one of state, reveal, speed_bonus, order")
+		return Ack{}, errorf(CodeBadRequest, "poll_set needs at least one of state, reveal, speed_bonus, order, advance")
+	}
+	if cmd.Advance != nil {
+		p, err := s.pollShape(ctx, actor.Room, cmd.Poll)
+		if err != nil {
+			return Ack{}, err
+		}
+		if !ValidRunAdvance(p.Kind, p.Seconds, *cmd.Advance) {
+			return Ack{}, ErrBadRunAdvance
+		}
 	}
 	if cmd.SpeedBonus != nil {
 		p, err := s.pollShape(ctx, actor.Room, cmd.Poll)

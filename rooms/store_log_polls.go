@@ -56,6 +56,26 @@ func (s *LogStore) ExpirePoll(ctx context.Context, code, id string, closesAt int
 	return firstEvent(out.Events), err
 }
 
+// RunStep implements PollStore.
+func (s *LogStore) RunStep(ctx context.Context, code, dir, from string) (RunStepped, error) {
+	out, err := s.apply(ctx, code, Record{Op: OpRunStep, Staff: true, Dir: dir, ID: from})
+	return stepped(out), err
+}
+
+// AdvanceRun implements PollStore.
+func (s *LogStore) AdvanceRun(ctx context.Context, code, id string, advancesAt int64) (RunStepped, error) {
+	out, err := s.apply(ctx, code, Record{Op: OpRunAdvance, ID: id, AdvancesAt: advancesAt})
+	return stepped(out), err
+}
+
+func stepped(out Outcome) RunStepped {
+	rs := RunStepped{Opened: out.Poll}
+	if n := len(out.Events); n > 0 {
+		rs.Seq = out.Events[n-1].Seq
+	}
+	return rs
+}
+
 // Leaderboard implements PollStore.
 func (s *LogStore) Leaderboard(ctx context.Context, code, id string, n int, who ...string) (lb Leaderboard, err error) {
 	err = s.read(ctx, code, func(m *Machine) { lb = m.Leaderboard(id, n, who...) })

@@ -12,11 +12,13 @@
 // on another tab the page's alert offers it (ctx.alertPoll). A timed quiz
 // with its speed bonus on and one answer to pick is answered in one tap:
 // its options are buttons that send the ballot, and it has no Vote button.
+// A quiz closed by its timer in a run that advances on its own counts
+// down to the next question from its advances_at.
 //
 // Test hooks (data-testid): polls, poll (data-id, data-kind, data-state),
 // poll-option (radio or checkbox, value = option index; a button in a
 // one-tap quiz, aria-pressed on the answer sent), rating-1 … rating-5,
-// poll-text-input, vote-submit, vote-status, countdown, quiz-verdict,
+// poll-text-input, vote-submit, vote-status, countdown, next-countdown, quiz-verdict,
 // results-chart, leaderboard (its row of this participant has class
 // is-you and a "You" badge, lb-you-badge), lb-you (this participant's
 // rank and points, shown when its row is not in the list).
@@ -63,6 +65,8 @@ addStrings({
     'poll.too_many': 'Choose at most {n}.',
     'poll.closed_wait': 'Voting has closed. Results will appear if the host shares them.',
     'poll.time_up': 'Time is up',
+    'poll.next_in': 'Next question in {s} s',
+    'poll.next_now': 'Next question…',
     'poll.seconds_left': '{s} seconds left',
     'poll.correct': 'Correct — well done!',
     'poll.wrong': 'Not this time.',
@@ -106,6 +110,8 @@ addStrings({
     'poll.too_many': '最多选 {n} 项。',
     'poll.closed_wait': '投票已结束。主持人公布后将显示结果。',
     'poll.time_up': '时间到',
+    'poll.next_in': '{s} 秒后下一题',
+    'poll.next_now': '下一题即将开始…',
     'poll.seconds_left': '剩余 {s} 秒',
     'poll.correct': '回答正确，太棒了！',
     'poll.wrong': '这次没答对。',
@@ -261,7 +267,7 @@ export function mountPolls({ conn, room, alertPoll, currentTab }, list, board, e
 
   /** signature changes when a card must be rebuilt (not for new tallies or ballots). */
   function signature(poll) {
-    return [poll.state, Boolean(room.settings.closed), poll.reveal, poll.title, (poll.options || []).join('\u0000'), poll.max, poll.closes_at, Boolean(poll.speed_bonus), (poll.correct || []).join(',')].join('|');
+    return [poll.state, Boolean(room.settings.closed), poll.reveal, poll.title, (poll.options || []).join('\u0000'), poll.max, poll.closes_at, poll.advances_at || 0, Boolean(poll.speed_bonus), (poll.correct || []).join(',')].join('|');
   }
 
   function buildCard(poll) {
@@ -276,6 +282,10 @@ export function mountPolls({ conn, room, alertPoll, currentTab }, list, board, e
       el('span', { class: 'spacer' }));
     if (open && poll.closes_at > 0) {
       head.append(el('span', { class: 'countdown', 'data-testid': 'countdown', 'data-closes-at': String(poll.closes_at), role: 'timer' }));
+    }
+    if (poll.state === 'closed' && poll.advances_at > 0) {
+      // The run steps on by itself: say when the next question comes.
+      head.append(el('span', { class: 'countdown', 'data-testid': 'next-countdown', 'data-advances-at': String(poll.advances_at), role: 'timer' }));
     }
     card.append(head, el('h3', { class: 'poll-title', id: 'poll-title-' + poll.id }, poll.title));
     if (open) card.append(buildForm(poll));
@@ -449,6 +459,11 @@ export function mountPolls({ conn, room, alertPoll, currentTab }, list, board, e
   }
 
   function tick(card) {
+    const next = card.querySelector('[data-advances-at]');
+    if (next) {
+      const s = secondsLeft(Number(next.dataset.advancesAt));
+      next.textContent = s > 0 ? t('poll.next_in', { s }) : t('poll.next_now');
+    }
     const node = card.querySelector('[data-closes-at]');
     if (!node) return;
     const s = secondsLeft(Number(node.dataset.closesAt));

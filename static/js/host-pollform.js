@@ -9,7 +9,7 @@
 // see if the poll is sent as it stands.
 //
 // Test hooks (data-testid): poll-form, poll-kind, poll-title, poll-option,
-// poll-add-option, poll-max, poll-correct, poll-seconds, poll-speed,
+// poll-add-option, poll-max, poll-correct, poll-seconds, poll-speed, poll-advance,
 // poll-open-now, poll-reveal-now, poll-preview, poll-error, poll-create.
 
 import { el, $, $$, clear, announce } from './dom.js';
@@ -22,7 +22,7 @@ const MIN_POLL_OPTIONS = 2;
 
 /** defaults is a fresh form of kind: every choice that reaches phones off. */
 function defaults(kind) {
-  return { kind, title: '', options: ['', ''], correct: new Set(), max: '', seconds: '', speed: true, openNow: false, revealNow: false };
+  return { kind, title: '', options: ['', ''], correct: new Set(), max: '', seconds: '', speed: true, advance: '', openNow: false, revealNow: false };
 }
 
 let pollForm = defaults('single');
@@ -66,6 +66,8 @@ function updatePreview() {
   line.classList.toggle('is-warning', pollForm.kind === 'quiz' && pollForm.revealNow && pollForm.openNow);
   const speed = $('#poll-speed');
   if (speed) speed.disabled = !hasTimer();
+  const advance = $('#poll-advance');
+  if (advance) advance.disabled = !hasTimer();
 }
 
 /** buildPollForm (re)draws the form from pollForm; call it when the language changes. */
@@ -128,6 +130,10 @@ export function buildPollForm() {
     extras.appendChild(el('label', { class: 'check' },
       el('input', { id: 'poll-speed', type: 'checkbox', 'data-testid': 'poll-speed', checked: Boolean(pollForm.speed), onchange: (e) => { pollForm.speed = e.target.checked; updatePreview(); } }),
       el('span', {}, t('host.speed_bonus'))));
+    const advance = el('input', { id: 'poll-advance', class: 'input input-narrow', type: 'number', min: 0, max: 60, 'data-testid': 'poll-advance', inputmode: 'numeric', placeholder: '0' });
+    advance.value = pollForm.advance || '';
+    advance.addEventListener('input', () => { pollForm.advance = advance.value; });
+    extras.appendChild(el('div', { class: 'field' }, el('label', { class: 'label', for: 'poll-advance' }, t('host.advance')), advance));
   }
   extras.appendChild(el('label', { class: 'check' },
     el('input', { type: 'checkbox', 'data-testid': 'poll-open-now', checked: Boolean(pollForm.openNow), onchange: (e) => { pollForm.openNow = e.target.checked; updatePreview(); } }),
@@ -183,6 +189,11 @@ function command() {
       if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) return { error: t('host.bad_seconds') };
       cmd.seconds = seconds;
       cmd.speed_bonus = Boolean(pollForm.speed);
+      const advance = Number(pollForm.advance || 0);
+      if (advance) {
+        if (!Number.isInteger(advance) || advance < 3 || advance > 60) return { error: t('host.bad_advance'), focus: '#poll-advance' };
+        cmd.advance = advance;
+      }
     }
   }
   // Explicit, so the command says what the preview said.

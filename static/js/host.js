@@ -197,12 +197,15 @@ async function rotateKey(which) {
 $('#rotate-moderator').addEventListener('click', () => rotateKey('moderator'));
 $('#rotate-host').addEventListener('click', () => rotateKey('host'));
 
-/** send sends a command and shows a refusal as a toast; resolves with the ack or undefined. */
-async function send(cmd) {
+/**
+ * send sends a command and shows a refusal as a toast (explain(err), when
+ * given, words it); resolves with the ack or undefined.
+ */
+async function send(cmd, explain) {
   try {
     return await conn.send(cmd);
   } catch (err) {
-    toast(errorMessage(err));
+    toast((explain && explain(err)) || errorMessage(err));
     return undefined;
   }
 }

@@ -84,6 +84,7 @@ addStrings({
     'screen.anonymous': 'Anonymous',
     'screen.vote_now': 'Vote now',
     'screen.voting_closed': 'Voting closed',
+    'screen.next_in': 'Next question in {s} s',
     'screen.results_hidden': 'Results will appear here when the host reveals them.',
     'screen.answered': 'Answered',
     'screen.qr_alt': 'QR code for {url}',
@@ -106,6 +107,7 @@ addStrings({
     'screen.anonymous': '匿名',
     'screen.vote_now': '立即投票',
     'screen.voting_closed': '投票已结束',
+    'screen.next_in': '{s} 秒后下一题',
     'screen.results_hidden': '主持人公布后，结果将显示在这里。',
     'screen.answered': '已回答',
     'screen.qr_alt': '{url} 的二维码',
@@ -341,7 +343,7 @@ function renderPollView() {
   view.hidden = false;
   // A closed room takes no ballot: its open polls say so, not "Vote now".
   const voting = p.state === 'open' && !state.settings.closed;
-  const sig = [p.id, p.title, p.kind, p.state, voting, p.reveal, p.closes_at, (p.options || []).join('\u0000'), document.documentElement.lang].join('|');
+  const sig = [p.id, p.title, p.kind, p.state, voting, p.reveal, p.closes_at, p.advances_at || 0, (p.options || []).join('\u0000'), document.documentElement.lang].join('|');
   if (view.dataset.sig !== sig) {
     view.dataset.sig = sig;
     clear(view);
@@ -485,6 +487,18 @@ function renderPodium(box, entries, mode = '') {
 function setupCountdown(p) {
   clearInterval(timer);
   const out = $('#countdown');
+  if (p.state === 'closed' && p.advances_at > 0) {
+    // The run steps on by itself after this quiz: count down to the next question.
+    out.dataset.testid = 'next-countdown';
+    const next = () => {
+      const left = Math.max(0, Math.ceil((p.advances_at - Date.now()) / 1000));
+      setText(out, t('screen.next_in', { s: left }));
+      if (left <= 0) clearInterval(timer);
+    };
+    next();
+    timer = setInterval(next, 250);
+    return;
+  }
   if (!(p.state === 'open' && p.closes_at > 0)) return;
   const tick = () => {
     const left = Math.max(0, Math.ceil((p.closes_at - Date.now()) / 1000));
