@@ -61,10 +61,6 @@ func TestQuestionListHoldsUnderPointer(t *testing.T) {
 	host := openPage(t, "host", hostURL(s, r.room), desktop())
 	list := tid("question-list") + " " + tid("question")
 	host.waitCount(list, 20)
-	// A host running Q&A folds the stage preview away (the console keeps
-	// that), so the Top list starts on the first screen.
-	host.click(`[data-section="stage"] ` + tid("section-toggle"))
-	host.waitFor("the stage card folded", `document.querySelector('[data-section="stage"]').classList.contains("is-collapsed")`)
 	order := func() []string {
 		return eval[[]string](host, `[...document.querySelectorAll('`+list+`')].map(e => e.dataset.id)`)
 	}
