@@ -18,8 +18,8 @@ func TestConsoleLayoutQAFirst(t *testing.T) {
 	type box struct{ Top, Bottom, Left, Right float64 }
 	type layout struct {
 		Question, Preview, Switch box
-		ScrollWidth, Width     float64
-		Height                 float64
+		ScrollWidth, Width        float64
+		Height                    float64
 	}
 	measure := `(() => {
 		const b = (sel) => { const e = document.querySelector(sel); if (!e) return null; const r = e.getBoundingClientRect();
