@@ -40,7 +40,7 @@ type InsightDelta struct {
 	Active map[string]struct{}
 	// Addrs are participants who joined, with the keyed hash of the
 	// address group they joined from (Service.addressHash), which a ban
-	// may cover. The log store keeps them; the earlier stores ignore them.
+	// may cover.
 	Addrs map[string]string
 }
 
