@@ -180,13 +180,24 @@ function start(key) {
  */
 async function rotateKey(which) {
   if (!confirm(t(which === 'host' ? 'host.rotate_host_confirm' : 'host.rotate_moderator_confirm'))) return;
-  const ack = await send({ type: 'key_rotate', key: which });
+  // No statistics request may go out with the old host key while it is
+  // being replaced (the server would answer it 401): wait for the one in
+  // flight, and start none until the new key is kept.
+  rotating = true;
+  let ack;
+  try {
+    for (let waited = 0; statsBusy && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    ack = await send({ type: 'key_rotate', key: which });
+    const newHost = ack && which === 'host' && ack.host_key;
+    if (newHost) {
+      saveKey(newHost);
+      conn.token = newHost;
+    }
+  } finally {
+    rotating = false;
+  }
   const key = ack && (which === 'host' ? ack.host_key : ack.moderator_key);
   if (!key) return;
-  if (which === 'host') {
-    saveKey(key);
-    conn.token = key;
-  }
   $('#new-links').hidden = false;
   setText($('#new-link-label'), t(which === 'host' ? 'host.new_host_link' : 'host.new_moderator_link'));
   const link = $('#new-link');
@@ -898,6 +909,8 @@ function buildSettingsForm(form, isHost) {
 
 let statsTimer = 0;
 let statsBusy = false;
+/** rotating: a key rotation is under way (rotateKey); no statistics request starts meanwhile. */
+let rotating = false;
 
 function statsVisible() {
   if (document.visibilityState !== 'visible' || $('#console').hidden || isCollapsed('stats')) return false;
@@ -906,7 +919,7 @@ function statsVisible() {
 }
 
 async function refreshStats() {
-  if (statsBusy || !statsVisible() || !conn) return;
+  if (statsBusy || rotating || !statsVisible() || !conn) return;
   statsBusy = true;
   const body = $('#stats-body');
   try {
