@@ -48,19 +48,15 @@ type quizTimers struct {
 // startQuizzes loads the room's open timed quizzes (the worker calls it at
 // start, after subscribing, so no event about them can be missed).
 func (r *room) startQuizzes(ctx context.Context) {
-	timers, err := r.hub.svc.QuizTimers(ctx, r.code)
+	timers, err := r.hub.svc.Timers(ctx, r.code)
 	if err != nil {
 		r.hub.log.Warn("room quiz timers unknown", zap.String("room", r.code), zap.Error(err))
 		return
 	}
-	for _, t := range timers {
+	for _, t := range timers.Closes {
 		r.quiz.set(t.Poll, t.ClosesAt)
 	}
-	advances, err := r.hub.svc.RunAdvances(ctx, r.code)
-	if err != nil {
-		r.hub.log.Warn("room run advances unknown", zap.String("room", r.code), zap.Error(err))
-	}
-	for _, a := range advances {
+	for _, a := range timers.Advances {
 		r.quiz.setAdvance(a.Poll, a.At)
 	}
 	r.armQuizTimer()
@@ -130,38 +126,35 @@ func (r *room) stopQuizTimer() {
 func (r *room) expireQuizzes(ctx context.Context) {
 	now := r.hub.svc.Now().UnixMilli()
 	r.quiz.retry = false
-	for id, at := range r.quiz.due {
-		if at > now {
-			continue
-		}
+	r.runDue(r.quiz.due, now, "quiz timer could not close the quiz; retrying", func(id string, at int64) error {
 		_, err := r.hub.svc.ExpireQuiz(ctx, r.code, rooms.QuizTimer{Poll: id, ClosesAt: at})
-		switch {
-		case err == nil, errors.Is(err, rooms.ErrPollNotFound), errors.Is(err, rooms.ErrRoomNotFound):
-			// Closed now, or by another instance, or reopened with a new
-			// timer (its `poll` event sets it), or gone.
-			delete(r.quiz.due, id)
-		default:
-			r.hub.log.Warn("quiz timer could not close the quiz; retrying",
-				zap.String("room", r.code), zap.String("poll", id), zap.Error(err))
-			r.quiz.retry = true
-		}
-	}
-	for id, at := range r.quiz.advance {
+		return err
+	})
+	r.runDue(r.quiz.advance, now, "the run could not step on by itself; retrying", func(id string, at int64) error {
+		_, err := r.hub.svc.AdvanceRun(ctx, r.code, rooms.RunAdvance{Poll: id, At: at})
+		return err
+	})
+	r.armQuizTimer()
+}
+
+// runDue calls do for each entry of due (poll id → Unix ms) that is due at
+// now, and forgets it once done: applied, or made moot by another instance
+// or by the host (the quiz reopened with a new timer, whose `poll` event
+// sets it again; the run stepped meanwhile), or the poll or room gone. Any
+// other error keeps it and retries after quizRetry.
+func (r *room) runDue(due map[string]int64, now int64, failed string, do func(id string, at int64) error) {
+	for id, at := range due {
 		if at > now {
 			continue
 		}
-		_, err := r.hub.svc.AdvanceRun(ctx, r.code, rooms.RunAdvance{Poll: id, At: at})
-		switch {
+		switch err := do(id, at); {
 		case err == nil, errors.Is(err, rooms.ErrPollNotFound), errors.Is(err, rooms.ErrRoomNotFound):
-			// Stepped now, or by another instance, or by the host, or gone.
-			delete(r.quiz.advance, id)
+			delete(due, id)
 		default:
-			r.hub.log.Warn("the run could not step on by itself; retrying",
-				zap.String("room", r.code), zap.String("poll", id), zap.Error(err))
+			r.hub.log.Warn(failed, zap.String("room", r.code), zap.String("poll", id), zap.Error(err))
 			r.quiz.retry = true
 		}
 	}
-	r.armQuizTimer()
 }
 
 // afterPollEvent keeps the timers in step with a durable event just fanned

@@ -388,21 +388,31 @@ func (s *Service) ExpireQuiz(ctx context.Context, code string, t QuizTimer) (Eve
 	return s.store.ExpirePoll(ctx, code, t.Poll, t.ClosesAt)
 }
 
-// QuizTimers returns the room's open timed quizzes, ordered by poll
-// number: what a hub starts its timers from when the room gets its first
-// local client.
-func (s *Service) QuizTimers(ctx context.Context, code string) ([]QuizTimer, error) {
+// Timers returns what a hub starts a room's timers from when the room
+// gets its first local client, from one read of the room: the open timed
+// quizzes to close, and the quizzes whose own step of the run is pending,
+// each ordered by poll number.
+func (s *Service) Timers(ctx context.Context, code string) (RoomTimers, error) {
 	st, err := s.store.StateWithPolls(ctx, code, 0)
 	if err != nil {
-		return nil, err
+		return RoomTimers{}, err
 	}
-	var out []QuizTimer
+	var out RoomTimers
 	for _, ps := range st.Polls {
 		if ps.Poll.Kind == PollQuiz && ps.Poll.State == PollOpen && ps.Poll.ClosesAt > 0 {
-			out = append(out, QuizTimer{Poll: ps.Poll.ID, ClosesAt: ps.Poll.ClosesAt})
+			out.Closes = append(out.Closes, QuizTimer{Poll: ps.Poll.ID, ClosesAt: ps.Poll.ClosesAt})
+		}
+		if ps.Poll.AdvancesAt > 0 {
+			out.Advances = append(out.Advances, RunAdvance{Poll: ps.Poll.ID, At: ps.Poll.AdvancesAt})
 		}
 	}
 	return out, nil
+}
+
+// RoomTimers are a room's pending timers (Service.Timers).
+type RoomTimers struct {
+	Closes   []QuizTimer  // open timed quizzes: close each at its ClosesAt
+	Advances []RunAdvance // closed quizzes: step the run on from each at its At
 }
 
 // LeaderboardOf returns the `leaderboard` event of quiz id ("": the room's

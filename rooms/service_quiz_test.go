@@ -31,9 +31,10 @@ func TestHandleQuizTimer(t *testing.T) {
 		t.Fatalf("late ballot message %q, want it to say time is up", AsError(err).Message)
 	}
 	// The timer's close: once, and not again for the same timer.
-	timers, err := f.svc.QuizTimers(f.ctx, f.code)
-	if err != nil || len(timers) != 1 || timers[0] != (QuizTimer{Poll: p, ClosesAt: start + 10_000}) {
-		t.Fatalf("QuizTimers = %v, %v", timers, err)
+	all, err := f.svc.Timers(f.ctx, f.code)
+	timers := all.Closes
+	if err != nil || len(timers) != 1 || timers[0] != (QuizTimer{Poll: p, ClosesAt: start + 10_000}) || len(all.Advances) != 0 {
+		t.Fatalf("Timers = %+v, %v", all, err)
 	}
 	ev, err := f.svc.ExpireQuiz(f.ctx, f.code, timers[0])
 	if err != nil || ev.Seq == 0 || !bytes.Contains(ev.Staff, []byte(`"state":"closed"`)) {
@@ -42,14 +43,14 @@ func TestHandleQuizTimer(t *testing.T) {
 	if ev, err := f.svc.ExpireQuiz(f.ctx, f.code, timers[0]); err != nil || ev.Seq != 0 {
 		t.Fatalf("a second ExpireQuiz made seq %d, %v", ev.Seq, err)
 	}
-	if timers, _ := f.svc.QuizTimers(f.ctx, f.code); len(timers) != 0 {
-		t.Fatalf("closed quiz still has a timer: %v", timers)
+	if all, _ := f.svc.Timers(f.ctx, f.code); len(all.Closes) != 0 {
+		t.Fatalf("closed quiz still has a timer: %v", all.Closes)
 	}
 	// Reopening restarts the timer from the Service's clock.
 	clock.Advance(time.Minute)
 	f.must(f.host, Command{Type: TypePollSet, Poll: p, State: PollOpen})
-	if timers, _ := f.svc.QuizTimers(f.ctx, f.code); len(timers) != 1 || timers[0].ClosesAt != clock.Now().UnixMilli()+10_000 {
-		t.Fatalf("reopened quiz timers %v", timers)
+	if all, _ := f.svc.Timers(f.ctx, f.code); len(all.Closes) != 1 || all.Closes[0].ClosesAt != clock.Now().UnixMilli()+10_000 {
+		t.Fatalf("reopened quiz timers %v", all.Closes)
 	}
 	f.must(f.audience, Command{Type: TypeVote, Poll: p, Choices: []int{0}})
 }

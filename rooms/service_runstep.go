@@ -32,22 +32,6 @@ func (s *Service) AdvanceRun(ctx context.Context, code string, a RunAdvance) (Ru
 	return s.store.AdvanceRun(ctx, code, a.Poll, a.At)
 }
 
-// RunAdvances returns the room's quizzes whose own step is pending,
-// ordered by poll number: what a hub starts its timers from.
-func (s *Service) RunAdvances(ctx context.Context, code string) ([]RunAdvance, error) {
-	st, err := s.store.StateWithPolls(ctx, code, 0)
-	if err != nil {
-		return nil, err
-	}
-	var out []RunAdvance
-	for _, ps := range st.Polls {
-		if ps.Poll.AdvancesAt > 0 {
-			out = append(out, RunAdvance{Poll: ps.Poll.ID, At: ps.Poll.AdvancesAt})
-		}
-	}
-	return out, nil
-}
-
 // RunAdvance is a quiz's pending own step: the run steps next from Poll at
 // At, Unix milliseconds (Poll.AdvancesAt).
 type RunAdvance struct {
