@@ -146,12 +146,18 @@ func (m *Machine) setPoll(r Record, at int64) ([]Event, Outcome) {
 		p.Advance == mp.p.Advance && p.AdvancesAt == mp.p.AdvancesAt {
 		return nil, Outcome{Poll: &p}
 	}
+	m.polls.put(mp, p)
+	return []Event{pollEvent(m.next(), p, mp.tally())}, Outcome{Poll: &p}
+}
+
+// put replaces mp's poll by p, its new version, and scores a quiz that p
+// closes: every change of a poll's state goes through it.
+func (ps *machinePolls) put(mp *machinePoll, p Poll) {
 	closing := p.State == PollClosed && mp.p.State != PollClosed
 	mp.p = p
 	if closing {
-		m.polls.score(mp)
+		ps.score(mp)
 	}
-	return []Event{pollEvent(m.next(), p, mp.tally())}, Outcome{Poll: &p}
 }
 
 // expirePoll closes a timed quiz whose timer ran out: an instance's timer
@@ -168,15 +174,15 @@ func (m *Machine) expirePoll(r Record, at int64) ([]Event, Outcome) {
 	if mp.p.State != PollOpen || mp.p.ClosesAt != r.ClosesAt {
 		return nil, Outcome{}
 	}
-	mp.p.State = PollClosed
-	if mp.p.Advance > 0 {
-		mp.p.Reveal = true
+	p := mp.p
+	p.State = PollClosed
+	if p.Advance > 0 {
+		p.Reveal = true
 		if m.draftAfter(mp) {
-			mp.p.AdvancesAt = at + int64(mp.p.Advance)*1000
+			p.AdvancesAt = at + int64(p.Advance)*1000
 		}
 	}
-	m.polls.score(mp)
-	p := mp.p
+	m.polls.put(mp, p)
 	return []Event{pollEvent(m.next(), p, mp.tally())}, Outcome{Poll: &p}
 }
 

@@ -126,29 +126,38 @@ func (m *Machine) step(dir, from string, at int64) ([]Event, Outcome) {
 			}
 		}
 	}
-	var events []Event
-	var out Outcome
-	for _, mp := range m.polls.list { // by number: events in a fixed order
-		p := mp.p
-		closing := p.State == PollOpen && mp != target
-		if !closing && mp != target && p.AdvancesAt == 0 {
+	// The new version of every poll the step changes, by number (events in
+	// a fixed order), each state move made by PollPatch.Apply like a
+	// poll_set's; nothing is changed unless every move is valid.
+	type change struct {
+		mp *machinePoll
+		p  Poll
+	}
+	var changes []change
+	for _, mp := range m.polls.list {
+		closing := mp.p.State == PollOpen && mp != target
+		if !closing && mp != target && mp.p.AdvancesAt == 0 {
 			continue
 		}
-		if closing {
-			p.State = PollClosed
-		}
-		if mp == target {
-			p.State = PollOpen
-			if p.Seconds > 0 {
-				p.ClosesAt = at + int64(p.Seconds)*1000
+		p := mp.p
+		if closing || mp == target {
+			state := PollClosed
+			if mp == target {
+				state = PollOpen
+			}
+			var err error
+			if p, err = (PollPatch{State: &state, At: at}).Apply(p); err != nil {
+				return nil, Outcome{Err: AsError(err)}
 			}
 		}
 		p.AdvancesAt = 0
-		mp.p = p
-		if closing {
-			m.polls.score(mp)
-		}
-		events = append(events, pollEvent(m.next(), p, mp.tally()))
+		changes = append(changes, change{mp, p})
+	}
+	var events []Event
+	var out Outcome
+	for _, c := range changes {
+		m.polls.put(c.mp, c.p)
+		events = append(events, pollEvent(m.next(), c.p, c.mp.tally()))
 	}
 	if target != nil {
 		p := target.p
