@@ -224,9 +224,20 @@ function restage() {
 
 // ---------- fitting the stage ----------
 
-/** overflows reports whether box's content is taller or wider than box. */
+/**
+ * overflows reports whether box's content is taller or wider than box.
+ * scrollHeight is rounded to whole pixels, so the content's own boxes (two
+ * levels down: the lists and their rows) are also measured: a row that
+ * spills by a pixel and a half is cut off on the projector too.
+ */
 function overflows(box) {
-  return box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1;
+  if (box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1) return true;
+  const b = box.getBoundingClientRect();
+  for (const e of box.querySelectorAll(':scope > *, :scope > * > *')) {
+    const r = e.getBoundingClientRect();
+    if (r.height && (r.bottom > b.bottom + 0.5 || r.right > b.right + 0.5)) return true;
+  }
+  return false;
 }
 
 /**
