@@ -22,8 +22,15 @@ import (
 //     refused with conflict when the run moved; run_advance: a timed
 //     quiz's own step after its pause), the quiz's "advance" pause, and
 //     a timer's close that reveals such a quiz and sets its advances_at
-//     (machine_runstep.go).
-const RulesVersion uint32 = 3
+//     (machine_runstep.go);
+//   - 4: OpEpoch; a new epoch also skips EpochSeqGap question, comment and poll
+//     numbers, so no id of the lost history is given to another item.
+const RulesVersion uint32 = 4
+
+// LogDiverged is the known of an Append from a replica that applied other
+// content at a position the log holds: the log lost entries, so it starts
+// a new epoch (if it has not already, since the caller read it).
+const LogDiverged = ^uint64(0)
 
 // Entry is one record of a room's log: a command that passed its
 // pre-checks, stamped by the log when it was appended.
@@ -83,7 +90,7 @@ type Log interface {
 	// deleted). known is the newest position the caller's replica has
 	// applied in epoch; when the log holds fewer entries than that in the
 	// same epoch it went backwards, and the log starts a new epoch before
-	// appending.
+	// appending (LogDiverged: always, when epoch is the log's).
 	Append(ctx context.Context, room string, rules uint32, data []byte, epoch, known uint64) (Entry, error)
 	// Read returns up to max entries after position after, in order (fewer
 	// when the log ends). It fails with ErrLogTrimmed when the entry at

@@ -83,8 +83,21 @@ type Outcome struct {
 // EpochSeqGap is how far a room's seq jumps at the first entry of a new
 // epoch: more than any replica retains for resumes (DefaultRetainedEvents
 // and the -retained-events bound), so a client of the lost history always
-// gets a snapshot.
+// gets a snapshot. The numbers of question, comment and poll ids jump by
+// as much (from rules version rulesEpochSkipsIDs): more items than a room
+// can make between two saves of its log (its caps are 5,000 questions,
+// 20,000 comments and 200 polls at once, and asks and comments are rate
+// limited), so no id clients were shown is given to another item.
 const EpochSeqGap = 1 << 20
+
+// rulesEpochSkipsIDs is the first RulesVersion whose new epoch skips ids.
+const rulesEpochSkipsIDs = 4
+
+// OpEpoch is a replica's notice that the log lost entries it applied, when
+// another instance appended at their positions without knowing them (so the
+// log could not tell): it is appended with LogDiverged, the log starts a new
+// epoch at it, and it changes nothing else.
+const OpEpoch = "epoch"
 
 // NewMachine returns the machine of room code before its first entry.
 func NewMachine(code string) *Machine {
@@ -127,6 +140,12 @@ func (m *Machine) Apply(e Entry) ([]Event, Outcome) {
 		// events a resume can replay, so each gets a fresh snapshot, and no
 		// seq of the lost history is given to another event.
 		m.seq += EpochSeqGap
+		if e.Rules >= rulesEpochSkipsIDs {
+			// Nor is a question, comment or poll id clients were shown.
+			m.nextQ += EpochSeqGap
+			m.nextC += EpochSeqGap
+			m.polls.nextP += EpochSeqGap
+		}
 	}
 	m.pos, m.epoch = e.Pos, e.Epoch
 	r, err := DecodeRecord(e.Data)
@@ -196,6 +215,8 @@ func (m *Machine) apply(r Record, at int64) ([]Event, Outcome) {
 		return m.schedule(r)
 	case OpKeys:
 		return m.rotateKeys(r)
+	case OpEpoch:
+		return nil, Outcome{} // its new epoch was taken above
 	}
 	return nil, Outcome{Err: errorf(CodeBadRequest, "unknown record op %q", r.Op)}
 }

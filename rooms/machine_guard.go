@@ -191,7 +191,7 @@ func (m *Machine) LastActive() int64 { return m.lastActive }
 // activity reports whether an applied entry of op is someone's action.
 func activity(op string) bool {
 	switch op {
-	case OpPresence, OpSchedule, OpPollExpire, OpRunAdvance:
+	case OpPresence, OpSchedule, OpPollExpire, OpRunAdvance, OpEpoch:
 		return false
 	}
 	return true

@@ -283,3 +283,45 @@ func TestMachineSnapshotRoundTrip(t *testing.T) {
 		t.Fatal("the machines diverged after the snapshot")
 	}
 }
+
+// TestMachineNewEpochSkipsIDs: at the first entry of a new epoch (the log
+// went backwards) the room's seq and its question, comment and poll
+// numbers jump by EpochSeqGap, so nothing clients of the lost history were
+// shown is named again; entries of rules before version 4 keep counting on,
+// as their replicas did.
+func TestMachineNewEpochSkipsIDs(t *testing.T) {
+	for _, tc := range []struct {
+		rules   uint32
+		q, c, p string
+	}{
+		{RulesVersion, "q1048578", "c1048578", "p1048578"},
+		{3, "q2", "c2", "p2"},
+	} {
+		f := newFeed(t, openRoom())
+		poll := Poll{Kind: PollSingle, Title: "Lunch?", Options: []string{"a", "b"}, State: PollDraft}
+		f.ok(Record{Op: OpAsk, Participant: "p_a", Text: "Before?"})
+		f.ok(Record{Op: OpComment, Participant: "p_a", Text: "before"})
+		f.ok(Record{Op: OpPollCreate, Staff: true, Poll: &poll})
+		seq := f.m.Seq()
+		var outs []Outcome
+		for i, r := range []Record{
+			{Op: OpAsk, Participant: "p_a", Text: "After?"},
+			{Op: OpComment, Participant: "p_a", Text: "after"},
+			{Op: OpPollCreate, Staff: true, Poll: &poll},
+		} {
+			pos := f.m.Pos() + 1
+			e := Entry{Pos: pos, Time: t0 + int64(pos)*1000, Epoch: 8, Rules: tc.rules, Data: EncodeRecord(r)}
+			evs, out := f.m.Apply(e)
+			if out.Err != nil || len(evs) == 0 {
+				t.Fatalf("rules %d, entry %d of the new epoch: %v, %d events", tc.rules, i, out.Err, len(evs))
+			}
+			outs = append(outs, out)
+		}
+		if got := []string{outs[0].Question.ID, outs[1].Comment.ID, outs[2].Poll.ID}; got[0] != tc.q || got[1] != tc.c || got[2] != tc.p {
+			t.Errorf("rules %d: ids after the new epoch %v, want %s %s %s", tc.rules, got, tc.q, tc.c, tc.p)
+		}
+		if f.m.Seq() < seq+EpochSeqGap {
+			t.Errorf("rules %d: seq %d after the new epoch, want past %d", tc.rules, f.m.Seq(), seq+EpochSeqGap)
+		}
+	}
+}

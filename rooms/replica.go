@@ -262,8 +262,17 @@ func (r *Replica) catchUpUnlocked(ctx context.Context, to uint64) error {
 // applied it (with every entry before it). A refusal is the Outcome's Err,
 // not an error; an error is a failure of the log (or ErrNewerRules).
 func (r *Replica) Append(ctx context.Context, rec Record) (Entry, Outcome, error) {
+	return r.append(ctx, rec, 0)
+}
+
+// append is Append, telling the log known instead of the replica's
+// position when it is not 0 (LogDiverged).
+func (r *Replica) append(ctx context.Context, rec Record, known uint64) (Entry, Outcome, error) {
 	r.mu.Lock()
-	epoch, known := r.m.Epoch(), r.m.Pos()
+	epoch := r.m.Epoch()
+	if known == 0 {
+		known = r.m.Pos()
+	}
 	r.mu.Unlock()
 	e, err := r.log.Append(ctx, r.code, RulesVersion, EncodeRecord(rec), epoch, known)
 	if err != nil {
@@ -298,8 +307,17 @@ func (r *Replica) Receive(ctx context.Context, e Entry) error {
 		if d, ok := r.applied[e.Pos]; ok && d != entryDigest(e) {
 			// Another instance appended at a position this replica applied
 			// with other content: the log lost entries (it appended knowing
-			// less, so the log could not tell). Rebuild from the log.
-			return r.resyncLocked(ctx)
+			// less, so the log could not tell). Rebuild from the log, then
+			// start a new epoch: this replica's clients were shown seqs and
+			// ids of the lost entries, and one away now may come back with
+			// a since the log will pass again.
+			if err := r.resyncLocked(ctx); err != nil {
+				return err
+			}
+			r.mu.Unlock()
+			_, _, err := r.append(ctx, Record{Op: OpEpoch}, LogDiverged)
+			r.mu.Lock()
+			return err
 		}
 		return nil // applied already
 	case e.Epoch == r.m.Epoch() && e.Pos == r.m.Pos()+1:

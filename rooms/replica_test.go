@@ -229,23 +229,48 @@ func TestReplicaResyncsWhenRedisLosesEntries(t *testing.T) {
 	if err != nil || out.Question.ID != "q5" {
 		t.Fatalf("b's ask: %+v %v", out, err)
 	}
+	epochOf := func(r *rooms.Replica) (epoch, seq uint64) {
+		r.Read(func(m *rooms.Machine) { epoch, seq = m.Epoch(), m.Seq() })
+		return epoch, seq
+	}
+	before, seqB := epochOf(b)
 	if err := a.Receive(bg, e); err != nil {
 		t.Fatal(err)
 	}
-	if a.Resyncs() != 1 || hashOf(a) != hashOf(b) {
-		t.Fatalf("a did not rebuild from the log (%d resyncs)", a.Resyncs())
+	// a applied other entries at b's position: it rebuilds from the log
+	// and starts a new epoch (OpEpoch), which b follows, so a client of a
+	// that saw the lost seqs and ids, or comes back later, is not taken
+	// for one of the log's history.
+	if err := b.CatchUp(bg); err != nil {
+		t.Fatal(err)
 	}
+	epochA, seqA := epochOf(a)
+	if a.Resyncs() < 1 || epochA <= before || seqA < seqB+rooms.EpochSeqGap || hashOf(a) != hashOf(b) {
+		t.Fatalf("a after b's append at a lost position: %d resyncs, epoch %d (was %d), seq %d (b was at %d), same as b: %v",
+			a.Resyncs(), epochA, before, seqA, seqB, hashOf(a) == hashOf(b))
+	}
+	resyncs := a.Resyncs()
 	// And the other way: a log that lost entries an appender applied starts a new epoch.
 	if err := rdb.Save(bg).Err(); err != nil {
 		t.Fatal(err)
 	}
-	ask(t, a, "p_a", "Lost again?")
+	lost := ask(t, a, "p_a", "Lost again?")
 	srv.Kill()
 	srv.Start()
 	waitForLog(t, log, "ROOMDD")
 	out = ask(t, a, "p_a", "After the second restart?")
-	if out.Err != nil || a.Resyncs() != 2 {
-		t.Fatalf("a's ask after the loss: %+v, %d resyncs", out, a.Resyncs())
+	if out.Err != nil || a.Resyncs() != resyncs+1 {
+		t.Fatalf("a's ask after the loss: %+v, %d resyncs (%d before)", out, a.Resyncs(), resyncs)
+	}
+	// a's clients were shown the lost question's id: the new epoch gives
+	// the next question a number past every one the lost history could
+	// have used.
+	var n int
+	if _, err := fmt.Sscanf(lost.Question.ID, "q%d", &n); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("q%d", n+rooms.EpochSeqGap); out.Question.ID != want {
+		t.Fatalf("the first question of the new epoch is %s (the lost one was %s), want %s", out.Question.ID, lost.Question.ID, want)
 	}
 	fresh := openReplica(t, log, "ROOMDD", nil)
 	if hashOf(fresh) != hashOf(a) {

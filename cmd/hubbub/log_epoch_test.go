@@ -22,11 +22,15 @@ import (
 type viewer struct {
 	url, room string
 
-	mu        sync.Mutex
-	cond      *sync.Cond
-	token     string
-	seq       uint64
-	comments  map[string]string // id → text
+	mu       sync.Mutex
+	cond     *sync.Cond
+	token    string
+	seq      uint64
+	comments map[string]string // id → text
+	// ever: every comment id this viewer was shown, with its text, kept
+	// across snapshots and sessions: an id given to two comments is a
+	// problem even when a snapshot replaced the first.
+	ever      map[string]string
 	snapshots int
 	epochs    []uint64 // each welcome's epoch
 	problems  []string
@@ -43,10 +47,11 @@ func watchRoom(t *testing.T, url, room string) *viewer {
 // seq and comments; nil: a new viewer.
 func resumeWatching(t *testing.T, url, room string, old *viewer) *viewer {
 	t.Helper()
-	v := &viewer{url: url, room: room, comments: map[string]string{}, done: make(chan struct{})}
+	v := &viewer{url: url, room: room, comments: map[string]string{}, ever: map[string]string{}, done: make(chan struct{})}
 	if old != nil {
 		old.mu.Lock()
 		v.token, v.seq, v.comments, v.snapshots = old.token, old.seq, maps.Clone(old.comments), old.snapshots
+		v.ever = maps.Clone(old.ever)
 		v.epochs = slices.Clone(old.epochs)
 		old.mu.Unlock()
 	}
@@ -145,6 +150,7 @@ func (v *viewer) apply(line []byte) {
 		v.comments = map[string]string{}
 		for _, c := range ev.Comments {
 			v.comments[c.ID] = c.Text
+			v.shown(c.ID, c.Text)
 		}
 		return
 	}
@@ -167,9 +173,19 @@ func (v *viewer) apply(line []byte) {
 			v.problems = append(v.problems, fmt.Sprintf("comment %s was %q and is now %q", id, old, ev.Text))
 		}
 		v.comments[id] = ev.Text
+		v.shown(id, ev.Text)
 	case "comment_deleted":
 		delete(v.comments, id)
 	}
+}
+
+// shown records that comment id was shown with text, and a problem when
+// the id was shown before with another text.
+func (v *viewer) shown(id, text string) {
+	if old, ok := v.ever[id]; ok && old != text {
+		v.problems = append(v.problems, fmt.Sprintf("comment id %s was given to %q and then to %q", id, old, text))
+	}
+	v.ever[id] = text
 }
 
 func (v *viewer) waitUntil(cond func() bool) bool { return waitCond(v.cond, clusterWait, cond) }
