@@ -16,9 +16,8 @@ func (s *Service) ResultsFlush() time.Duration { return s.cfg.ResultsFlush }
 type PollBallotsStore interface {
 	// AllBallots returns every poll of the room that is not deleted,
 	// whatever its state, ordered by poll number, each with every ballot
-	// cast in it, all read in one atomic step (one mutex section in
-	// memory, one Lua script in Redis) so the ballots are those of the
-	// polls as returned. Ballots of a text poll come in the order they were
+	// cast in it, all read in one step of the room's replica (under its
+	// lock) so the ballots are those of the polls as returned. Ballots of a text poll come in the order they were
 	// cast, oldest first (a replaced ballot counts as new, as in
 	// Tally.Answers); those of the other kinds ordered by participant id.
 	// Refusals: ErrRoomNotFound.

@@ -4,9 +4,8 @@ import "context"
 
 // PollStore is the polls part of every Store.
 //
-// Every method that changes a poll does it atomically with the room's next
-// seq, the event log and the publication, exactly like the Store's own
-// methods (one mutex section in memory, one Lua script in Redis). Every
+// Every method that changes a poll is one entry of the room's log, like
+// the Store's own methods. Every
 // change of a poll is a durable `poll` event built by pollEvent (see there
 // and appendPoll for the bytes, which every store must produce identically):
 // the audience version of a draft is a `poll_deleted` event, the Staff

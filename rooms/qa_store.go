@@ -4,9 +4,8 @@ import "context"
 
 // QuestionStore is the Q&A part of every Store.
 //
-// Every method that changes a question does it atomically with the room's
-// next seq, the event log and the publication, exactly like the Store's own
-// methods (one mutex section in memory, one Lua script in Redis). Every
+// Every method that changes a question is one entry of the room's log,
+// like the Store's own methods. Every
 // transition of a question is a durable `question` event built by
 // questionEvent (see there for the bytes, which every store must produce
 // identically): the audience version of a pending or hidden question is a

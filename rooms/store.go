@@ -26,10 +26,10 @@ type State struct {
 	Polls []PollState
 }
 
-// Store keeps rooms. Each method that changes durable state does it
-// atomically with assigning the room's next seq, appending the event to the
-// room's bounded event log, and publishing it (so that publish order is seq
-// order): one mutex section in memory, one Lua script in Redis.
+// Store keeps rooms. Each method that changes durable state appends one
+// record to the room's log; the room's replica applies it (Machine.Apply),
+// which assigns the room's next seqs and publishes the events in seq order
+// (LogStore, the one implementation).
 //
 // Methods return *Error refusals (ErrRoomNotFound, ErrBanned, ...) for bad
 // requests and other errors for failures of the store itself. Every method is
