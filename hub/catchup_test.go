@@ -12,14 +12,31 @@ import (
 
 // TestSnapshotBomb is the attack as it was found: 200 fresh identities ask
 // 3 questions each of 300 characters, nearly all `<` (which an HTML-escaping
-// encoder makes 6 bytes each). Every join afterwards — host, moderator and
-// audience — must still get welcome and a complete first screen, quickly:
-// a catch-up is never refused for its size.
+// encoder makes 6 bytes each), 600 in all. Every join afterwards — host,
+// moderator and audience — must still get welcome and a complete first
+// screen within a second: a catch-up is never refused for its size. With
+// moderation on, the 600 are pending: staff snapshots carry all of them
+// (which made it worse), the audience's none.
 func TestSnapshotBomb(t *testing.T) {
+	for _, moderated := range []bool{false, true} {
+		t.Run(fmt.Sprintf("moderation=%v", moderated), func(t *testing.T) { snapshotBomb(t, moderated) })
+	}
+}
+
+// bombJoinBound is how soon a join into the bombed room must have its
+// first screen. A join before the fix never got one (4008).
+const bombJoinBound = time.Second
+
+func snapshotBomb(t *testing.T, moderated bool) {
 	// The room-wide ask limit would spread the bomb out; this test is about
 	// a room that holds all of it.
 	ts := newTestServer(t, Config{}, rooms.Config{RoomAskRate: 1000, RoomAskBurst: 1000})
 	room := ts.createRoom(t, "bombed")
+	if moderated {
+		host, _, _ := ts.join(t, rooms.Hello{Room: room.Code, Token: room.HostKey}, dialOpts{})
+		host.mustAck(1, map[string]any{"type": "room_set", "moderation": true})
+		host.drop()
+	}
 	const identities, perIdentity = 200, 3
 	var wg sync.WaitGroup
 	for i := range identities {
@@ -34,34 +51,52 @@ func TestSnapshotBomb(t *testing.T) {
 	}
 	wg.Wait()
 
-	for _, who := range []struct{ name, token string }{
-		{"host", room.HostKey}, {"moderator", room.ModeratorKey}, {"audience", ""},
+	for _, who := range []struct {
+		name, token string
+		questions   int // in its snapshot
+	}{
+		{"host", room.HostKey, identities * perIdentity},
+		{"moderator", room.ModeratorKey, identities * perIdentity},
+		{"audience", "", map[bool]int{false: identities * perIdentity, true: 0}[moderated]},
 	} {
 		t.Run(who.name, func(t *testing.T) {
-			start := time.Now()
-			c, w, snap := ts.join(t, rooms.Hello{Room: room.Code, Token: who.token}, dialOpts{})
-			took := time.Since(start)
-			var s struct {
-				Questions []struct {
-					Text string `json:"text"`
-				} `json:"questions"`
+			// The bound is on the best of up to 3 joins, so that one join
+			// starved of CPU by the rest of a -race run on 2 cores is not
+			// taken for a slow server; a server that needs more than a
+			// second for this snapshot fails every one.
+			var took []time.Duration
+			for len(took) < 3 {
+				start := time.Now()
+				c, w, snap := ts.join(t, rooms.Hello{Room: room.Code, Token: who.token}, dialOpts{})
+				took = append(took, time.Since(start))
+				var s struct {
+					Questions []struct {
+						Text   string `json:"text"`
+						Status string `json:"status"`
+					} `json:"questions"`
+				}
+				snap.decode(t, &s)
+				if len(s.Questions) != who.questions {
+					t.Fatalf("%s's snapshot has %d questions, want %d", w.Role, len(s.Questions), who.questions)
+				}
+				if len(s.Questions) > 0 && !strings.HasPrefix(s.Questions[0].Text, "<<<<") {
+					t.Fatalf("question text came back as %.20q", s.Questions[0].Text)
+				}
+				if moderated && len(s.Questions) > 0 && s.Questions[0].Status != "pending" {
+					t.Fatalf("a question of the moderated room is %q, want pending", s.Questions[0].Status)
+				}
+				if strings.Contains(string(snap.raw), `\u003c`) {
+					t.Fatalf("the snapshot escapes < as \\u003c: %d bytes for what fits in far fewer", len(snap.raw))
+				}
+				// The connection is live after its catch-up: a command is answered.
+				c.mustAck(1, map[string]any{"type": "react", "kind": "like"})
+				c.drop()
+				if took[len(took)-1] <= bombJoinBound {
+					t.Logf("%s: welcome and a snapshot of %d bytes in %v", who.name, len(snap.raw), took)
+					return
+				}
 			}
-			snap.decode(t, &s)
-			if len(s.Questions) != identities*perIdentity {
-				t.Fatalf("%s's snapshot has %d questions, want %d", w.Role, len(s.Questions), identities*perIdentity)
-			}
-			if !strings.HasPrefix(s.Questions[0].Text, "<<<<") {
-				t.Fatalf("question text came back as %.20q", s.Questions[0].Text)
-			}
-			if strings.Contains(string(snap.raw), `\u003c`) {
-				t.Fatalf("the snapshot escapes < as \\u003c: %d bytes for what fits in far fewer", len(snap.raw))
-			}
-			// How long it took is a figure, not a pass mark: a -race run on a
-			// busy CI machine is no measure (the bound before the fix was
-			// "never": every join was closed with 4008).
-			t.Logf("%s: welcome and a snapshot of %d bytes in %v", who.name, len(snap.raw), took)
-			// The connection is live after its catch-up: a command is answered.
-			c.mustAck(1, map[string]any{"type": "react", "kind": "like"})
+			t.Fatalf("%s: no join got welcome and its snapshot within %v: %v", who.name, bombJoinBound, took)
 		})
 	}
 }
