@@ -74,6 +74,16 @@ const (
 	// snapshot may be while the room's seq has not changed.
 	DefaultSnapshotCacheTTL = time.Second
 
+	// MaxBytesPerChar bounds every text in bytes as well as characters: a
+	// text of at most N characters is also at most N*MaxBytesPerChar bytes
+	// of UTF-8 (TextTooLong). Three covers a whole text of Chinese,
+	// Japanese or Korean; emoji take four and stacked marks count as
+	// characters, so a text made only of those is cut at three quarters.
+	// With JSON that never escapes HTML, a question's bytes in an event are
+	// then at most 900 plus its quotes and backslashes, and a room's
+	// snapshot is bounded by its caps times these.
+	MaxBytesPerChar = 3
+
 	// MaxCommentRunes is the longest comment, in characters.
 	MaxCommentRunes = 500
 	// MaxQuestionRunes is the longest question, in characters.

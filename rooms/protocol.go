@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -276,12 +277,28 @@ func invisibleLetter(r rune) bool {
 	return unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) || r == '\u2800'
 }
 
-// cleanName returns a display name: cleaned, cut to MaxNameRunes characters.
+// TextTooLong reports whether a cleaned text of n characters (cleanText)
+// is over max characters or max*MaxBytesPerChar bytes.
+func TextTooLong(text string, n, max int) bool {
+	return n > max || len(text) > max*MaxBytesPerChar
+}
+
+// lengthLimit says what TextTooLong allows, for a refusal: "300
+// characters (900 bytes; an emoji takes 4)".
+func lengthLimit(max int) string {
+	return fmt.Sprintf("%d characters (%d bytes; an emoji takes 4)", max, max*MaxBytesPerChar)
+}
+
+// cleanName returns a display name: cleaned, cut to MaxNameRunes characters
+// and MaxNameRunes*MaxBytesPerChar bytes.
 func cleanName(s string) string {
 	s, n := cleanText(s)
-	if n > MaxNameRunes {
-		s = string([]rune(s)[:MaxNameRunes])
-		s = strings.TrimSpace(s)
+	if !TextTooLong(s, n, MaxNameRunes) {
+		return s
 	}
-	return s
+	r := []rune(s)[:min(n, MaxNameRunes)]
+	for len(string(r)) > MaxNameRunes*MaxBytesPerChar {
+		r = r[:len(r)-1]
+	}
+	return strings.TrimSpace(string(r))
 }

@@ -98,8 +98,8 @@ func (s *Service) questionEdit(ctx context.Context, actor Actor, cmd Command) (A
 	switch {
 	case n == 0:
 		return Ack{}, errorf(CodeBadRequest, "a question needs text")
-	case n > MaxQuestionRunes:
-		return Ack{}, errorf(CodeTooLarge, "a question is at most %d characters", MaxQuestionRunes)
+	case TextTooLong(text, n, MaxQuestionRunes):
+		return Ack{}, errorf(CodeTooLarge, "a question is at most %s", lengthLimit(MaxQuestionRunes))
 	}
 	screened, status, err := s.screenQuestion(ctx, actor.Room, text)
 	if err != nil {

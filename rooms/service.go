@@ -103,8 +103,8 @@ type Created struct {
 // CreateRoom makes a room with a fresh code and keys.
 func (s *Service) CreateRoom(ctx context.Context, title string, moderation bool) (Created, error) {
 	title, n := cleanText(title)
-	if n > MaxTitleRunes {
-		return Created{}, errorf(CodeTooLarge, "the title is longer than %d characters", MaxTitleRunes)
+	if TextTooLong(title, n, MaxTitleRunes) {
+		return Created{}, errorf(CodeTooLarge, "the title is longer than %s", lengthLimit(MaxTitleRunes))
 	}
 	if title == "" {
 		title = "Untitled room"
@@ -302,8 +302,8 @@ func (s *Service) comment(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	switch {
 	case n == 0:
 		return Ack{}, errorf(CodeBadRequest, "a comment needs text")
-	case n > MaxCommentRunes:
-		return Ack{}, errorf(CodeTooLarge, "a comment is at most %d characters", MaxCommentRunes)
+	case TextTooLong(text, n, MaxCommentRunes):
+		return Ack{}, errorf(CodeTooLarge, "a comment is at most %s", lengthLimit(MaxCommentRunes))
 	}
 	if !s.limits.get(actor.Room, actor.Participant, time.Now()).comment.Allow() {
 		s.metrics.rateLimited.WithLabelValues(TypeComment).Inc()
@@ -477,8 +477,8 @@ func (s *Service) roomSet(ctx context.Context, actor Actor, cmd Command) (Ack, e
 		switch {
 		case n == 0:
 			return Ack{}, errorf(CodeBadRequest, "the title cannot be empty")
-		case n > MaxTitleRunes:
-			return Ack{}, errorf(CodeTooLarge, "the title is longer than %d characters", MaxTitleRunes)
+		case TextTooLong(title, n, MaxTitleRunes):
+			return Ack{}, errorf(CodeTooLarge, "the title is longer than %s", lengthLimit(MaxTitleRunes))
 		}
 		patch.Title = &title
 	}

@@ -44,8 +44,8 @@ func NewPoll(cmd Command) (Poll, error) {
 	switch {
 	case n == 0:
 		return p, errorf(CodeBadRequest, "a poll needs a title")
-	case n > MaxPollTitleRunes:
-		return p, errorf(CodeTooLarge, "a poll title is at most %d characters", MaxPollTitleRunes)
+	case TextTooLong(title, n, MaxPollTitleRunes):
+		return p, errorf(CodeTooLarge, "a poll title is at most %s", lengthLimit(MaxPollTitleRunes))
 	}
 	p.Title = title
 	switch cmd.State {
@@ -96,8 +96,8 @@ func NewPoll(cmd Command) (Poll, error) {
 		switch {
 		case n == 0:
 			return p, errorf(CodeBadRequest, "option %d is empty", i)
-		case n > MaxPollOptionRunes:
-			return p, errorf(CodeTooLarge, "an option is at most %d characters", MaxPollOptionRunes)
+		case TextTooLong(o, n, MaxPollOptionRunes):
+			return p, errorf(CodeTooLarge, "an option is at most %s", lengthLimit(MaxPollOptionRunes))
 		case slices.Contains(p.Options, o):
 			return p, errorf(CodeBadRequest, "option %d repeats an earlier option", i)
 		}
@@ -300,8 +300,8 @@ func MakeBallot(p Poll, cmd Command, filter *WordFilter) (Ballot, error) {
 		switch {
 		case n == 0:
 			return b, errorf(CodeBadRequest, "\"text\" is empty")
-		case n > MaxBallotRunes:
-			return b, errorf(CodeTooLarge, "a ballot's text is at most %d characters", MaxBallotRunes)
+		case TextTooLong(text, n, MaxBallotRunes):
+			return b, errorf(CodeTooLarge, "a ballot's text is at most %s", lengthLimit(MaxBallotRunes))
 		}
 		if p.Kind == PollText {
 			if filter != nil && filter.Match(text) {

@@ -14,8 +14,8 @@ func (s *Service) ask(ctx context.Context, actor Actor, cmd Command) (Ack, error
 	switch {
 	case n == 0:
 		return Ack{}, errorf(CodeBadRequest, "a question needs text")
-	case n > MaxQuestionRunes:
-		return Ack{}, errorf(CodeTooLarge, "a question is at most %d characters", MaxQuestionRunes)
+	case TextTooLong(text, n, MaxQuestionRunes):
+		return Ack{}, errorf(CodeTooLarge, "a question is at most %s", lengthLimit(MaxQuestionRunes))
 	}
 	now := time.Now()
 	res := s.limits.get(actor.Room, actor.Participant, now).ask.ReserveN(now, 1)
@@ -135,8 +135,8 @@ func (s *Service) questionSet(ctx context.Context, actor Actor, cmd Command) (Ac
 	}
 	if cmd.Answer != nil {
 		answer, n := cleanText(*cmd.Answer)
-		if n > MaxAnswerRunes {
-			return Ack{}, errorf(CodeTooLarge, "an answer is at most %d characters", MaxAnswerRunes)
+		if TextTooLong(answer, n, MaxAnswerRunes) {
+			return Ack{}, errorf(CodeTooLarge, "an answer is at most %s", lengthLimit(MaxAnswerRunes))
 		}
 		patch.Answer = &answer
 	}

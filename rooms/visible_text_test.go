@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode"
@@ -61,5 +62,33 @@ func TestInvisibleNamesBecomeAnonymous(t *testing.T) {
 		if got := cleanName(name); got != "" {
 			t.Fatalf("cleanName(%+q) = %+q, want empty (anonymous)", name, got)
 		}
+	}
+}
+
+// TestTextsBoundedInBytes: every text is bounded in bytes as well as in
+// characters (MaxBytesPerChar). A question of 300 Chinese characters (900
+// bytes) is taken; one of 300 emoji (1,200 bytes), or of 225 emoji and a
+// letter (226 characters, 901 bytes), is refused with too_large and a
+// message that says the bytes; a name of 40 emoji is cut to 30.
+func TestTextsBoundedInBytes(t *testing.T) {
+	f := newFixture(t, Config{AskBurst: 10, AskRate: 10})
+	chinese := strings.Repeat("问", MaxQuestionRunes)
+	if _, err := f.handle(f.audience, Command{Type: TypeAsk, Text: chinese}); err != nil {
+		t.Fatalf("a question of %d Chinese characters (%d bytes): %v", MaxQuestionRunes, len(chinese), err)
+	}
+	for _, text := range []string{
+		strings.Repeat("😀", MaxQuestionRunes),
+		strings.Repeat("😀", 225) + "a",
+	} {
+		_, err := f.handle(f.audience, Command{Type: TypeAsk, Text: text})
+		wantRefusal(t, fmt.Sprintf("a question of %d characters and %d bytes", utf8.RuneCountInString(text), len(text)), err, CodeTooLarge)
+		if msg := AsError(err).Message; !strings.Contains(msg, "900 bytes") {
+			t.Fatalf("refusal %q does not say the bound in bytes", msg)
+		}
+	}
+	_, err := f.handle(f.audience, Command{Type: TypeComment, Text: strings.Repeat("😀", MaxCommentRunes)})
+	wantRefusal(t, "a comment of 500 emoji", err, CodeTooLarge)
+	if got := cleanName(strings.Repeat("😀", MaxNameRunes)); len(got) > MaxNameRunes*MaxBytesPerChar || utf8.RuneCountInString(got) != 30 {
+		t.Fatalf("a name of %d emoji became %d characters, %d bytes", MaxNameRunes, utf8.RuneCountInString(got), len(got))
 	}
 }
