@@ -24,7 +24,8 @@ import (
 //     a timer's close that reveals such a quiz and sets its advances_at
 //     (machine_runstep.go);
 //   - 4: OpEpoch; a new epoch also skips EpochSeqGap question, comment and poll
-//     numbers, so no id of the lost history is given to another item.
+//     numbers, so no id of the lost history is given to another item; the
+//     room-wide ask rate as a rule (Record.AskRefill, machine_guard.go).
 const RulesVersion uint32 = 4
 
 // LogDiverged is the known of an Append from a replica that applied other

@@ -23,6 +23,51 @@ type machineGuard struct {
 	// covered: address hashes whose new participants are refused, until
 	// the room is closed.
 	covered map[string]bool
+	// asks is the room's ask bucket: the audience's questions together,
+	// counted in the log, so every instance's replica holds the same one
+	// and N instances allow the room's rate once (Record.AskRefill).
+	asks askBucket
+}
+
+// askBucket is a token bucket over the entries' times in integer units
+// (a millionth of a question), so every replica computes the same.
+type askBucket struct {
+	Tokens int64 `json:"tokens"` // µquestions at At
+	At     int64 `json:"at"`     // Unix ms; 0: full
+}
+
+// askUnit is one question in the bucket's units.
+const askUnit = 1_000_000
+
+// take takes one question at time at from a bucket that refills refill
+// µquestions a millisecond up to burst questions; when it is empty it
+// returns when one will be there.
+func (b *askBucket) take(at, refill int64, burst int) (ok bool, retryAt int64) {
+	full := int64(burst) * askUnit
+	tokens := full
+	if b.At != 0 && at > b.At {
+		tokens = min(full, b.Tokens+(at-b.At)*refill)
+	} else if b.At != 0 {
+		tokens = b.Tokens // an entry no later than the last: no refill
+	}
+	if tokens < askUnit {
+		return false, at + (askUnit-tokens+refill-1)/refill
+	}
+	b.Tokens, b.At = tokens-askUnit, max(at, b.At)
+	return true, 0
+}
+
+// askRate applies the room-wide ask rate to an audience ask (r.AskRefill
+// set by the appending instance), taking its question from the bucket.
+func (m *Machine) askRate(r Record, at int64) *Error {
+	if r.Staff || r.AskRefill <= 0 || r.AskBurst <= 0 {
+		return nil
+	}
+	if ok, retry := m.guard.asks.take(at, r.AskRefill, r.AskBurst); !ok {
+		return &Error{Code: CodeRateLimited, RetryAt: retry,
+			Message: "the room is taking many questions at once; try again in a few seconds"}
+	}
+	return nil
 }
 
 // maxAddrsPerParticipant bounds the address groups kept per participant:

@@ -261,3 +261,36 @@ func TestMachineLastActive(t *testing.T) {
 		t.Fatalf("restored: %d", restored.LastActive()-t0)
 	}
 }
+
+// TestMachineRoomAskRate: the room-wide ask rate is a rule over the log's
+// times: a burst of 3 at a question a second takes 3 audience questions at
+// once, refuses the 4th with rate_limited and when to retry, takes one
+// more a second later; staff are not counted, and a question refused for
+// another reason (a duplicate) takes nothing.
+func TestMachineRoomAskRate(t *testing.T) {
+	f := newFeed(t, openRoom())
+	f.clock = t0
+	ask := func(who, text string) Record {
+		return Record{Op: OpAsk, Participant: who, Text: text, AskRefill: 1000, AskBurst: 3}
+	}
+	for i := range 3 {
+		f.ok(ask(fmt.Sprintf("p_%d", i), fmt.Sprintf("Question %d?", i)))
+	}
+	f.refused(ask("p_0", "Question 0?"), CodeConflict) // a duplicate: takes nothing
+	e := f.refused(ask("p_3", "Question 3?"), CodeRateLimited)
+	if e.RetryAt != t0+1000 {
+		t.Fatalf("retry_at %d, want %d", e.RetryAt, t0+1000)
+	}
+	f.ok(Record{Op: OpAsk, Staff: true, Text: "From the host?", AskRefill: 1000, AskBurst: 3})
+	f.clock = t0 + 1000
+	f.ok(ask("p_3", "Question 3?"))
+	f.refused(ask("p_4", "Question 4?"), CodeRateLimited)
+	// A snapshot keeps the bucket: a replica restored from it refuses too.
+	m, err := RestoreMachine(f.m.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, out := m.Apply(Entry{Pos: m.Pos() + 1, Time: t0 + 1000, Epoch: 7, Rules: RulesVersion, Data: EncodeRecord(ask("p_4", "Question 4?"))}); out.Err == nil || out.Err.Code != CodeRateLimited {
+		t.Fatalf("a restored replica: %v, want rate_limited", out.Err)
+	}
+}

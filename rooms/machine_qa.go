@@ -34,6 +34,9 @@ func (m *Machine) ask(r Record, at int64) ([]Event, Outcome) {
 	if id, dup := m.texts[r.Text]; dup {
 		return nil, Outcome{Err: DuplicateQuestion(id)}
 	}
+	if err := m.askRate(r, at); err != nil {
+		return nil, Outcome{Err: err}
+	}
 	m.notePost(r, at)
 	if m.byID == nil {
 		m.byID, m.texts = make(map[string]*machineQuestion), make(map[string]string)

@@ -90,6 +90,12 @@ type Record struct {
 	// questions, OpComment: comments, OpPollCreate: polls), from the
 	// appending instance's RoomCaps; 0: no cap.
 	Cap int `json:"cap,omitempty"`
+	// AskRefill and AskBurst: an audience OpAsk's room-wide ask rate, from
+	// the appending instance's RoomAskRate (µquestions a millisecond) and
+	// RoomAskBurst; 0: none. The room's bucket is in its state, so the
+	// rate holds once across every instance (machine_guard.go).
+	AskRefill int64 `json:"ask_refill,omitempty"`
+	AskBurst  int   `json:"ask_burst,omitempty"`
 	// Addrs: OpSeen's participants with the keyed hash of the address
 	// group they joined from (Service.addressHash): never the address.
 	Addrs map[string]string `json:"addrs,omitempty"`

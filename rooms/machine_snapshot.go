@@ -49,6 +49,7 @@ type machineStateGuard struct {
 	Addrs   map[string][]string `json:"addrs,omitempty"`
 	Posted  map[string]int64    `json:"posted,omitempty"`
 	Covered []string            `json:"covered,omitempty"`
+	Asks    askBucket           `json:"asks"`
 }
 
 type machineStateInsight struct {
@@ -194,7 +195,7 @@ func (m *Machine) state() machineState {
 	}
 	g := &m.guard
 	st.Guard = machineStateGuard{Joined: maps.Clone(nilIfEmpty(g.joined)), Addrs: cloneLists(nilIfEmpty(g.addrs)),
-		Posted: maps.Clone(nilIfEmpty(g.posted)), Covered: keysOf(g.covered)}
+		Posted: maps.Clone(nilIfEmpty(g.posted)), Covered: keysOf(g.covered), Asks: g.asks}
 	st.LastActive = m.lastActive
 	return st
 }
@@ -295,7 +296,7 @@ func RestoreMachine(data []byte) (*Machine, error) {
 		m.polls.list = append(m.polls.list, mp)
 		m.polls.byID[mp.p.ID] = mp
 	}
-	m.guard = machineGuard{joined: st.Guard.Joined, addrs: st.Guard.Addrs, posted: st.Guard.Posted, covered: setOf(st.Guard.Covered)}
+	m.guard = machineGuard{joined: st.Guard.Joined, addrs: st.Guard.Addrs, posted: st.Guard.Posted, covered: setOf(st.Guard.Covered), asks: st.Guard.Asks}
 	m.lastActive = st.LastActive
 	m.giveHandles()
 	if len(st.Banned) > 0 {

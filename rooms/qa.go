@@ -44,6 +44,10 @@ type Question struct {
 	// named: the asker has a display name, also when it asks anonymously
 	// (Room.NameRequired); set by the Service, never sent.
 	named bool
+	// askRefill, askBurst: the room-wide ask rate an audience question is
+	// appended with (Record.AskRefill); 0: none (staff).
+	askRefill int64
+	askBurst  int
 	// Edited: its author changed the text (question_edit) after asking.
 	Edited bool `json:"edited,omitempty"`
 }

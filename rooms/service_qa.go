@@ -39,6 +39,10 @@ func (s *Service) ask(ctx context.Context, actor Actor, cmd Command) (Ack, error
 	q := Question{Text: text, Participant: actor.Participant, At: now.UnixMilli()}
 	if !actor.Role.Staff() {
 		q.Handle = NewHandle()
+		// The room's rules apply the room-wide rate again over the log,
+		// where every instance's questions meet: this instance's limiter
+		// above only spares the log what it alone already refuses.
+		q.askRefill, q.askBurst = max(1, int64(s.cfg.RoomAskRate*1000)), s.cfg.RoomAskBurst
 	}
 	screened, status, err := s.screenQuestion(ctx, actor.Room, text)
 	if err != nil {

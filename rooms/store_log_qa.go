@@ -6,7 +6,7 @@ import "context"
 func (s *LogStore) AddQuestion(ctx context.Context, code string, q Question, cid string) (Question, Event, error) {
 	out, err := s.apply(ctx, code, Record{
 		Op: OpAsk, Participant: q.Participant, Staff: staff(q.Participant), Author: q.Author, CID: cid, Text: q.Text, Handle: q.Handle,
-		Held: q.Status == QuestionPending, Named: q.named, Cap: s.caps.Questions,
+		Held: q.Status == QuestionPending, Named: q.named, Cap: s.caps.Questions, AskRefill: q.askRefill, AskBurst: q.askBurst,
 	})
 	if err != nil {
 		return Question{}, Event{}, err
