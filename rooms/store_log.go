@@ -232,8 +232,10 @@ func (s *LogStore) resynced(lr *logRoom, m *Machine) {
 
 // noteDeletion keeps the room's deletion time for DueDeletions: the
 // scheduled one of a closed room, or the idle expiry of an open one
-// (IdleAt). It runs under the room's replica lock after every entry, so it
-// takes the store's lock only when the time changed, which for the idle
+// (IdleAt). On a log that drops rooms by itself (Expirer: Redis) it sets
+// the same time there, so a room goes when it is due even if no instance
+// has it open then. It runs under the room's replica lock after every
+// entry, so it does either only when the time changed, which for the idle
 // expiry (rounded up to the hour) is at most once an hour.
 func (s *LogStore) noteDeletion(lr *logRoom, m *Machine) {
 	at := m.DeleteAt()
@@ -243,7 +245,16 @@ func (s *LogStore) noteDeletion(lr *logRoom, m *Machine) {
 	if at == lr.deleteAt {
 		return
 	}
+	prev := lr.deleteAt
 	lr.deleteAt = at
+	if ex, ok := s.log.(Expirer); ok && (at > 0 || prev > 0) {
+		ctx, cancel := context.WithTimeout(context.Background(), expireTimeout)
+		err := ex.ExpireAt(ctx, m.code, max(at, 0))
+		cancel()
+		if err != nil {
+			lr.deleteAt = -1 // the next entry tries again; the sweep deletes it meanwhile
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if at > 0 {
@@ -252,6 +263,9 @@ func (s *LogStore) noteDeletion(lr *logRoom, m *Machine) {
 		delete(s.due, m.code)
 	}
 }
+
+// expireTimeout bounds setting a room's expiry on the log.
+const expireTimeout = 2 * time.Second
 
 // idleAt is when open room m expires for want of activity (Unix ms): its
 // last activity plus the store's IdleExpiry, rounded up to the hour; 0
@@ -375,8 +389,17 @@ func firstEvent(events []Event) Event {
 func (s *LogStore) CreateRoom(ctx context.Context, rec RoomRecord) error {
 	room := rec.Room
 	keys := RoomKeys{Host: rec.HostKeyHash, Moderator: rec.ModeratorKeyHash}
-	_, err := s.log.Create(ctx, rec.Code, RulesVersion, EncodeRecord(Record{Op: OpCreate, Staff: true, Room: &room, Keys: &keys}))
-	return err
+	if _, err := s.log.Create(ctx, rec.Code, RulesVersion, EncodeRecord(Record{Op: OpCreate, Staff: true, Room: &room, Keys: &keys})); err != nil {
+		return err
+	}
+	if _, ok := s.log.(Expirer); ok && s.idleExpiry > 0 {
+		// Opening the room gives its keys their idle expiry at once
+		// (noteDeletion): a room nobody ever joins goes too.
+		if _, err := s.room(ctx, rec.Code); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Room implements Store.

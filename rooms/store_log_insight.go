@@ -42,13 +42,9 @@ func (s *LogStore) Insight(ctx context.Context, code string) (in Insight, err er
 
 // ScheduleDeletion implements InsightStore.
 func (s *LogStore) ScheduleDeletion(ctx context.Context, code string, closedAt, deleteAt int64) error {
-	if _, err := s.apply(ctx, code, Record{Op: OpSchedule, ClosedAt: closedAt, DeleteAt: deleteAt}); err != nil {
-		return err
-	}
-	if ex, ok := s.log.(Expirer); ok {
-		return ex.ExpireAt(ctx, code, max(deleteAt, 0))
-	}
-	return nil
+	// Applying it sets the room's expiry on the log too (noteDeletion).
+	_, err := s.apply(ctx, code, Record{Op: OpSchedule, ClosedAt: closedAt, DeleteAt: deleteAt})
+	return err
 }
 
 // DueDeletions implements InsightStore. The first call opens every room
