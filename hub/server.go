@@ -243,9 +243,18 @@ func staffCredential(c *gin.Context) string {
 
 // fail writes a refusal as {"type":"error","code":..,"message":..} with its
 // status; any other error is logged and answered 503 unavailable.
+// errNewerRules answers a request for a room whose log holds entries of
+// newer rules than this instance runs (a rolling upgrade): an upgraded
+// instance serves it.
+var errNewerRules = &rooms.Error{Code: rooms.CodeUnavailable, Message: "this room is served by a newer version of the server; try again"}
+
 func (a api) fail(c *gin.Context, err error) {
 	e := rooms.AsError(err)
-	if e == nil {
+	switch {
+	case e != nil:
+	case errors.Is(err, rooms.ErrNewerRules):
+		e = errNewerRules
+	default:
 		a.hub.log.Error("api request failed", zap.String("path", c.Request.URL.Path), zap.Error(err))
 		e = &rooms.Error{Code: rooms.CodeUnavailable, Message: "the server could not complete the request; try again"}
 	}

@@ -249,7 +249,11 @@ func (h *Hub) handleFrame(c *client, data []byte) {
 		}
 	}
 	e := rooms.AsError(err)
-	if e == nil {
+	switch {
+	case e != nil:
+	case errors.Is(err, rooms.ErrNewerRules):
+		e = errNewerRules // the room's clients are being closed with 1012
+	default:
 		h.log.Error("command failed", zap.String("room", c.actor.Room), zap.String("type", cmd.Type), zap.Error(err))
 		e = &rooms.Error{Code: rooms.CodeUnavailable, Message: "the server could not apply the command; try again"}
 	}
@@ -281,6 +285,9 @@ func joinCloseCode(err error) (websocket.StatusCode, string) {
 		return closeBadToken, "bad token"
 	case errors.Is(err, rooms.ErrBanned):
 		return closeBanned, "banned"
+	case errors.Is(err, rooms.ErrNewerRules):
+		// A rolling upgrade: reconnect, to an upgraded instance.
+		return websocket.StatusServiceRestart, "the room runs newer rules: reconnect"
 	}
 	return websocket.StatusInternalError, "server error"
 }
