@@ -655,10 +655,18 @@ func TestClusterInstanceKilled(t *testing.T) {
 	}
 }
 
-// TestClusterRedisRestart restarts Redis (AOF) while comments flow:
-// commands fail with `unavailable` and /readyz says 503 while it is down,
-// and once it is back no client misses or repeats an acknowledged comment.
+// TestClusterRedisRestart restarts Redis (AOF, fsync always) while
+// comments flow, stopped cleanly and killed with SIGKILL: commands fail
+// with `unavailable` and /readyz says 503 while it is down, and once it is
+// back no client misses or repeats an acknowledged comment, and nothing
+// acknowledged is lost.
 func TestClusterRedisRestart(t *testing.T) {
+	for _, kill := range []bool{false, true} {
+		t.Run(map[bool]string{false: "SIGTERM", true: "SIGKILL"}[kill], func(t *testing.T) { redisRestart(t, kill) })
+	}
+}
+
+func redisRestart(t *testing.T, kill bool) {
 	c := startCluster(t, 3, redistest.AOF())
 	room := c.createRoom(t, c.instances[0])
 	targets := c.wsTargets()
@@ -681,7 +689,11 @@ func TestClusterRedisRestart(t *testing.T) {
 		}
 	})
 	time.Sleep(300 * time.Millisecond)
-	c.redis.Stop()
+	if kill {
+		c.redis.Kill()
+	} else {
+		c.redis.Stop()
+	}
 
 	// Down: clear errors, not hangs.
 	for _, in := range c.instances {
