@@ -1,23 +1,45 @@
 package hub
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 )
 
-// TrustedProxies are the networks of the proxies in front of the server
-// (-trusted-proxies). Only a request whose socket peer is in one of them
-// may say, in X-Forwarded-For or Forwarded, whom it forwards, and in
-// X-Forwarded-Host and X-Forwarded-Proto which address the client used.
-// The zero value trusts nobody: every client is its socket peer.
-type TrustedProxies []netip.Prefix
+// TrustedProxies are the proxies in front of the server (-trusted-proxies)
+// and the one header they write the client's address in
+// (-forwarded-header). Only a request whose socket peer is one of them may
+// say, in that header, whom it forwards, and in X-Forwarded-Host and
+// X-Forwarded-Proto which address the client used. The zero value trusts
+// nobody: every client is its socket peer.
+type TrustedProxies struct {
+	nets []netip.Prefix
+	// forwarded: the proxies write RFC 7239 Forwarded (for=) instead of
+	// X-Forwarded-For; the other header is never read, since a proxy
+	// passes on unchanged whatever the client wrote in it.
+	forwarded bool
+}
+
+// Forwarded headers the proxies may write the client address in.
+const (
+	HeaderXForwardedFor = "x-forwarded-for"
+	HeaderForwarded     = "forwarded"
+)
 
 // ParseTrustedProxies reads a comma-separated list of CIDRs or single
-// addresses ("10.0.0.0/8, 192.0.2.7").
-func ParseTrustedProxies(list string) (TrustedProxies, error) {
+// addresses ("10.0.0.0/8, 192.0.2.7") and the header the proxies write the
+// client address in: HeaderXForwardedFor ("" too) or HeaderForwarded.
+func ParseTrustedProxies(list, header string) (TrustedProxies, error) {
 	var out TrustedProxies
+	switch strings.ToLower(header) {
+	case "", HeaderXForwardedFor:
+	case HeaderForwarded:
+		out.forwarded = true
+	default:
+		return out, fmt.Errorf("unknown forwarded header %q: use %s or %s", header, HeaderXForwardedFor, HeaderForwarded)
+	}
 	for _, s := range strings.Split(list, ",") {
 		if s = strings.TrimSpace(s); s == "" {
 			continue
@@ -25,15 +47,15 @@ func ParseTrustedProxies(list string) (TrustedProxies, error) {
 		if !strings.Contains(s, "/") {
 			a, err := netip.ParseAddr(s)
 			if err != nil {
-				return nil, err
+				return out, err
 			}
 			s = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()).String()
 		}
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
-		out = append(out, p.Masked())
+		out.nets = append(out.nets, p.Masked())
 	}
 	return out, nil
 }
@@ -41,7 +63,7 @@ func ParseTrustedProxies(list string) (TrustedProxies, error) {
 // trusts reports whether a is the address of a trusted proxy.
 func (tp TrustedProxies) trusts(a netip.Addr) bool {
 	a = a.Unmap()
-	for _, p := range tp {
+	for _, p := range tp.nets {
 		if p.Contains(a) {
 			return true
 		}
@@ -67,11 +89,13 @@ func (tp TrustedProxies) fromTrustedProxy(r *http.Request) bool {
 }
 
 // clientIP is the address of the client behind r: the socket peer, unless
-// the peer is a trusted proxy; then the hops it forwards (Forwarded's for=,
-// else X-Forwarded-For) are walked from the right, the nearest first, past
-// every trusted proxy, and the first hop that is not one is the client.
-// Hops the client wrote itself stand further left and are never reached
-// past an untrusted hop, so a client cannot pick its own address.
+// the peer is a trusted proxy; then the hops it forwards (in the one header
+// the proxies write: X-Forwarded-For, or Forwarded's for=) are walked from
+// the right, the nearest first, past every trusted proxy, and the first hop
+// that is not one is the client. Hops the client wrote itself stand further
+// left and are never reached past an untrusted hop, and the other header,
+// which the proxies pass on as the client wrote it, is never read, so a
+// client cannot pick its own address.
 func (tp TrustedProxies) clientIP(r *http.Request) string {
 	a, ok := peer(r)
 	if !ok {
@@ -80,8 +104,10 @@ func (tp TrustedProxies) clientIP(r *http.Request) string {
 	if !tp.trusts(a) {
 		return a.String()
 	}
-	hops := forwardedFor(r.Header.Values("Forwarded"))
-	if len(hops) == 0 {
+	var hops []string
+	if tp.forwarded {
+		hops = forwardedFor(r.Header.Values("Forwarded"))
+	} else {
 		for _, v := range r.Header.Values("X-Forwarded-For") {
 			for h := range strings.SplitSeq(v, ",") {
 				hops = append(hops, strings.TrimSpace(h))

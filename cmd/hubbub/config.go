@@ -24,6 +24,7 @@ type config struct {
 	metricsAddr string
 	embed       string // -embed-origins, comma-separated
 	proxies     string // -trusted-proxies, comma-separated
+	fwdHeader   string // -forwarded-header
 	// idleTimeout closes keep-alive HTTP connections idle that long.
 	idleTimeout time.Duration
 	// maxHTTPConnsPerIP caps the TCP connections one address holds.
@@ -80,7 +81,8 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.DurationVar(&c.idleTimeout, "http-idle-timeout", defaultIdleTimeout, "close keep-alive HTTP connections idle this long")
 	fs.IntVar(&c.maxHTTPConnsPerIP, "max-http-conns-per-ip", hub.DefaultMaxHTTPConnsPerIP, "TCP connections (HTTP and WebSocket) one client address may hold at once; past it a connection gets 429 and is closed (trusted proxies are not counted; 0: no cap)")
 	fs.DurationVar(&c.hub.BodyTimeout, "http-body-timeout", hub.DefaultBodyTimeout, "most time to read an HTTP request's body; a slower client is cut off")
-	fs.StringVar(&c.proxies, "trusted-proxies", "", "comma-separated CIDRs or addresses of the proxies in front of the server, e.g. '10.0.0.0/8': only their X-Forwarded-For/Forwarded (client address for per-address limits) and X-Forwarded-Host/Proto (join address, QR code) are believed")
+	fs.StringVar(&c.proxies, "trusted-proxies", "", "comma-separated CIDRs or addresses of the proxies in front of the server, e.g. '10.0.0.0/8': only their forwarded client address (see -forwarded-header; per-address limits) and X-Forwarded-Host/Proto (join address, QR code) are believed")
+	fs.StringVar(&c.fwdHeader, "forwarded-header", hub.HeaderXForwardedFor, "the one header the trusted proxies write the client address in: x-forwarded-for or forwarded (RFC 7239); the other is never read, since a proxy passes on whatever a client wrote in it")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "if set, serve /metrics on this address only (e.g. 127.0.0.1:9090), not on -addr")
 	fs.StringVar(&c.embed, "embed-origins", "", "comma-separated origins whose pages may frame the screen page, e.g. 'https://event.example' (OBS browser sources need none: they are not framed)")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "if set, serve Go's /debug/pprof/ profiles on this address (keep it private, e.g. 127.0.0.1:6060)")
@@ -201,8 +203,8 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 			c.hub.AllowedOrigins = append(c.hub.AllowedOrigins, o)
 		}
 	}
-	if c.hub.TrustedProxies, err = hub.ParseTrustedProxies(c.proxies); err != nil {
-		return c, fmt.Errorf("-trusted-proxies: %v", err)
+	if c.hub.TrustedProxies, err = hub.ParseTrustedProxies(c.proxies, c.fwdHeader); err != nil {
+		return c, fmt.Errorf("-trusted-proxies / -forwarded-header: %v", err)
 	}
 	for _, o := range strings.Split(c.embed, ",") {
 		if o = strings.TrimSpace(o); o == "" {
