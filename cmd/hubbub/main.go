@@ -72,8 +72,12 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 // accepting, close every client with 1012, finish within the shutdown timeout.
 func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) error {
 	reg := prometheus.NewRegistry()
+	// side is the private listener's mux (-metrics-addr): /metrics, and
+	// /backup once an embedded disk log is open.
+	side := http.NewServeMux()
 	if cfg.metricsAddr != "" {
-		stopMetrics, err := serveSide(cfg.metricsAddr, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), "metrics", log)
+		side.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		stopMetrics, err := serveSide(cfg.metricsAddr, side, "metrics", log)
 		if err != nil {
 			ln.Close()
 			return err
@@ -108,6 +112,9 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 				ln.Close()
 				return fmt.Errorf("the token secret in -data: %w", err)
 			}
+		}
+		if disk, ok := roomLog.(*roomlog.Disk); ok && cfg.metricsAddr != "" {
+			side.Handle("GET /backup", backupHandler(disk, log))
 		}
 		mb := hub.NewMemoryBroker()
 		store, broker = rooms.NewLogStore(roomLog, mb, rooms.LogStoreOptions{Retained: cfg.rooms.RetainedEvents, Caps: cfg.caps, IdleExpiry: cfg.idleExpiry}), mb

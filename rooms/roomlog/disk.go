@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,6 +55,21 @@ func OpenDisk(dir string) (*Disk, error) {
 func (d *Disk) WithClock(now func() int64) *Disk {
 	d.now = now
 	return d
+}
+
+// Backup writes a consistent copy of the whole log file to w while the
+// log stays in use (one read transaction: appends go on meanwhile),
+// telling size first how many bytes it will write. The copy is a log file:
+// put it in a data directory as DiskFile to restore.
+func (d *Disk) Backup(w io.Writer, size func(int64)) (int64, error) {
+	var n int64
+	err := d.db.View(func(tx *bolt.Tx) error {
+		size(tx.Size())
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
 }
 
 // Close waits for the writes in hand and closes the file.
