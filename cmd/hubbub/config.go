@@ -27,6 +27,9 @@ type config struct {
 	fwdHeader   string // -forwarded-header
 	// idleTimeout closes keep-alive HTTP connections idle that long.
 	idleTimeout time.Duration
+	// headerTimeout bounds reading a request's headers (a WebSocket
+	// upgrade's too): a client that trickles them is cut off.
+	headerTimeout time.Duration
 	// maxHTTPConnsPerIP caps the TCP connections one address holds.
 	maxHTTPConnsPerIP int
 	logLevel          string
@@ -59,6 +62,11 @@ const defaultAddr = ":8080"
 // held 300 goroutines and descriptors for ever without it.
 const defaultIdleTimeout = 60 * time.Second
 
+// defaultHeaderTimeout is ample for a phone on bad Wi-Fi to send a few
+// hundred bytes of headers, and short enough that trickled headers hold a
+// descriptor only briefly.
+const defaultHeaderTimeout = 10 * time.Second
+
 // defaultRedisTimeout bounds connecting to Redis and each command's reads
 // and writes: a Redis outage gives errors, not hung requests.
 const defaultRedisTimeout = 3 * time.Second
@@ -79,6 +87,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs := flag.NewFlagSet("hubbub", flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", defaultAddr, "address to serve HTTP and WebSocket on")
 	fs.DurationVar(&c.idleTimeout, "http-idle-timeout", defaultIdleTimeout, "close keep-alive HTTP connections idle this long")
+	fs.DurationVar(&c.headerTimeout, "http-header-timeout", defaultHeaderTimeout, "most time to read an HTTP request's headers (WebSocket upgrades too); a slower client is cut off")
 	fs.IntVar(&c.maxHTTPConnsPerIP, "max-http-conns-per-ip", hub.DefaultMaxHTTPConnsPerIP, "TCP connections (HTTP and WebSocket) one client address may hold at once; past it a connection gets 429 and is closed (trusted proxies are not counted; 0: no cap)")
 	fs.DurationVar(&c.hub.BodyTimeout, "http-body-timeout", hub.DefaultBodyTimeout, "most time to read an HTTP request's body; a slower client is cut off")
 	fs.StringVar(&c.proxies, "trusted-proxies", "", "comma-separated CIDRs or addresses of the proxies in front of the server, e.g. '10.0.0.0/8': only their forwarded client address (see -forwarded-header; per-address limits) and X-Forwarded-Host/Proto (join address, QR code) are believed")
@@ -150,6 +159,11 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if c.redisTimeout <= 0 {
 		return c, fmt.Errorf("-redis-timeout must be positive")
+	}
+	if c.headerTimeout <= 0 || c.idleTimeout <= 0 {
+		// net/http takes 0 for "no timeout": a trickling or idle client
+		// would hold its connection for ever.
+		return c, fmt.Errorf("-http-header-timeout and -http-idle-timeout must be positive")
 	}
 	if c.instanceID == "" {
 		return c, fmt.Errorf("-instance-id must not be empty")

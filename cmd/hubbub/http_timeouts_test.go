@@ -68,6 +68,45 @@ func TestIdleKeepAliveIsClosed(t *testing.T) {
 	}
 }
 
+// TestTrickledHeadersAreCut: a client that sends a request's headers a
+// byte now and then (a WebSocket upgrade or any request) is cut off after
+// -http-header-timeout.
+func TestTrickledHeadersAreCut(t *testing.T) {
+	base, _, _ := startServe(t, "-http-header-timeout", "500ms")
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		_, _ = io.ReadAll(conn)
+	}()
+	for _, b := range []byte("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n") {
+		select {
+		case <-closed:
+			if took := time.Since(start); took > 3*time.Second {
+				t.Fatalf("cut off after %v, want about 500 ms", took)
+			}
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+		if _, err := conn.Write([]byte{b}); err != nil {
+			break // the server closed it
+		}
+	}
+	select {
+	case <-closed:
+		if took := time.Since(start); took > 3*time.Second {
+			t.Fatalf("cut off after %v, want about 500 ms", took)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a request whose headers trickle in was not cut off")
+	}
+}
+
 // TestShutdownDoesNotWaitForASlowBody is the slow body as found: a request
 // trickling its body delayed the WebSocket clients' 1012 by the whole
 // shutdown timeout. The hub's shutdown now runs beside the HTTP server's, so

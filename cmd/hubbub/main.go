@@ -15,7 +15,6 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/hubbubhq/hubbub/hub"
 	"github.com/hubbubhq/hubbub/rooms"
@@ -163,7 +162,7 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 
 	srv := &http.Server{
 		Handler:           hub.NewRouter(h, reg, static.Pages),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cfg.headerTimeout,
 		IdleTimeout:       cfg.idleTimeout,
 	}
 	runCtx, cancelRun := context.WithCancel(context.Background())

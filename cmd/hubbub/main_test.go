@@ -97,6 +97,8 @@ func TestParseConfigRejectsBadValues(t *testing.T) {
 		{"retention not positive", []string{"-retention", "0s"}, nil},
 		{"room cap not positive", []string{"-max-questions", "0"}, nil},
 		{"idle expiry below an hour", []string{"-room-idle-expiry", "5m"}, nil},
+		{"no header timeout", []string{"-http-header-timeout", "0s"}, nil},
+		{"no idle timeout", nil, map[string]string{"HUBBUB_HTTP_IDLE_TIMEOUT": "0s"}},
 		{"unknown flag", []string{"-nope"}, nil},
 		{"relative public URL", []string{"-public-url", "events.example.com"}, nil},
 		{"public URL of another scheme", []string{"-public-url", "ftp://events.example.com"}, nil},
