@@ -29,14 +29,17 @@ build:
 test: deps lint unit fuzz smoke
 
 ## deps: check for (and, as root with apt-get, install) what the tests need beyond Go:
-## redis-server (Redis-mode tests), chromium (browser tests in static/e2e) and
-## fonts-noto-cjk (Chinese text in the pages' screenshots) and fonts-noto-color-emoji (reactions in colour)
+## redis-server (Redis-mode tests), chromium (browser tests in static/e2e),
+## fonts-noto-cjk (Chinese text in the pages' screenshots), fonts-noto-color-emoji (reactions in colour)
+## and nginx and haproxy (TestProxyNginx, TestProxyHAProxy: the examples in docs/deploy)
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is required: install Go 1.26 from go.dev/dl"; exit 1; }
 	@missing=""; command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v "$${HUBBUB_CHROMIUM:-chromium}" >/dev/null || missing="$$missing chromium"; \
 	{ command -v fc-list >/dev/null && fc-list :lang=zh-cn | grep -q .; } || missing="$$missing fonts-noto-cjk"; \
 	{ command -v fc-list >/dev/null && fc-list | grep -qi "color emoji"; } || missing="$$missing fonts-noto-color-emoji"; \
+	PATH="$$PATH:/usr/sbin:/sbin" command -v nginx >/dev/null || missing="$$missing nginx"; \
+	PATH="$$PATH:/usr/sbin:/sbin" command -v haproxy >/dev/null || missing="$$missing haproxy"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			echo "installing:$$missing"; \
