@@ -86,7 +86,7 @@ func TestAssetsCompressedAndRevalidated(t *testing.T) {
 func TestPagesPreloadTheirModules(t *testing.T) {
 	ts := newTestServer(t, Config{}, rooms.Config{})
 	room := ts.createRoom(t, "preload")
-	preload := regexp.MustCompile(`<link rel="modulepreload" href="/static/(js/[\w.-]+\.js)">`)
+	preload := regexp.MustCompile(`<link rel="modulepreload" href="/static/(js/[\w.-]+\.js)\?v=[\w-]+">`)
 	for path, want := range map[string][]string{
 		"/r/" + room.Code:    {"js/dom.js", "js/i18n.js", "js/client.js", "js/state.js", "js/audience-questions.js", "js/audience-polls.js", "js/name.js"},
 		"/host/" + room.Code: {"js/dom.js", "js/client.js", "js/host-strings.js"},
@@ -112,7 +112,7 @@ func TestAudiencePageWeight(t *testing.T) {
 	ts := newTestServer(t, Config{}, rooms.Config{})
 	room := ts.createRoom(t, "weight")
 	_, page := fetch(t, ts, "/r/"+room.Code, "identity", "")
-	files := regexp.MustCompile(`(?:href|src)="/static/([\w./-]+\.(?:js|css|svg))"`).FindAllStringSubmatch(string(page), -1)
+	files := regexp.MustCompile(`(?:href|src)="/static/([\w./-]+\.(?:js|css|svg)(?:\?v=[\w-]+)?)"`).FindAllStringSubmatch(string(page), -1)
 	plain, compressed := len(page), 0
 	_, gzPage := fetch(t, ts, "/r/"+room.Code, "gzip", "")
 	compressed += len(gzPage)

@@ -15,9 +15,9 @@ func TestPageRoutes(t *testing.T) {
 	ts := newTestServer(t, Config{}, rooms.Config{})
 	code := ts.createRoom(t, "Pages").Code
 	for path, want := range map[string]string{
-		"/host/" + code:                `src="/static/js/host.js"`,
-		"/screen/" + code:              `src="/static/js/screen.js"`,
-		"/report/" + code:              `src="/static/js/report.js"`,
+		"/host/" + code:                `src="/static/js/host.js?v=`,
+		"/screen/" + code:              `src="/static/js/screen.js?v=`,
+		"/report/" + code:              `src="/static/js/report.js?v=`,
 		"/static/js/qr.js":             "export async function audienceURL",
 		"/static/js/charts.js":         "export function renderResults",
 		"/static/js/host-strings.js":   "export const hostStrings",

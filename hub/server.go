@@ -51,7 +51,7 @@ func NewRouter(h *Hub, gatherer prometheus.Gatherer, pages fs.FS) http.Handler {
 		r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})))
 	}
 
-	files, err := loadAssets(pages)
+	files, err := pageAssets(pages)
 	if err != nil {
 		panic("hub: reading the pages: " + err.Error()) // the embedded files: a build defect
 	}
