@@ -307,18 +307,43 @@ func hitTestJS(css string) string {
 	})()`, js(css))
 }
 
-// typeInto focuses the element matching css and types text with key events.
+// typeInto focuses the element matching css, puts the caret at the end of
+// its text and types text with key events.
+//
+// It does not use chromedp.SendKeys, which reads the node's attributes
+// without the node's lock (chromedp v0.23.0 query.go) and so races with the
+// DOM events chromedp applies meanwhile: the race detector failed CI on it
+// while a console re-rendered the field being typed into.
 func (p *page) typeInto(css, text string) {
 	p.t.Helper()
 	p.waitVisible(css)
-	p.do(chromedp.SendKeys(chromedp.CSS(css), text, chromedp.NodeVisible))
+	p.focusField(css, false)
+	p.do(chromedp.KeyEvent(text))
 }
 
 // fill replaces the value of the input matching css by text, typed.
 func (p *page) fill(css, text string) {
 	p.t.Helper()
 	p.waitVisible(css)
-	p.do(chromedp.Clear(chromedp.CSS(css)), chromedp.SendKeys(chromedp.CSS(css), text, chromedp.NodeVisible))
+	p.focusField(css, true)
+	p.do(chromedp.KeyEvent(text))
+}
+
+// focusField focuses the field matching css with the caret at the end of
+// its value; clear empties it first, as a person selecting all and
+// deleting would (an input event tells the page).
+func (p *page) focusField(css string, clear bool) {
+	p.t.Helper()
+	if !eval[bool](p, fmt.Sprintf(`(() => {
+	  const e = document.querySelector(%s);
+	  if (!e) return false;
+	  e.focus();
+	  if (%v && 'value' in e) { e.value = ''; e.dispatchEvent(new Event('input', { bubbles: true })); }
+	  if (e.setSelectionRange && typeof e.value === 'string') { try { e.setSelectionRange(e.value.length, e.value.length); } catch (_) {} }
+	  return document.activeElement === e;
+	})()`, js(css), clear)) {
+		p.t.Fatalf("%s: could not focus %s", p.name, css)
+	}
 }
 
 // js quotes s as a JavaScript string literal.
