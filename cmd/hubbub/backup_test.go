@@ -17,9 +17,10 @@ import (
 
 // TestHotBackupRestores: GET /backup on the private -metrics-addr copies
 // the embedded server's log while comments keep coming; a new server
-// started on a data directory holding the copy (and the secret file) has
-// the room and every comment acknowledged before the backup began, and
-// the public address serves no /backup.
+// started with -restored on a data directory holding the copy (and the
+// secret file) has the room and every comment acknowledged before the
+// backup began, and gives its next comment a seq and an id past what the
+// live room reached after the copy; the public address serves no /backup.
 func TestHotBackupRestores(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -32,10 +33,19 @@ func TestHotBackupRestores(t *testing.T) {
 	c := &cluster{instances: []*instance{in}, http: &http.Client{Timeout: 10 * time.Second}}
 	defer c.http.CloseIdleConnections()
 	room := c.createRoom(t, in)
-	post := func(text string) bool {
-		status, _, err := c.tryDo(http.MethodPost, in.base+"/api/rooms/"+room.Code+"/commands", room.HostKey,
+	type ack struct {
+		Seq     uint64
+		Comment string
+	}
+	postTo := func(on *instance, text string) (ack, bool) {
+		status, body, err := c.tryDo(http.MethodPost, on.base+"/api/rooms/"+room.Code+"/commands", room.HostKey,
 			fmt.Sprintf(`{"type":"comment","text":%q}`, text))
-		return err == nil && status == http.StatusOK
+		var a ack
+		return a, err == nil && status == http.StatusOK && json.Unmarshal(body, &a) == nil
+	}
+	post := func(text string) bool {
+		_, ok := postTo(in, text)
+		return ok
 	}
 	var before []string
 	for i := range 50 {
@@ -86,7 +96,19 @@ func TestHotBackupRestores(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	restored := startInstance(t, "restored", "", embeddedArgs(copyDir)...)
+	// The live room goes on after the copy: its clients see seqs and ids
+	// the copy never had.
+	var live ack
+	liveIDs := map[string]bool{}
+	for i := range 5 {
+		a, ok := postTo(in, fmt.Sprintf("after the copy %d", i))
+		if !ok {
+			t.Fatal("a comment after the copy was not acknowledged")
+		}
+		live, liveIDs[a.Comment] = a, true
+	}
+
+	restored := startInstance(t, "restored", "", append(embeddedArgs(copyDir), "-restored")...)
 	status, body := c.do(t, http.MethodGet, restored.base+"/api/rooms/"+room.Code+"/export", room.HostKey, "")
 	var export struct{ Comments []struct{ Text string } }
 	if status != http.StatusOK || json.Unmarshal(body, &export) != nil {
@@ -101,5 +123,16 @@ func TestHotBackupRestores(t *testing.T) {
 			t.Errorf("comment %q, acknowledged before the backup, is not in the restored room", text)
 		}
 	}
-	t.Logf("backup of %d bytes; the restored room has %d comments (%d from before the backup)", n, len(export.Comments), len(before))
+	// Started with -restored, the room's next entry starts a new epoch: its
+	// seq passes every seq the live room's clients saw, and its id is none
+	// of theirs, so a client that saw the lost history gets a snapshot.
+	first, ok := postTo(restored, "first after the restore")
+	if !ok {
+		t.Fatal("a comment on the restored server was not acknowledged")
+	}
+	if first.Seq <= live.Seq || liveIDs[first.Comment] {
+		t.Fatalf("the restored room's first comment is %s at seq %d; the live room had reached seq %d with ids %v", first.Comment, first.Seq, live.Seq, liveIDs)
+	}
+	t.Logf("backup of %d bytes; the restored room has %d comments (%d from before the backup); its next comment %s at seq %d (live: %d)",
+		n, len(export.Comments), len(before), first.Comment, first.Seq, live.Seq)
 }

@@ -24,7 +24,10 @@ type config struct {
 	metricsAddr string
 	embed       string // -embed-origins, comma-separated
 	proxies     string // -trusted-proxies, comma-separated
-	fwdHeader   string // -forwarded-header
+	// restored: the -data directory was restored from a backup; every room
+	// starts a new epoch.
+	restored  bool
+	fwdHeader string // -forwarded-header
 	// idleTimeout closes keep-alive HTTP connections idle that long.
 	idleTimeout time.Duration
 	// headerTimeout bounds reading a request's headers (a WebSocket
@@ -91,6 +94,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.IntVar(&c.maxHTTPConnsPerIP, "max-http-conns-per-ip", hub.DefaultMaxHTTPConnsPerIP, "TCP connections (HTTP and WebSocket) one client address may hold at once; past it a connection gets 429 and is closed (trusted proxies are not counted; 0: no cap)")
 	fs.DurationVar(&c.hub.BodyTimeout, "http-body-timeout", hub.DefaultBodyTimeout, "most time to read an HTTP request's body; a slower client is cut off")
 	fs.StringVar(&c.proxies, "trusted-proxies", "", "comma-separated CIDRs or addresses of the proxies in front of the server, e.g. '10.0.0.0/8': only their forwarded client address (see -forwarded-header; per-address limits) and X-Forwarded-Host/Proto (join address, QR code) are believed")
+	fs.BoolVar(&c.restored, "restored", false, "the -data directory was just restored from a backup: every room starts a new epoch, so clients that saw events after the copy get a fresh snapshot (use once, at the first start after the restore)")
 	fs.StringVar(&c.fwdHeader, "forwarded-header", hub.HeaderXForwardedFor, "the one header the trusted proxies write the client address in: x-forwarded-for or forwarded (RFC 7239); the other is never read, since a proxy passes on whatever a client wrote in it")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "if set, serve /metrics on this address only (e.g. 127.0.0.1:9090), not on -addr")
 	fs.StringVar(&c.embed, "embed-origins", "", "comma-separated origins whose pages may frame the screen page, e.g. 'https://event.example' (OBS browser sources need none: they are not framed)")

@@ -112,8 +112,23 @@ func serve(ctx context.Context, cfg config, ln net.Listener, log *zap.Logger) er
 				return fmt.Errorf("the token secret in -data: %w", err)
 			}
 		}
-		if disk, ok := roomLog.(*roomlog.Disk); ok && cfg.metricsAddr != "" {
+		disk, isDisk := roomLog.(*roomlog.Disk)
+		if isDisk && cfg.metricsAddr != "" {
 			side.Handle("GET /backup", backupHandler(disk, log))
+		}
+		if cfg.restored {
+			if !isDisk {
+				closeLog()
+				ln.Close()
+				return fmt.Errorf("-restored needs the disk log of -data DIR")
+			}
+			n, err := disk.NewEpochs()
+			if err != nil {
+				closeLog()
+				ln.Close()
+				return fmt.Errorf("-restored: %w", err)
+			}
+			log.Info("restored data directory: every room starts a new epoch", zap.Int("rooms", n))
 		}
 		mb := hub.NewMemoryBroker()
 		store, broker = rooms.NewLogStore(roomLog, mb, rooms.LogStoreOptions{Retained: cfg.rooms.RetainedEvents, Caps: cfg.caps, IdleExpiry: cfg.idleExpiry}), mb

@@ -72,6 +72,30 @@ func (d *Disk) Backup(w io.Writer, size func(int64)) (int64, error) {
 	return n, err
 }
 
+// NewEpochs starts a new epoch in every room of the log: for a log restored
+// from a copy (Backup), whose clients may have seen entries made after the
+// copy. Each room's next entry then carries the new epoch, so its seq and
+// item numbers jump past anything of the lost history and its clients get
+// fresh snapshots, as when Redis loses writes. It returns how many rooms.
+func (d *Disk) NewEpochs() (int, error) {
+	n := 0
+	err := d.commit.do(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			if !strings.HasPrefix(string(name), "room:") {
+				return nil
+			}
+			m, err := decodeMeta(b.Get(keyMeta))
+			if err != nil {
+				return err
+			}
+			m.epoch = d.epochs.Next(m.epoch)
+			n++
+			return b.Put(keyMeta, m.encode())
+		})
+	})
+	return n, err
+}
+
 // Close waits for the writes in hand and closes the file.
 func (d *Disk) Close() error {
 	d.commit.close()
