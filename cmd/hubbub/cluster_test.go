@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -797,8 +798,12 @@ func TestClusterSharedSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, msg, err := conn.Read(ctx)
-	if err != nil || !strings.Contains(string(msg), `"welcome"`) || !strings.Contains(string(msg), token) {
-		t.Fatalf("token from a on b: %q %v", msg, err)
+	var w struct{ Type, Participant string }
+	if err != nil || json.Unmarshal([]byte(strings.SplitN(string(msg), "\n", 2)[0]), &w) != nil ||
+		w.Type != "welcome" || w.Participant == "" || !strings.Contains(tokenPayload(t, token), "|"+w.Participant+"|") {
+		// The welcome carries a renewed token (a new expiry: tokens renew
+		// at every join), so the participant is compared, not the string.
+		t.Fatalf("token from a on b: %q %v; want a welcome of the token's participant (token payload %q)", msg, err, tokenPayload(t, token))
 	}
 	if status, body := c.do(t, http.MethodPost, b.base+"/api/rooms/"+room.Code+"/commands", room.HostKey, `{"type":"comment","text":"hi"}`); status != http.StatusOK {
 		t.Fatalf("host key on b: %d %s", status, body)
@@ -808,6 +813,21 @@ func TestClusterSharedSecret(t *testing.T) {
 			t.Errorf("%s did not log where its secret comes from", in.name)
 		}
 	}
+}
+
+// tokenPayload returns the readable part of a participant token
+// ("pt1.<room|participant|expiry, base64url>.<mac>").
+func tokenPayload(t *testing.T, token string) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("token %q is not pt1.<payload>.<mac>", token)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatalf("token payload %q: %v", parts[1], err)
+	}
+	return string(b)
 }
 
 // voter is a light connection for the Q&A and poll tests: it keeps the
