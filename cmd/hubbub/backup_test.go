@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -22,12 +21,7 @@ import (
 // backup began, and gives its next comment a seq and an id past what the
 // live room reached after the copy; the public address serves no /backup.
 func TestHotBackupRestores(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	side := ln.Addr().String()
-	ln.Close()
+	side := freeAddr(t)
 	dir := t.TempDir()
 	in := startInstance(t, "live", "", append(embeddedArgs(dir), "-metrics-addr", side)...)
 	c := &cluster{instances: []*instance{in}, http: &http.Client{Timeout: 10 * time.Second}}

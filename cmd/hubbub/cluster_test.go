@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"os/exec"
 	"slices"
@@ -157,6 +158,18 @@ func startCluster(t *testing.T, n int, opts ...redistest.Option) *cluster {
 	}
 	wg.Wait()
 	return c
+}
+
+// freeAddr is an address of 127.0.0.1 whose port was free a moment ago,
+// for a listener a started process opens (a proxy, -metrics-addr).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 type createdRoom struct {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,12 +12,7 @@ import (
 // and nowhere on the public -addr (404), so an operator can keep the
 // figures off the internet.
 func TestMetricsOnTheirOwnAddress(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	side := ln.Addr().String()
-	ln.Close()
+	side := freeAddr(t)
 	in := startInstance(t, "m", "", "-data", t.TempDir(), "-metrics-addr", side)
 	get := func(url string) (int, string) {
 		t.Helper()

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -219,8 +218,7 @@ func startProxy(t *testing.T, p proxyKind, bin string, upstreams [2]string) stri
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	port := freeProxyPort(t)
-	listen := fmt.Sprintf("127.0.0.1:%d", port)
+	listen := freeAddr(t)
 	conf := string(shipped)
 	for _, s := range p.subst(dir, listen, upstreams) {
 		if n := len(s.re.FindAllStringIndex(conf, -1)); n != 1 {
@@ -299,15 +297,4 @@ func statusOf(resp *http.Response, err error) any {
 		return err
 	}
 	return resp.StatusCode
-}
-
-// freeProxyPort is a port of 127.0.0.1 free a moment ago.
-func freeProxyPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
