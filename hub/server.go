@@ -241,20 +241,29 @@ func staffCredential(c *gin.Context) string {
 	return credential
 }
 
-// fail writes a refusal as {"type":"error","code":..,"message":..} with its
-// status; any other error is logged and answered 503 unavailable.
 // errNewerRules answers a request for a room whose log holds entries of
 // newer rules than this instance runs (a rolling upgrade): an upgraded
 // instance serves it.
 var errNewerRules = &rooms.Error{Code: rooms.CodeUnavailable, Message: "this room is served by a newer version of the server; try again"}
 
+// answerOf is what a client is told of err: a refusal as it is, a room
+// of newer rules as errNewerRules; nil for any other error (a failure the
+// caller logs and answers as unavailable).
+func answerOf(err error) *rooms.Error {
+	if e := rooms.AsError(err); e != nil {
+		return e
+	}
+	if errors.Is(err, rooms.ErrNewerRules) {
+		return errNewerRules
+	}
+	return nil
+}
+
+// fail writes a refusal as {"type":"error","code":..,"message":..} with its
+// status; any other error is logged and answered 503 unavailable.
 func (a api) fail(c *gin.Context, err error) {
-	e := rooms.AsError(err)
-	switch {
-	case e != nil:
-	case errors.Is(err, rooms.ErrNewerRules):
-		e = errNewerRules
-	default:
+	e := answerOf(err)
+	if e == nil {
 		a.hub.log.Error("api request failed", zap.String("path", c.Request.URL.Path), zap.Error(err))
 		e = &rooms.Error{Code: rooms.CodeUnavailable, Message: "the server could not complete the request; try again"}
 	}

@@ -248,12 +248,8 @@ func (h *Hub) handleFrame(c *client, data []byte) {
 			return
 		}
 	}
-	e := rooms.AsError(err)
-	switch {
-	case e != nil:
-	case errors.Is(err, rooms.ErrNewerRules):
-		e = errNewerRules // the room's clients are being closed with 1012
-	default:
+	e := answerOf(err) // newer rules: the room's clients are being closed with 1012
+	if e == nil {
 		h.log.Error("command failed", zap.String("room", c.actor.Room), zap.String("type", cmd.Type), zap.Error(err))
 		e = &rooms.Error{Code: rooms.CodeUnavailable, Message: "the server could not apply the command; try again"}
 	}
