@@ -80,10 +80,7 @@ func (d *Disk) Backup(w io.Writer, size func(int64)) (int64, error) {
 func (d *Disk) NewEpochs() (int, error) {
 	n := 0
 	err := d.commit.do(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			if !strings.HasPrefix(string(name), "room:") {
-				return nil
-			}
+		return forEachRoom(tx, func(_ string, b *bolt.Bucket) error {
 			m, err := decodeMeta(b.Get(keyMeta))
 			if err != nil {
 				return err
@@ -114,7 +111,21 @@ var (
 	keyEntries = []byte("e")
 )
 
-func roomBucket(room string) []byte { return []byte("room:" + room) }
+// roomPrefix starts the name of every room's bucket.
+const roomPrefix = "room:"
+
+func roomBucket(room string) []byte { return []byte(roomPrefix + room) }
+
+// forEachRoom calls fn with the code and bucket of every room of tx, in
+// code order.
+func forEachRoom(tx *bolt.Tx, fn func(code string, b *bolt.Bucket) error) error {
+	return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+		if code, ok := strings.CutPrefix(string(name), roomPrefix); ok {
+			return fn(code, b)
+		}
+		return nil
+	})
+}
 
 func posKey(pos uint64) []byte { return binary.BigEndian.AppendUint64(nil, pos) }
 
@@ -324,10 +335,8 @@ func (d *Disk) Delete(_ context.Context, code string) error {
 func (d *Disk) Rooms(context.Context) ([]string, error) {
 	var out []string
 	err := d.db.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
-			if code, ok := strings.CutPrefix(string(name), "room:"); ok {
-				out = append(out, code)
-			}
+		return forEachRoom(tx, func(code string, _ *bolt.Bucket) error {
+			out = append(out, code)
 			return nil
 		})
 	})
