@@ -31,6 +31,6 @@ func backupHandler(disk *roomlog.Disk, log *zap.Logger) http.Handler {
 			log.Error("backup failed", zap.Error(err), zap.Int64("bytes", n))
 			return
 		}
-		log.Info("backup sent", zap.String("bytes", strconv.FormatInt(n, 10)), zap.Duration("took", time.Since(start)))
+		log.Info("backup sent", zap.Int64("bytes", n), zap.Duration("took", time.Since(start)))
 	})
 }
