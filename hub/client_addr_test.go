@@ -30,6 +30,20 @@ func mustTrust(t *testing.T, list string) TrustedProxies {
 	return tp
 }
 
+// forwardedRequest is a request from socket peer with the X-Forwarded-For
+// and Forwarded headers xff and fwd ("": none).
+func forwardedRequest(peer, xff, fwd string) *http.Request {
+	r, _ := http.NewRequest(http.MethodGet, "/", nil)
+	r.RemoteAddr = peer
+	if xff != "" {
+		r.Header.Set("X-Forwarded-For", xff)
+	}
+	if fwd != "" {
+		r.Header.Set("Forwarded", fwd)
+	}
+	return r
+}
+
 func TestClientIP(t *testing.T) {
 	tp := mustTrust(t, "10.0.0.0/8, 192.0.2.7")
 	tests := []struct {
@@ -49,15 +63,7 @@ func TestClientIP(t *testing.T) {
 		{"IPv4-mapped peer", "[::ffff:10.1.2.3]:5000", "203.0.113.9", "", "203.0.113.9"},
 	}
 	for _, tc := range tests {
-		r, _ := http.NewRequest(http.MethodGet, "/", nil)
-		r.RemoteAddr = tc.peer
-		if tc.xff != "" {
-			r.Header.Set("X-Forwarded-For", tc.xff)
-		}
-		if tc.fwd != "" {
-			r.Header.Set("Forwarded", tc.fwd)
-		}
-		if got := tp.clientIP(r); got != tc.want {
+		if got := tp.clientIP(forwardedRequest(tc.peer, tc.xff, tc.fwd)); got != tc.want {
 			t.Errorf("%s: clientIP = %s, want %s", tc.name, got, tc.want)
 		}
 	}
@@ -86,15 +92,7 @@ func TestClientIPFromForwarded(t *testing.T) {
 		{"an X-Forwarded-For alone is not read", "198.51.100.1", "", "10.1.2.3"},
 	}
 	for _, tc := range tests {
-		r, _ := http.NewRequest(http.MethodGet, "/", nil)
-		r.RemoteAddr = "10.1.2.3:5000"
-		if tc.xff != "" {
-			r.Header.Set("X-Forwarded-For", tc.xff)
-		}
-		if tc.fwd != "" {
-			r.Header.Set("Forwarded", tc.fwd)
-		}
-		if got := tp.clientIP(r); got != tc.want {
+		if got := tp.clientIP(forwardedRequest("10.1.2.3:5000", tc.xff, tc.fwd)); got != tc.want {
 			t.Errorf("%s: clientIP = %s, want %s", tc.name, got, tc.want)
 		}
 	}
