@@ -98,8 +98,8 @@ type client struct {
 	held                            []rooms.Event // durable events that arrived while syncing
 	sentSeq                         uint64        // highest durable seq queued
 
-	// Guarded by the writer pool's mu: the due time in its waiting heap,
-	// and the index there (-1: not waiting).
+	// Guarded by the writer pool's mu: the due time in its waiting heap (or
+	// when it became ready), and the index there (-1: not waiting).
 	poolDue   time.Time
 	poolIndex int
 
@@ -252,10 +252,11 @@ func (c *client) kickLocked(now time.Time) {
 // delayLocked is the least time between the last frame and the next for
 // what is pending.
 func (c *client) delayLocked() time.Duration {
+	interval := c.hub.writers.pace.interval()
 	if c.pendingUrgent {
-		return c.hub.cfg.FlushInterval
+		return interval
 	}
-	return max(c.hub.cfg.CounterDelay, c.hub.cfg.FlushInterval)
+	return max(c.hub.cfg.CounterDelay, interval)
 }
 
 // flush writes everything pending. The pool's writers call it for a ready

@@ -56,7 +56,7 @@ func (f *frameOnce) frame(b []byte) ([]byte, int) {
 // whether it did; otherwise the caller queues b the usual way.
 func (c *client) shareLocked(f *frameOnce, b []byte, now time.Time) bool {
 	if c.pending != nil || c.shared != nil || c.state != writerIdle || c.sock == nil ||
-		c.lastWrite.Add(c.hub.cfg.FlushInterval).After(now) || len(b)+1 > c.hub.cfg.MaxQueueBytes {
+		c.lastWrite.Add(c.hub.writers.pace.interval()).After(now) || len(b)+1 > c.hub.cfg.MaxQueueBytes {
 		return false
 	}
 	frame, hdr := f.frame(b)

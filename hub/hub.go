@@ -58,8 +58,9 @@ func New(cfg Config, svc *rooms.Service, broker Broker, log *zap.Logger, reg pro
 		emptied: make(map[string]bool),
 		clients: make(map[*client]struct{}),
 		perIP:   make(map[string]int),
-		writers: newWriterPool(),
 	}
+	h.writers = newWriterPool(newFlushPace(h.cfg.FlushInterval, h.cfg.MaxFlushInterval,
+		func(d time.Duration) { h.metrics.flushInterval.Set(d.Seconds()) }))
 	h.creates = newBuckets(h.cfg.SharedLimits, "room-create", h.cfg.RoomCreateRate, h.cfg.RoomCreateBurst, log)
 	h.joins = newJoinGuard(h.cfg, h.metrics, log)
 	h.presence = cfg.Presence

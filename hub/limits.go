@@ -12,6 +12,11 @@ const (
 	// DefaultFlushInterval is the least time between two frames to one
 	// client. A quiet client's first event leaves at once.
 	DefaultFlushInterval = 25 * time.Millisecond
+	// DefaultMaxFlushInterval is the longest the flush interval stretches
+	// to while the writers fall behind (flush_pace.go): twice the base,
+	// which halves the frames a busy client costs, and a comment still
+	// reaches every phone well within 100 ms of its frame being due.
+	DefaultMaxFlushInterval = 50 * time.Millisecond
 	// DefaultCounterDelay is the least time between a client's last frame
 	// and one that carries only coalesced counters (reactions, presence):
 	// counters wait that long for an urgent frame to ride in, which saves
@@ -84,13 +89,16 @@ const (
 // Config holds the hub's limits; a zero field means its Default.
 type Config struct {
 	FlushInterval time.Duration
-	CounterDelay  time.Duration
-	MaxQueueBytes int
-	HelloTimeout  time.Duration
-	PingInterval  time.Duration
-	PongTimeout   time.Duration
-	MaxConnsPerIP int
-	MaxConns      int
+	// MaxFlushInterval is the longest the flush interval stretches to while
+	// the writers fall behind; at most FlushInterval: never stretched.
+	MaxFlushInterval time.Duration
+	CounterDelay     time.Duration
+	MaxQueueBytes    int
+	HelloTimeout     time.Duration
+	PingInterval     time.Duration
+	PongTimeout      time.Duration
+	MaxConnsPerIP    int
+	MaxConns         int
 	// RoomCreateRate is rooms per minute per client address (POST
 	// /api/rooms), up to RoomCreateBurst at once; negative: no limit.
 	RoomCreateRate  float64
@@ -150,6 +158,8 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	def(&c.FlushInterval, DefaultFlushInterval)
+	def(&c.MaxFlushInterval, DefaultMaxFlushInterval)
+	c.MaxFlushInterval = max(c.MaxFlushInterval, c.FlushInterval)
 	def(&c.CounterDelay, DefaultCounterDelay)
 	def(&c.HelloTimeout, DefaultHelloTimeout)
 	def(&c.PingInterval, DefaultPingInterval)

@@ -26,6 +26,7 @@ type Metrics struct {
 	gapsFilled       prometheus.Counter
 	inboxDrops       prometheus.Counter
 	broadcastLatency prometheus.Histogram
+	flushInterval    prometheus.Gauge
 	failedJoins      *prometheus.CounterVec
 	mintsRefused     *prometheus.CounterVec
 }
@@ -56,6 +57,9 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 		bytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "hubbub_bytes_written_total", Help: "Payload bytes written to clients.",
 		}),
+		flushInterval: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "hubbub_flush_interval_seconds", Help: "The least time between two frames to one client now: the configured flush interval, stretched up to the maximum while the writers fall behind.",
+		}),
 		failedJoins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubbub_failed_joins_total", Help: "Joins and room lookups refused: unknown_room (the code names no room) or throttled (too many from the address).",
 		}, []string{"reason"}),
@@ -83,7 +87,7 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 	if reg != nil {
 		reg.MustRegister(m.connections, m.rooms, m.rejected, m.commands, m.broadcasts, m.delivered,
 			m.frames, m.bytes, m.slowConsumers, m.slowWrites, m.gapsFilled, m.inboxDrops, m.broadcastLatency,
-			m.failedJoins, m.mintsRefused)
+			m.flushInterval, m.failedJoins, m.mintsRefused)
 	}
 	return m
 }

@@ -37,6 +37,7 @@ type writerPool struct {
 	timekeeping bool // a writer is sleeping until waiting[0] is due
 	timer       *time.Timer
 	poke        chan struct{} // wakes the timekeeper: earlier due, or work
+	pace        *flushPace    // the flush interval, from the writers' lag
 
 	wg sync.WaitGroup
 }
@@ -44,10 +45,10 @@ type writerPool struct {
 // writerBatch is how many ready clients a writer takes per lock.
 const writerBatch = 16
 
-func newWriterPool() *writerPool {
+func newWriterPool(pace *flushPace) *writerPool {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return &writerPool{max: max(1, runtime.GOMAXPROCS(0)), timer: t, poke: make(chan struct{}, 1)}
+	return &writerPool{max: max(1, runtime.GOMAXPROCS(0)), timer: t, poke: make(chan struct{}, 1), pace: pace}
 }
 
 // schedule puts c, not yet in the pool, in it: ready when due is not after
@@ -64,7 +65,7 @@ func (p *writerPool) schedule(c *client, due, now time.Time) {
 			p.pokeLocked() // a new earliest due
 		}
 	} else {
-		p.readyLocked(c)
+		p.readyLocked(c, now)
 	}
 	p.mu.Unlock()
 }
@@ -80,7 +81,7 @@ func (p *writerPool) sooner(c *client, due, now time.Time) {
 	}
 	if !due.After(now) {
 		heap.Remove(&p.waiting, c.poolIndex)
-		p.readyLocked(c)
+		p.readyLocked(c, now)
 		return
 	}
 	c.poolDue = due
@@ -109,7 +110,9 @@ func (p *writerPool) cancel(c *client) bool {
 // clients are still sending).
 func (p *writerPool) wait() { p.wg.Wait() }
 
-func (p *writerPool) readyLocked(c *client) {
+// readyLocked makes c ready: due now.
+func (p *writerPool) readyLocked(c *client, now time.Time) {
+	c.poolDue = now
 	p.ready = append(p.ready, c)
 	if p.running < p.max {
 		p.startLocked()
@@ -134,12 +137,16 @@ func (p *writerPool) pokeLocked() {
 }
 
 // takeLocked moves the waiting clients that are due to ready, then takes
-// up to len(batch) ready clients into batch.
+// up to len(batch) ready clients into batch, telling the pace how long
+// after their due time each is taken.
 func (p *writerPool) takeLocked(batch []*client, now time.Time) int {
 	for len(p.waiting) > 0 && !p.waiting[0].poolDue.After(now) {
-		p.ready = append(p.ready, heap.Pop(&p.waiting).(*client))
+		p.ready = append(p.ready, heap.Pop(&p.waiting).(*client)) // keeps its due time
 	}
 	n := copy(batch, p.ready[p.head:])
+	for _, c := range batch[:n] {
+		p.pace.observe(now.Sub(c.poolDue), now)
+	}
 	clear(p.ready[p.head : p.head+n])
 	p.head += n
 	switch {

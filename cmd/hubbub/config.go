@@ -110,6 +110,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&c.origins, "allowed-origins", "", "comma-separated host patterns of other origins whose pages may connect, e.g. '*.example.com' (same origin is always allowed)")
 
 	fs.DurationVar(&c.hub.FlushInterval, "flush-interval", hub.DefaultFlushInterval, "least time between two frames to one client; a quiet client is written at once")
+	fs.DurationVar(&c.hub.MaxFlushInterval, "max-flush-interval", hub.DefaultMaxFlushInterval, "longest the flush interval stretches to while the writers fall behind (more events per frame, fewer frames); at most -flush-interval: never stretched")
 	fs.DurationVar(&c.hub.CounterDelay, "counter-delay", hub.DefaultCounterDelay, "least time between a client's last frame and one carrying only coalesced counters (reactions, presence), which wait that long to ride along with other events")
 	fs.IntVar(&c.hub.MaxQueueBytes, "max-queue-bytes", hub.DefaultMaxQueueBytes, "bytes of unsent events per client before it is closed with 4008")
 	fs.DurationVar(&c.hub.HelloTimeout, "hello-timeout", hub.DefaultHelloTimeout, "time a new connection has to send hello (else 4000)")
