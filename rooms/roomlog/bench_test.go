@@ -68,3 +68,33 @@ func benchLogs(b *testing.B) map[string]func(b *testing.B) rooms.Log {
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+// BenchmarkAppendBesideSnapshot appends to a room whose snapshot is large
+// (a room of hundreds of questions and thousands of comments), one writer:
+// what an append costs must not grow with the snapshot kept beside it.
+func BenchmarkAppendBesideSnapshot(b *testing.B) {
+	data := make([]byte, 100)
+	for _, size := range []int{1 << 10, 1 << 20} {
+		b.Run(fmt.Sprintf("disk/snapshot=%dKiB", size>>10), func(b *testing.B) {
+			log := benchLogs(b)["disk"](b)
+			if _, err := log.Create(ctx, "bench", 1, data); err != nil {
+				b.Fatal(err)
+			}
+			e, err := log.Append(ctx, "bench", 1, data, 0, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			snap := rooms.Snapshot{Pos: e.Pos, Epoch: e.Epoch, Rules: 1, Data: make([]byte, size)}
+			if ok, err := log.SaveSnapshot(ctx, "bench", snap); err != nil || !ok {
+				b.Fatalf("snapshot saved %v: %v", ok, err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := log.Append(ctx, "bench", 1, data, 0, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
