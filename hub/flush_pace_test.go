@@ -6,14 +6,14 @@ import (
 )
 
 // TestFlushPaceFollowsTheWritersLag drives a pace with the lags of whole
-// windows and checks the interval it gives after each: it stretches by a
-// quarter per window while the writers are behind, never past the
-// maximum, holds in between, and comes back to the base step by step once
-// they keep up.
+// windows and checks the interval it gives after each, and what it reports
+// of the window: it stretches by a quarter per window while the writers
+// are behind, never past the maximum, holds in between, and comes back to
+// the base step by step once they keep up.
 func TestFlushPaceFollowsTheWritersLag(t *testing.T) {
 	const base, most = 20 * time.Millisecond, 40 * time.Millisecond
-	var told []time.Duration
-	p := newFlushPace(base, most, func(d time.Duration) { told = append(told, d) })
+	var told []paceWindowEnd
+	p := newFlushPace(base, most, func(w paceWindowEnd) { told = append(told, w) })
 	start := time.Unix(1_000_000, 0)
 	p.windowStart = start
 	window := 0
@@ -23,9 +23,9 @@ func TestFlushPaceFollowsTheWritersLag(t *testing.T) {
 		window++
 		at := start.Add(time.Duration(window) * paceWindow)
 		for i := range 10 {
-			p.observe(lag, at.Add(-time.Duration(10-i)*time.Millisecond))
+			p.took(lag, at.Add(-time.Duration(10-i)*time.Millisecond))
 		}
-		p.observe(lag, at) // closes the window
+		p.took(lag, at) // closes the window
 		return p.interval()
 	}
 	steps := []struct {
@@ -47,6 +47,10 @@ func TestFlushPaceFollowsTheWritersLag(t *testing.T) {
 		if got := run(s.lag); got != s.want {
 			t.Fatalf("%s (lag %v): interval %v, want %v", s.name, s.lag, got, s.want)
 		}
+		wantLag := max(s.lag, 0)
+		if last := told[len(told)-1]; last.Interval != s.want || last.Lag != wantLag {
+			t.Fatalf("%s: reported %+v, want interval %v and lag %v", s.name, last, s.want, wantLag)
+		}
 	}
 	for range 20 {
 		run(0)
@@ -54,14 +58,8 @@ func TestFlushPaceFollowsTheWritersLag(t *testing.T) {
 	if got := p.interval(); got != base {
 		t.Fatalf("after 20 windows caught up: interval %v, want the base %v", got, base)
 	}
-	want := []time.Duration{base, 25 * time.Millisecond, 31250 * time.Microsecond, 39062500 * time.Nanosecond, most}
-	if len(told) < len(want) || told[len(told)-1] != base {
-		t.Fatalf("intervals told: %v; want every change, ending at the base", told)
-	}
-	for i, d := range want {
-		if told[i] != d {
-			t.Fatalf("intervals told: %v; want %v first", told, want)
-		}
+	if want := 1 + window; len(told) != want || told[0] != (paceWindowEnd{Interval: base}) {
+		t.Fatalf("reported %d times, first %+v; want the base at the start and every window after: %d", len(told), told[0], want)
 	}
 }
 
@@ -74,7 +72,7 @@ func TestFlushPaceNeverStretchedAtMaxBase(t *testing.T) {
 	at := time.Unix(1_000_000, 0)
 	for range 50 {
 		at = at.Add(paceWindow)
-		p.observe(time.Second, at)
+		p.took(time.Second, at)
 	}
 	if got := p.interval(); got != base {
 		t.Fatalf("interval %v, want %v", got, base)

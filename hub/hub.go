@@ -60,7 +60,10 @@ func New(cfg Config, svc *rooms.Service, broker Broker, log *zap.Logger, reg pro
 		perIP:   make(map[string]int),
 	}
 	h.writers = newWriterPool(newFlushPace(h.cfg.FlushInterval, h.cfg.MaxFlushInterval,
-		func(d time.Duration) { h.metrics.flushInterval.Set(d.Seconds()) }))
+		func(w paceWindowEnd) {
+			h.metrics.flushInterval.Set(w.Interval.Seconds())
+			h.metrics.writerLag.Set(w.Lag.Seconds())
+		}))
 	h.creates = newBuckets(h.cfg.SharedLimits, "room-create", h.cfg.RoomCreateRate, h.cfg.RoomCreateBurst, log)
 	h.joins = newJoinGuard(h.cfg, h.metrics, log)
 	h.presence = cfg.Presence

@@ -27,6 +27,7 @@ type Metrics struct {
 	inboxDrops       prometheus.Counter
 	broadcastLatency prometheus.Histogram
 	flushInterval    prometheus.Gauge
+	writerLag        prometheus.Gauge
 	failedJoins      *prometheus.CounterVec
 	mintsRefused     *prometheus.CounterVec
 }
@@ -60,6 +61,9 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 		flushInterval: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "hubbub_flush_interval_seconds", Help: "The least time between two frames to one client now: the configured flush interval, stretched up to the maximum while the writers fall behind.",
 		}),
+		writerLag: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "hubbub_writer_lag_seconds", Help: "How long a client with a frame due waited for a writer, on average over the writers' last tenth of a second with work (not updated while they have none).",
+		}),
 		failedJoins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubbub_failed_joins_total", Help: "Joins and room lookups refused: unknown_room (the code names no room) or throttled (too many from the address).",
 		}, []string{"reason"}),
@@ -87,7 +91,7 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 	if reg != nil {
 		reg.MustRegister(m.connections, m.rooms, m.rejected, m.commands, m.broadcasts, m.delivered,
 			m.frames, m.bytes, m.slowConsumers, m.slowWrites, m.gapsFilled, m.inboxDrops, m.broadcastLatency,
-			m.flushInterval, m.failedJoins, m.mintsRefused)
+			m.flushInterval, m.writerLag, m.failedJoins, m.mintsRefused)
 	}
 	return m
 }

@@ -138,14 +138,14 @@ func (p *writerPool) pokeLocked() {
 
 // takeLocked moves the waiting clients that are due to ready, then takes
 // up to len(batch) ready clients into batch, telling the pace how long
-// after their due time each is taken.
+// after its due time each is taken.
 func (p *writerPool) takeLocked(batch []*client, now time.Time) int {
 	for len(p.waiting) > 0 && !p.waiting[0].poolDue.After(now) {
 		p.ready = append(p.ready, heap.Pop(&p.waiting).(*client)) // keeps its due time
 	}
 	n := copy(batch, p.ready[p.head:])
 	for _, c := range batch[:n] {
-		p.pace.observe(now.Sub(c.poolDue), now)
+		p.pace.took(now.Sub(c.poolDue), now)
 	}
 	clear(p.ready[p.head : p.head+n])
 	p.head += n
