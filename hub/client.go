@@ -99,8 +99,10 @@ type client struct {
 	sentSeq                         uint64        // highest durable seq queued
 
 	// Guarded by the writer pool's mu: the due time in its waiting heap (or
-	// when it became ready), and the index there (-1: not waiting).
+	// when it became ready), whether it waited there (held by an interval
+	// or a counter delay), and the index there (-1: not waiting).
 	poolDue   time.Time
+	poolHeld  bool
 	poolIndex int
 
 	// goroutines counts the client's place in the writer pool (queued or

@@ -7,15 +7,17 @@ import (
 
 // Pacing: how the flush interval follows the writers' lag.
 const (
-	// paceWindow is how often the pace is reconsidered, from the lag of
-	// the clients the writers took in the window.
+	// paceWindow is how often the pace is reconsidered.
 	paceWindow = 100 * time.Millisecond
-	// paceBehind: the writers are behind when a due client waited, on
-	// average over a window, more than the base interval divided by it.
+	// paceBehind: the writers are behind when the clients that waited out
+	// an interval were taken, on average over a window, more than the base
+	// interval divided by it after they were due.
 	paceBehind = 4
-	// paceCaughtUp: they have caught up when it waited less than the base
-	// interval divided by it.
-	paceCaughtUp = 16
+	// paceCaughtUp: they have caught up when that lag is under the base
+	// interval divided by it; the interval then shrinks by the base divided
+	// by paceReturn per window (from twice the base back to it in 1.6 s).
+	paceCaughtUp = 8
+	paceReturn   = 16
 )
 
 // flushPace is the flush interval in force: the configured FlushInterval
@@ -27,16 +29,22 @@ const (
 // less often, with more events in each frame, is what lets them catch up;
 // keeping the short interval then only queues clients behind one another
 // until every event is late (under the abuse scenario the comment p99 went
-// from under 100 ms to 130-540 ms that way). The writers tell the pace how
-// long after its due time they took each client (its lag). Over each
-// paceWindow the interval grows by a quarter while the average lag is
-// above base/paceBehind, and shrinks by base/paceCaughtUp while it is
-// under base/paceCaughtUp: fast to shed frames, slow to take them back, so
-// it does not swing. A quiet client's event still leaves at once, whatever
-// the interval.
+// past 130 ms, in some runs 540 ms, that way).
 //
-// interval is safe for concurrent use; took is called with the pool's mu
-// held.
+// The measure is the lag of held clients: those that had to wait out an
+// interval (or a counter delay) in the pool's heap, taken by a writer how
+// long after they were due. Clients that were ready at once, because they
+// had been quiet, do not count: in a broadcast to thousands of quiet
+// clients the last waits for the whole sweep, and a longer interval would
+// not shorten it, only delay the next event. Over each paceWindow the
+// interval grows by a quarter while the held clients' average lag is
+// above base/paceBehind, holds while it is between that and
+// base/paceCaughtUp, and shrinks by base/paceReturn below: fast to shed
+// frames, slow to take them back, so it does not swing. A quiet client's event leaves
+// at once, whatever the interval.
+//
+// interval is safe for concurrent use; the other methods are called with
+// the pool's mu held.
 type flushPace struct {
 	base, max time.Duration
 	current   atomic.Int64          // the interval in force, in nanoseconds
@@ -44,13 +52,13 @@ type flushPace struct {
 
 	windowStart time.Time
 	lagSum      time.Duration
-	taken       int
+	held        int
 }
 
 // paceWindowEnd is what a window measured and the interval it left.
 type paceWindowEnd struct {
 	Interval time.Duration
-	Lag      time.Duration // how long a due client waited for a writer, on average
+	Lag      time.Duration // how long after it was due a held client was taken, on average
 }
 
 func newFlushPace(base, most time.Duration, report func(paceWindowEnd)) *flushPace {
@@ -65,23 +73,29 @@ func newFlushPace(base, most time.Duration, report func(paceWindowEnd)) *flushPa
 // interval is the least time between two frames to one client now.
 func (p *flushPace) interval() time.Duration { return time.Duration(p.current.Load()) }
 
-// took records that a writer took a client lag after it was due, and ends
-// the window once paceWindow has passed.
-func (p *flushPace) took(lag time.Duration, now time.Time) {
-	p.lagSum += max(lag, 0)
-	p.taken++
+// took records that a writer took a client lag after it was due; held: it
+// had waited out an interval or a counter delay. It ends the window once
+// paceWindow has passed.
+func (p *flushPace) took(lag time.Duration, held bool, now time.Time) {
+	if held {
+		p.lagSum += max(lag, 0)
+		p.held++
+	}
 	if now.Sub(p.windowStart) < paceWindow {
 		return
 	}
-	end := paceWindowEnd{Lag: p.lagSum / time.Duration(p.taken)}
-	p.windowStart, p.lagSum, p.taken = now, 0, 0
+	var end paceWindowEnd
+	if p.held > 0 {
+		end.Lag = p.lagSum / time.Duration(p.held)
+	}
+	p.windowStart, p.lagSum, p.held = now, 0, 0
 	cur := p.interval()
 	end.Interval = cur
 	switch {
 	case end.Lag > p.base/paceBehind:
 		end.Interval = min(p.max, cur+cur/4)
 	case end.Lag < p.base/paceCaughtUp:
-		end.Interval = max(p.base, cur-p.base/paceCaughtUp)
+		end.Interval = max(p.base, cur-p.base/paceReturn)
 	}
 	if end.Interval != cur {
 		p.current.Store(int64(end.Interval))

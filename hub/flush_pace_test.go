@@ -5,74 +5,80 @@ import (
 	"time"
 )
 
-// TestFlushPaceFollowsTheWritersLag drives a pace with the lags of whole
-// windows and checks the interval it gives after each, and what it reports
-// of the window: it stretches by a quarter per window while the writers
-// are behind, never past the maximum, holds in between, and comes back to
-// the base step by step once they keep up.
-func TestFlushPaceFollowsTheWritersLag(t *testing.T) {
-	const base, most = 20 * time.Millisecond, 40 * time.Millisecond
+// TestFlushPaceFollowsTheHeldClientsLag drives a pace with whole windows
+// of clients and checks the interval it gives after each, and what it
+// reports of the window: it stretches by a quarter per window while the
+// clients held by an interval are taken late, never past the maximum,
+// holds while they are taken a little late, and comes back to the base
+// step by step once they are on time. Clients that were
+// ready at once (quiet ones, in a broadcast's sweep) never stretch it,
+// however late the sweep reaches them.
+func TestFlushPaceFollowsTheHeldClientsLag(t *testing.T) {
+	const base, most = 24 * time.Millisecond, 40 * time.Millisecond
 	var told []paceWindowEnd
 	p := newFlushPace(base, most, func(w paceWindowEnd) { told = append(told, w) })
 	start := time.Unix(1_000_000, 0)
 	p.windowStart = start
 	window := 0
-	// run feeds one window of clients taken lag late, and returns the
-	// interval after it.
-	run := func(lag time.Duration) time.Duration {
+	// run feeds one window of 10 held clients taken held late and 10
+	// quiet ones taken quiet late, and returns the interval after it.
+	run := func(held, quiet time.Duration) time.Duration {
 		window++
 		at := start.Add(time.Duration(window) * paceWindow)
 		for i := range 10 {
-			p.took(lag, at.Add(-time.Duration(10-i)*time.Millisecond))
+			before := at.Add(-time.Duration(10-i) * time.Millisecond)
+			p.took(held, true, before)
+			p.took(quiet, false, before)
 		}
-		p.took(lag, at) // closes the window
+		p.took(held, true, at) // closes the window
 		return p.interval()
 	}
+	const late, aLittle, onTime = 10 * time.Millisecond, 4 * time.Millisecond, 2 * time.Millisecond
 	steps := []struct {
-		name string
-		lag  time.Duration
-		want time.Duration
+		name        string
+		held, quiet time.Duration
+		want        time.Duration
 	}{
-		{"keeping up: the base", 0, base},
-		{"behind: a quarter more", 10 * time.Millisecond, 25 * time.Millisecond},
-		{"still behind", 10 * time.Millisecond, 31250 * time.Microsecond},
-		{"still behind", 10 * time.Millisecond, 39062500 * time.Nanosecond},
-		{"behind: capped at the maximum", 10 * time.Millisecond, most},
-		{"behind at the maximum", 50 * time.Millisecond, most},
-		{"neither behind nor caught up: holds", 3 * time.Millisecond, most},
-		{"caught up: a sixteenth of the base less", 500 * time.Microsecond, most - base/16},
-		{"a client never late is no lag", -time.Second, most - 2*base/16},
+		{"keeping up: the base", 0, 0, base},
+		{"a long sweep of quiet clients: the base", onTime, time.Second, base},
+		{"held clients late: a quarter more", late, 0, 30 * time.Millisecond},
+		{"still late", late, 0, 37500 * time.Microsecond},
+		{"still late: capped at the maximum", late, 0, most},
+		{"late at the maximum", time.Second, 0, most},
+		{"a little late: holds", aLittle, 0, most},
+		{"on time: a sixteenth of the base less", onTime, late, most - base/16},
+		{"a client taken before it was due is no lag", -time.Second, 0, most - 2*base/16},
 	}
 	for _, s := range steps {
-		if got := run(s.lag); got != s.want {
-			t.Fatalf("%s (lag %v): interval %v, want %v", s.name, s.lag, got, s.want)
+		if got := run(s.held, s.quiet); got != s.want {
+			t.Fatalf("%s (held lag %v, quiet lag %v): interval %v, want %v", s.name, s.held, s.quiet, got, s.want)
 		}
-		wantLag := max(s.lag, 0)
+		wantLag := max(s.held, 0)
 		if last := told[len(told)-1]; last.Interval != s.want || last.Lag != wantLag {
 			t.Fatalf("%s: reported %+v, want interval %v and lag %v", s.name, last, s.want, wantLag)
 		}
 	}
 	for range 20 {
-		run(0)
+		run(0, 0)
 	}
 	if got := p.interval(); got != base {
-		t.Fatalf("after 20 windows caught up: interval %v, want the base %v", got, base)
+		t.Fatalf("after 20 windows on time: interval %v, want the base %v", got, base)
 	}
 	if want := 1 + window; len(told) != want || told[0] != (paceWindowEnd{Interval: base}) {
-		t.Fatalf("reported %d times, first %+v; want the base at the start and every window after: %d", len(told), told[0], want)
+		t.Fatalf("reported %d times, first %+v; want the base at the start and then every window: %d", len(told), told[0], want)
 	}
 }
 
 // TestFlushPaceNeverStretchedAtMaxBase: a maximum no longer than the base
 // (-max-flush-interval equal to -flush-interval) keeps the interval fixed
-// however far behind the writers are.
+// however late the writers are.
 func TestFlushPaceNeverStretchedAtMaxBase(t *testing.T) {
 	const base = 25 * time.Millisecond
 	p := newFlushPace(base, base, nil)
 	at := time.Unix(1_000_000, 0)
 	for range 50 {
 		at = at.Add(paceWindow)
-		p.took(time.Second, at)
+		p.took(time.Second, true, at)
 	}
 	if got := p.interval(); got != base {
 		t.Fatalf("interval %v, want %v", got, base)

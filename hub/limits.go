@@ -13,9 +13,9 @@ const (
 	// client. A quiet client's first event leaves at once.
 	DefaultFlushInterval = 25 * time.Millisecond
 	// DefaultMaxFlushInterval is the longest the flush interval stretches
-	// to while the writers fall behind (flush_pace.go): twice the base,
-	// which halves the frames a busy client costs, and a comment still
-	// reaches every phone well within 100 ms of its frame being due.
+	// to while the writers fall behind (flush_pace.go): twice the base
+	// halves the frames a busy client costs, and 50 ms between two frames
+	// is still not seen by people.
 	DefaultMaxFlushInterval = 50 * time.Millisecond
 	// DefaultCounterDelay is the least time between a client's last frame
 	// and one that carries only coalesced counters (reactions, presence):

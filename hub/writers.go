@@ -56,7 +56,7 @@ func newWriterPool(pace *flushPace) *writerPool {
 func (p *writerPool) schedule(c *client, due, now time.Time) {
 	p.mu.Lock()
 	if due.After(now) {
-		c.poolDue = due
+		c.poolDue, c.poolHeld = due, true
 		heap.Push(&p.waiting, c)
 		switch {
 		case p.running == 0:
@@ -112,7 +112,7 @@ func (p *writerPool) wait() { p.wg.Wait() }
 
 // readyLocked makes c ready: due now.
 func (p *writerPool) readyLocked(c *client, now time.Time) {
-	c.poolDue = now
+	c.poolDue, c.poolHeld = now, false
 	p.ready = append(p.ready, c)
 	if p.running < p.max {
 		p.startLocked()
@@ -145,7 +145,7 @@ func (p *writerPool) takeLocked(batch []*client, now time.Time) int {
 	}
 	n := copy(batch, p.ready[p.head:])
 	for _, c := range batch[:n] {
-		p.pace.took(now.Sub(c.poolDue), now)
+		p.pace.took(now.Sub(c.poolDue), c.poolHeld, now)
 	}
 	clear(p.ready[p.head : p.head+n])
 	p.head += n
