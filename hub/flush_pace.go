@@ -40,8 +40,8 @@ const (
 // interval grows by a quarter while the held clients' average lag is
 // above base/paceBehind, holds while it is between that and
 // base/paceCaughtUp, and shrinks by base/paceReturn below: fast to shed
-// frames, slow to take them back, so it does not swing. A quiet client's event leaves
-// at once, whatever the interval.
+// frames, slow to take them back, so it does not swing. A quiet client's
+// event leaves at once, whatever the interval.
 //
 // interval is safe for concurrent use; the other methods are called with
 // the pool's mu held.
