@@ -14,15 +14,7 @@ import (
 // had a bucket of its own, every append copied and wrote it whole: the
 // embedded server's CPU went to bbolt under a busy room of real size.
 func TestDiskAppendLeavesTheSnapshotAlone(t *testing.T) {
-	d, err := OpenDisk(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	e, err := d.Create(ctx, "LAYOUT", 1, []byte("created"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, e := openDiskRoom(t, "LAYOUT")
 	const size = 1 << 20
 	if ok, err := d.SaveSnapshot(ctx, "LAYOUT", rooms.Snapshot{Pos: e.Pos, Epoch: e.Epoch, Rules: 1, Data: bytes.Repeat([]byte("q"), size)}); err != nil || !ok {
 		t.Fatalf("snapshot saved %v: %v", ok, err)
@@ -49,15 +41,7 @@ func TestDiskAppendLeavesTheSnapshotAlone(t *testing.T) {
 // a key of the room's bucket itself still gives that snapshot, and the next
 // snapshot moves it to its bucket, leaving no copy behind.
 func TestDiskReadsTheOldSnapshotLayout(t *testing.T) {
-	d, err := OpenDisk(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	e, err := d.Create(ctx, "OLDLAY", 1, []byte("created"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, e := openDiskRoom(t, "OLDLAY")
 	old := rooms.Snapshot{Pos: e.Pos, Epoch: e.Epoch, Rules: 1, Data: []byte("the old layout's snapshot")}
 	if err := d.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(roomBucket("OLDLAY")).Put(keySnap, encodeRecord(old.Pos, old.Epoch, old.Rules, old.Data))
@@ -88,4 +72,21 @@ func TestDiskReadsTheOldSnapshotLayout(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// openDiskRoom opens a Disk log in a fresh directory, closed when the test
+// ends, and creates the room code in it, returning the log and the room's
+// first entry.
+func openDiskRoom(t *testing.T, code string) (*Disk, rooms.Entry) {
+	t.Helper()
+	d, err := OpenDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	e, err := d.Create(ctx, code, 1, []byte("created"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, e
 }

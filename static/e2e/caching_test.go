@@ -27,7 +27,7 @@ func TestPagesLoadVersionedAssets(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	r := createRoom(t, s, "Caching", false)
-	for _, path := range []string{"/", "/r/" + r.Code, "/host/" + r.Code + "#key=" + r.HostKey, "/screen/" + r.Code, "/report/" + r.Code + "#key=" + r.HostKey} {
+	for _, path := range everyPage(r) {
 		p := openPage(t, path, s.URL+path)
 		p.waitVisible("h1, main, body")
 		time.Sleep(300 * time.Millisecond) // late requests (charts.js, its stylesheet)

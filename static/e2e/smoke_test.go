@@ -6,6 +6,12 @@ import (
 	"time"
 )
 
+// everyPage lists the addresses of r's pages: landing, audience, host
+// console and report (with the host key), and screen.
+func everyPage(r room) []string {
+	return []string{"/", "/r/" + r.Code, "/host/" + r.Code + "#key=" + r.HostKey, "/screen/" + r.Code, "/report/" + r.Code + "#key=" + r.HostKey}
+}
+
 // TestEveryPageLoadsCleanly opens the landing, audience, host, screen and
 // report pages of a real room and checks that each renders without a
 // script error or a failed load, and loads nothing from elsewhere.
@@ -13,7 +19,7 @@ func TestEveryPageLoadsCleanly(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	r := createRoom(t, s, "Smoke", false)
-	for _, path := range []string{"/", "/r/" + r.Code, "/host/" + r.Code + "#key=" + r.HostKey, "/screen/" + r.Code, "/report/" + r.Code + "#key=" + r.HostKey} {
+	for _, path := range everyPage(r) {
 		p := openPage(t, path, s.URL+path)
 		p.waitVisible("h1, main, body")
 		time.Sleep(300 * time.Millisecond) // late requests (fonts, images, the QR code)
