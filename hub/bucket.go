@@ -13,3 +13,10 @@ type buckets interface {
 	// empty, and how long until it holds a token again.
 	exhausted(key string) (bool, time.Duration)
 }
+
+// postAllowance gives the Service a client address's allowance of posts
+// in a room (rooms.PostAllowance) from buckets keyed by the address's hash
+// in that room.
+type postAllowance struct{ buckets }
+
+func (p postAllowance) Allow(key string) (bool, time.Duration) { return p.allow(key) }

@@ -66,6 +66,9 @@ func New(cfg Config, svc *rooms.Service, broker Broker, log *zap.Logger, reg pro
 		}))
 	h.creates = newBuckets(h.cfg.SharedLimits, "room-create", h.cfg.RoomCreateRate, h.cfg.RoomCreateBurst, log)
 	h.joins = newJoinGuard(h.cfg, h.metrics, log)
+	if svc != nil && h.cfg.AddressPostRate > 0 {
+		svc.LimitAddressPosts(postAllowance{newBuckets(h.cfg.SharedLimits, "address-post", h.cfg.AddressPostRate, h.cfg.AddressPostBurst, log)})
+	}
 	h.presence = cfg.Presence
 	if h.presence == nil {
 		h.presence = LocalPresence{hub: h}

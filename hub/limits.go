@@ -57,6 +57,15 @@ const (
 	// minutes fits; a botnet filling one room with identities does not.
 	DefaultRoomMintRate  = 3000
 	DefaultRoomMintBurst = 10000
+	// DefaultAddressPostRate and DefaultAddressPostBurst limit the
+	// questions and comments of one client address in one room, every
+	// participant behind it together: per minute, and how many at once.
+	// A hall of 2,000 behind one NAT posts a few a second at its liveliest
+	// (faster than anyone reads a wall of comments); a script minting
+	// identity after identity, each under its own limits, gets no more
+	// than 10 a second into the room in all.
+	DefaultAddressPostRate  = 600
+	DefaultAddressPostBurst = 100
 	// DefaultMaxConns caps connections per instance.
 	DefaultMaxConns = 100000
 	// DefaultBodyTimeout bounds reading an HTTP request's body: a client
@@ -110,11 +119,16 @@ type Config struct {
 	// MintRate is new participants per minute per client address, up to
 	// MintBurst; RoomMintRate and RoomMintBurst the same per room.
 	// Negative rates: no limit.
-	MintRate        float64
-	MintBurst       int
-	RoomMintRate    float64
-	RoomMintBurst   int
-	ShutdownTimeout time.Duration
+	MintRate      float64
+	MintBurst     int
+	RoomMintRate  float64
+	RoomMintBurst int
+	// AddressPostRate is questions and comments per minute per client
+	// address in one room, all its participants together (staff not
+	// counted), up to AddressPostBurst at once; negative: no limit.
+	AddressPostRate  float64
+	AddressPostBurst int
+	ShutdownTimeout  time.Duration
 	// BodyTimeout bounds reading an HTTP API request's body.
 	BodyTimeout time.Duration
 	RoomInbox   int
@@ -125,7 +139,7 @@ type Config struct {
 	// (client address, host and scheme); empty: none.
 	TrustedProxies TrustedProxies
 	// SharedLimits, when set, keeps the per-address and per-room join,
-	// new-participant and room-creation limits in Redis, shared by every
+	// new-participant, post and room-creation limits in Redis, shared by every
 	// instance on it; nil: each instance keeps its own (N instances then
 	// allow N times the figures).
 	SharedLimits redis.UniversalClient
@@ -173,6 +187,7 @@ func (c Config) withDefaults() Config {
 	defInt(&c.FailedJoinBurst, DefaultFailedJoinBurst)
 	defInt(&c.MintBurst, DefaultMintBurst)
 	defInt(&c.RoomMintBurst, DefaultRoomMintBurst)
+	defInt(&c.AddressPostBurst, DefaultAddressPostBurst)
 	defRate := func(v *float64, d float64) {
 		if *v == 0 {
 			*v = d
@@ -182,6 +197,7 @@ func (c Config) withDefaults() Config {
 	defRate(&c.FailedJoinRate, DefaultFailedJoinRate)
 	defRate(&c.MintRate, DefaultMintRate)
 	defRate(&c.RoomMintRate, DefaultRoomMintRate)
+	defRate(&c.AddressPostRate, DefaultAddressPostRate)
 	defInt(&c.RoomInbox, DefaultRoomInbox)
 	defInt(&c.HeldEvents, DefaultHeldEvents)
 	return c

@@ -143,7 +143,7 @@ func (a api) room(c *gin.Context) {
 func (a api) command(c *gin.Context) {
 	ctx := c.Request.Context()
 	credential, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	actor, err := a.svc.Authenticate(ctx, c.Param("code"), strings.TrimSpace(credential))
+	actor, err := a.svc.AuthenticateFrom(ctx, c.Param("code"), strings.TrimSpace(credential), a.hub.cfg.TrustedProxies.addressKey(c.Request))
 	if err != nil {
 		a.fail(c, err)
 		return

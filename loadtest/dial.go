@@ -45,6 +45,16 @@ func newDialer(nSources int, timeout time.Duration) *dialer {
 	return d
 }
 
+// attackerDialer is the dialer of attacker n (abuse.go): one script on one
+// machine, so every loopback dial of it comes from one source address of
+// its own, 127.0.0.2, 127.0.0.3, ..., apart from the clients' pool. Against
+// a remote target it dials from the machine's address like everyone else.
+func attackerDialer(n int, timeout time.Duration) *dialer {
+	d := &dialer{base: net.Dialer{Timeout: timeout, KeepAlive: -1}}
+	d.sources = []net.IP{net.IPv4(127, 0, 0, byte(2+n%250))}
+	return d
+}
+
 // DialContext dials network/addr, spreading loopback dials over the source pool.
 func (d *dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	if len(d.sources) == 0 || !isLoopback(addr) {

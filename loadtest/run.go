@@ -180,8 +180,10 @@ func Run(ctx context.Context, sc Scenario, opt Options) (*Report, error) {
 		}
 	}
 	for i, r := range f.rooms {
-		for range sc.Attackers {
-			pacers.Go(func() { attack.attack(tctx, hc, r, attackPolls[i]) })
+		for k := range sc.Attackers {
+			ahc := newHTTPClient(attackerDialer(i*sc.Attackers+k, sc.ConnectTimeout))
+			defer ahc.CloseIdleConnections()
+			pacers.Go(func() { attack.attack(tctx, ahc, r, attackPolls[i]) })
 		}
 		if sc.DropRate > 0 {
 			pacers.Go(func() { f.churn(tctx, r, sc.DropRate) })

@@ -70,8 +70,10 @@ type Scenario struct {
 
 	// Attackers per room mint identity after identity during traffic, each
 	// firing questions, comments, reactions and ballots at full speed
-	// (abuse.go); the report's abuse section says how the server answered,
-	// the rest of it what the other clients saw meanwhile.
+	// (abuse.go), each from one address of its own as a script on one
+	// machine would (attackerDialer); the report's abuse section says how
+	// the server answered, the rest of it what the other clients saw
+	// meanwhile.
 	Attackers int `json:"attackers"`
 
 	// DropRate is connections per second per room the harness breaks

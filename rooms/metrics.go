@@ -27,7 +27,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 		protections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubbub_protection_refusals_total",
-			Help: "Posts and joins refused by a room's protections or caps, by rule (name_required, slow_mode, too_new, room_full, covered_address).",
+			Help: "Posts and joins refused by a room's protections or caps, by rule (name_required, slow_mode, too_new, room_full, covered_address, address_posts).",
 		}, []string{"rule"}),
 	}
 	if reg != nil {

@@ -22,6 +22,7 @@ type Service struct {
 	log     *zap.Logger
 	metrics *metrics
 	limits  *limiters
+	posts   addressPosts // per-address allowance (LimitAddressPosts)
 
 	reactMu sync.Mutex
 	pending map[string]*Reactions // room → reactions not yet flushed
@@ -170,6 +171,17 @@ func (s *Service) Authenticate(ctx context.Context, code, credential string) (Ac
 	return actor, err
 }
 
+// AuthenticateFrom is Authenticate for a client whose address group (IPv4
+// address or IPv6 /64) is addr: its posts count against what that address
+// may post in the room (LimitAddressPosts), over HTTP as over WebSocket.
+func (s *Service) AuthenticateFrom(ctx context.Context, code, credential, addr string) (Actor, error) {
+	actor, err := s.Authenticate(ctx, code, credential)
+	if err == nil {
+		actor.Addr = s.tokens.AddressHash(actor.Room, addr)
+	}
+	return actor, err
+}
+
 func (s *Service) authenticate(ctx context.Context, code, credential string, allowNew bool) (Actor, string, error) {
 	rec, err := s.store.Room(ctx, code)
 	if err != nil {
@@ -308,6 +320,9 @@ func (s *Service) comment(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	if !s.limits.get(actor.Room, actor.Participant, time.Now()).comment.Allow() {
 		s.metrics.rateLimited.WithLabelValues(TypeComment).Inc()
 		return Ack{}, errorf(CodeRateLimited, "too many comments; wait a moment")
+	}
+	if err := s.addressPost(actor, TypeComment); err != nil {
+		return Ack{}, err
 	}
 	// Comments have no pending state: matched words are masked whatever
 	// the room's filter setting.

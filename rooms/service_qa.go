@@ -36,6 +36,10 @@ func (s *Service) ask(ctx context.Context, actor Actor, cmd Command) (Ack, error
 		}
 		cancel = func() { res.CancelAt(now); roomRes.CancelAt(now) }
 	}
+	if err := s.addressPost(actor, TypeAsk); err != nil {
+		cancel()
+		return Ack{}, err
+	}
 	q := Question{Text: text, Participant: actor.Participant, At: now.UnixMilli()}
 	if !actor.Role.Staff() {
 		q.Handle = NewHandle()

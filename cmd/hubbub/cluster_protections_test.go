@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/hubbubhq/hubbub/rooms/redistest"
 )
 
 // TestClusterProtectionsHoldAcrossInstances: the room's protections are
@@ -96,5 +98,56 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
+	}
+}
+
+// TestClusterAddressPostsAreShared: what one address may post in a room
+// holds once over every instance on one Redis. Fresh identities from
+// 127.0.0.1 comment alternately through a (WebSocket) and b (HTTP, with
+// the identity's token), each once, under its own limits; the room takes
+// the address's burst in all and refuses the next post on either
+// instance with rate_limited.
+func TestClusterAddressPostsAreShared(t *testing.T) {
+	const burst = 4
+	c := &cluster{redis: redistest.Start(t), http: &http.Client{}}
+	t.Cleanup(c.http.CloseIdleConnections)
+	limits := []string{"-secret", clusterSecret, "-address-post-rate", "0.01", "-address-post-burst", fmt.Sprint(burst)}
+	a, b := startInstance(t, "a", c.redis.URL(), limits...), startInstance(t, "b", c.redis.URL(), limits...)
+	c.instances = []*instance{a, b}
+	room := c.createRoom(t, a)
+
+	post := func(i int) string {
+		t.Helper()
+		v, err := dialVoter(a.wsURL(), room.Code, fmt.Sprintf("identity %d", i), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer v.close()
+		if i%2 == 1 {
+			status, raw := c.do(t, http.MethodPost, b.base+"/api/rooms/"+room.Code+"/commands", v.token,
+				fmt.Sprintf(`{"type":"comment","text":"comment %d over HTTP on b"}`, i))
+			var out struct{ Type, Code string }
+			_ = json.Unmarshal(raw, &out)
+			return fmt.Sprintf("%d %s%s", status, out.Type, out.Code)
+		}
+		if err := v.send(map[string]any{"type": "comment", "id": 1, "text": fmt.Sprintf("comment %d over WebSocket on a", i)}); err != nil {
+			t.Fatal(err)
+		}
+		r, ok := v.reply(1)
+		if !ok {
+			t.Fatalf("identity %d: no answer on a", i)
+		}
+		return r.Type + r.Code
+	}
+	for i := range burst {
+		if got := post(i); got != "ack" && got != "200 ack" {
+			t.Fatalf("post %d of the address's burst of %d: %s", i, burst, got)
+		}
+	}
+	if got := post(burst); got != "errorrate_limited" {
+		t.Fatalf("the next post on a: %s, want rate_limited", got)
+	}
+	if got := post(burst + 1); got != "429 errorrate_limited" {
+		t.Fatalf("the next post on b: %s, want 429 rate_limited", got)
 	}
 }

@@ -62,6 +62,8 @@ func startInstance(t *testing.T, name, redisURL string, extra ...string) *instan
 		"-comment-rate", "10000", "-comment-burst", "10000",
 		"-react-rate", "10000", "-react-burst", "10000",
 		"-command-rate", "10000", "-command-burst", "10000",
+		// Every test client posts from 127.0.0.1.
+		"-address-post-rate", "-1",
 	), extra...)
 	in := &instance{t: t, name: name, cmd: exec.Command(hubbubBin, args...), done: make(chan struct{})}
 	stderr, err := in.cmd.StderrPipe()

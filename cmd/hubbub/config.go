@@ -126,6 +126,8 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.IntVar(&c.hub.MintBurst, "new-participant-burst", hub.DefaultMintBurst, "new participants one client address may add at once")
 	fs.Float64Var(&c.hub.RoomMintRate, "room-new-participant-rate", hub.DefaultRoomMintRate, "new participants per minute per room over all addresses (negative: no limit)")
 	fs.IntVar(&c.hub.RoomMintBurst, "room-new-participant-burst", hub.DefaultRoomMintBurst, "new participants one room may take at once")
+	fs.Float64Var(&c.hub.AddressPostRate, "address-post-rate", hub.DefaultAddressPostRate, "questions and comments per minute per client address in one room, everyone behind it together (negative: no limit)")
+	fs.IntVar(&c.hub.AddressPostBurst, "address-post-burst", hub.DefaultAddressPostBurst, "questions and comments one client address may post at once in one room")
 	fs.DurationVar(&c.hub.ShutdownTimeout, "shutdown-timeout", hub.DefaultShutdownTimeout, "time graceful shutdown waits for clients to close")
 	fs.IntVar(&c.hub.RoomInbox, "room-inbox", hub.DefaultRoomInbox, "events waiting for one room's fan-out before they are dropped and refetched")
 
