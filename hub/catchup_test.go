@@ -28,9 +28,10 @@ func TestSnapshotBomb(t *testing.T) {
 const bombJoinBound = time.Second
 
 func snapshotBomb(t *testing.T, moderated bool) {
-	// The room-wide ask limit would spread the bomb out; this test is about
-	// a room that holds all of it.
-	ts := newTestServer(t, Config{}, rooms.Config{RoomAskRate: 1000, RoomAskBurst: 1000})
+	// The room-wide ask limit would spread the bomb out, and the
+	// per-address one stop it from one address (a botnet has many); this
+	// test is about a room that holds all of it.
+	ts := newTestServer(t, Config{AddressPostRate: -1}, rooms.Config{RoomAskRate: 1000, RoomAskBurst: 1000})
 	room := ts.createRoom(t, "bombed")
 	if moderated {
 		host, _, _ := ts.join(t, rooms.Hello{Room: room.Code, Token: room.HostKey}, dialOpts{})

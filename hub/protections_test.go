@@ -217,11 +217,11 @@ func TestSlowModeRefusesTheSecondPost(t *testing.T) {
 // TestQuestionPastTheRoomCapIsRefused: at the default cap, the 5,001st
 // question of a room is refused with room_full, the room keeps its 5,000
 // and still takes comments; deleting one makes room for one more. The
-// per-participant and per-room rates are lifted so that only the cap
-// stops the flood.
+// per-participant, per-room and per-address rates are lifted so that only
+// the cap stops the flood.
 func TestQuestionPastTheRoomCapIsRefused(t *testing.T) {
 	lifted := rooms.Config{AskRate: 1e6, AskBurst: 1e6, RoomAskRate: 1e6, RoomAskBurst: 1e6, CommandRate: 1e6, CommandBurst: 1e6}
-	ts := newTestServer(t, Config{}, lifted)
+	ts := newTestServer(t, Config{AddressPostRate: -1}, lifted)
 	room := ts.createRoom(t, "full")
 	flood, _, _ := ts.join(t, rooms.Hello{Room: room.Code}, dialOpts{})
 	var mu sync.Mutex

@@ -79,8 +79,9 @@ type Actor struct {
 	Participant string
 	Role        Role
 	Name        string // display name; empty: anonymous
-	// Addr is the keyed hash of the address group the actor joined from
-	// (Service.JoinFrom); empty over HTTP and when the hub did not say.
+	// Addr is the keyed hash of the address group the actor joined or
+	// sent its command from (Service.JoinFrom, AuthenticateFrom); empty
+	// when the caller did not say.
 	Addr string
 }
 
