@@ -18,12 +18,14 @@ import (
 const serverWait = 20 * time.Second
 
 // serverArgs are the flags every test server gets: generous per-participant
-// limits, because one browser page here plays a whole audience.
+// limits, because one browser page here plays a whole audience, and no
+// per-address post limit, because the whole audience posts from 127.0.0.1.
 var serverArgs = []string{
 	"-log-level", "info",
 	"-ask-rate", "100", "-ask-burst", "100",
 	"-room-ask-rate", "1000", "-room-ask-burst", "1000",
 	"-comment-rate", "100", "-comment-burst", "100",
+	"-address-post-rate", "-1",
 	"-secret", "x7EJ9laGNUwylAyOP2DyVpG5RQ19AYJf4fTseDprR8c=",
 }
 
