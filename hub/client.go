@@ -84,7 +84,11 @@ type client struct {
 	shared        []byte
 	sharedHeader  int
 	pendingUrgent bool // pending holds more than coalesced counters
-	inFlight      int  // bytes of the frame being written
+	// urgentEvents counts the urgent events in pending (or shared): the
+	// pool's pace reads it without c.mu (flushPace counts only clients
+	// that waited with more than one).
+	urgentEvents atomic.Int32
+	inFlight     int // bytes of the frame being written
 	// catchUpPending and catchUpInFlight are the bytes of the catch-up
 	// (welcome, snapshot or replay) in pending and in the frame being
 	// written: they do not count against the queue's bound, so a catch-up
@@ -226,6 +230,9 @@ func (c *client) enqueueLocked(b []byte, now time.Time, urgent bool) bool {
 	}
 	c.pending.b = append(c.pending.b, b...)
 	c.pendingUrgent = c.pendingUrgent || urgent
+	if urgent {
+		c.urgentEvents.Add(1)
+	}
 	c.kickLocked(now)
 	return true
 }
@@ -274,6 +281,7 @@ func (c *client) flush(scratch *flushScratch) {
 	c.mu.Lock()
 	buf, shared := c.pending, c.shared
 	c.pending, c.shared, c.pendingUrgent = nil, nil, false
+	c.urgentEvents.Store(0)
 	c.catchUpInFlight, c.catchUpPending = c.catchUpPending, 0
 	if c.closed || (buf == nil && shared == nil) {
 		c.state = writerIdle

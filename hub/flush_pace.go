@@ -9,8 +9,8 @@ import (
 const (
 	// paceWindow is how often the pace is reconsidered.
 	paceWindow = 100 * time.Millisecond
-	// paceBehind: the writers are behind when the clients that waited out
-	// an interval were taken, on average over a window, more than the base
+	// paceBehind: the writers are behind when the backlogged clients (see
+	// flushPace) were taken, on average over a window, more than the base
 	// interval divided by it after they were due.
 	paceBehind = 4
 	// paceCaughtUp: they have caught up when that lag is under the base
@@ -31,16 +31,24 @@ const (
 // until every event is late (under the abuse scenario the comment p99 went
 // past 130 ms, in some runs 540 ms, that way).
 //
-// The measure is the lag of held clients: those that had to wait out an
-// interval (or a counter delay) in the pool's heap, taken by a writer how
-// long after they were due. Clients that were ready at once, because they
-// had been quiet, do not count: in a broadcast to thousands of quiet
-// clients the last waits for the whole sweep, and a longer interval would
-// not shorten it, only delay the next event. Over each paceWindow the
-// interval grows by a quarter while the held clients' average lag is
-// above base/paceBehind, holds while it is between that and
-// base/paceCaughtUp, and shrinks by base/paceReturn below: fast to shed
-// frames, slow to take them back, so it does not swing. A quiet client's
+// The measure is the lag of backlogged clients: those that had to wait
+// out an interval in the pool's heap and by then held more than one
+// urgent event, taken by a writer how long after they were due. Only they
+// gain from a longer interval, which puts their events in fewer frames.
+// Clients that were ready at once, because they had been quiet, do not
+// count: in a broadcast to thousands of quiet clients the last waits for
+// the whole sweep, and a longer interval would not shorten it, only delay
+// the next event. Nor do clients that waited with one event or with
+// counters only (reactions, presence): in a busy room of calm clients
+// (the event preset: a comment every 100 ms and the reactions) they wait
+// behind every broadcast's sweep, late by the sweep and not by a backlog,
+// and stretching for them only delayed the next comment.
+//
+// Over each paceWindow the interval grows by a quarter while the
+// backlogged clients' average lag is above base/paceBehind, holds while it
+// is between that and base/paceCaughtUp, and shrinks by base/paceReturn
+// below (and when none was backlogged): fast to shed frames, slow to take
+// them back, so it does not swing. A quiet client's
 // event leaves at once, whatever the interval.
 //
 // interval is safe for concurrent use; the other methods are called with
@@ -74,8 +82,8 @@ func newFlushPace(base, most time.Duration, report func(paceWindowEnd)) *flushPa
 func (p *flushPace) interval() time.Duration { return time.Duration(p.current.Load()) }
 
 // took records that a writer took a client lag after it was due; held: it
-// had waited out an interval or a counter delay. It ends the window once
-// paceWindow has passed.
+// had waited out an interval with more than one urgent event. It ends the
+// window once paceWindow has passed.
 func (p *flushPace) took(lag time.Duration, held bool, now time.Time) {
 	if held {
 		p.lagSum += max(lag, 0)

@@ -84,3 +84,51 @@ func TestFlushPaceNeverStretchedAtMaxBase(t *testing.T) {
 		t.Fatalf("interval %v, want %v", got, base)
 	}
 }
+
+// TestPaceCountsOnlyBackloggedClients: of the clients the writers take
+// late, only those that waited out an interval with more than one urgent
+// event count as a backlog. A calm client that waited with one comment, or
+// with counters only, behind a broadcast's sweep does not stretch the
+// interval (at the event preset they did, and every comment waited for
+// it), nor does a quiet client however much it carries.
+func TestPaceCountsOnlyBackloggedClients(t *testing.T) {
+	const base, most = 25 * time.Millisecond, 50 * time.Millisecond
+	var told []paceWindowEnd
+	pool := newWriterPool(newFlushPace(base, most, func(w paceWindowEnd) { told = append(told, w) }))
+	start := time.Unix(1_000_000, 0)
+	pool.pace.windowStart = start
+	window := 0
+	// take has the writers take clients 20 ms after they were due, in the
+	// middle of a window, and a quiet one at its end to close it.
+	take := func(clients ...*client) paceWindowEnd {
+		t.Helper()
+		window++
+		at := start.Add(time.Duration(window) * paceWindow)
+		mid := at.Add(-paceWindow / 2)
+		for _, c := range clients {
+			c.poolDue = mid.Add(-20 * time.Millisecond)
+		}
+		closer := &client{poolIndex: -1, poolDue: at}
+		pool.mu.Lock()
+		defer pool.mu.Unlock()
+		pool.ready = append(pool.ready, clients...)
+		if n := pool.takeLocked(make([]*client, len(clients)), mid); n != len(clients) {
+			t.Fatalf("took %d of %d clients", n, len(clients))
+		}
+		pool.ready = append(pool.ready, closer)
+		pool.takeLocked(make([]*client, 1), at)
+		return told[len(told)-1]
+	}
+	waited := func(urgent int32, held bool) *client {
+		c := &client{poolIndex: -1, poolHeld: held}
+		c.urgentEvents.Store(urgent)
+		return c
+	}
+
+	if w := take(waited(0, true), waited(1, true), waited(1, true), waited(5, false)); w.Lag != 0 || w.Interval != base {
+		t.Fatalf("calm and quiet clients 20 ms late: %+v; want no backlog and the base interval", w)
+	}
+	if w := take(waited(2, true), waited(3, true), waited(1, true)); w.Lag != 20*time.Millisecond || w.Interval != base+base/4 {
+		t.Fatalf("backlogged clients 20 ms late: %+v; want a lag of 20 ms (theirs alone) and the interval a quarter longer", w)
+	}
+}

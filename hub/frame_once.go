@@ -65,6 +65,7 @@ func (c *client) shareLocked(f *frameOnce, b []byte, now time.Time) bool {
 	}
 	c.shared, c.sharedHeader = frame, hdr
 	c.pendingUrgent = true
+	c.urgentEvents.Store(1)
 	c.kickLocked(now)
 	return true
 }

@@ -62,7 +62,7 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "hubbub_flush_interval_seconds", Help: "The least time between two frames to one client now: the configured flush interval, stretched up to the maximum while the writers fall behind.",
 		}),
 		writerLag: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "hubbub_writer_lag_seconds", Help: "How long after it was due a client held by the flush interval waited for a writer, on average over the writers' last tenth of a second with work (not updated while they have none); above a quarter of -flush-interval the interval stretches.",
+			Name: "hubbub_writer_lag_seconds", Help: "How long after it was due a client held by the flush interval with more than one event waited for a writer, on average over the writers' last tenth of a second with work (not updated while they have none); above a quarter of -flush-interval the interval stretches.",
 		}),
 		failedJoins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hubbub_failed_joins_total", Help: "Joins and room lookups refused: unknown_room (the code names no room) or throttled (too many from the address).",

@@ -145,7 +145,7 @@ func (p *writerPool) takeLocked(batch []*client, now time.Time) int {
 	}
 	n := copy(batch, p.ready[p.head:])
 	for _, c := range batch[:n] {
-		p.pace.took(now.Sub(c.poolDue), c.poolHeld, now)
+		p.pace.took(now.Sub(c.poolDue), c.poolHeld && c.urgentEvents.Load() > 1, now)
 	}
 	clear(p.ready[p.head : p.head+n])
 	p.head += n

@@ -152,6 +152,7 @@ addStrings({
     'err.forbidden': 'Not allowed here.',
     'err.not_found': 'It no longer exists.',
     'err.rate_limited': 'Slow down a little — try again in a moment.',
+    'err.rate_limited_wait': 'Many posts are arriving at once — try again in {seconds} s.',
     'err.too_large': 'That is too long.',
     'err.closed': 'This room is closed.',
     'err.conflict': 'That conflicts with the current state.',
@@ -178,6 +179,7 @@ addStrings({
     'err.forbidden': '此处不允许该操作。',
     'err.not_found': '该内容已不存在。',
     'err.rate_limited': '操作太频繁，请稍后再试。',
+    'err.rate_limited_wait': '此刻发言的人很多，请 {seconds} 秒后再试。',
     'err.too_large': '内容太长。',
     'err.closed': '此房间已关闭。',
     'err.conflict': '与当前状态冲突。',
@@ -196,8 +198,11 @@ addStrings({
 export function errorMessage(err) {
   const code = err && err.code;
   const key = 'err.' + code;
-  // retry_at (slow_mode, too_new) is when the command may succeed.
+  // retry_at (slow_mode, too_new, and rate_limited by the room's or the
+  // network's allowance rather than the person's own pace) is when the
+  // command may succeed.
   const seconds = err && err.retry_at ? Math.max(1, Math.ceil((err.retry_at - Date.now()) / 1000)) : 0;
+  if (code === 'rate_limited' && seconds) return t('err.rate_limited_wait', { seconds });
   if (code && lookup(key) !== undefined) return t(key, { message: err.message || '', seconds });
   return (err && err.message) || t('err.unknown');
 }
