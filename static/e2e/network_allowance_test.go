@@ -11,6 +11,7 @@ func TestAudienceToldWhenTheNetworkIsOverItsAllowance(t *testing.T) {
 	s := startServer(t, "-address-post-rate", "1", "-address-post-burst", "1")
 	r := createRoom(t, s, "Allowance", false)
 	aud := openPage(t, "audience", s.URL+"/r/"+r.Code, phone())
+	aud.waitVisible(tid("ask-submit"))
 	showTab(aud, "tab-comments")
 	aud.typeInto(tid("comment-input"), "the first")
 	aud.click(tid("comment-submit"))
