@@ -51,10 +51,11 @@ const (
 	// DefaultVoteFlush is how often the hub reads the changed upvote counts
 	// (Service.FlushVotes) and sends them as one `votes` event per room.
 	// Not 250 ms: a votes event, like every coalesced counter, may wait up
-	// to the counter delay (100 ms) for a frame to ride in, so two events
-	// can reach a client closer than the interval. With n events in a
-	// second needing n-1 intervals minus that jitter, 300 ms keeps every
-	// client at 4 or fewer in any one-second window.
+	// to the hub's counter delay (150 ms) for a frame to ride in, so two
+	// events can reach a client closer than the interval. With n events in
+	// a second needing n-1 intervals minus that jitter (4 × 300 − 150 =
+	// 1,050 ms for a fifth), 300 ms keeps every client at 4 or fewer in any
+	// one-second window.
 	DefaultVoteFlush = 300 * time.Millisecond
 	// DefaultRetention is how long a closed room's data is kept before it
 	// is deleted, unless the room's retention_days setting says otherwise.
