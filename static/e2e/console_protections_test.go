@@ -95,3 +95,32 @@ func TestConsoleIdleWarning(t *testing.T) {
 	host.click(tid("idle-keep"))
 	host.waitGone(tid("idle-warning"))
 }
+
+// TestConsoleNumberFollowsTheRoom: a number field that has the focus but
+// holds no edit follows a change made elsewhere (another host tab, the
+// API), so a value put back after a refusal never stays behind an update
+// that arrives later; a number being typed is left alone until it is
+// committed.
+func TestConsoleNumberFollowsTheRoom(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	r := createRoom(t, s, "Two tabs", false)
+	host := openPage(t, "host", hostURL(s, r), desktop())
+	css := tid("setting-slow_mode_seconds")
+	field := `document.querySelector('` + css + `')`
+	host.waitFor("the field enabled for the host", field+` && !`+field+`.disabled`)
+
+	host.focusField(css, false)
+	command(t, s, r.Code, r.HostKey, map[string]any{"type": "room_set", "slow_mode_seconds": 45})
+	host.waitFor("the focused field showing the room's new value", field+`.value === "45" && document.activeElement === `+field)
+
+	host.fill(css, "12")
+	// One update changes both numbers: the other field shows when it came.
+	command(t, s, r.Code, r.HostKey, map[string]any{"type": "room_set", "slow_mode_seconds": 60, "hold_new_minutes": 7})
+	host.waitFor("the update shown in the other field", `document.querySelector('`+tid("setting-hold_new_minutes")+`').value === "7"`)
+	if got := eval[string](host, field+`.value`); got != "12" {
+		t.Errorf("the number being typed is %q after a change from elsewhere, want 12 kept", got)
+	}
+	eval[bool](host, field+`.dispatchEvent(new Event("change"))`)
+	waitRoomSetting(t, s, r, "slow_mode_seconds", float64(12))
+}

@@ -835,9 +835,12 @@ function renderSettings() {
   for (const [name] of TOGGLES) $('#setting-' + name).checked = Boolean(s[name]);
   $('#setting-closed').closest('.switch-row').classList.toggle('is-danger', Boolean(s.closed));
   $('#setting-filter').value = s.filter === 'moderate' ? 'moderate' : 'mask';
+  // A number being typed is left alone; a focused field that holds no
+  // edit follows the room (a value put back after a refusal must not
+  // stay behind a change that arrives later).
   for (const [name] of NUMBERS) {
     const input = $('#setting-' + name);
-    if (document.activeElement !== input) input.value = String(s[name] || 0);
+    if (!input.dataset.editing) input.value = String(s[name] || 0);
   }
 }
 
@@ -889,7 +892,10 @@ function buildSettingsForm(form, isHost) {
       id, type: 'number', class: 'input input-number', 'data-testid': id, min: 0, max: most, step: 1,
       inputmode: 'numeric', disabled: !isHost, 'aria-describedby': id + '-hint',
     });
+    input.addEventListener('input', () => { input.dataset.editing = 'true'; });
+    input.addEventListener('blur', () => { delete input.dataset.editing; });
     input.addEventListener('change', async () => {
+      delete input.dataset.editing;
       const v = Number(input.value);
       if (!Number.isInteger(v) || v < 0 || v > most) {
         toast(t('host.number_range', { most }));
