@@ -317,16 +317,20 @@ func (s *Service) comment(ctx context.Context, actor Actor, cmd Command) (Ack, e
 	case TextTooLong(text, n, MaxCommentRunes):
 		return Ack{}, errorf(CodeTooLarge, "a comment is at most %s", lengthLimit(MaxCommentRunes))
 	}
-	if !s.limits.get(actor.Room, actor.Participant, time.Now()).comment.Allow() {
+	now := time.Now()
+	res := s.limits.get(actor.Room, actor.Participant, now).comment.ReserveN(now, 1)
+	if !res.OK() || res.DelayFrom(now) > 0 {
+		res.CancelAt(now)
 		s.metrics.rateLimited.WithLabelValues(TypeComment).Inc()
 		return Ack{}, errorf(CodeRateLimited, "too many comments; wait a moment")
 	}
 	if err := s.addressPost(actor, TypeComment); err != nil {
+		res.CancelAt(now) // the network's refusal costs the person nothing of their own pace
 		return Ack{}, err
 	}
 	// Comments have no pending state: matched words are masked whatever
 	// the room's filter setting.
-	c := Comment{Text: s.cfg.WordFilter.Mask(text), Participant: actor.Participant, At: time.Now().UnixMilli()}
+	c := Comment{Text: s.cfg.WordFilter.Mask(text), Participant: actor.Participant, At: now.UnixMilli()}
 	if !actor.Role.Staff() {
 		c.Handle = NewHandle()
 	}
