@@ -57,6 +57,13 @@ type benchRoom struct {
 
 func newBenchRoom(b *testing.B, n int, cfg Config) *benchRoom {
 	b.Helper()
+	return newBenchRoomOf(b, n, cfg, func(bc *benchConn) conn { return bc })
+}
+
+// newBenchRoomOf is newBenchRoom with each client's connection made by
+// wrap around its benchConn (which counts what is written).
+func newBenchRoomOf(b testing.TB, n int, cfg Config, wrap func(*benchConn) conn) *benchRoom {
+	b.Helper()
 	broker := NewMemoryBroker()
 	store := rooms.NewLogStore(rooms.NewMemoryLog(), broker, rooms.LogStoreOptions{})
 	svc := rooms.NewService(store, broker, rooms.Config{Secret: []byte("bench")}, zap.NewNop(), nil)
@@ -77,7 +84,7 @@ func newBenchRoom(b *testing.B, n int, cfg Config) *benchRoom {
 	br := &benchRoom{hub: h, room: newRoom(h, created.Code), ev: ev}
 	for i := range n {
 		bc := newBenchConn()
-		c := newClient(h, bc, "127.0.0.1")
+		c := newClient(h, wrap(bc), "127.0.0.1")
 		c.actor = rooms.Actor{Room: created.Code, Participant: fmt.Sprintf("p_%016x", i), Role: rooms.RoleAudience}
 		c.staff, c.syncing = false, false
 		br.room.add(c)

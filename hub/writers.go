@@ -16,7 +16,8 @@ import (
 // by the number of connected clients. A client with nothing to send is not
 // in the pool: idle connections own no goroutine and no timer.
 //
-// Writers start when clients become ready and exit when nothing is ready;
+// Writers start when clients become ready, or when the writers running
+// fall behind (behindLocked), and exit when nothing is ready;
 // while clients are waiting, one writer stays to wake at the earliest due
 // time (the pool's one timer). So an idle hub runs no writer and needs no
 // stop; wait returns once the last writer has exited.
@@ -160,6 +161,23 @@ func (p *writerPool) takeLocked(batch []*client, now time.Time) int {
 	return n
 }
 
+// behindLocked reports whether the next ready client is due by more than
+// the longest flush interval: the writers running cannot keep up even
+// with the interval stretched all the way, and another may start.
+//
+// Clients that waited out their interval become due together in the
+// pool's heap and reach the ready queue there, not through readyLocked,
+// which starts a writer for each client that becomes ready. A busy room
+// whose clients are all held (every flush after the first) was written
+// by the timekeeper alone, on one core, however far behind it fell.
+// Another writer starts only that far behind, not for any backlog: on a
+// machine whose other cores are busy (the load harness beside the
+// server), a second writer while one keeps up with the interval
+// stretched cost more CPU per delivery and tripled the storm's p99.
+func (p *writerPool) behindLocked(now time.Time) bool {
+	return p.head < len(p.ready) && now.Sub(p.ready[p.head].poolDue) > p.pace.max
+}
+
 // run is a writer goroutine: it flushes ready clients until none is
 // ready, and then either exits or, if clients are waiting and no other
 // writer keeps time, sleeps until the earliest is due.
@@ -169,7 +187,11 @@ func (p *writerPool) run() {
 	scratch := flushScratch{raw: newRawWrite()}
 	p.mu.Lock()
 	for {
-		if n := p.takeLocked(batch[:], time.Now()); n > 0 {
+		now := time.Now()
+		if n := p.takeLocked(batch[:], now); n > 0 {
+			if p.behindLocked(now) && p.running < p.max {
+				p.startLocked()
+			}
 			p.mu.Unlock()
 			for i, c := range batch[:n] {
 				c.flush(&scratch)

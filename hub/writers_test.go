@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/hubbubhq/hubbub/rooms"
 )
 
@@ -365,4 +366,63 @@ func maskedFrame(op byte, p []byte) []byte {
 	f := maskedTextFrame(p)
 	f[0] = 0x80 | op
 	return f
+}
+
+// slowConn is a benchConn whose writes take *delay and that records the
+// most writes under way at once.
+type slowConn struct {
+	*benchConn
+	inWrite, most *atomic.Int32
+	delay         *atomic.Int64
+}
+
+func (c slowConn) Write(ctx context.Context, typ websocket.MessageType, p []byte) error {
+	n := c.inWrite.Add(1)
+	for m := c.most.Load(); n > m && !c.most.CompareAndSwap(m, n); m = c.most.Load() {
+	}
+	time.Sleep(time.Duration(c.delay.Load()))
+	c.inWrite.Add(-1)
+	return c.benchConn.Write(ctx, typ, p)
+}
+
+// TestHeldClientsAreWrittenByEveryWriter: clients that waited out their
+// flush interval fall due together (in a busy room, every flush after the
+// first does), from the pool's heap rather than through readyLocked, the
+// one place a writer used to start: the timekeeper wrote them alone, one
+// core's worth, however far behind it fell. Once the next client is late
+// by more than the longest interval, a second writer joins. Here one
+// writer would take 1,024 ms for the 128 held clients, against an
+// interval of 300 ms.
+func TestHeldClientsAreWrittenByEveryWriter(t *testing.T) {
+	const n = 128
+	var inWrite, most atomic.Int32
+	var delay atomic.Int64
+	br := newBenchRoomOf(t, n, Config{FlushInterval: 300 * time.Millisecond, MaxFlushInterval: 300 * time.Millisecond},
+		func(bc *benchConn) conn { return slowConn{bc, &inWrite, &most, &delay} })
+	br.hub.writers.max = 2
+	written := func(want int64) func() bool {
+		return func() bool {
+			var frames int64
+			for _, bc := range br.conns {
+				frames += bc.frames.Load()
+			}
+			return frames == want
+		}
+	}
+	seq := br.ev.Seq
+	br.fanout(seq + 1) // quiet clients: ready at once, written fast
+	eventually(t, 10*time.Second, "the first event written to everyone", written(n))
+	delay.Store(int64(8 * time.Millisecond))
+	most.Store(0)      // the first event's writers ran at once: count from here
+	br.fanout(seq + 2) // each wrote a moment ago: all wait out the interval
+	br.hub.writers.mu.Lock()
+	waiting := len(br.hub.writers.waiting)
+	br.hub.writers.mu.Unlock()
+	if waiting != n {
+		t.Fatalf("%d of %d clients wait out the interval after the second event, want all", waiting, n)
+	}
+	eventually(t, 10*time.Second, "the second event written to everyone", written(2*n))
+	if got := most.Load(); got < 2 {
+		t.Errorf("the held clients were written by %d writer at a time, want the pool's 2", got)
+	}
 }
