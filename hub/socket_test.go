@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net"
+	"os"
 	"testing"
 	"time"
 )
@@ -79,6 +80,36 @@ func TestSocketKeepsLibraryFramesWhole(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatalf("on the wire % x\nwant % x", got, want)
+	}
+}
+
+// TestSocketWriteAfterConnClosed: once the connection is closed (as the
+// library closes a dead client's), a data write fails with net.ErrClosed,
+// leaves the socket unlocked and writes nothing anywhere, not even to a
+// connection opened since, which the kernel may give the same descriptor
+// number.
+func TestSocketWriteAfterConnClosed(t *testing.T) {
+	srv, _ := tcpPair(t)
+	s := newSocket(srv)
+	w := newRawWrite()
+	data, _ := appendDataFrames(nil, []byte(`{"type":"comment"}`))
+	if n, err := s.tryWrite(data, w); err != nil || n != len(data) {
+		t.Fatalf("write to an open socket: %d of %d, %v", n, len(data), err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, newcomer := tcpPair(t)
+	if n, err := s.tryWrite(data, w); n != 0 || !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("write after close: %d bytes, %v; want 0, net.ErrClosed", n, err)
+	}
+	if !s.mu.TryLock() {
+		t.Fatal("the socket is still held after a failed write")
+	}
+	s.mu.Unlock()
+	_ = newcomer.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if n, err := newcomer.Read(make([]byte, 64)); n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a connection opened after the close received %d bytes (%v)", n, err)
 	}
 }
 
