@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -50,6 +51,30 @@ func export(t *testing.T, s *server, r room) map[string]any {
 	var out map[string]any
 	apiDo(t, http.MethodGet, s.URL+"/api/rooms/"+r.Code+"/export?format=json", r.HostKey, nil, http.StatusOK, &out)
 	return out
+}
+
+// waitExport reads the room's export every 50 ms until done holds of it,
+// and fails the test with what it waited for once timeout has passed. A
+// page shows some changes at once (an upvote, a switch) and the room has
+// them once the command is applied: a test waits here for the room. done
+// may fail the test itself on a state that must never appear.
+func waitExport(t *testing.T, s *server, r room, timeout time.Duration, what string, done func(exp map[string]any) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); !done(export(t, s, r)); {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not in the room's export after %v", what, timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitRoomSetting waits until the room's export shows setting at want
+// (numbers as JSON numbers); an option that is off is left out.
+func waitRoomSetting(t *testing.T, s *server, r room, setting string, want any) {
+	t.Helper()
+	waitExport(t, s, r, 5*time.Second, fmt.Sprintf("the room's %s at %v, as the console set it", setting, want), func(exp map[string]any) bool {
+		return exp["room"].(map[string]any)[setting] == want
+	})
 }
 
 func apiDo(t *testing.T, method, url, bearer string, body []byte, want int, out any) {

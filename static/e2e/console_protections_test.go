@@ -1,25 +1,6 @@
 package e2e
 
-import (
-	"testing"
-	"time"
-)
-
-// waitRoomSetting waits until the room's export shows setting at want
-// (numbers as JSON numbers); an option that is off is left out.
-func waitRoomSetting(t *testing.T, s *server, r room, setting string, want any) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); ; {
-		got := export(t, s, r)["room"].(map[string]any)[setting]
-		if got == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the room's %s is %v 5 s after the console set it, want %v", setting, got, want)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+import "testing"
 
 // TestConsoleProtections: the host switches on the room's protections in
 // the console's settings (posting needs a name, hold newcomers, slow

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -24,12 +23,7 @@ func TestSettingsKeepFocusAndTyping(t *testing.T) {
 	host.waitFor("moderation on in the room", `document.querySelector('`+sw+`').checked`)
 	// The switch shows its new state at once; the room has it once the
 	// command is applied (and written to the log).
-	for deadline := time.Now().Add(5 * time.Second); export(t, s, r)["room"].(map[string]any)["moderation"] != true; {
-		if time.Now().After(deadline) {
-			t.Fatal("the room's moderation is still off 5 s after the switch")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitRoomSetting(t, s, r, "moderation", true)
 	// One more room event, from elsewhere (once it shows, the first one
 	// has come back too).
 	command(t, s, r.Code, r.HostKey, map[string]any{"type": "room_set", "comments": false})

@@ -1,9 +1,6 @@
 package e2e
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
 
 // TestReloadKeepsIdentity: after a reload the audience page is the same
 // participant: the question it upvoted is still pressed (and counted once),
@@ -47,32 +44,19 @@ func TestReloadKeepsIdentity(t *testing.T) {
 	p.waitFor("0 upvotes", `document.querySelector('`+q+` [data-testid="vote-count"]').textContent.trim() === "0"`)
 	p.click(q + " " + tid("upvote"))
 	p.waitFor("1 upvote again", `document.querySelector('`+q+` [data-testid="vote-count"]').textContent.trim() === "1"`)
-	// The page shows an upvote at once and the room counts it once the
-	// command is applied: wait for the room, failing at once on a count
-	// above one.
-	for deadline := time.Now().Add(waitTimeout); ; {
-		votes := questionVotes(t, s, r, "What is the roadmap for next year?")
-		if votes == 1 {
-			break
+	// The page shows the upvote at once; the room must come to count it
+	// once, and never twice.
+	waitExport(t, s, r, waitTimeout, "1 upvote on the roadmap question", func(exp map[string]any) bool {
+		for _, eq := range exp["questions"].([]any) {
+			if m := eq.(map[string]any); m["text"] == "What is the roadmap for next year?" {
+				votes := m["votes"].(float64)
+				if votes > 1 {
+					t.Fatalf("the room counts %v upvotes, want 1", votes)
+				}
+				return votes == 1
+			}
 		}
-		if votes < 0 {
-			t.Fatal("the export has no question \"What is the roadmap for next year?\"")
-		}
-		if votes > 1 || time.Now().After(deadline) {
-			t.Fatalf("the room counts %v upvotes, want 1", votes)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// questionVotes is the upvote count of the question with text, from the
-// room's export; -1 when no question has that text.
-func questionVotes(t *testing.T, s *server, r room, text string) float64 {
-	t.Helper()
-	for _, eq := range export(t, s, r)["questions"].([]any) {
-		if m := eq.(map[string]any); m["text"] == text {
-			return m["votes"].(float64)
-		}
-	}
-	return -1
+		t.Fatal("the export has no question \"What is the roadmap for next year?\"")
+		return false
+	})
 }
